@@ -1,0 +1,85 @@
+"""The GitHub workflow files agentform ships are schema-valid and follow least privilege."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "src" / "agentform" / "templates" / "github" / "workflows"
+OWN_WORKFLOWS = ROOT / ".github" / "workflows"
+ACTION = ROOT / ".github" / "actions" / "agentform" / "action.yml"
+CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
+
+ALL_WORKFLOWS = sorted(TEMPLATES.glob("*.yml")) + sorted(OWN_WORKFLOWS.glob("*.yml"))
+
+
+def _load(path: Path) -> dict:
+    return YAML(typ="safe").load(path.read_text())
+
+
+def _check(schema: str, files: list[Path]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(CHECK_JSONSCHEMA), "--builtin-schema", schema, *map(str, files)], capture_output=True, text=True
+    )
+
+
+def test_every_workflow_file_is_valid_against_the_github_workflow_schema():
+    assert {path.name for path in TEMPLATES.glob("*.yml")} == {
+        "agentform-pr.yml",
+        "agentform-deploy.yml",
+        "agentform-drift.yml",
+    }
+    result = _check("vendor.github-workflows", ALL_WORKFLOWS)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_composite_action_is_valid_against_the_github_action_schema():
+    result = _check("vendor.github-actions", [ACTION])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _load(ACTION)["runs"]["using"] == "composite"
+
+
+def test_the_schema_check_rejects_a_broken_workflow(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text("name: x\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n")
+    assert _check("vendor.github-workflows", [broken]).returncode != 0
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("agentform-pr.yml", {"contents": "read", "pull-requests": "write", "statuses": "write"}),
+        ("agentform-deploy.yml", {"contents": "read", "statuses": "write", "issues": "write"}),
+        ("agentform-drift.yml", {"contents": "read", "issues": "write"}),
+    ],
+)
+def test_workflows_ask_for_the_least_permissions_they_need(name, expected):
+    for folder in (TEMPLATES, OWN_WORKFLOWS):
+        assert _load(folder / name)["permissions"] == expected, folder / name
+
+
+def test_pr_runs_are_grouped_per_pull_request_and_deploys_never_cancel_each_other():
+    for folder in (TEMPLATES, OWN_WORKFLOWS):
+        pr = _load(folder / "agentform-pr.yml")["concurrency"]
+        assert "github.event.pull_request.number" in pr["group"]
+        deploy = _load(folder / "agentform-deploy.yml")["concurrency"]
+        assert deploy["cancel-in-progress"] is False
+
+
+def test_the_project_ci_workflow_runs_the_ci_script():
+    steps = _load(OWN_WORKFLOWS / "ci.yml")["jobs"]["test"]["steps"]
+    assert any(step.get("run") == "bash .ci/run" for step in steps)
+
+
+def test_secrets_reach_commands_only_through_env_never_inline_in_scripts():
+    for path in [*ALL_WORKFLOWS, ACTION]:
+        text = path.read_text()
+        for line in text.splitlines():
+            stripped = line.strip()
+            if stripped.startswith("run:") and "${{" in stripped:
+                pytest.fail(f"{path.name}: expression expanded inside a script: {stripped}")
