@@ -1,0 +1,216 @@
+"""The live state as the planner sees it: what `plan/read.py` found in the workspace, as plain JSON-able data.
+
+`read_live(client, desired)` (reconcile engineer) fills a `LiveState` in two passes:
+
+1. list calls only (agents by the ownership tag, the managed KB folder, the managed test folder, all tools, the
+   state record document), giving ids, names, hashes parsed from names (`plan/identity.py`) and timestamps;
+2. the detail reads that `plan.planner.needed_reads(desired, live)` asks for (agent GETs whose list timestamp moved
+   since the last apply, old document / test versions whose content a diff must show), filling `payload`,
+   `text` and `body` on a copy of the state (`LiveState.model_copy(update=...)`).
+
+A field left `None` means "not read", never "empty": the planner then falls back on the state record (for agents:
+the last-applied payload, valid because the list timestamp did not move) or shows a hash-only change.
+
+Everything here is frozen and JSON-serialisable so that a saved plan, a test fixture or a debugging dump can hold
+it verbatim.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DocumentKind = Literal["text", "file", "url"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LiveBranch(_Frozen):
+    """The tip of one agent branch (for `plan --branch NAME`)."""
+
+    id: str
+    name: str
+    version_id: str | None = None
+    # The full GET payload at the branch tip (`GET /agents/{id}?branch_id=`), when read.
+    payload: dict[str, Any] | None = None
+
+
+class LiveAgent(_Frozen):
+    """A managed (tagged) or explicitly adopted agent."""
+
+    id: str
+    # File key from the `af-key:<key>` tag; for an adopted agent not tagged yet, the key of the file naming its id.
+    key: str
+    name: str
+    tags: list[str] = Field(default_factory=list)
+    # `updated_at_unix_secs` from the list item: the cheap change signal compared with the state record.
+    updated_at: int | None = None
+    # The full `GET /agents/{id}` payload (main branch), or None when the detail read was skipped.
+    payload: dict[str, Any] | None = None
+    version_id: str | None = None
+    branch_id: str | None = None
+    main_branch_id: str | None = None
+    # The branch named by `--branch`, when one was asked for and exists.
+    branch: LiveBranch | None = None
+    # True when found through `id:` in a file rather than through our ownership tag.
+    adopted: bool = False
+
+
+class LiveDocument(_Frozen):
+    """One version of a managed KB document (a document in the managed folder whose name parses)."""
+
+    id: str
+    key: str
+    # The 12-hex content address parsed from the live name.
+    hash: str
+    name: str
+    kind: DocumentKind
+    updated_at: int | None = None
+    folder_id: str | None = None
+    # Text content (`GET .../content`), when read; only for text documents whose diff must be shown.
+    text: str | None = None
+    # Agents (and branches) that reference this version, as `agent_id` or `agent_id/branch_id`, when known
+    # (list items carry `dependent_agents`); a referenced document is never garbage-collected.
+    dependents: list[str] = Field(default_factory=list)
+
+
+class LiveTool(_Frozen):
+    """One live tool version owned by us according to the state record (or adopted through `id:`)."""
+
+    id: str
+    key: str
+    # Content address recorded when we created it (`DesiredTool.content_hash()`), None for an adopted tool.
+    hash: str | None = None
+    name: str
+    # `tool_config` and `response_mocks` as the list call returns them (the tools list carries full configs).
+    tool_config: dict[str, Any] | None = None
+    response_mocks: list[dict[str, Any]] | None = None
+    dependents: list[str] = Field(default_factory=list)
+    adopted: bool = False
+
+
+class LiveTest(_Frozen):
+    """One version of a managed agent-testing test (in the managed test folder, name parses)."""
+
+    id: str
+    # "<agent_key>/<test_key>"
+    address: str
+    hash: str
+    name: str
+    kind: str | None = None
+    updated_at: int | None = None
+    folder_id: str | None = None
+    # The full `GET /agent-testing/{id}` body, when read.
+    body: dict[str, Any] | None = None
+
+
+class RecordedAgent(_Frozen):
+    """What the state record remembers about an agent after our last write to it."""
+
+    id: str
+    # `payload_hash(normalised last-applied payload)`, to tell "file changed since last apply" cheaply.
+    payload_hash: str | None = None
+    # The normalised payload we last sent (with ids resolved): the base of the 3-way drift check and the
+    # `last-applied-configuration` that tells which keys the file stopped setting.
+    payload: dict[str, Any] | None = None
+    updated_at: int | None = None
+    version_id: str | None = None
+
+
+class RecordedTool(_Frozen):
+    """One tool version we created (or adopted), as recorded."""
+
+    id: str
+    hash: str | None = None
+
+
+class PendingCreate(_Frozen):
+    """An intent written before a create whose result is not yet recorded (tools: no marker slot)."""
+
+    address: str
+    hash: str
+    created_at: int | None = None
+
+
+class StateRecord(_Frozen):
+    """The planner's view of the `agentform-state` document (`plan/state.py` owns the real format)."""
+
+    # tool key -> versions we own; a tool whose id is here is ours even though it carries no marker.
+    tools: dict[str, list[RecordedTool]] = Field(default_factory=dict)
+    # agent key -> last-applied facts
+    agents: dict[str, RecordedAgent] = Field(default_factory=dict)
+    # document / test id -> `updated_at` after our last write (documents and tests are found by markers anyway).
+    documents: dict[str, int | None] = Field(default_factory=dict)
+    tests: dict[str, int | None] = Field(default_factory=dict)
+    pending: list[PendingCreate] = Field(default_factory=list)
+
+
+class LiveState(_Frozen):
+    """Everything the planner knows about one (project, environment) scope of the live workspace."""
+
+    project: str
+    environment: str
+    # The managed KB folder and agent-testing folder (`identity.folder_name`), None when not created yet.
+    documents_folder_id: str | None = None
+    tests_folder_id: str | None = None
+    agents: list[LiveAgent] = Field(default_factory=list)
+    documents: list[LiveDocument] = Field(default_factory=list)
+    tools: list[LiveTool] = Field(default_factory=list)
+    tests: list[LiveTest] = Field(default_factory=list)
+    # None when the record does not exist (first apply) or could not be parsed; the planner then relies on
+    # markers alone (and cannot tell drift from file changes for agents).
+    record: StateRecord | None = None
+    # The id and `updated_at` of the record document itself: two plans made from different records differ.
+    record_id: str | None = None
+    record_updated_at: int | None = None
+
+    def agent_by_key(self, key: str) -> LiveAgent | None:
+        return next((agent for agent in self.agents if agent.key == key), None)
+
+    def documents_of(self, key: str) -> list[LiveDocument]:
+        return [document for document in self.documents if document.key == key]
+
+    def tools_of(self, key: str) -> list[LiveTool]:
+        return [tool for tool in self.tools if tool.key == key]
+
+    def tests_of(self, address: str) -> list[LiveTest]:
+        return [test for test in self.tests if test.address == address]
+
+    def fingerprint(self) -> str:
+        """A stable hash of the live facts a plan depends on; `apply plan.json` refuses when it changed.
+
+        Covers ids, content addresses, timestamps and version ids, plus a digest of tool configs (tools carry no
+        timestamp). Bodies that were read (`payload`, `text`, `body`) are not hashed: they are implied by the
+        timestamps, and whether they were read depends on the plan, not on the workspace.
+        """
+        facts = {
+            "scope": [self.project, self.environment],
+            "folders": [self.documents_folder_id, self.tests_folder_id],
+            "record": [self.record_id, self.record_updated_at],
+            "agents": _sorted(
+                [a.id, a.key, a.updated_at, a.branch and a.branch.id, a.branch and a.branch.version_id]
+                for a in self.agents
+            ),
+            "documents": _sorted([d.id, d.key, d.hash, d.updated_at] for d in self.documents),
+            "tools": _sorted(
+                [t.id, t.key, t.hash, _digest({"tool_config": t.tool_config, "response_mocks": t.response_mocks})]
+                for t in self.tools
+            ),
+            "tests": _sorted([t.id, t.address, t.hash, t.updated_at] for t in self.tests),
+        }
+        return _digest(facts, length=64)
+
+
+def _sorted(rows: Any) -> list[Any]:
+    # Sorted by their JSON text: list order from the API is not a fact, and None must sort beside ints.
+    return sorted(rows, key=lambda row: json.dumps(row, default=str))
+
+
+def _digest(value: Any, length: int = 16) -> str:
+    raw = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+    return hashlib.sha256(raw).hexdigest()[:length]
