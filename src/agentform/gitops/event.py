@@ -1,0 +1,170 @@
+"""What a CI run is about: the GitHub Actions environment and event payload, read once into plain data.
+
+GitHub describes a run through environment variables (`GITHUB_REPOSITORY`, `GITHUB_RUN_ID`, ...) and a JSON file
+at `GITHUB_EVENT_PATH`. The commands read them here, at the edge, and pass `CiContext` on; everything else stays
+testable with hand-made values. Outside Actions (a developer running `agentform ci pr --base main --head HEAD`)
+every field is optional and the context says so.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Agent branch names: the API wants them unique per agent; we keep them short and free of characters a URL or a
+# dashboard would mangle.
+_BRANCH_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_MAX_BRANCH_NAME = 60
+# "Merge pull request #12 from owner/branch" (merge commit) or "Title (#12)" (squash merge).
+_PR_IN_MESSAGE = re.compile(r"(?:Merge pull request #(\d+)\b)|(?:\(#(\d+)\)\s*$)", re.MULTILINE)
+
+
+class EventError(ValueError):
+    """The event file is missing, unreadable or not the kind of event the command handles."""
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """The parts of a `pull_request` event agentform uses."""
+
+    number: int
+    head_ref: str
+    head_sha: str
+    base_ref: str
+    base_sha: str
+    # A PR from a fork runs without the repository's secrets: agentform validates and plans offline only.
+    is_fork: bool
+    html_url: str | None = None
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Push:
+    """The parts of a `push` event agentform uses."""
+
+    ref: str
+    before: str
+    after: str
+    head_message: str = ""
+
+    @property
+    def merged_pr_number(self) -> int | None:
+        """The PR this push merged, when the head commit's message says so (merge or squash commits)."""
+        return pr_number_from_message(self.head_message)
+
+
+@dataclass(frozen=True)
+class CiContext:
+    """The CI run: where it runs and what event started it. All optional outside GitHub Actions."""
+
+    repository: str | None = None
+    server_url: str = "https://github.com"
+    api_url: str = "https://api.github.com"
+    run_id: str | None = None
+    sha: str | None = None
+    event_name: str | None = None
+    pull_request: PullRequest | None = None
+    push: Push | None = None
+    step_summary: Path | None = None
+
+    @property
+    def run_url(self) -> str | None:
+        if self.repository and self.run_id:
+            return f"{self.server_url}/{self.repository}/actions/runs/{self.run_id}"
+        return None
+
+    @property
+    def in_actions(self) -> bool:
+        return self.event_name is not None
+
+
+def pr_number_from_message(message: str) -> int | None:
+    match = _PR_IN_MESSAGE.search(message or "")
+    if not match:
+        return None
+    return int(match.group(1) or match.group(2))
+
+
+def agent_branch_name(*, pr_number: int | None = None, git_branch: str | None = None) -> str:
+    """The agent branch a change is tested on: `pr-<number>`, else the git branch's name made safe."""
+    if pr_number is not None:
+        return f"pr-{pr_number}"
+    if not git_branch:
+        raise ValueError("an agent branch needs a PR number or a git branch name")
+    safe = _BRANCH_UNSAFE.sub("-", git_branch.removeprefix("refs/heads/")).strip("-.")
+    if not safe:
+        raise ValueError(f"cannot make an agent branch name from {git_branch!r}")
+    return safe[:_MAX_BRANCH_NAME]
+
+
+def parse_pull_request(payload: Mapping[str, Any]) -> PullRequest:
+    """Read a `pull_request` / `pull_request_target` event payload."""
+    try:
+        pr = payload["pull_request"]
+        head, base = pr["head"], pr["base"]
+        head_repo = (head.get("repo") or {}).get("full_name")
+        base_repo = (base.get("repo") or {}).get("full_name")
+        return PullRequest(
+            number=int(pr.get("number", payload.get("number"))),
+            head_ref=head["ref"],
+            head_sha=head["sha"],
+            base_ref=base["ref"],
+            base_sha=base["sha"],
+            # A deleted fork has no head repo; it is still not ours.
+            is_fork=head_repo is None or head_repo != base_repo,
+            html_url=pr.get("html_url"),
+            title=pr.get("title") or "",
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise EventError(f"not a pull_request event payload: missing or bad {error}") from error
+
+
+def parse_push(payload: Mapping[str, Any]) -> Push:
+    """Read a `push` event payload."""
+    try:
+        head_commit = payload.get("head_commit") or {}
+        return Push(
+            ref=payload["ref"],
+            before=payload["before"],
+            after=payload["after"],
+            head_message=head_commit.get("message") or "",
+        )
+    except (KeyError, TypeError) as error:
+        raise EventError(f"not a push event payload: missing {error}") from error
+
+
+def read_event_file(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise EventError(f"{path}: cannot read the event file: {error.strerror}") from error
+    except json.JSONDecodeError as error:
+        raise EventError(f"{path}:{error.lineno}:{error.colno}: not JSON: {error.msg}") from error
+    if not isinstance(data, dict):
+        raise EventError(f"{path}: the event payload is not a JSON object")
+    return data
+
+
+def ci_context_from_env(environ: Mapping[str, str]) -> CiContext:
+    """Build the context from GitHub Actions' variables; an empty mapping gives an empty context."""
+    event_name = environ.get("GITHUB_EVENT_NAME") or None
+    event_path = environ.get("GITHUB_EVENT_PATH")
+    payload = read_event_file(Path(event_path)) if event_path else {}
+    pull_request = parse_pull_request(payload) if "pull_request" in payload else None
+    push = parse_push(payload) if event_name == "push" or ("before" in payload and "after" in payload) else None
+    summary = environ.get("GITHUB_STEP_SUMMARY")
+    return CiContext(
+        repository=environ.get("GITHUB_REPOSITORY") or None,
+        server_url=(environ.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/"),
+        api_url=(environ.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
+        run_id=environ.get("GITHUB_RUN_ID") or None,
+        sha=environ.get("GITHUB_SHA") or None,
+        event_name=event_name or ("pull_request" if pull_request else "push" if push else None),
+        pull_request=pull_request,
+        push=push,
+        step_summary=Path(summary) if summary else None,
+    )
