@@ -1,0 +1,268 @@
+"""Running test suites: one run-tests call per agent, agents in parallel, each invocation polled to its end.
+
+The network part (`run_suite`) is small; judging an invocation (`judge_invocation`) is a pure function of the
+API's answer and the specs, so thresholds, repeats and the timeout rule are tested without a server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from agentform.model import DesiredTest
+from agentform.testing.report import (
+    AgentResult,
+    RunResult,
+    RunStatus,
+    TestReport,
+    TestResult,
+    meets_threshold,
+)
+
+_RUN_STATUSES: frozenset[str] = frozenset({"passed", "failed", "cancelled", "pending"})
+
+
+class TestRunClient(Protocol):
+    """The part of `agentform.elevenlabs.ElevenLabsClient` the runner uses."""
+
+    async def run_tests(
+        self,
+        agent_id: str,
+        test_ids: list[str],
+        *,
+        branch_id: str | None = None,
+        repeat_count: int | None = None,
+        agent_config_override: dict[str, Any] | None = None,
+        name: str | None = None,
+    ) -> dict[str, Any]: ...
+
+    async def get_test_invocation(self, invocation_id: str) -> dict[str, Any]: ...
+
+    async def cancel_test_invocation(self, invocation_id: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class SuiteTarget:
+    """One agent to test: its live id, where to run (branch or config override) and its tests with live ids."""
+
+    agent_key: str
+    agent_id: str
+    tests: Sequence[tuple[DesiredTest, str]]
+    branch_id: str | None = None
+    agent_config_override: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """Exponential backoff between invocation reads, bounded by a total timeout."""
+
+    first_delay: float = 0.25
+    factor: float = 1.6
+    max_delay: float = 5.0
+    timeout_secs: float = 600.0
+
+    def delays(self) -> Callable[[], float]:
+        """A fresh backoff sequence (each call returns the next delay)."""
+        state = {"next": self.first_delay}
+
+        def next_delay() -> float:
+            delay = state["next"]
+            state["next"] = min(delay * self.factor, self.max_delay)
+            return delay
+
+        return next_delay
+
+
+# Called with the agent key and the invocation each time it is read, for progress displays.
+ProgressCallback = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class _Clock:
+    now: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+    wall: Callable[[], float] = time.time
+
+
+@dataclass
+class SuiteOptions:
+    repeat: int | None = None
+    poll: PollPolicy = field(default_factory=PollPolicy)
+    invocation_name: str | None = None
+    on_progress: ProgressCallback | None = None
+
+
+async def run_suite(
+    client: TestRunClient,
+    targets: Sequence[SuiteTarget],
+    options: SuiteOptions | None = None,
+    *,
+    clock: _Clock | None = None,
+) -> TestReport:
+    """Run every target's tests (one invocation per agent, all agents at once) and judge them."""
+    options = options or SuiteOptions()
+    clock = clock or _Clock()
+    started_wall, started = clock.wall(), clock.now()
+    agents = await asyncio.gather(*(_run_agent(client, target, options, clock) for target in targets))
+    return TestReport(agents=list(agents), started_at_unix=started_wall, duration_secs=clock.now() - started)
+
+
+async def _run_agent(client: TestRunClient, target: SuiteTarget, options: SuiteOptions, clock: _Clock) -> AgentResult:
+    from agentform.elevenlabs import ApiError  # deferred: the runner's pure parts do not need the client
+
+    started = clock.now()
+    repeat = repeat_count_for(target.tests, options.repeat)
+    invocation: dict[str, Any] | None = None
+    try:
+        invocation = await client.run_tests(
+            target.agent_id,
+            [test_id for _, test_id in target.tests],
+            branch_id=target.branch_id,
+            repeat_count=repeat if repeat > 1 else None,
+            agent_config_override=target.agent_config_override,
+            name=options.invocation_name,
+        )
+        invocation, incomplete = await _poll(client, target.agent_key, invocation, options, clock)
+    except ApiError as error:
+        incomplete = f"the API refused the test run: {error}"
+    result = judge_invocation(target, invocation, incomplete_reason=incomplete)
+    return result.model_copy(update={"duration_secs": round(clock.now() - started, 3)})
+
+
+async def _poll(
+    client: TestRunClient, agent_key: str, invocation: dict[str, Any], options: SuiteOptions, clock: _Clock
+) -> tuple[dict[str, Any], str]:
+    """Read the invocation until no run is pending; on timeout cancel it. Returns it and why it is incomplete."""
+    deadline = clock.now() + options.poll.timeout_secs
+    next_delay = options.poll.delays()
+    while True:
+        if options.on_progress:
+            options.on_progress(agent_key, invocation)
+        if invocation.get("cancelled"):
+            return invocation, "the test invocation was cancelled"
+        if not any(run.get("status") == "pending" for run in invocation.get("test_runs", [])):
+            return invocation, ""
+        remaining = deadline - clock.now()
+        if remaining <= 0:
+            await client.cancel_test_invocation(invocation["id"])
+            return invocation, f"timed out after {options.poll.timeout_secs:g}s; the invocation was cancelled"
+        await clock.sleep(min(next_delay(), remaining))
+        invocation = await client.get_test_invocation(invocation["id"])
+
+
+def repeat_count_for(tests: Sequence[tuple[DesiredTest, str]], override: int | None) -> int:
+    """The invocation's repeat count: `--repeat`, else the most any spec asks for (one call serves them all)."""
+    if override:
+        return override
+    return max((spec.repeat for spec, _ in tests), default=1)
+
+
+def judge_invocation(
+    target: SuiteTarget, invocation: dict[str, Any] | None, *, incomplete_reason: str = ""
+) -> AgentResult:
+    """Map the invocation's runs to the target's specs and decide each test against its threshold."""
+    runs_by_test: dict[str, list[dict[str, Any]]] = {}
+    for run in (invocation or {}).get("test_runs", []):
+        runs_by_test.setdefault(run.get("test_id", ""), []).append(run)
+    created_at = (invocation or {}).get("created_at")
+    tests = [
+        judge_test(
+            spec, test_id, runs_by_test.get(test_id, []), incomplete_reason=incomplete_reason, created_at=created_at
+        )
+        for spec, test_id in target.tests
+    ]
+    return AgentResult(
+        agent_key=target.agent_key,
+        agent_id=target.agent_id,
+        branch_id=target.branch_id,
+        invocation_id=(invocation or {}).get("id"),
+        error=incomplete_reason,
+        tests=tests,
+    )
+
+
+def judge_test(
+    spec: DesiredTest,
+    test_id: str,
+    runs: list[dict[str, Any]],
+    *,
+    incomplete_reason: str = "",
+    created_at: float | None = None,
+) -> TestResult:
+    """One test's verdict from its runs: k/n against the threshold, unless a run never finished."""
+    results = [_run_result(run) for run in runs]
+    passed = sum(run.status == "passed" for run in results)
+    unfinished = [run for run in results if run.status in ("pending", "cancelled")]
+    if not results:
+        message = incomplete_reason or "the invocation returned no run for this test"
+    elif unfinished:
+        message = incomplete_reason or f"{len(unfinished)} of {len(results)} runs did not finish"
+    else:
+        message = ""
+    if message:
+        status = "error"
+    else:
+        status = "passed" if meets_threshold(passed, len(results), spec.pass_threshold) else "failed"
+    shown = next((run for run in results if run.status == "failed"), results[0] if results else None)
+    return TestResult(
+        agent_key=spec.agent_key,
+        key=spec.key,
+        name=str(spec.body.get("name") or spec.key),
+        kind=spec.kind,
+        status=status,
+        passed_runs=passed,
+        total_runs=len(results),
+        pass_threshold=spec.pass_threshold,
+        rationale=shown.rationale if shown else "",
+        reply=shown.reply if shown else "",
+        message=message,
+        duration_secs=_test_duration(runs, created_at),
+        source=spec.source.path,
+        test_id=test_id,
+        runs=results,
+    )
+
+
+def _run_result(run: dict[str, Any]) -> RunResult:
+    status: RunStatus = run.get("status") if run.get("status") in _RUN_STATUSES else "pending"  # type: ignore[assignment]
+    return RunResult(
+        run_id=str(run.get("test_run_id", "")),
+        status=status,
+        rationale=rationale_text(run.get("condition_result")),
+        reply=reply_excerpt(run.get("agent_responses") or []),
+    )
+
+
+def rationale_text(condition_result: dict[str, Any] | None) -> str:
+    """The evaluator's reasoning: its summary, else its messages."""
+    rationale = (condition_result or {}).get("rationale") or {}
+    if rationale.get("summary"):
+        return str(rationale["summary"]).strip()
+    return "\n".join(str(message).strip() for message in rationale.get("messages") or [] if message)
+
+
+def reply_excerpt(agent_responses: list[dict[str, Any]], *, max_lines: int = 4, max_chars: int = 400) -> str:
+    """The first lines of what the agent said or called in a run (tool calls shown as `-> name(params)`)."""
+    lines: list[str] = []
+    for item in agent_responses:
+        if item.get("role", "agent") != "agent":
+            continue
+        if item.get("message"):
+            lines.extend(line for line in str(item["message"]).splitlines() if line.strip())
+        lines.extend(
+            f"-> {call.get('tool_name', '?')}({call.get('params_as_json', '')})"
+            for call in item.get("tool_calls") or []
+        )
+    text = "\n".join(lines[:max_lines])
+    if len(lines) > max_lines or len(text) > max_chars:
+        text = text[: max_chars - 1].rstrip() + "…"
+    return text
+
+
+def _test_duration(runs: list[dict[str, Any]], created_at: float | None) -> float:
+    """Seconds between the invocation's creation and the test's last update, when the API says both."""
+    stamps = [run["last_updated_at_unix"] for run in runs if isinstance(run.get("last_updated_at_unix"), int | float)]
+    return float(max(0, max(stamps) - created_at)) if stamps and isinstance(created_at, int | float) else 0.0
