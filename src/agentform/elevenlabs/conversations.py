@@ -1,0 +1,43 @@
+"""Conversations: listing, reading, feedback (elevenlabs-api.md §7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentform.elevenlabs.core import ClientCore, query, segment
+
+_CONVERSATIONS = "/v1/convai/conversations"
+
+
+class ConversationsApi(ClientCore):
+    async def list_conversations(
+        self,
+        *,
+        agent_id: str | None = None,
+        branch_id: str | None = None,
+        call_start_after_unix: int | None = None,
+        limit: int | None = None,
+        **filters: Any,
+    ) -> list[dict[str, Any]]:
+        """Conversation summaries, newest first: all pages, or the first `limit`.
+
+        `filters` are the API's other list filters by their query names (`call_successful="failure"`,
+        `tool_names=["book"]`, ...); list values repeat the key.
+        """
+        params = query(agent_id=agent_id, branch_id=branch_id, call_start_after_unix=call_start_after_unix, **filters)
+        return await self._pages(_CONVERSATIONS, "conversations", resource="conversations", params=params, limit=limit)
+
+    async def get_conversation(self, conversation_id: str) -> dict[str, Any]:
+        """The full conversation with its transcript and analysis."""
+        return await self._call(
+            "GET", f"{_CONVERSATIONS}/{segment(conversation_id)}", resource=f"conversation {conversation_id}"
+        )
+
+    async def send_conversation_feedback(self, conversation_id: str, feedback: str) -> None:
+        """Rate a conversation "like" or "dislike"."""
+        await self._call(
+            "POST",
+            f"{_CONVERSATIONS}/{segment(conversation_id)}/feedback",
+            resource=f"conversation {conversation_id}",
+            json={"feedback": feedback},
+        )

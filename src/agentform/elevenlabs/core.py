@@ -1,0 +1,242 @@
+"""The request machinery under every API method: auth, bounded concurrency, retries, errors, pagination.
+
+Resource methods (agents.py, knowledge.py, ...) call `_call` / `_pages` with a path and a short description of
+the resource; nothing above this module sees httpx responses. The transport is httpx's seam: the network by
+default, `httpx.ASGITransport` for the in-process emulator, `httpx.MockTransport` in unit tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from agentform import __version__
+from agentform.elevenlabs.errors import ElevenLabsError, TransportFailure, api_error, error_message, parse_body
+from agentform.elevenlabs.retry import (
+    RetryPolicy,
+    is_retryable_exception,
+    is_retryable_status,
+    parse_retry_after,
+    retry_delay,
+)
+from agentform.redact import Redactor
+
+logger = logging.getLogger("agentform.elevenlabs")
+
+PAGE_SIZE = 100
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+Sleep = Callable[[float], Awaitable[None]]
+# The API key is the one header that must never reach a log line or an exception.
+_API_KEY_HEADER = "xi-api-key"
+
+
+def segment(value: str) -> str:
+    """An id as one URL path segment: ids come from files and API answers, and a `/` must not change the path."""
+    return quote(str(value), safe="")
+
+
+def query(**params: Any) -> dict[str, Any]:
+    """Query parameters without the None values (the API treats "absent" and "null" differently)."""
+    return {key: value for key, value in params.items() if value is not None}
+
+
+def compact(**fields: Any) -> dict[str, Any]:
+    """A JSON body without the fields left at None: absent fields are left unchanged by PATCH."""
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+class ClientCore:
+    """Owns the `httpx.AsyncClient`; sends one logical request as up to `max_retries + 1` attempts."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        parallelism: int = 8,
+        max_retries: int = 5,
+        timeout: float = 30.0,
+        redactor: Redactor | None = None,
+        retry_policy: RetryPolicy | None = None,
+        sleep: Sleep | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if parallelism < 1:
+            raise ValueError("parallelism must be at least 1")
+        self.base_url = base_url.rstrip("/")
+        self.redactor = redactor if redactor is not None else Redactor()
+        # The key joins the caller's redactor, so every renderer that shares it masks the key too.
+        self.redactor.add(api_key)
+        base_policy = retry_policy or RetryPolicy()
+        self.retry_policy = RetryPolicy(**{**base_policy.__dict__, "max_retries": max_retries})
+        self.parallelism = parallelism
+        self.request_count = 0
+        self.request_counts: Counter[str] = Counter()
+        self._sleep: Sleep = sleep or asyncio.sleep
+        self._rng = rng or random.Random()
+        self._semaphore = asyncio.Semaphore(parallelism)
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+            headers={
+                _API_KEY_HEADER: api_key,
+                "accept": "application/json",
+                "user-agent": f"agentform/{__version__}",
+            },
+            limits=httpx.Limits(max_connections=parallelism, max_keepalive_connections=parallelism),
+        )
+
+    async def __aenter__(self) -> ClientCore:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def write_count(self) -> int:
+        """Requests sent with a method that may change live state (POST, PUT, PATCH, DELETE)."""
+        return sum(count for method, count in self.request_counts.items() if method in _WRITE_METHODS)
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        resource: str,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        files: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Send a request (with retries) and return its JSON body, its text when not JSON, or None when empty."""
+        response = await self._send(method, path, resource=resource, params=params, json=json, files=files, data=data)
+        return parse_body(response.content, response.headers.get("content-type", ""))
+
+    async def _text(self, path: str, *, resource: str) -> str:
+        """GET an endpoint that answers plain text (document content)."""
+        response = await self._send("GET", path, resource=resource)
+        return response.text
+
+    async def _pages(
+        self,
+        path: str,
+        items_key: str,
+        *,
+        resource: str,
+        params: Mapping[str, Any] | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every item of a cursor-paginated list: follow `next_cursor` while `has_more` (or up to `limit` items)."""
+        collected = await self._collect(path, (items_key,), resource=resource, params=params, limit=limit)
+        return collected[items_key]
+
+    async def _collect(
+        self,
+        path: str,
+        keys: tuple[str, ...],
+        *,
+        resource: str,
+        params: Mapping[str, Any] | None = None,
+        limit: int | None = None,
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The lists under `keys` of every page, concatenated; `limit` caps the first key's items."""
+        collected: dict[str, list[dict[str, Any]]] = {key: [] for key in keys}
+        first = collected[keys[0]]
+        cursor: str | None = None
+        seen: set[str] = set()
+        while True:
+            page_size = PAGE_SIZE if limit is None else max(1, min(PAGE_SIZE, limit - len(first)))
+            page = await self._call(
+                "GET", path, resource=resource, params={**(params or {}), **query(page_size=page_size, cursor=cursor)}
+            )
+            if not isinstance(page, dict):
+                raise ElevenLabsError(f"{resource}: GET {path} answered {type(page).__name__}, not a page object")
+            for key in keys:
+                collected[key].extend(page.get(key) or [])
+            cursor = page.get("next_cursor")
+            if limit is not None and len(first) >= limit:
+                del first[limit:]
+                return collected
+            if not page.get("has_more") or not cursor:
+                return collected
+            # A server that hands back a cursor twice would make us loop forever; stop loudly instead.
+            if cursor in seen:
+                raise ElevenLabsError(f"{resource}: GET {path} returned the same page cursor twice")
+            seen.add(cursor)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        resource: str,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        files: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> httpx.Response:
+        policy = self.retry_policy
+        waited = 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            # Built afresh for every attempt: a multipart body is a stream that one attempt consumes.
+            request = self._http.build_request(method, path, params=params, json=json, files=files, data=data)
+            failure: Exception | None = None
+            response: httpx.Response | None = None
+            started = time.monotonic()
+            async with self._semaphore:
+                self.request_count += 1
+                self.request_counts[method] += 1
+                try:
+                    response = await self._http.send(request)
+                    await response.aread()
+                except httpx.HTTPError as error:
+                    if not is_retryable_exception(error):
+                        raise TransportFailure(
+                            method, path, resource, self._describe_exception(error), attempts=attempt
+                        ) from None
+                    failure = error
+            elapsed_ms = (time.monotonic() - started) * 1000
+            if response is not None:
+                logger.debug("%s %s -> %s (%.0f ms)", method, path, response.status_code, elapsed_ms)
+                if response.is_success:
+                    return response
+                if not is_retryable_status(response.status_code):
+                    raise self._api_error(response, method, path, resource, attempt)
+                retry_after = parse_retry_after(response.headers)
+                reason = f"HTTP {response.status_code}"
+            else:
+                retry_after = None
+                reason = self._describe_exception(failure)
+            delay = retry_delay(attempt, retry_after, policy, self._rng)
+            if attempt > policy.max_retries or waited + delay > policy.max_total_wait:
+                if response is not None:
+                    raise self._api_error(response, method, path, resource, attempt)
+                raise TransportFailure(method, path, resource, reason, attempts=attempt) from None
+            logger.info("%s %s: %s, retry %d/%d in %.2f s", method, path, reason, attempt, policy.max_retries, delay)
+            waited += delay
+            await self._sleep(delay)
+
+    def _api_error(self, response: httpx.Response, method: str, path: str, resource: str, attempts: int) -> Exception:
+        parsed = self.redactor.data(parse_body(response.content, response.headers.get("content-type", "")))
+        message = self.redactor.text(error_message(parsed, response.reason_phrase or "error"))
+        return api_error(response.status_code, method, path, resource, message, body=parsed, attempts=attempts)
+
+    def _describe_exception(self, error: Exception | None) -> str:
+        text = str(error) or type(error).__name__
+        return self.redactor.text(f"{type(error).__name__}: {text}" if str(error) else text)

@@ -1,0 +1,95 @@
+"""Knowledge-base documents and folders (elevenlabs-api.md §3)."""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Any
+
+from agentform.elevenlabs.core import ClientCore, compact, query, segment
+
+_KB = "/v1/convai/knowledge-base"
+
+
+def _document(doc_id: str) -> str:
+    return f"{_KB}/{segment(doc_id)}"
+
+
+class KnowledgeApi(ClientCore):
+    async def list_documents(
+        self, *, parent_folder_id: str | None = None, types: list[str] | None = None, search: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every document summary (all pages); `search` is a name prefix, `types` any of file|url|text|folder."""
+        params = query(parent_folder_id=parent_folder_id, types=list(types) if types else None, search=search)
+        return await self._pages(_KB, "documents", resource="knowledge-base documents", params=params)
+
+    async def get_document(self, doc_id: str) -> dict[str, Any]:
+        return await self._call("GET", _document(doc_id), resource=f"document {doc_id}")
+
+    async def get_document_content(self, doc_id: str) -> str:
+        """The document's content; this endpoint answers plain text, not JSON."""
+        return await self._text(f"{_document(doc_id)}/content", resource=f"content of document {doc_id}")
+
+    async def create_text_document(
+        self, *, text: str, name: str, parent_folder_id: str | None = None
+    ) -> dict[str, Any]:
+        """`{id, name, folder_path}` of the new text document."""
+        return await self._call(
+            "POST",
+            f"{_KB}/text",
+            resource=f"new text document {name!r}",
+            json={"text": text, "name": name, **compact(parent_folder_id=parent_folder_id)},
+        )
+
+    async def create_file_document(
+        self, *, filename: str, data: bytes, name: str, parent_folder_id: str | None = None
+    ) -> dict[str, Any]:
+        """Upload a file document as multipart: the `file` part plus `name` / `parent_folder_id` form fields."""
+        return await self._call(
+            "POST",
+            f"{_KB}/file",
+            resource=f"new file document {name!r}",
+            files={"file": (filename, data, _content_type(filename))},
+            data={"name": name, **compact(parent_folder_id=parent_folder_id)},
+        )
+
+    async def create_url_document(
+        self, *, url: str, name: str, parent_folder_id: str | None = None, **settings: Any
+    ) -> dict[str, Any]:
+        """A document scraped from `url`; `settings`: enable_auto_sync, auto_remove, minimum_frequency_days."""
+        return await self._call(
+            "POST",
+            f"{_KB}/url",
+            resource=f"new URL document {name!r}",
+            json={"url": url, "name": name, **compact(parent_folder_id=parent_folder_id, **settings)},
+        )
+
+    async def create_folder(self, *, name: str, parent_folder_id: str | None = None) -> dict[str, Any]:
+        return await self._call(
+            "POST",
+            f"{_KB}/folder",
+            resource=f"new knowledge-base folder {name!r}",
+            json={"name": name, **compact(parent_folder_id=parent_folder_id)},
+        )
+
+    async def update_document(
+        self, doc_id: str, *, name: str | None = None, content: str | None = None
+    ) -> dict[str, Any]:
+        """Rename a document and/or replace its content (text documents)."""
+        return await self._call(
+            "PATCH", _document(doc_id), resource=f"document {doc_id}", json=compact(name=name, content=content)
+        )
+
+    async def delete_document(self, doc_id: str, *, force: bool = False) -> None:
+        """Delete a document; `force` also detaches it from the agents that use it (the API refuses otherwise)."""
+        await self._call(
+            "DELETE", _document(doc_id), resource=f"document {doc_id}", params=query(force=True if force else None)
+        )
+
+    async def document_dependent_agents(self, doc_id: str) -> dict[str, Any]:
+        """`{agents, branches}` that reference the document, all pages merged."""
+        path = f"{_document(doc_id)}/dependent-agents"
+        return await self._collect(path, ("agents", "branches"), resource=f"agents using document {doc_id}")
+
+
+def _content_type(filename: str) -> str:
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
