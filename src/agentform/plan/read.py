@@ -1,0 +1,282 @@
+"""Reading the live workspace: list calls first, then only the detail reads a plan needs.
+
+Pass 1 sends list calls only, all at once: agents carrying the ownership tag, the managed KB folder's documents
+(which also hold the state record and the lock documents), every tool, the managed test folder. Pass 2 reads
+details where the list cannot answer (docs/decisions/0050):
+
+- an agent's full config only when its list `updated_at_unix_secs` differs from the one the state record saw after
+  our last write (or the record cannot vouch for it: no entry, or not verified). Otherwise the record's last-applied
+  payload *is* the live config, so a no-op plan over N agents costs about N/100 list pages;
+- the text of the live version of a text document whose desired content differs (for the line diff);
+- the body of the live version of a test whose desired hash has no live version (for the field diff);
+- branch tips for `--branch`.
+
+Everything goes through the client, whose semaphore bounds the concurrency of `asyncio.gather`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from agentform.model import Desired
+from agentform.plan import identity
+from agentform.plan.live import LiveAgent, LiveBranch, LiveDocument, LiveState, LiveTest
+from agentform.plan.state import StateRecord, find_record_document, oldest, parse_record
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """What apply needs beyond the planner's `LiveState`: the full state record and where it lives."""
+
+    live: LiveState
+    record: StateRecord
+    record_document_id: str | None
+    documents_folder_id: str | None
+    tests_folder_id: str | None
+    # Tools found through a pending create intent (a crash between create and record): id -> key. Apply records
+    # them as ours; without this they would be orphans and the next apply would create duplicates.
+    recovered_tools: dict[str, str]
+
+
+async def read_live(
+    client: Any, desired: Desired, *, branch: str | None = None, refresh_all: bool = False
+) -> LiveState:
+    """The live state of `desired`'s (project, environment) scope, as the planner needs it."""
+    return (await read_workspace(client, desired, branch=branch, refresh_all=refresh_all)).live
+
+
+async def read_workspace(
+    client: Any, desired: Desired, *, branch: str | None = None, refresh_all: bool = False
+) -> Workspace:
+    """`read_live` plus the full state record (for apply)."""
+    project, env = desired.settings.project, desired.environment.name
+    name = identity.folder_name(project, env)
+    agent_items, kb_folders, tool_items, test_folders = await asyncio.gather(
+        client.list_agents(tags=[identity.owner_tag(project, env)]),
+        client.list_documents(types=["folder"], search=name),
+        client.list_tools(),
+        client.list_tests(types=["folder"], search=name),
+    )
+    kb_folder = oldest([item for item in kb_folders if item.get("name") == name])
+    test_folder = oldest([item for item in test_folders if item.get("name") == name])
+    kb_folder_id = str(kb_folder["id"]) if kb_folder else None
+    test_folder_id = str(test_folder["id"]) if test_folder else None
+
+    folder_items, test_items = await asyncio.gather(
+        client.list_documents(parent_folder_id=kb_folder_id) if kb_folder_id else _value([]),
+        client.list_tests(parent_folder_id=test_folder_id) if test_folder_id else _value([]),
+    )
+    record_document = find_record_document(folder_items)
+    record = StateRecord.empty(project, env)
+    if record_document is not None:
+        text = await client.get_document_content(record_document["id"])
+        record = parse_record(text, project=project, environment=env)
+
+    agents = await _agents(client, desired, agent_items, project, env)
+    recovered = recover_pending_tools(desired, record, tool_items)
+    view = record.view(
+        extra_tools={tool_id: (key, desired.tools[key].content_hash()) for tool_id, key in recovered.items()}
+    )
+    adopted_tools = {tool.id: key for key, tool in desired.tools.items() if tool.id}
+    live = LiveState(
+        project=project,
+        environment=env,
+        documents_folder_id=kb_folder_id,
+        tests_folder_id=test_folder_id,
+        agents=agents,
+        documents=[doc for item in folder_items if (doc := identity.live_document_from_item(item, kb_folder_id))],
+        tools=identity.live_tools_from_items(tool_items, view, adopted_tools),
+        tests=[test for item in test_items if (test := identity.live_test_from_item(item, test_folder_id))],
+        record=view if record_document is not None or recovered else None,
+        record_id=str(record_document["id"]) if record_document else None,
+        record_updated_at=((record_document or {}).get("metadata") or {}).get("last_updated_at_unix_secs"),
+    )
+    live = await _detail_reads(client, desired, live, record, branch=branch, refresh_all=refresh_all)
+    return Workspace(
+        live=live,
+        record=record,
+        record_document_id=live.record_id,
+        documents_folder_id=kb_folder_id,
+        tests_folder_id=test_folder_id,
+        recovered_tools=recovered,
+    )
+
+
+async def _value(value: T) -> T:
+    return value
+
+
+async def _agents(
+    client: Any, desired: Desired, items: list[dict[str, Any]], project: str, env: str
+) -> list[LiveAgent]:
+    """Tagged agents, plus agents adopted by `id:` in a file that do not carry our tags yet."""
+    agents = [agent for item in items if (agent := identity.live_agent_from_item(item, project, env))]
+    # Two agents with one key (a duplicate made by hand, or by a tool that retried a create) are ambiguous: the
+    # oldest is ours; the planner shows the other as an unmanaged leftover rather than updating both.
+    by_key: dict[str, LiveAgent] = {}
+    for agent in sorted(agents, key=lambda a: a.id):
+        by_key.setdefault(agent.key, agent)
+    known = {agent.id for agent in by_key.values()}
+    wanted = [(key, agent.id) for key, agent in desired.agents.items() if agent.id and agent.id not in known]
+    fetched = await asyncio.gather(*(client.get_agent(agent_id) for _, agent_id in wanted))
+    for (key, _), payload in zip(wanted, fetched, strict=True):
+        adopted = identity.live_agent_from_item(payload, project, env, adopted_key=key)
+        if adopted is not None:
+            by_key[key] = adopted.model_copy(update=_agent_facts(payload))
+    return list(by_key.values())
+
+
+def _agent_facts(payload: dict[str, Any]) -> dict[str, Any]:
+    metadata = payload.get("metadata") or {}
+    return {
+        "payload": payload,
+        "version_id": payload.get("version_id"),
+        "branch_id": payload.get("branch_id"),
+        "main_branch_id": payload.get("main_branch_id"),
+        "updated_at": metadata.get("updated_at_unix_secs"),
+    }
+
+
+def agents_needing_detail(agents: Iterable[LiveAgent], record: StateRecord, *, refresh_all: bool) -> list[LiveAgent]:
+    """Agents whose list entry cannot vouch for the record's last-applied payload (docs/decisions/0050)."""
+    needed = []
+    for agent in agents:
+        if agent.payload is not None:
+            continue
+        entry = record.agents.get(agent.key)
+        trusted = (
+            entry is not None
+            and entry.id == agent.id
+            and entry.verified
+            and entry.updated_at is not None
+            and entry.updated_at == agent.updated_at
+        )
+        if refresh_all or not trusted:
+            needed.append(agent)
+    return needed
+
+
+def documents_needing_text(desired: Desired, documents: Iterable[LiveDocument]) -> list[LiveDocument]:
+    """For each desired text document whose content changed, the newest live version (the diff's left side)."""
+    by_key: dict[str, list[LiveDocument]] = {}
+    for document in documents:
+        by_key.setdefault(document.key, []).append(document)
+    needed = []
+    for key, want in desired.documents.items():
+        versions = by_key.get(key, [])
+        if want.kind != "text" or not versions or any(v.hash == want.content_hash() for v in versions):
+            continue
+        newest = max(versions, key=lambda v: (v.updated_at or 0, v.id))
+        if newest.kind == "text" and newest.text is None:
+            needed.append(newest)
+    return needed
+
+
+def tests_needing_body(desired: Desired, tests: Iterable[LiveTest], *, refresh_all: bool) -> list[LiveTest]:
+    """Live test versions whose body a diff may show: the newest version of each desired test.
+
+    A test's content address is computed over its body with tool ids resolved, which only the planner knows, so
+    the body is read when the address has a single live version that may be stale, or on `--refresh-all`.
+    """
+    by_address: dict[str, list[LiveTest]] = {}
+    for test in tests:
+        by_address.setdefault(test.address, []).append(test)
+    needed = []
+    for address in desired.tests:
+        versions = by_address.get(address, [])
+        if versions and refresh_all:
+            needed.append(max(versions, key=lambda v: (v.updated_at or 0, v.id)))
+    return needed
+
+
+async def _detail_reads(
+    client: Any, desired: Desired, live: LiveState, record: StateRecord, *, branch: str | None, refresh_all: bool
+) -> LiveState:
+    agents = agents_needing_detail(live.agents, record, refresh_all=refresh_all)
+    documents = documents_needing_text(desired, live.documents)
+    tests = tests_needing_body(desired, live.tests, refresh_all=refresh_all)
+    agent_payloads, texts, bodies, branches = await asyncio.gather(
+        _gather(client.get_agent(agent.id) for agent in agents),
+        _gather(client.get_document_content(document.id) for document in documents),
+        _gather(client.get_test(test.id) for test in tests),
+        _gather(_branch_tip(client, agent, branch) for agent in live.agents) if branch else _value([]),
+    )
+    agent_updates = {agent.id: _agent_facts(payload) for agent, payload in zip(agents, agent_payloads, strict=True)}
+    if branch:
+        for agent, tip in zip(live.agents, branches, strict=True):
+            agent_updates.setdefault(agent.id, {})["branch"] = tip
+    text_of = {document.id: text for document, text in zip(documents, texts, strict=True)}
+    body_of = {test.id: body for test, body in zip(tests, bodies, strict=True)}
+    return live.model_copy(
+        update={
+            "agents": [agent.model_copy(update=agent_updates.get(agent.id, {})) for agent in live.agents],
+            "documents": [
+                doc.model_copy(update={"text": text_of[doc.id]}) if doc.id in text_of else doc for doc in live.documents
+            ],
+            "tests": [
+                test.model_copy(update={"body": body_of[test.id]}) if test.id in body_of else test
+                for test in live.tests
+            ],
+        }
+    )
+
+
+async def _gather(awaitables: Iterable[Awaitable[T]]) -> list[T]:
+    return list(await asyncio.gather(*awaitables))
+
+
+async def _branch_tip(client: Any, agent: LiveAgent, name: str) -> LiveBranch | None:
+    found = find_branch(await client.list_branches(agent.id), name)
+    if found is None:
+        return None
+    payload = await client.get_agent(agent.id, branch_id=found["id"])
+    return LiveBranch(id=found["id"], name=name, version_id=payload.get("version_id"), payload=payload)
+
+
+def find_branch(branches: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
+    """The unarchived branch called `name` (branch names are unique per agent)."""
+    return next((b for b in branches if b.get("name") == name and not b.get("is_archived")), None)
+
+
+# --- crash recovery of tool creates -----------------------------------------------------------------------------
+
+
+def recover_pending_tools(desired: Desired, record: StateRecord, tool_items: list[dict[str, Any]]) -> dict[str, str]:
+    """Tools created by an apply that died before recording them: id -> key.
+
+    A pending intent names the key and content hash of a tool we were about to create. A live tool that no record
+    owns and whose config carries every field the desired tool sets (the server adds defaults) is that create's
+    result. At most one tool per intent is taken, the oldest id first, so a hand-made twin is never claimed twice.
+    """
+    owned = set(record.tools)
+    recovered: dict[str, str] = {}
+    for intent in record.pending:
+        tool = desired.tools.get(intent.key)
+        if tool is None or tool.content_hash() != intent.hash:
+            continue
+        for item in sorted(tool_items, key=lambda item: str(item.get("id"))):
+            tool_id = str(item.get("id"))
+            if tool_id in owned or tool_id in recovered:
+                continue
+            if contains(item.get("tool_config") or {}, tool.tool_config):
+                recovered[tool_id] = intent.key
+                break
+    return recovered
+
+
+def contains(live: Any, wanted: Any) -> bool:
+    """True when every value `wanted` sets is in `live` (numbers compared by value: 1 == 1.0)."""
+    if isinstance(wanted, dict):
+        return isinstance(live, dict) and all(k in live and contains(live[k], v) for k, v in wanted.items())
+    if isinstance(wanted, list):
+        return (
+            isinstance(live, list)
+            and len(live) == len(wanted)
+            and all(contains(a, b) for a, b in zip(live, wanted, strict=True))
+        )
+    return live == wanted

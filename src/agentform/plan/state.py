@@ -1,0 +1,387 @@
+"""The state record and the environment lock, both kept in the workspace itself.
+
+CI runners are stateless, so nothing needed for correctness may live only on disk. Both objects are KB text
+documents inside the managed folder `agentform.<project>.<env>` (see docs/decisions/0040):
+
+- `agentform-state`: JSON (`StateRecord`). It is the ownership ledger of tools (they have no marker slot), the
+  last-applied payloads for 3-way drift detection, the live `updated_at` seen after our own writes (so a no-op plan
+  skips detail reads), pending create intents (a crash between a tool create and the record write is recovered by
+  finding the tool by config hash) and what was applied to each agent branch.
+- `agentform-lock.<env>`: one document per contender; the oldest unexpired one holds the lock
+  (docs/decisions/0051). Names that the planner's identity parser does not recognise are unmanaged documents, so
+  neither is ever planned, diffed or garbage-collected.
+
+All I/O goes through the client interface of docs/decisions/0001; the parsing is pure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agentform.plan import live
+
+STATE_DOCUMENT_NAME = "agentform-state"
+SCHEMA_VERSION = 1
+DEFAULT_LOCK_TTL_SECS = 30 * 60
+
+
+def lock_document_name(env: str) -> str:
+    return f"agentform-lock.{env}"
+
+
+class StateError(Exception):
+    """The state record exists but cannot be used (unknown schema, unreadable JSON)."""
+
+
+# --- The record -------------------------------------------------------------------------------------------------
+
+
+class _Record(BaseModel):
+    # Unknown keys are kept and written back: a newer agentform may add fields an older one must not drop.
+    model_config = ConfigDict(extra="allow")
+
+
+class AgentEntry(_Record):
+    """What we last wrote to an agent's main branch, and what the API said afterwards."""
+
+    id: str
+    payload_hash: str
+    # The normalised payload we sent: the 3rd side of drift detection and the keys to reset when a file drops them.
+    payload: dict[str, Any] = Field(default_factory=dict)
+    updated_at: int | None = None
+    version_id: str | None = None
+    # True once a read after the server's clock left `updated_at`'s second still saw our `version_id`: only then
+    # does an unchanged list timestamp prove that nobody edited the agent (edits within one second share it).
+    verified: bool = False
+
+
+class ResourceEntry(_Record):
+    """A document, tool or test version we created (content-addressed: one entry per live id)."""
+
+    id: str
+    key: str
+    hash: str
+    updated_at: int | None = None
+
+
+class PendingIntent(_Record):
+    """Written before a create whose result has no marker on the live side (tools)."""
+
+    kind: Literal["tool"]
+    key: str
+    hash: str
+    started_at: float
+
+
+class BranchEntry(_Record):
+    """What `apply --branch NAME` wrote to one agent's branch: deploy compares it with what was tested."""
+
+    agent_id: str
+    branch_id: str
+    payload_hash: str
+    version_id: str | None = None
+    source_revision: str | None = None
+    applied_at: float | None = None
+
+
+class StateRecord(_Record):
+    """The JSON content of the `agentform-state` document."""
+
+    schema_version: int = SCHEMA_VERSION
+    project: str
+    environment: str
+    # Per agent key.
+    agents: dict[str, AgentEntry] = Field(default_factory=dict)
+    # Per live id: several versions of one key coexist until garbage collection.
+    documents: dict[str, ResourceEntry] = Field(default_factory=dict)
+    tools: dict[str, ResourceEntry] = Field(default_factory=dict)
+    tests: dict[str, ResourceEntry] = Field(default_factory=dict)
+    pending: list[PendingIntent] = Field(default_factory=list)
+    # Branch name -> agent key -> entry.
+    branches: dict[str, dict[str, BranchEntry]] = Field(default_factory=dict)
+
+    @classmethod
+    def empty(cls, project: str, environment: str) -> StateRecord:
+        return cls(project=project, environment=environment)
+
+    def view(self, extra_tools: dict[str, tuple[str, str]] | None = None) -> live.StateRecord:
+        """What the planner needs from the record (`plan/live.py`); `extra_tools`: id -> (key, hash) to own too."""
+        owned = {tool_id: (entry.key, entry.hash) for tool_id, entry in self.tools.items()} | (extra_tools or {})
+        tools: dict[str, list[live.RecordedTool]] = {}
+        for tool_id, (key, content_hash) in sorted(owned.items()):
+            tools.setdefault(key, []).append(live.RecordedTool(id=tool_id, hash=content_hash))
+        return live.StateRecord(
+            tools=tools,
+            agents={
+                key: live.RecordedAgent(
+                    id=entry.id,
+                    payload_hash=entry.payload_hash,
+                    payload=entry.payload,
+                    updated_at=entry.updated_at,
+                    version_id=entry.version_id,
+                )
+                for key, entry in self.agents.items()
+            },
+            documents={doc_id: entry.updated_at for doc_id, entry in self.documents.items()},
+            tests={test_id: entry.updated_at for test_id, entry in self.tests.items()},
+            pending=[
+                live.PendingCreate(address=f"{p.kind}.{p.key}", hash=p.hash, created_at=int(p.started_at))
+                for p in self.pending
+            ],
+        )
+
+
+def parse_record(text: str, *, project: str, environment: str) -> StateRecord:
+    """The record from the document's text; an empty document is an empty record."""
+    if not text.strip():
+        return StateRecord.empty(project, environment)
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise StateError(f"state record {STATE_DOCUMENT_NAME!r} is not JSON: {error}") from error
+    if not isinstance(raw, dict):
+        raise StateError(f"state record {STATE_DOCUMENT_NAME!r} is not a JSON object")
+    version = raw.get("schema_version", SCHEMA_VERSION)
+    if version > SCHEMA_VERSION:
+        raise StateError(
+            f"state record schema {version} is newer than this agentform understands ({SCHEMA_VERSION}); upgrade"
+        )
+    try:
+        return StateRecord.model_validate({"project": project, "environment": environment, **raw})
+    except ValidationError as error:
+        raise StateError(f"state record {STATE_DOCUMENT_NAME!r} is malformed: {error}") from error
+
+
+def dump_record(record: StateRecord) -> str:
+    # Sorted and compact: the record is rewritten often and read on every plan.
+    return json.dumps(record.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+
+# --- Finding the managed folder and the record document ---------------------------------------------------------
+
+
+def _created_at(item: dict[str, Any]) -> int:
+    metadata = item.get("metadata") or {}
+    return int(metadata.get("created_at_unix_secs") or item.get("created_at_unix_secs") or 0)
+
+
+def oldest(items: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The canonical one among same-named objects: oldest first, ties broken by id (every reader agrees)."""
+    return min(items, key=lambda item: (_created_at(item), str(item.get("id")))) if items else None
+
+
+async def find_folder(client: Any, name: str) -> dict[str, Any] | None:
+    """The KB folder with exactly this name at the workspace root, or None. Never writes."""
+    found = await client.list_documents(types=["folder"], search=name)
+    return oldest([item for item in found if item.get("name") == name and item.get("type", "folder") == "folder"])
+
+
+async def ensure_folder(client: Any, name: str) -> str:
+    """The id of the managed folder, created when missing (apply only)."""
+    folder = await find_folder(client, name)
+    if folder is not None:
+        return str(folder["id"])
+    created = await client.create_folder(name=name)
+    # Two first applies racing may both create one: all of them settle on the oldest, the empty loser is harmless.
+    again = await find_folder(client, name)
+    return str((again or created)["id"])
+
+
+def find_record_document(documents: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Among the managed folder's documents, the state record (the oldest, should a race have made two)."""
+    return oldest([doc for doc in documents if doc.get("name") == STATE_DOCUMENT_NAME])
+
+
+async def read_record(
+    client: Any, folder_documents: list[dict[str, Any]], *, project: str, environment: str
+) -> tuple[StateRecord, str | None]:
+    """The record and its document id (None when there is none yet) from a listing of the managed folder."""
+    document = find_record_document(folder_documents)
+    if document is None:
+        return StateRecord.empty(project, environment), None
+    text = await client.get_document_content(document["id"])
+    return parse_record(text, project=project, environment=environment), str(document["id"])
+
+
+class RecordStore:
+    """Writes the record back to its document, creating the document on the first write.
+
+    Writes are serialised (apply stages run in parallel and each step updates the record) and each one sends the
+    whole record: the API has no partial update of a document's content.
+    """
+
+    def __init__(self, client: Any, folder_id: str, record: StateRecord, document_id: str | None) -> None:
+        self.client = client
+        self.folder_id = folder_id
+        self.record = record
+        self.document_id = document_id
+        self.writes = 0
+        self._lock = asyncio.Lock()
+
+    async def save(self) -> None:
+        async with self._lock:
+            text = dump_record(self.record)
+            if self.document_id is None:
+                created = await self.client.create_text_document(
+                    text=text, name=STATE_DOCUMENT_NAME, parent_folder_id=self.folder_id
+                )
+                self.document_id = str(created["id"])
+            else:
+                await self.client.update_document(self.document_id, content=text)
+            self.writes += 1
+
+
+# --- The lock ---------------------------------------------------------------------------------------------------
+
+
+class LockHeld(Exception):
+    """Another holder owns the environment's lock."""
+
+    def __init__(self, info: LockInfo) -> None:
+        super().__init__(
+            f"environment {info.environment!r} is locked by {info.holder} ({info.purpose}) since "
+            f"{_iso(info.acquired_at)}, until {_iso(info.expires_at)}; `agentform force-unlock` removes a stale lock"
+        )
+        self.info = info
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    document_id: str
+    environment: str
+    holder: str
+    purpose: str
+    acquired_at: float
+    expires_at: float
+    created_at: int
+    token: str
+
+    def expired(self, now: float) -> bool:
+        return self.expires_at <= now
+
+
+def _iso(secs: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(secs))
+
+
+def parse_lock(document: dict[str, Any], text: str, environment: str) -> LockInfo:
+    """A lock from its document; unreadable content counts as expired (a crash mid-create must not wedge CI)."""
+    try:
+        raw = json.loads(text)
+        raw = raw if isinstance(raw, dict) else {}
+    except json.JSONDecodeError:
+        raw = {}
+    return LockInfo(
+        document_id=str(document["id"]),
+        environment=environment,
+        holder=str(raw.get("holder", "unknown")),
+        purpose=str(raw.get("purpose", "unknown")),
+        acquired_at=float(raw.get("acquired_at", 0.0)),
+        expires_at=float(raw.get("expires_at", 0.0)),
+        created_at=_created_at(document),
+        token=str(raw.get("token", "")),
+    )
+
+
+def lock_winner(locks: list[LockInfo], now: float) -> LockInfo | None:
+    """The holder: the oldest unexpired lock document, ties broken by document id."""
+    alive = [lock for lock in locks if not lock.expired(now)]
+    return min(alive, key=lambda lock: (lock.created_at, lock.document_id)) if alive else None
+
+
+async def list_locks(client: Any, folder_id: str, environment: str) -> list[LockInfo]:
+    name = lock_document_name(environment)
+    documents = [doc for doc in await client.list_documents(parent_folder_id=folder_id) if doc.get("name") == name]
+    texts = await asyncio.gather(*(client.get_document_content(doc["id"]) for doc in documents))
+    return [parse_lock(doc, text, environment) for doc, text in zip(documents, texts, strict=True)]
+
+
+@dataclass
+class EnvironmentLock:
+    """A held lock; `release()` (or leaving the `async with`) deletes its document."""
+
+    client: Any
+    info: LockInfo
+    released: bool = False
+
+    async def release(self) -> None:
+        if not self.released:
+            await _delete_quietly(self.client, self.info.document_id)
+            self.released = True
+
+    async def __aenter__(self) -> EnvironmentLock:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.release()
+
+
+async def _delete_quietly(client: Any, document_id: str) -> None:
+    try:
+        await client.delete_document(document_id, force=True)
+    except Exception as error:  # already gone (404) is the common case; anything else must not mask the caller's
+        if getattr(error, "status", None) not in (404, None):
+            raise
+
+
+async def acquire_lock(
+    client: Any,
+    folder_id: str,
+    environment: str,
+    *,
+    holder: str,
+    purpose: str,
+    ttl_secs: float = DEFAULT_LOCK_TTL_SECS,
+    settle_secs: float = 1.1,
+    clock: Callable[[], float] = time.time,
+) -> EnvironmentLock:
+    """Take the environment's lock or raise `LockHeld`.
+
+    Create our lock document, wait until the server's clock has certainly moved past its creation second, then
+    list: any document created later has a strictly later `created_at`, and every contender that created one in
+    the same second sees ours and breaks the tie the same way (docs/decisions/0051). Losers delete theirs.
+    """
+    now = clock()
+    token = uuid.uuid4().hex
+    body = {
+        "holder": holder,
+        "purpose": purpose,
+        "acquired_at": now,
+        "expires_at": now + ttl_secs,
+        "token": token,
+    }
+    created = await client.create_text_document(
+        text=json.dumps(body), name=lock_document_name(environment), parent_folder_id=folder_id
+    )
+    mine = str(created["id"])
+    if settle_secs > 0:
+        await asyncio.sleep(settle_secs)
+    try:
+        locks = await list_locks(client, folder_id, environment)
+    except BaseException:
+        await _delete_quietly(client, mine)
+        raise
+    winner = lock_winner(locks, clock())
+    if winner is None or winner.document_id != mine:
+        await _delete_quietly(client, mine)
+        if winner is None:  # our own document vanished (force-unlock in between): try once more from scratch
+            raise LockHeld(parse_lock({"id": mine}, json.dumps(body), environment))
+        raise LockHeld(winner)
+    # Expired documents of crashed holders are ours to tidy up.
+    await asyncio.gather(*(_delete_quietly(client, lock.document_id) for lock in locks if lock.expired(clock())))
+    return EnvironmentLock(client, next(lock for lock in locks if lock.document_id == mine))
+
+
+async def force_unlock(client: Any, folder_id: str, environment: str) -> list[LockInfo]:
+    """Delete every lock document of the environment; returns what was removed (for the message)."""
+    locks = await list_locks(client, folder_id, environment)
+    await asyncio.gather(*(_delete_quietly(client, lock.document_id) for lock in locks))
+    return locks
