@@ -1,0 +1,156 @@
+"""Field changes between two normalised payloads (deepdiff underneath), line diffs, secret masking.
+
+Paths are rendered the way people write them in files: `conversation_config.agent.prompt.prompt`, list items as
+`tags[2]`. A change inside a list is reported on the list as a whole (`tool_ids: [a] -> [a, b]`): item-level
+reports of shifted lists are noise in a review. Long or multi-line strings (prompts, documents) get a unified line
+diff instead of a whole-value replace.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from agentform.plan.model import FieldChange
+from agentform.plan.normalize import REMOVED, canonical
+from agentform.redact import MASK, NO_SECRETS, Redactor
+
+# A string longer than this (or with a newline) is shown as a line diff.
+LONG_STRING = 80
+# Values under these keys are credentials whatever their value (webhook auth headers, custom LLM keys).
+_SECRET_KEY = re.compile(r"(auth|token|secret|password|api[_-]?key|cookie)", re.IGNORECASE)
+_SECRET_CONTAINERS = ("request_headers", "api_key", "secret_token")
+_NOT_SET = object()
+
+
+def field_changes(before: Any, after: Any, *, redactor: Redactor = NO_SECRETS, prefix: str = "") -> list[FieldChange]:
+    """The changes that turn `before` (live) into `after` (desired), sorted by path; empty when equal.
+
+    `REMOVED` on the `after` side means "back to the server default" and renders as not set.
+    """
+    before, after = canonical(before), canonical(after)
+    if before == after:
+        return []
+    differences = DeepDiff(before, after, view="tree", verbose_level=2)
+    paths: dict[tuple[Any, ...], None] = {}
+    for levels in differences.values():
+        for level in levels:
+            paths[_up_to_first_list(level.path(output_format="list"), before, after)] = None
+    changes = [
+        _field_change(path, _get(before, path), _get(after, path), redactor, prefix)
+        for path in sorted(paths, key=lambda p: [str(part) for part in p])
+    ]
+    return [change for change in changes if change is not None]
+
+
+def text_change(path: str, before: str | None, after: str | None, *, redactor: Redactor = NO_SECRETS) -> FieldChange:
+    """A change of one long text (a document's content, a prompt) shown as a line diff."""
+    before_text, after_text = redactor.text(before or ""), redactor.text(after or "")
+    return FieldChange(
+        path=path,
+        before=None,
+        after=None,
+        before_set=before is not None,
+        after_set=after is not None,
+        line_diff=line_diff(before_text, after_text, path),
+        sensitive=before_text != (before or "") or after_text != (after or ""),
+    )
+
+
+def line_diff(before: str, after: str, path: str = "") -> str:
+    """A unified diff of two texts, 3 lines of context, no trailing newlines on the lines."""
+    return "\n".join(
+        difflib.unified_diff(
+            before.splitlines(), after.splitlines(), fromfile=f"{path} (live)", tofile=f"{path} (git)", lineterm=""
+        )
+    )
+
+
+def is_long_text(value: Any) -> bool:
+    return isinstance(value, str) and ("\n" in value or len(value) > LONG_STRING)
+
+
+def render_path(path: tuple[Any, ...] | list[Any], prefix: str = "") -> str:
+    """`("a", "b", 2, "c")` -> `a.b[2].c`; keys that are not identifiers are quoted: `a["x.y"]`."""
+    text = prefix
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z0-9_-]+", str(part)):
+            text += f".{part}" if text else str(part)
+        else:
+            text += f'["{part}"]'
+    return text
+
+
+def _field_change(
+    path: tuple[Any, ...], before: Any, after: Any, redactor: Redactor, prefix: str
+) -> FieldChange | None:
+    before_set = before is not _NOT_SET and before is not REMOVED
+    after_set = after is not _NOT_SET and after is not REMOVED
+    if not before_set and not after_set:
+        return None
+    before_value = before if before_set else None
+    after_value = after if after_set else None
+    rendered = render_path(path, prefix)
+    credential = _is_credential_path(path)
+    masked_before = MASK if credential and before_set else redactor.data(_mask_credentials(before_value, path))
+    masked_after = MASK if credential and after_set else redactor.data(_mask_credentials(after_value, path))
+    sensitive = masked_before != before_value or masked_after != after_value
+    diff = None
+    if (is_long_text(before_value) or is_long_text(after_value)) and not credential:
+        before_text = masked_before if isinstance(masked_before, str) else ""
+        after_text = masked_after if isinstance(masked_after, str) else ""
+        diff = line_diff(before_text, after_text, rendered)
+    return FieldChange(
+        path=rendered,
+        before=None if diff is not None else masked_before,
+        after=None if diff is not None else masked_after,
+        before_set=before_set,
+        after_set=after_set,
+        line_diff=diff,
+        sensitive=sensitive,
+    )
+
+
+def _up_to_first_list(path: list[Any], before: Any, after: Any) -> tuple[Any, ...]:
+    """The path cut at the first list it enters (in either side), so a list is reported whole."""
+    for index, part in enumerate(path):
+        if isinstance(part, int) and (
+            isinstance(_get(before, path[:index]), list) or isinstance(_get(after, path[:index]), list)
+        ):
+            return tuple(path[:index])
+    return tuple(path)
+
+
+def _get(data: Any, path: tuple[Any, ...] | list[Any]) -> Any:
+    for part in path:
+        in_dict = isinstance(data, dict) and part in data
+        in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        if not (in_dict or in_list):
+            return _NOT_SET
+        data = data[part]
+    return data
+
+
+def _mask_credentials(value: Any, path: tuple[Any, ...]) -> Any:
+    """`value` with credential-looking entries nested anywhere inside it masked."""
+    if isinstance(value, dict):
+        return {
+            key: MASK if _is_credential_path((*path, key)) else _mask_credentials(item, (*path, key))
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_mask_credentials(item, (*path, index)) for index, item in enumerate(value)]
+    return value
+
+
+def _is_credential_path(path: tuple[Any, ...]) -> bool:
+    strings = [str(part) for part in path]
+    inside_container = any(part in _SECRET_CONTAINERS for part in strings[:-1])
+    if not strings:
+        return False
+    return strings[-1] == "api_key" or (inside_container and bool(_SECRET_KEY.search(strings[-1])))
