@@ -1,0 +1,96 @@
+"""The admin API under `/_emulator/`: reset, request log, faults, settings, seeds and pinned results.
+
+It takes the same API keys as the emulated API and its own calls are never written to the request log.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentform.emulator.common import Context, ctx, not_found
+from agentform.emulator.faults import FaultBook, FaultSpec
+
+router = APIRouter(prefix="/_emulator")
+
+C = Annotated[Context, Depends(ctx)]
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _faults(request: Request) -> FaultBook:
+    return request.app.state.faults
+
+
+F = Annotated[FaultBook, Depends(_faults)]
+
+
+@router.post("/reset")
+async def reset(c: C, faults: F) -> dict[str, Any]:
+    """Forget every resource, log entry, setting, pin and fault."""
+    c.store.reset()
+    faults.clear()
+    return {"ok": True}
+
+
+@router.get("/requests")
+async def requests(c: C, since: int = 0, method: str | None = None, path_prefix: str = "") -> dict[str, Any]:
+    """Logged API requests with `seq > since`; `last_seq` is the mark to pass as `since` next time."""
+    entries = [
+        entry
+        for entry in c.store.requests_since(since)
+        if (method is None or entry["method"] == method.upper()) and entry["path"].startswith(path_prefix)
+    ]
+    return {
+        "requests": entries,
+        "last_seq": c.store.last_request_seq(),
+        "write_count": sum(1 for e in entries if e["method"] not in _READ_METHODS and e["path"].startswith("/v1/")),
+    }
+
+
+@router.get("/faults")
+async def list_faults(faults: F) -> dict[str, Any]:
+    return {"faults": [f.model_dump() for f in faults.list()]}
+
+
+@router.post("/faults")
+async def add_fault(spec: FaultSpec, faults: F) -> dict[str, Any]:
+    return faults.add(spec).model_dump()
+
+
+@router.delete("/faults")
+async def clear_faults(faults: F) -> dict[str, Any]:
+    faults.clear()
+    return {"ok": True}
+
+
+@router.delete("/faults/{fault_id}")
+async def remove_fault(fault_id: str, faults: F) -> dict[str, Any]:
+    if not faults.remove(fault_id):
+        raise not_found("Fault", fault_id)
+    return {"ok": True}
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    eval_delay_secs: float | None = Field(None, ge=0, description="Seconds new test runs stay pending.")
+
+
+def effective_eval_delay(c: Context) -> float:
+    """The delay for new test runs: the admin setting if any, else the app's `eval_delay_secs`."""
+    return float(c.store.setting("eval_delay_secs", c.eval_delay_secs))
+
+
+@router.get("/settings")
+async def get_settings(c: C) -> dict[str, Any]:
+    return {"eval_delay_secs": effective_eval_delay(c)}
+
+
+@router.put("/settings")
+async def put_settings(body: Settings, c: C) -> dict[str, Any]:
+    if body.eval_delay_secs is not None:
+        c.store.set_setting("eval_delay_secs", body.eval_delay_secs)
+    return {"eval_delay_secs": effective_eval_delay(c)}

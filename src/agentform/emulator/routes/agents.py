@@ -1,0 +1,135 @@
+"""Agents: create, get, list, PATCH (deep merge, one new version per write), delete, duplicate."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict
+
+from agentform.emulator import agent_state as state
+from agentform.emulator.common import Context, bad_request, ctx, deep_merge, fold, paginate
+
+router = APIRouter(prefix="/v1/convai")
+
+
+class _Loose(BaseModel):
+    # The real API ignores fields it does not know; so does the emulator.
+    model_config = ConfigDict(extra="allow")
+
+
+class CreateAgentBody(_Loose):
+    conversation_config: dict[str, Any]
+    platform_settings: dict[str, Any] | None = None
+    workflow: dict[str, Any] | None = None
+    name: str | None = None
+    tags: list[str] | None = None
+
+
+class UpdateAgentBody(_Loose):
+    conversation_config: dict[str, Any] | None = None
+    platform_settings: dict[str, Any] | None = None
+    workflow: dict[str, Any] | None = None
+    name: str | None = None
+    tags: list[str] | None = None
+    version_description: str | None = None
+
+
+class DuplicateAgentBody(_Loose):
+    name: str | None = None
+
+
+C = Annotated[Context, Depends(ctx)]
+
+
+@router.post("/agents/create")
+async def create_agent(body: CreateAgentBody, c: C) -> dict[str, Any]:
+    with c.store.tx():
+        agent_id = state.create_agent(c, body.model_dump(exclude_unset=True))
+    return {"agent_id": agent_id}
+
+
+@router.get("/agents")
+async def list_agents(
+    c: C,
+    page_size: int | None = None,
+    cursor: str | None = None,
+    search: str | None = None,
+    archived: bool | None = None,
+    tags: Annotated[list[str] | None, Query()] = None,
+    sort_by: str | None = None,
+    sort_direction: str | None = None,
+) -> dict[str, Any]:
+    summaries = [state.render_summary(c, agent) for agent in c.store.all("agent")]
+    selected = [s for s in summaries if _matches(s, search=search, archived=archived, tags=tags)]
+    key = {"name": "name", "updated_at": "updated_at_unix_secs"}.get(sort_by or "", "created_at_unix_secs")
+    # Ties (same second) keep creation order so that pages are stable.
+    ordered = sorted(selected, key=lambda s: s[key], reverse=(sort_direction or "desc") == "desc")
+    page, next_cursor, has_more = paginate(ordered, cursor, page_size)
+    return {"agents": page, "next_cursor": next_cursor, "has_more": has_more}
+
+
+def _matches(summary: dict[str, Any], *, search: str | None, archived: bool | None, tags: list[str] | None) -> bool:
+    if search and fold(search) not in fold(summary["name"]):
+        return False
+    if archived is not None and summary["archived"] != archived:
+        return False
+    return not tags or bool(set(tags) & set(summary["tags"]))
+
+
+@router.get("/agents/{agent_id}")
+async def get_agent(agent_id: str, c: C, version_id: str | None = None, branch_id: str | None = None) -> dict:
+    return state.render_agent(c, state.resolve_version(c, agent_id, version_id=version_id, branch_id=branch_id))
+
+
+@router.patch("/agents/{agent_id}")
+async def update_agent(agent_id: str, body: UpdateAgentBody, c: C, branch_id: str | None = None) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    with c.store.tx():
+        agent = state.get_agent_record(c, agent_id)
+        branch = state.get_branch(c, agent_id, branch_id or agent["main_branch_id"])
+        if branch["is_archived"]:
+            raise bad_request("branch_archived", f"Branch {branch['id']} is archived; unarchive it to write to it.")
+        config = state.get_version(c, agent_id, branch["tip_version_id"])["config"]
+        updated = apply_patch(config, changes)
+        version = state.commit(c, agent_id, branch, updated, changes.get("version_description"))
+        return state.render_agent(c, version)
+
+
+def apply_patch(config: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A PATCH body over a full config: sections deep-merge, `name` and `tags` replace, others are ignored."""
+    updated = dict(config)
+    for section in state.CONFIG_SECTIONS:
+        if changes.get(section) is not None:
+            updated[section] = deep_merge(config[section], changes[section])
+    if changes.get("name") is not None:
+        updated["name"] = changes["name"]
+    if changes.get("tags") is not None:
+        updated["tags"] = list(changes["tags"])
+    return updated
+
+
+@router.delete("/agents/{agent_id}")
+async def delete_agent(agent_id: str, c: C, force: bool = False) -> Response:
+    with c.store.tx():
+        state.get_agent_record(c, agent_id)
+        state.delete_agent(c, agent_id)
+    return Response(status_code=200, content=b"{}", media_type="application/json")
+
+
+@router.post("/agents/{agent_id}/duplicate")
+async def duplicate_agent(agent_id: str, c: C, body: Annotated[DuplicateAgentBody | None, Body()] = None) -> dict:
+    """Copies every unarchived branch from its tip (history, archived branches and drafts are not copied)."""
+    with c.store.tx():
+        main_tip = state.resolve_version(c, agent_id)
+        config = dict(main_tip["config"])
+        config["name"] = (body.name if body and body.name else None) or f"{config['name']} (copy)"
+        new_agent_id = state.create_agent(c, {**config, "version_description": f"Duplicated from {agent_id}"})
+        for branch in state.branches_of(c, agent_id):
+            if branch["is_archived"] or branch["parent_branch_id"] is None:
+                continue
+            tip = state.get_version(c, agent_id, branch["tip_version_id"])
+            start = state.resolve_version(c, new_agent_id)
+            copy = state.new_branch(c, new_agent_id, branch["name"], branch["description"], parent=start)
+            state.commit(c, new_agent_id, copy, tip["config"], f"Duplicated from {agent_id}")
+    return {"agent_id": new_agent_id}

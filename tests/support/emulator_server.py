@@ -1,0 +1,55 @@
+"""A real emulator HTTP server for end-to-end tests: uvicorn in a background thread on a free loopback port.
+
+    from tests.support.emulator_server import running_emulator
+
+    with running_emulator() as base_url:            # e.g. "http://127.0.0.1:53211"
+        httpx.get(f"{base_url}/v1/convai/agents", headers={"xi-api-key": DEV_API_KEY})
+
+Keyword arguments go to `agentform.emulator.create_app` (api_keys, eval_delay_secs, clock).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+
+from agentform.emulator import create_app
+
+
+@contextmanager
+def running_emulator(db_path: str = ":memory:", **create_app_kwargs: Any) -> Iterator[str]:
+    """Serve a fresh emulator app over HTTP for the duration of the block; yields its base URL."""
+    app = create_app(db_path, **create_app_kwargs)
+    with serving(app) as base_url:
+        yield base_url
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """Serve an existing ASGI app (for tests that need the app object too, e.g. its admin state)."""
+    # Binding the socket here (port 0) gives a free port with no window for another process to take it.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False, timeout_graceful_shutdown=2)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"emulator:{port}")
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the emulator server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
