@@ -14,18 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from agentform.plan.normalize import AGENT_READ_ONLY_PATHS, canonical, without_paths
+
 # The parts of an agent a version carries and a PATCH accepts. Everything else in a GET response is read-only
 # (ids, metadata, access info, phone numbers) or managed elsewhere (procedures).
 ROLLBACK_FIELDS = ("conversation_config", "platform_settings", "workflow", "name", "tags")
 
-# Read-only or server-rewritten keys inside the writable sections: sending them back is at best ignored, and they
-# must not count as a failed restore when the server fills them in differently (shared/elevenlabs-api.md §1.5).
-_SERVER_OWNED_PATHS = (
-    ("platform_settings", "safety"),
-    ("platform_settings", "analysis_items"),
-    ("platform_settings", "auth", "shareable_token"),
-    ("platform_settings", "queueing_config", "hold_audio"),
-)
 _MAX_DESCRIPTION = 480
 
 
@@ -60,24 +54,13 @@ def rollback_description(version_id: str, reason: str) -> str:
     return text if len(text) <= _MAX_DESCRIPTION else text[: _MAX_DESCRIPTION - 1] + "…"
 
 
-def _without(config: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
-    """A copy of `config` without the key at `path` (copying only the dicts along the path)."""
-    head, *rest = path
-    if head not in config:
-        return dict(config)
-    copy = dict(config)
-    if not rest:
-        del copy[head]
-    elif isinstance(copy[head], Mapping):
-        copy[head] = _without(copy[head], tuple(rest))
-    return copy
-
-
 def restorable(config: Mapping[str, Any]) -> dict[str, Any]:
     """The writable, version-carried part of an agent's GET response."""
-    body = {field: config[field] for field in ROLLBACK_FIELDS if config.get(field) is not None}
-    for path in _SERVER_OWNED_PATHS:
-        body = _without(body, path)
+    # The planner's list of read-only paths: sending them back is at best ignored, and a server that fills them
+    # in differently has not failed the restore.
+    body = without_paths(
+        {field: config[field] for field in ROLLBACK_FIELDS if config.get(field) is not None}, AGENT_READ_ONLY_PATHS
+    )
     return body
 
 
@@ -88,7 +71,7 @@ def rollback_body(config_at_version: Mapping[str, Any], *, version_id: str, reas
 
 def restored_mismatches(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[str]:
     """Dotted paths where `actual` differs from `expected`, over the restorable fields; [] when restored exactly."""
-    return sorted(_diff_paths(restorable(expected), restorable(actual), ""))
+    return sorted(_diff_paths(canonical(restorable(expected)), canonical(restorable(actual)), ""))
 
 
 def _diff_paths(expected: Any, actual: Any, prefix: str) -> set[str]:
