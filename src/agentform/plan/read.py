@@ -60,7 +60,7 @@ async def read_workspace(
         client.list_agents(tags=[identity.owner_tag(project, env)]),
         client.list_documents(types=["folder"], search=name),
         client.list_tools(),
-        client.list_tests(types=["folder"], search=name),
+        client.list_tests(types=["folder"]),
     )
     kb_folder = oldest([item for item in kb_folders if item.get("name") == name])
     test_folder = oldest([item for item in test_folders if item.get("name") == name])

@@ -1,0 +1,334 @@
+"""Executing a plan: stages in dependency order, bounded parallelism within a stage, journal, state record.
+
+Order (docs/decisions/0040, 0052): folders -> documents and tools -> tests -> agents; then deletes in reverse
+(agents -> tests -> documents and tools). Within a stage every change runs concurrently; the client's semaphore
+bounds how many requests are in flight. A change whose payload names a `$ref:` that failed is skipped, and no later
+stage starts after a failure, so a failed apply leaves a consistent prefix that a re-run completes.
+
+The state record is saved once per stage (not per step: that would double the writes), plus once before a stage
+that creates tools, holding the create intents (tools carry no marker; see `plan/state.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentform.apply import operations
+from agentform.apply.dedupe import remove_retry_duplicates
+from agentform.apply.journal import Journal, JournalEntry
+from agentform.model import Desired
+from agentform.plan import identity
+from agentform.plan.model import Plan, ResourceChange, refs_in, resolve_refs
+from agentform.plan.normalize import normalize_agent, payload_hash
+from agentform.plan.read import Workspace, find_branch, read_workspace
+from agentform.plan.state import AgentEntry, BranchEntry, PendingIntent, RecordStore, ResourceEntry, ensure_folder
+
+_STAGE_OF_KIND = {"folder": 0, "document": 1, "tool": 1, "test": 2, "agent": 3}
+_DELETE_STAGE_OF_KIND = {"agent": 4, "test": 5, "document": 6, "tool": 6}
+
+Progress = Callable[[JournalEntry], None]
+
+
+class ApplyRefused(Exception):
+    """The plan cannot be applied as it stands (a drift conflict); nothing was sent."""
+
+
+@dataclass
+class ApplyResult:
+    """What an apply did: ids by address, the journal, and the count of API writes it took."""
+
+    ids: dict[str, str] = field(default_factory=dict)
+    journal: Journal = field(default_factory=Journal)
+    failed: list[JournalEntry] = field(default_factory=list)
+    skipped: list[JournalEntry] = field(default_factory=list)
+    garbage_collected: list[str] = field(default_factory=list)
+    duplicates_removed: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.skipped
+
+
+def stages(plan: Plan, *, prune: bool) -> list[list[ResourceChange]]:
+    """The changes apply carries out, grouped by stage in execution order."""
+    grouped: dict[int, list[ResourceChange]] = {}
+    for change in plan.changes:
+        if not change.is_change:
+            continue
+        if change.action == "delete":
+            if prune:
+                grouped.setdefault(_DELETE_STAGE_OF_KIND[change.kind], []).append(change)
+            continue
+        grouped.setdefault(_STAGE_OF_KIND[change.kind], []).append(change)
+    return [grouped[stage] for stage in sorted(grouped)]
+
+
+class _Run:
+    """The mutable state of one apply."""
+
+    def __init__(
+        self,
+        client: Any,
+        plan: Plan,
+        desired: Desired,
+        workspace: Workspace,
+        journal: Journal,
+        progress: Progress | None,
+    ) -> None:
+        self.client = client
+        self.plan = plan
+        self.desired = desired
+        self.workspace = workspace
+        self.journal = journal
+        self.progress = progress
+        self.ids: dict[str, str] = {c.address: c.live_id for c in plan.changes if c.live_id}
+        if workspace.documents_folder_id:
+            self.ids.setdefault("folder.documents", workspace.documents_folder_id)
+        if workspace.tests_folder_id:
+            self.ids.setdefault("folder.tests", workspace.tests_folder_id)
+        self.failed_addresses: set[str] = set()
+        self.store: RecordStore | None = None
+        self.written_agents: dict[str, tuple[str, dict[str, Any], dict[str, Any] | None]] = {}
+        self.created: dict[str, str] = {}
+        self.created_names: dict[str, str] = {}
+        self.step = 0
+
+    def log(self, entry: JournalEntry) -> JournalEntry:
+        self.journal.add(entry)
+        if self.progress is not None:
+            self.progress(entry)
+        return entry
+
+    async def record_store(self) -> RecordStore:
+        if self.store is None:
+            folder_id = self.ids.get("folder.documents") or await ensure_folder(
+                self.client, identity.folder_name(self.plan.project, self.plan.environment)
+            )
+            self.ids["folder.documents"] = folder_id
+            record = self.workspace.record.model_copy(deep=True)
+            # Tools recovered from an interrupted create become ours for good.
+            for tool_id, key in self.workspace.recovered_tools.items():
+                record.tools[tool_id] = ResourceEntry(id=tool_id, key=key, hash=self.desired.tools[key].content_hash())
+            self.store = RecordStore(self.client, folder_id, record, self.workspace.record_document_id)
+        return self.store
+
+
+async def apply_plan(
+    client: Any,
+    plan: Plan,
+    desired: Desired,
+    *,
+    prune: bool,
+    branch: str | None = None,
+    progress: Progress | None = None,
+    journal: Journal | None = None,
+    workspace: Workspace | None = None,
+    settle_secs: float = 1.1,
+) -> ApplyResult:
+    """Carry out `plan`; see the module docstring. `workspace` saves re-reading what the plan was made from."""
+    if plan.has_conflicts:
+        conflicts = ", ".join(c.address for c in plan.changes if c.conflict)
+        raise ApplyRefused(f"drift conflict on {conflicts}: choose a side with --on-drift git-wins|live-wins")
+    branch = branch if branch is not None else plan.branch
+    workspace = workspace or await read_workspace(client, desired)
+    run = _Run(client, plan, desired, workspace, journal or Journal(), progress)
+    result = ApplyResult(journal=run.journal)
+    for stage in stages(plan, prune=prune):
+        await _intents(run, stage)
+        await asyncio.gather(*(_execute(run, change, branch) for change in stage))
+        await _save(run, stage)
+        if run.failed_addresses:
+            break
+    if run.created:
+        result.duplicates_removed = await remove_retry_duplicates(
+            client, desired, workspace, run.created, run.log, run.created_names
+        )
+    await _verify_agents(run, settle_secs)
+    if branch is None and not run.failed_addresses and (run.created or run.written_agents):
+        from agentform.apply.gc import collect_garbage
+
+        fresh = await read_workspace(client, desired)
+        result.garbage_collected = await collect_garbage(client, desired, fresh.live, log=run.log, store=run.store)
+    if run.store is not None and run.store.record.pending:
+        run.store.record.pending = []
+        await run.store.save()
+    elif run.store is None and workspace.recovered_tools:
+        await (await run.record_store()).save()
+    result.ids = run.ids
+    result.failed = run.journal.of("failed")
+    result.skipped = run.journal.of("skipped")
+    return result
+
+
+async def _intents(run: _Run, stage: list[ResourceChange]) -> None:
+    tools = [c for c in stage if c.kind == "tool" and c.action in ("create", "replace")]
+    if not tools:
+        return
+    store = await run.record_store()
+    store.record.pending = [
+        PendingIntent(
+            kind="tool", key=c.key, hash=c.hash or run.desired.tools[c.key].content_hash(), started_at=time.time()
+        )
+        for c in tools
+    ]
+    await store.save()
+
+
+async def _execute(run: _Run, change: ResourceChange, branch: str | None) -> None:
+    run.step += 1
+    step = run.step
+    waiting = (refs_in(change.payload) | set(change.depends_on)) & run.failed_addresses
+    if waiting:
+        run.failed_addresses.add(change.address)
+        run.log(_entry(step, change, "-", "skipped", error=f"not attempted: {', '.join(sorted(waiting))} failed"))
+        return
+    try:
+        if change.action == "delete":
+            for live_id in change.delete_ids or [change.live_id or ""]:
+                operation = await operations.delete(run.client, change.kind, live_id)
+                run.log(_entry(step, change, operation, "ok", live_id=live_id))
+            return
+        payload = resolve_refs(change.payload or {}, run.ids)
+        if change.action in ("create", "replace"):
+            outcome = await operations.create(run.client, change, payload, run.desired)
+            run.created[change.address] = outcome.live_id
+            run.created_names[change.address] = str(payload.get("name") or "")
+        elif branch is not None and change.kind == "agent":
+            outcome = await _update_branch(run, change, payload, branch)
+        else:
+            outcome = await operations.update(run.client, change, payload, run.desired)
+        run.ids[change.address] = outcome.live_id
+        if change.kind == "agent":
+            run.written_agents[change.key] = (outcome.live_id, payload, outcome.response)
+        run.log(_entry(step, change, outcome.operation, "ok", live_id=outcome.live_id, request=_summary(payload)))
+    except Exception as error:
+        run.failed_addresses.add(change.address)
+        run.log(_entry(step, change, _operation_name(change), "failed", live_id=change.live_id, error=str(error)))
+
+
+async def _update_branch(run: _Run, change: ResourceChange, payload: dict[str, Any], name: str) -> operations.Outcome:
+    """PATCH the agent's branch `name`, creating it from main's current version when missing."""
+    agent_id = change.live_id or ""
+    found = find_branch(await run.client.list_branches(agent_id), name)
+    if found is None:
+        main = await run.client.get_agent(agent_id)
+        created = await run.client.create_branch(
+            agent_id,
+            parent_version_id=main["version_id"],
+            name=name,
+            description=f"agentform: {operations.version_description(run.desired, change)}",
+        )
+        branch_id = str(created["created_branch_id"])
+    else:
+        branch_id = str(found["id"])
+    outcome = await operations.update(run.client, change, payload, run.desired, branch_id=branch_id)
+    store = await run.record_store()
+    store.record.branches.setdefault(name, {})[change.key] = BranchEntry(
+        agent_id=agent_id,
+        branch_id=branch_id,
+        payload_hash=payload_hash(normalize_agent(operations.without_nulls(payload))),
+        version_id=(outcome.response or {}).get("version_id"),
+        source_revision=run.desired.settings.source_revision,
+        applied_at=time.time(),
+    )
+    return operations.Outcome(agent_id, None, "update_agent")
+
+
+async def _save(run: _Run, stage: list[ResourceChange]) -> None:
+    """Fold the stage's results into the record and write it once."""
+    changed = False
+    store = None
+    for change in stage:
+        if change.address in run.failed_addresses:
+            continue
+        if change.kind in ("folder",) or (change.kind == "agent" and change.action != "delete"):
+            continue
+        store = store or await run.record_store()
+        entries = getattr(store.record, f"{change.kind}s")
+        if change.action == "delete":
+            for live_id in change.delete_ids or [change.live_id or ""]:
+                changed |= entries.pop(live_id, None) is not None
+            if change.kind == "agent":
+                changed |= store.record.agents.pop(change.key, None) is not None
+            continue
+        live_id = run.ids[change.address]
+        if live_id not in entries:
+            entries[live_id] = ResourceEntry(id=live_id, key=change.key, hash=change.hash or "")
+            changed = True
+    if any(c.kind == "tool" for c in stage):
+        store = store or await run.record_store()
+        done = {c.key for c in stage if c.kind == "tool"}
+        store.record.pending = [p for p in store.record.pending if p.key not in done]
+        changed = True
+    if changed and store is not None:
+        await store.save()
+
+
+async def _verify_agents(run: _Run, settle_secs: float) -> None:
+    """Record what we wrote to main, and read it back once the server's clock left the write's second.
+
+    Only then does an unchanged list timestamp prove nobody edited the agent since (docs/decisions/0050).
+    """
+    written = {key: facts for key, facts in run.written_agents.items() if run.plan.branch is None}
+    if not written:
+        if run.store is not None and run.store.record.branches and run.plan.branch:
+            await run.store.save()
+        return
+    await asyncio.sleep(settle_secs)
+    reads = await asyncio.gather(*(run.client.get_agent(agent_id) for agent_id, _, _ in written.values()))
+    store = await run.record_store()
+    for (key, (agent_id, payload, response)), live in zip(written.items(), reads, strict=True):
+        ours = (response or {}).get("version_id")
+        metadata = live.get("metadata") or {}
+        normalised = normalize_agent(operations.without_nulls(payload))
+        store.record.agents[key] = AgentEntry(
+            id=agent_id,
+            payload_hash=payload_hash(normalised),
+            payload=normalised,
+            updated_at=metadata.get("updated_at_unix_secs") if ours in (None, live.get("version_id")) else None,
+            version_id=live.get("version_id"),
+            verified=ours in (None, live.get("version_id")),
+        )
+    await store.save()
+
+
+def _entry(
+    step: int,
+    change: ResourceChange,
+    operation: str,
+    outcome: Any,
+    *,
+    live_id: str | None = None,
+    request: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> JournalEntry:
+    return JournalEntry(
+        step=step,
+        address=change.address,
+        action=change.action,
+        operation=operation,
+        outcome=outcome,
+        live_id=live_id,
+        request=request or {},
+        error=error,
+    )
+
+
+def _summary(payload: dict[str, Any]) -> dict[str, Any]:
+    # Names and top-level keys only: bodies may hold secrets and are in the plan anyway.
+    summary: dict[str, Any] = {"keys": sorted(payload)}
+    name = payload.get("name") or (payload.get("tool_config") or {}).get("name")
+    if name:
+        summary["name"] = name
+    return summary
+
+
+def _operation_name(change: ResourceChange) -> str:
+    if change.action == "delete":
+        return operations.DELETE_OPERATIONS.get(change.kind, "delete")
+    verb = "create" if change.action in ("create", "replace") else "update"
+    return f"{verb}_{change.kind}"
