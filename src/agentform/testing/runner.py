@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from agentform.elevenlabs.errors import ElevenLabsError
 from agentform.model import DesiredTest
 from agentform.testing.report import (
     AgentResult,
@@ -111,8 +112,6 @@ async def run_suite(
 
 
 async def _run_agent(client: TestRunClient, target: SuiteTarget, options: SuiteOptions, clock: _Clock) -> AgentResult:
-    from agentform.elevenlabs import ApiError  # deferred: the runner's pure parts do not need the client
-
     started = clock.now()
     repeat = repeat_count_for(target.tests, options.repeat)
     invocation: dict[str, Any] | None = None
@@ -126,8 +125,8 @@ async def _run_agent(client: TestRunClient, target: SuiteTarget, options: SuiteO
             name=options.invocation_name,
         )
         invocation, incomplete = await _poll(client, target.agent_key, invocation, options, clock)
-    except ApiError as error:
-        incomplete = f"the API refused the test run: {error}"
+    except ElevenLabsError as error:
+        incomplete = f"the test run failed: {error}"
     result = judge_invocation(target, invocation, incomplete_reason=incomplete)
     return result.model_copy(update={"duration_secs": round(clock.now() - started, 3)})
 
