@@ -22,10 +22,19 @@ from agentform.apply.dedupe import remove_retry_duplicates
 from agentform.apply.journal import Journal, JournalEntry
 from agentform.model import Desired
 from agentform.plan import identity
+from agentform.plan.agents import recordable
 from agentform.plan.model import Plan, ResourceChange, refs_in, resolve_refs
-from agentform.plan.normalize import normalize_agent, payload_hash
+from agentform.plan.normalize import payload_hash
 from agentform.plan.read import Workspace, find_branch, read_workspace
-from agentform.plan.state import AgentEntry, BranchEntry, PendingIntent, RecordStore, ResourceEntry, ensure_folder
+from agentform.plan.state import (
+    AgentEntry,
+    BranchEntry,
+    PendingIntent,
+    RecordStore,
+    ResourceEntry,
+    ensure_folder,
+    ensure_test_folder,
+)
 
 _STAGE_OF_KIND = {"folder": 0, "document": 1, "tool": 1, "test": 2, "agent": 3}
 _DELETE_STAGE_OF_KIND = {"agent": 4, "test": 5, "document": 6, "tool": 6}
@@ -138,6 +147,7 @@ async def apply_plan(
     run = _Run(client, plan, desired, workspace, journal or Journal(), progress)
     result = ApplyResult(journal=run.journal)
     for stage in stages(plan, prune=prune):
+        await _folders(run, stage)
         await _intents(run, stage)
         await asyncio.gather(*(_execute(run, change, branch) for change in stage))
         await _save(run, stage)
@@ -162,6 +172,18 @@ async def apply_plan(
     result.failed = run.journal.of("failed")
     result.skipped = run.journal.of("skipped")
     return result
+
+
+async def _folders(run: _Run, stage: list[ResourceChange]) -> None:
+    """Create the managed folders a stage's payloads wait for (the plan refers to them as `$ref:folder.*`)."""
+    wanted = set().union(*(refs_in(change.payload) for change in stage)) - set(run.ids)
+    name = identity.folder_name(run.plan.project, run.plan.environment)
+    if "folder.documents" in wanted:
+        run.ids["folder.documents"] = await ensure_folder(run.client, name)
+        run.created["folder.documents"] = run.ids["folder.documents"]
+    if "folder.tests" in wanted:
+        run.ids["folder.tests"] = await ensure_test_folder(run.client, name)
+        run.created["folder.tests"] = run.ids["folder.tests"]
 
 
 async def _intents(run: _Run, stage: list[ResourceChange]) -> None:
@@ -230,7 +252,7 @@ async def _update_branch(run: _Run, change: ResourceChange, payload: dict[str, A
     store.record.branches.setdefault(name, {})[change.key] = BranchEntry(
         agent_id=agent_id,
         branch_id=branch_id,
-        payload_hash=payload_hash(normalize_agent(operations.without_nulls(payload))),
+        payload_hash=payload_hash(recordable(payload)),
         version_id=(outcome.response or {}).get("version_id"),
         source_revision=run.desired.settings.source_revision,
         applied_at=time.time(),
@@ -284,7 +306,7 @@ async def _verify_agents(run: _Run, settle_secs: float) -> None:
     for (key, (agent_id, payload, response)), live in zip(written.items(), reads, strict=True):
         ours = (response or {}).get("version_id")
         metadata = live.get("metadata") or {}
-        normalised = normalize_agent(operations.without_nulls(payload))
+        normalised = recordable(payload)
         store.record.agents[key] = AgentEntry(
             id=agent_id,
             payload_hash=payload_hash(normalised),

@@ -7,8 +7,8 @@ details where the list cannot answer (docs/decisions/0050):
 - an agent's full config only when its list `updated_at_unix_secs` differs from the one the state record saw after
   our last write (or the record cannot vouch for it: no entry, or not verified). Otherwise the record's last-applied
   payload *is* the live config, so a no-op plan over N agents costs about N/100 list pages;
-- the text of the live version of a text document whose desired content differs (for the line diff);
-- the body of the live version of a test whose desired hash has no live version (for the field diff);
+- the text of the live version of a text document whose desired content differs (for the line diff) and the body
+  of the live version of a test whose desired version does not exist yet, as `planner.needed_reads` asks;
 - branch tips for `--branch`.
 
 Everything goes through the client, whose semaphore bounds the concurrency of `asyncio.gather`.
@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from agentform.model import Desired
 from agentform.plan import identity
-from agentform.plan.live import LiveAgent, LiveBranch, LiveDocument, LiveState, LiveTest
+from agentform.plan.live import LiveAgent, LiveBranch, LiveState
 from agentform.plan.state import StateRecord, find_record_document, oldest, parse_record
 
 T = TypeVar("T")
@@ -161,45 +161,15 @@ def agents_needing_detail(agents: Iterable[LiveAgent], record: StateRecord, *, r
     return needed
 
 
-def documents_needing_text(desired: Desired, documents: Iterable[LiveDocument]) -> list[LiveDocument]:
-    """For each desired text document whose content changed, the newest live version (the diff's left side)."""
-    by_key: dict[str, list[LiveDocument]] = {}
-    for document in documents:
-        by_key.setdefault(document.key, []).append(document)
-    needed = []
-    for key, want in desired.documents.items():
-        versions = by_key.get(key, [])
-        if want.kind != "text" or not versions or any(v.hash == want.content_hash() for v in versions):
-            continue
-        newest = max(versions, key=lambda v: (v.updated_at or 0, v.id))
-        if newest.kind == "text" and newest.text is None:
-            needed.append(newest)
-    return needed
-
-
-def tests_needing_body(desired: Desired, tests: Iterable[LiveTest], *, refresh_all: bool) -> list[LiveTest]:
-    """Live test versions whose body a diff may show: the newest version of each desired test.
-
-    A test's content address is computed over its body with tool ids resolved, which only the planner knows, so
-    the body is read when the address has a single live version that may be stale, or on `--refresh-all`.
-    """
-    by_address: dict[str, list[LiveTest]] = {}
-    for test in tests:
-        by_address.setdefault(test.address, []).append(test)
-    needed = []
-    for address in desired.tests:
-        versions = by_address.get(address, [])
-        if versions and refresh_all:
-            needed.append(max(versions, key=lambda v: (v.updated_at or 0, v.id)))
-    return needed
-
-
 async def _detail_reads(
     client: Any, desired: Desired, live: LiveState, record: StateRecord, *, branch: str | None, refresh_all: bool
 ) -> LiveState:
+    from agentform.plan.planner import needed_reads  # the planner knows which old versions a diff shows
+
     agents = agents_needing_detail(live.agents, record, refresh_all=refresh_all)
-    documents = documents_needing_text(desired, live.documents)
-    tests = tests_needing_body(desired, live.tests, refresh_all=refresh_all)
+    wanted = needed_reads(desired, live)
+    documents = [document for document in live.documents if document.id in wanted.document_texts]
+    tests = [test for test in live.tests if test.id in wanted.test_bodies]
     agent_payloads, texts, bodies, branches = await asyncio.gather(
         _gather(client.get_agent(agent.id) for agent in agents),
         _gather(client.get_document_content(document.id) for document in documents),

@@ -195,6 +195,19 @@ async def ensure_folder(client: Any, name: str) -> str:
     return str((again or created)["id"])
 
 
+async def ensure_test_folder(client: Any, name: str) -> str:
+    """The id of the managed agent-testing folder, created when missing (apply only); oldest wins, as above."""
+
+    async def find() -> dict[str, Any] | None:
+        return oldest([item for item in await client.list_tests(types=["folder"]) if item.get("name") == name])
+
+    folder = await find()
+    if folder is not None:
+        return str(folder["id"])
+    created = await client.create_test_folder(name=name)
+    return str(((await find()) or created)["id"])
+
+
 def find_record_document(documents: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Among the managed folder's documents, the state record (the oldest, should a race have made two)."""
     return oldest([doc for doc in documents if doc.get("name") == STATE_DOCUMENT_NAME])
