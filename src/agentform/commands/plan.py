@@ -68,7 +68,7 @@ async def make_fresh_plan(
         desired,
         workspace.live,
         prune=prune,
-        select=list(select),
+        select_globs=list(select),
         branch=branch,
         on_drift=on_drift,  # type: ignore[arg-type]
         redactor=redactor,

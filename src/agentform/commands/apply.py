@@ -1,0 +1,228 @@
+"""`agentform apply [PLAN_FILE]`: apply the files (or a saved plan) to the live workspace.
+
+Steps: load (bad input: diagnostics, exit 1, nothing sent); plan against a fresh read, read-only, so an unchanged
+repository sends zero writes and takes no lock; show the plan; ask (a terminal) or require `--auto-approve`; take the
+environment lock; read again under the lock and refuse (exit 4) if the live state moved since the plan shown or
+saved; apply with a progress display and a journal in `.agentform/journal/`; release the lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from agentform import exitcodes
+from agentform.apply import ApplyRefused, ApplyResult, Journal, apply_plan, stages
+from agentform.apply.journal import JournalEntry, summarise
+from agentform.commands.plan import console, load, make_fresh_plan, open_env_client, print_plan_text
+from agentform.model import Desired
+from agentform.plan import identity
+from agentform.plan.model import Plan
+from agentform.plan.read import read_workspace
+from agentform.plan.state import LockHeld, acquire_lock, ensure_folder
+from agentform.redact import Redactor
+
+
+class Stale(Exception):
+    """The live state is not the one the plan was made from."""
+
+
+def journal_path(project_dir: Path, env: str) -> Path:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    return project_dir / ".agentform" / "journal" / f"{env}-{stamp}-{os.getpid()}.jsonl"
+
+
+def lock_holder() -> str:
+    """Who holds the lock, for the message another run shows: CI run or user@host."""
+    if os.environ.get("GITHUB_RUN_ID"):
+        return f"github run {os.environ['GITHUB_RUN_ID']} ({os.environ.get('GITHUB_REPOSITORY', '')})"
+    return f"{os.environ.get('USER', 'someone')}@{socket.gethostname()}"
+
+
+def _load_saved(path: Path, desired: Desired) -> Plan:
+    from agentform.plan.saved import load_plan
+
+    plan = load_plan(path)
+    if (plan.project, plan.environment) != (desired.settings.project, desired.environment.name):
+        raise click.UsageError(
+            f"{path} is a plan for {plan.project}/{plan.environment}, not "
+            f"{desired.settings.project}/{desired.environment.name}"
+        )
+    return plan
+
+
+async def apply_with_lock(
+    client: Any,
+    desired: Desired,
+    plan: Plan,
+    *,
+    prune: bool,
+    journal: Journal,
+    progress: Callable[[JournalEntry], None] | None = None,
+    lock_settle_secs: float = 1.1,
+) -> ApplyResult:
+    """Take the lock, check the plan is still current, apply, release. Raises `Stale` or `LockHeld`."""
+    folder_id = await ensure_folder(client, identity.folder_name(desired.settings.project, desired.environment.name))
+    async with await acquire_lock(
+        client,
+        folder_id,
+        desired.environment.name,
+        holder=lock_holder(),
+        purpose="apply" if plan.branch is None else f"apply --branch {plan.branch}",
+        settle_secs=lock_settle_secs,
+    ):
+        workspace = await read_workspace(client, desired, branch=plan.branch)
+        if workspace.live.fingerprint() != plan.fingerprint:
+            raise Stale("the live workspace changed since this plan was made")
+        return await apply_plan(
+            client,
+            plan,
+            desired,
+            prune=prune,
+            branch=plan.branch,
+            progress=progress,
+            journal=journal,
+            workspace=workspace,
+        )
+
+
+def _confirm(plan: Plan, auto_approve: bool) -> bool:
+    if auto_approve:
+        return True
+    return click.confirm(
+        f"\nApply these changes to {plan.project}/{plan.environment}"
+        + (f" (agent branch {plan.branch})" if plan.branch else "")
+        + "?",
+        default=False,
+    )
+
+
+def run(
+    plan_file: Path | None = None,
+    project_dir: Path = Path("."),
+    env: str | None = None,
+    select: Sequence[str] = (),
+    strict: bool = False,
+    parallelism: int | None = None,
+    auto_approve: bool = False,
+    prune: bool | None = None,
+    branch: str | None = None,
+    ref: str | None = None,
+    on_drift: str = "refuse",
+    is_terminal: bool | None = None,
+) -> int:
+    out, err = console(), console(stderr=True)
+    interactive = sys.stdin.isatty() if is_terminal is None else is_terminal
+    if not auto_approve and not interactive:
+        err.print("Error: not a terminal, so there is no one to confirm: pass --auto-approve to apply.")
+        return exitcodes.ERROR
+    desired = load(project_dir, env, ref, strict)
+    if desired is None:
+        return exitcodes.ERROR
+    redactor = Redactor(desired.secret_values)
+    use_prune = desired.environment.prune if prune is None else prune
+
+    async def go() -> int:
+        async with open_env_client(desired, project_dir, parallelism, redactor) as client:
+            if plan_file is not None:
+                plan = _load_saved(plan_file, desired)
+                live = (await read_workspace(client, desired, branch=plan.branch)).live
+                if live.fingerprint() != plan.fingerprint:
+                    err.print(f"Error: {plan_file} is stale: the live workspace changed since it was made; plan again.")
+                    return exitcodes.STALE_OR_CONFLICT
+                prune_now = plan.prune
+            else:
+                planned = await make_fresh_plan(
+                    client,
+                    desired,
+                    prune=use_prune,
+                    select=select,
+                    branch=branch,
+                    on_drift=on_drift,
+                    redactor=redactor,
+                )
+                plan, prune_now = planned.plan, use_prune
+            print_plan_text(plan, out)
+            if plan.has_conflicts:
+                err.print("Error: drift conflict: choose a side with --on-drift git-wins or --on-drift live-wins.")
+                return exitcodes.STALE_OR_CONFLICT
+            if not plan.has_changes:
+                out.print("\nNo changes. The live workspace matches the files.")
+                return exitcodes.OK
+            if not _confirm(plan, auto_approve):
+                out.print("Apply cancelled.")
+                return exitcodes.ERROR
+            return await _execute(client, desired, plan, prune_now)
+
+    async def _execute(client: Any, desired: Desired, plan: Plan, prune_now: bool) -> int:
+        journal = Journal(journal_path(project_dir, desired.environment.name))
+        total = sum(len(stage) for stage in stages(plan, prune=prune_now))
+        try:
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("Applying", total=total)
+
+                def advance(entry: JournalEntry) -> None:
+                    if entry.step:
+                        bar.update(task, advance=1, description=f"{entry.outcome} {entry.address}")
+
+                result = await apply_with_lock(
+                    client, desired, plan, prune=prune_now, journal=journal, progress=advance
+                )
+        except Stale as error:
+            err.print(f"Error: {error}; plan again.")
+            return exitcodes.STALE_OR_CONFLICT
+        except LockHeld as error:
+            err.print(f"Error: {error}")
+            return exitcodes.STALE_OR_CONFLICT
+        except ApplyRefused as error:
+            err.print(f"Error: {error}")
+            return exitcodes.STALE_OR_CONFLICT
+        finally:
+            journal.close()
+        return _report(result, plan, journal)
+
+    def _report(result: ApplyResult, plan: Plan, journal: Journal) -> int:
+        if not result.ok:
+            err.print(Text("\nApply failed. What was done (journal: " + str(journal.path) + "):", style="red"))
+            for line in summarise(journal.entries):
+                err.print(Text(redactor.text(line)))
+            err.print("Run `agentform apply` again to finish: completed steps are found again, not repeated.")
+            return exitcodes.ERROR
+        summary = plan.summary()
+        out.print(
+            f"\nApply complete! Resources: {summary.add} added, {summary.change} changed, "
+            f"{summary.destroy if prune_for_summary(plan, use_prune) else 0} destroyed."
+        )
+        if result.garbage_collected:
+            out.print(f"Removed {len(result.garbage_collected)} superseded version(s) that nothing references.")
+        return exitcodes.OK
+
+    try:
+        return asyncio.run(go())
+    except click.UsageError as error:
+        err.print(f"Error: {error.message}")
+        return exitcodes.ERROR
+    except Exception as error:  # API, transport, state record: one readable line, secrets masked
+        err.print(Text(f"Error: {redactor.text(str(error))}", style="red"))
+        return exitcodes.ERROR
+
+
+def prune_for_summary(plan: Plan, prune: bool) -> bool:
+    return plan.prune or prune
