@@ -23,7 +23,7 @@ LONG_STRING = 80
 # Values under these keys are credentials whatever their value (webhook auth headers, custom LLM keys).
 _SECRET_KEY = re.compile(r"(auth|token|secret|password|api[_-]?key|cookie)", re.IGNORECASE)
 _SECRET_CONTAINERS = ("request_headers", "api_key", "secret_token")
-_NOT_SET = object()
+NOT_SET = object()
 
 
 def field_changes(before: Any, after: Any, *, redactor: Redactor = NO_SECRETS, prefix: str = "") -> list[FieldChange]:
@@ -32,18 +32,36 @@ def field_changes(before: Any, after: Any, *, redactor: Redactor = NO_SECRETS, p
     `REMOVED` on the `after` side means "back to the server default" and renders as not set.
     """
     before, after = canonical(before), canonical(after)
-    if before == after:
-        return []
-    differences = DeepDiff(before, after, view="tree", verbose_level=2)
-    paths: dict[tuple[Any, ...], None] = {}
-    for levels in differences.values():
-        for level in levels:
-            paths[_up_to_first_list(level.path(output_format="list"), before, after)] = None
     changes = [
-        _field_change(path, _get(before, path), _get(after, path), redactor, prefix)
-        for path in sorted(paths, key=lambda p: [str(part) for part in p])
+        _field_change(path, get_path(before, path), get_path(after, path), redactor, prefix)
+        for path in changed_paths(before, after)
     ]
     return [change for change in changes if change is not None]
+
+
+def changed_paths(before: Any, after: Any) -> list[tuple[Any, ...]]:
+    """The key paths where `before` and `after` differ, cut at the first list, sorted; empty when equal."""
+    before, after = canonical(before), canonical(after)
+    if before == after:
+        return []
+    paths: dict[tuple[Any, ...], None] = {}
+    # threshold 0: dicts without common keys are still compared key by key, not replaced whole.
+    for levels in DeepDiff(before, after, view="tree", verbose_level=2, threshold_to_diff_deeper=0).values():
+        for level in levels:
+            path = _up_to_first_list(level.path(output_format="list"), before, after)
+            for leaf in _leaves(path, before, after):
+                paths[leaf] = None
+    return sorted(paths, key=lambda path: [str(part) for part in path])
+
+
+def _leaves(path: tuple[Any, ...], before: Any, after: Any) -> list[tuple[Any, ...]]:
+    """A dict added or removed whole is listed leaf by leaf, as a reviewer reads a new config."""
+    old, new = get_path(before, path), get_path(after, path)
+    unset = (NOT_SET, REMOVED)
+    whole = new if old in unset else old if new in unset else None
+    if not isinstance(whole, dict) or not whole:
+        return [path]
+    return [leaf for key in whole for leaf in _leaves((*path, key), before, after)]
 
 
 def text_change(path: str, before: str | None, after: str | None, *, redactor: Redactor = NO_SECRETS) -> FieldChange:
@@ -89,8 +107,8 @@ def render_path(path: tuple[Any, ...] | list[Any], prefix: str = "") -> str:
 def _field_change(
     path: tuple[Any, ...], before: Any, after: Any, redactor: Redactor, prefix: str
 ) -> FieldChange | None:
-    before_set = before is not _NOT_SET and before is not REMOVED
-    after_set = after is not _NOT_SET and after is not REMOVED
+    before_set = before is not NOT_SET and before is not REMOVED
+    after_set = after is not NOT_SET and after is not REMOVED
     if not before_set and not after_set:
         return None
     before_value = before if before_set else None
@@ -120,18 +138,19 @@ def _up_to_first_list(path: list[Any], before: Any, after: Any) -> tuple[Any, ..
     """The path cut at the first list it enters (in either side), so a list is reported whole."""
     for index, part in enumerate(path):
         if isinstance(part, int) and (
-            isinstance(_get(before, path[:index]), list) or isinstance(_get(after, path[:index]), list)
+            isinstance(get_path(before, path[:index]), list) or isinstance(get_path(after, path[:index]), list)
         ):
             return tuple(path[:index])
     return tuple(path)
 
 
-def _get(data: Any, path: tuple[Any, ...] | list[Any]) -> Any:
+def get_path(data: Any, path: tuple[Any, ...] | list[Any]) -> Any:
+    """The value at a key path, or `NOT_SET`."""
     for part in path:
         in_dict = isinstance(data, dict) and part in data
         in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
         if not (in_dict or in_list):
-            return _NOT_SET
+            return NOT_SET
         data = data[part]
     return data
 

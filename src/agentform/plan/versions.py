@@ -1,0 +1,168 @@
+"""Planning content-addressed resources: KB documents, tools and tests.
+
+Each desired resource has one content address (hash). Live, a key may have several versions:
+
+- a version with the desired hash exists -> `no-op` (or a drift repair when it was edited outside git);
+- only other versions exist -> `replace` (-/+): a new version is created, the agents switch to it, and the old
+  versions become garbage, planned as separate deletes addressed `<kind>.<key>@<hash>`;
+- no version -> `create`.
+
+Garbage versions (and every version of a key gone from git) are deletes that are always shown and carried out only
+with prune, never while something other than our agents' main branches still references them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentform.plan.model import DriftResolution, FieldChange, ResourceChange, ResourceKind
+
+
+@dataclass(frozen=True)
+class Version:
+    """One live version of a content-addressed resource, as far as planning cares."""
+
+    id: str
+    hash: str | None
+    updated_at: int | None = None
+    # `updated_at` the state record saw after our own write; None when unknown (no drift check possible).
+    recorded_updated_at: int | None = None
+    dependents: tuple[str, ...] = ()
+    # Content as the diff needs it (document text, tool payload, test body), None when not read.
+    content: Any = None
+    # Set by the caller when it can tell from content (tools carry no timestamp: their config is compared).
+    content_drifted: bool = False
+
+    @property
+    def edited_outside_git(self) -> bool:
+        moved = (
+            self.recorded_updated_at is not None
+            and self.updated_at is not None
+            and self.updated_at != self.recorded_updated_at
+        )
+        return moved or self.content_drifted
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """The desired side of one content-addressed resource."""
+
+    kind: ResourceKind
+    key: str
+    hash: str
+    payload: dict[str, Any]
+    source: str | None = None
+    prevent_destroy: bool = False
+    depends_on: tuple[str, ...] = ()
+    # Builds the field changes from an old version's content (None: content not read) to the desired one.
+    diff: Callable[[Any], list[FieldChange]] = field(default=lambda _content: [])
+    # What a create shows (a reviewer reads a new resource's content too).
+    create_fields: tuple[FieldChange, ...] = ()
+    # The body that repairs a drifted version in place (document content, tool config, test body).
+    repair_payload: dict[str, Any] | None = None
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}.{self.key}"
+
+
+def plan_versioned(wanted: Wanted, versions: Sequence[Version], *, on_drift: DriftResolution) -> ResourceChange:
+    """The change for one desired content-addressed resource (garbage versions are planned by `plan_garbage`)."""
+    current = next((version for version in versions if version.hash == wanted.hash), None)
+    common = {
+        "address": wanted.address,
+        "kind": wanted.kind,
+        "key": wanted.key,
+        "hash": wanted.hash,
+        "source": wanted.source,
+    }
+    if current is not None:
+        if not current.edited_outside_git:
+            return ResourceChange(**common, action="no-op", live_id=current.id)
+        drift_fields = wanted.diff(current.content)
+        if on_drift == "live-wins":
+            return ResourceChange(
+                **common,
+                action="no-op",
+                live_id=current.id,
+                drift=True,
+                drift_fields=drift_fields,
+                reason="edited outside git; keeping the live content (live wins)",
+            )
+        # The file did not change (same hash), so git wins without a conflict: put the content back.
+        return ResourceChange(
+            **common,
+            action="update",
+            live_id=current.id,
+            drift=True,
+            drift_fields=drift_fields,
+            fields=drift_fields,
+            payload=wanted.repair_payload,
+            reason="edited outside git since the last apply; restoring the content from git",
+        )
+    if versions:
+        newest = max(versions, key=lambda version: (version.updated_at or 0, version.id))
+        fields = wanted.diff(newest.content) or [
+            FieldChange(path="content_hash", before=newest.hash, after=wanted.hash)
+        ]
+        return ResourceChange(
+            **common,
+            action="replace",
+            live_id=newest.id,
+            fields=fields,
+            payload=wanted.payload,
+            depends_on=sorted(wanted.depends_on),
+            reason="content changed: a new version is created and referenced; the old one is garbage-collected",
+        )
+    return ResourceChange(
+        **common,
+        action="create",
+        fields=list(wanted.create_fields),
+        payload=wanted.payload,
+        depends_on=sorted(wanted.depends_on),
+    )
+
+
+def plan_garbage(
+    kind: ResourceKind,
+    key: str,
+    versions: Sequence[Version],
+    *,
+    keep_hash: str | None,
+    prune: bool,
+    prevent_destroy: bool,
+    our_agent_ids: Collection[str],
+    reason: str,
+) -> list[ResourceChange]:
+    """Deletes of every version of `key` except the one with `keep_hash` (None: the key is gone from git)."""
+    changes = []
+    for version in sorted(versions, key=lambda v: (v.hash or "", v.id)):
+        if keep_hash is not None and version.hash == keep_hash:
+            continue
+        # Our own agents' main branches switch to the new version in this apply; anything else (a PR branch, an
+        # agent we do not manage) still needs the old one.
+        foreign = sorted(dependent for dependent in version.dependents if dependent not in our_agent_ids)
+        blocked = None
+        if prevent_destroy:
+            blocked = "prevent_destroy is set"
+        elif foreign:
+            blocked = f"still referenced by {', '.join(foreign)}"
+        elif not prune:
+            blocked = "not carried out: prune disabled"
+        suffix = f"@{version.hash}" if version.hash else f"@{version.id}"
+        changes.append(
+            ResourceChange(
+                address=f"{kind}.{key}{suffix}",
+                kind=kind,
+                key=key,
+                action="delete",
+                live_id=version.id,
+                hash=version.hash,
+                delete_ids=[version.id],
+                blocked=blocked,
+                reason=reason,
+            )
+        )
+    return changes
