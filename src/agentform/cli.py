@@ -114,6 +114,77 @@ def apply(**kwargs: Any) -> None:
     _run("apply", **kwargs)
 
 
+@cli.command("test")
+@project_dir_option
+@env_option
+@select_option
+@strict_option
+@parallelism_option
+@click.option("--test", "tests", multiple=True, help="Only tests whose key or agent/test address matches (repeatable).")
+@click.option("--branch", default=None, help="Run on this agent branch (made by `apply --branch`).")
+@click.option("--ref", default=None, help="Test the files at this git ref instead of the working tree.")
+@click.option("--changed-since", default=None, metavar="GITREF", help="Only agents whose files changed since GITREF.")
+@click.option("--repeat", type=click.IntRange(1, 100), default=None, help="Runs per test (default: each spec's).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=None, help="Seconds to wait for results.")
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write JUnit XML here.")
+@click.option("--markdown", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write markdown here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def test_command(**kwargs: Any) -> None:
+    """Run the agents' tests: on an agent branch, or on the files' config without writing it.
+
+    Exit 3 when a test misses its pass threshold; 1 when a run timed out, was cancelled or could not start.
+    """
+    _run("test", **kwargs)
+
+
+@cli.group()
+def conversations() -> None:
+    """Read the agents' conversations (to turn them into tests)."""
+
+
+@conversations.command("list")
+@project_dir_option
+@env_option
+@click.option("--agent", "agent_key", default=None, help="Only this agent (file key).")
+@click.option("--since", default=None, help="Started after: a date (2026-11-01), or an age (3d, 12h, 30m).")
+@click.option("--feedback", type=click.Choice(["like", "dislike"]), default=None, help="Only rated like/dislike.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=30, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the API's summaries as JSON.")
+def conversations_list(**kwargs: Any) -> None:
+    """List recent conversations, newest first."""
+    _run("conversations", action="list", **kwargs)
+
+
+@conversations.command("show")
+@click.argument("conversation_id")
+@project_dir_option
+@env_option
+@click.option("--json", "as_json", is_flag=True, help="Print the API's conversation as JSON.")
+def conversations_show(**kwargs: Any) -> None:
+    """Show one conversation's transcript, turn by turn (user turns numbered for --turn)."""
+    _run("conversations", action="show", **kwargs)
+
+
+@cli.group("tests")
+def tests_group() -> None:
+    """Manage test specs."""
+
+
+@tests_group.command("from-conversation")
+@click.argument("conversation_id")
+@project_dir_option
+@env_option
+@click.option("--agent", "agent_key", default=None, help="Agent file key (default: the conversation's agent).")
+@click.option("--turn", type=int, default=None, help="User turn to test (1-based; default: the last answered).")
+@click.option("--kind", type=click.Choice(["llm", "tool"]), default=None, help="Default: tool if a tool was called.")
+@click.option("--as-failure", is_flag=True, help="Use the agent's reply as a failure example instead.")
+@click.option("--key", default=None, help="Test key and file name (default: from the user's words).")
+@click.option("--force", is_flag=True, help="Replace an existing spec file.")
+def tests_from_conversation(**kwargs: Any) -> None:
+    """Write tests_specs/<agent>/<key>.yaml from a real conversation."""
+    _run("tests_from_conversation", **kwargs)
+
+
 @cli.group()
 def emulator() -> None:
     """The local ElevenLabs API emulator."""

@@ -1,0 +1,201 @@
+"""`agentform test`: run the agents' test suites on an agent branch, or on the files' config as an override.
+
+Steps: load the files (working tree or `--ref`), choose agents and tests (`--select`, `--test`, `--changed-since`),
+read the live workspace, create test definitions whose version does not exist yet (docs/decisions/0060), run one
+invocation per agent in parallel, then print the report and write the requested files (JUnit, markdown, JSON).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from agentform import exitcodes
+from agentform.commands.plan import console, load, open_env_client
+from agentform.model import Desired, DesiredTest
+from agentform.redact import Redactor
+from agentform.testing.report import TestReport
+from agentform.testing.runner import PollPolicy, SuiteOptions, SuiteTarget, judge_invocation, run_suite
+
+
+def run(
+    project_dir: Path = Path("."),
+    env: str | None = None,
+    select: Sequence[str] = (),
+    tests: Sequence[str] = (),
+    branch: str | None = None,
+    ref: str | None = None,
+    changed_since: str | None = None,
+    repeat: int | None = None,
+    timeout: float | None = None,
+    junit: Path | None = None,
+    as_json: bool = False,
+    markdown: Path | None = None,
+    strict: bool = False,
+    parallelism: int | None = None,
+) -> int:
+    err = console(stderr=True)
+    if branch and ref:
+        err.print(Text("Error: --branch tests what is on the agent branch; --ref tests files: choose one.", "red"))
+        return exitcodes.ERROR
+    desired = load(project_dir, env, ref, strict)
+    if desired is None:
+        return exitcodes.ERROR
+    redactor = Redactor(desired.secret_values)
+    try:
+        selection = _changed(project_dir, changed_since, ref, desired)
+        from agentform.testing.targets import choose_tests
+
+        chosen = choose_tests(
+            desired, agent_globs=select, test_globs=tests, agents=None if selection is None else selection.agents
+        )
+        report = asyncio.run(
+            _run(
+                desired,
+                project_dir,
+                chosen,
+                branch=branch,
+                repeat=repeat,
+                timeout=timeout,
+                parallelism=parallelism,
+                redactor=redactor,
+                err=err,
+            )
+        )
+    except Exception as error:  # API, transport, git: one readable line, never a traceback with secrets
+        err.print(Text(f"Error: {redactor.text(str(error))}", style="red"))
+        return exitcodes.ERROR
+    report = report.model_copy(
+        update={
+            "project": desired.settings.project,
+            "environment": desired.environment.name,
+            "target": _target(branch, ref),
+            "selection": selection.explain() if selection is not None else [],
+        }
+    )
+    _emit(report, junit=junit, markdown=markdown, as_json=as_json, redactor=redactor)
+    return report.exit_code()
+
+
+def _changed(project_dir: Path, since: str | None, ref: str | None, desired: Desired) -> Any:
+    if since is None:
+        return None
+    from agentform.gitops.changes import changed_agents
+
+    return changed_agents(project_dir, since, ref, desired)
+
+
+async def _run(
+    desired: Desired,
+    project_dir: Path,
+    chosen: dict[str, list[DesiredTest]],
+    *,
+    branch: str | None,
+    repeat: int | None,
+    timeout: float | None,
+    parallelism: int | None,
+    redactor: Redactor,
+    err: Console,
+) -> TestReport:
+    from agentform.plan.read import read_live
+    from agentform.testing.targets import build_targets, create_missing_tests, missing_tests, resolve_ids
+
+    if not chosen:
+        err.print("No test matched the selection.")
+        return TestReport()
+    async with open_env_client(desired, project_dir, parallelism, redactor) as client:
+        live = await read_live(client, desired, branch=branch)
+        ids = resolve_ids(desired, live)
+        to_create = missing_tests(chosen, ids)
+        if to_create:
+            err.print(f"Creating {len(to_create)} test definitions that do not exist live yet (no agent changes).")
+            ids = await create_missing_tests(client, desired, live, ids, to_create)
+        planned = build_targets(desired, live, chosen, ids, branch=branch)
+        poll = PollPolicy(timeout_secs=timeout or desired.settings.test_timeout_secs)
+        name = f"agentform {desired.settings.project}/{desired.environment.name}: {_target(branch, None)}"
+        with _ProgressDisplay(err, planned.targets, repeat) as progress:
+            options = SuiteOptions(repeat=repeat, poll=poll, invocation_name=name, on_progress=progress.update)
+            report = await run_suite(client, planned.targets, options)
+    unrunnable = [_unrunnable(problem, chosen) for problem in planned.problems]
+    return report.model_copy(update={"agents": sorted([*report.agents, *unrunnable], key=lambda a: a.agent_key)})
+
+
+def _unrunnable(problem: str, chosen: dict[str, list[DesiredTest]]) -> Any:
+    """An agent that could not be run: each of its tests is an error carrying the reason."""
+    agent_key, reason = problem.split(": ", 1)
+    return judge_invocation(
+        SuiteTarget(agent_key, "", [(t, "") for t in chosen[agent_key]]), None, incomplete_reason=reason
+    )
+
+
+def _target(branch: str | None, ref: str | None) -> str:
+    if branch:
+        return f"agent branch {branch}"
+    if ref:
+        return f"files at {ref} (agent_config_override)"
+    return "working tree (agent_config_override)"
+
+
+class _ProgressDisplay:
+    """A progress bar per agent on a terminal; nothing otherwise (CI logs get the report)."""
+
+    def __init__(self, err: Console, targets: list[SuiteTarget], repeat: int | None) -> None:
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        )
+        self._tasks: dict[str, TaskID] = {}
+        self._targets = targets
+
+    def __enter__(self) -> _ProgressDisplay:
+        self._progress.__enter__()
+        for target in self._targets:
+            self._tasks[target.agent_key] = self._progress.add_task(target.agent_key, total=None)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._progress.__exit__(*exc_info)  # type: ignore[arg-type]
+
+    def update(self, agent_key: str, invocation: dict[str, Any]) -> None:
+        runs = invocation.get("test_runs") or []
+        done = sum(run.get("status") != "pending" for run in runs)
+        self._progress.update(self._tasks[agent_key], total=len(runs), completed=done)
+
+
+def _emit(report: TestReport, *, junit: Path | None, markdown: Path | None, as_json: bool, redactor: Redactor) -> None:
+    from agentform.testing.junit import render_junit
+    from agentform.testing.markdown import render_markdown
+    from agentform.testing.render import render_json, render_text
+
+    if junit is not None:
+        _write(junit, render_junit(report, redactor=redactor))
+    if markdown is not None:
+        # The Actions step summary is shared by every step of a job: append to it rather than replace it.
+        append = str(markdown) == os.environ.get("GITHUB_STEP_SUMMARY")
+        _write(markdown, render_markdown(report, redactor=redactor), append=append)
+    if as_json:
+        sys.stdout.write(render_json(report, redactor=redactor))
+        return
+    out = console()
+    for line in render_text(report, redactor=redactor).splitlines():
+        style = {"PASS": "green", "FAIL": "red", "ERRO": "red"}.get(line.strip()[:4], "")
+        out.print(Text(line, style=style))
+
+
+def _write(path: Path, text: str, *, append: bool = False) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a" if append else "w", encoding="utf-8") as handle:
+        handle.write(text)
