@@ -1,0 +1,77 @@
+"""Saved plans: `plan --out plan.json` writes one, `apply plan.json` loads and checks it.
+
+A saved plan is the JSON of `render_json`. Loading validates the format before anything else: a file that is not
+a plan, or a plan of an unknown major `format_version`, is an error naming the file and the field. Staleness is
+decided by fingerprints, not text: `check_fresh(plan, live)` compares the saved fingerprint with the fingerprint of
+the live state read now.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from agentform.plan.live import LiveState
+from agentform.plan.model import FORMAT_VERSION, Plan
+from agentform.plan.render_json import render_json
+
+SUPPORTED_MAJOR = FORMAT_VERSION.split(".", 1)[0]
+
+
+class PlanFileError(Exception):
+    """The file is not a usable saved plan; the message names the file and what is wrong."""
+
+
+class StalePlanError(Exception):
+    """The live state changed since the plan was made (exit code 4)."""
+
+
+def save_plan(plan: Plan, path: Path) -> None:
+    path.write_text(render_json(plan), encoding="utf-8")
+
+
+def load_plan(path: Path) -> Plan:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise PlanFileError(f"{path}: cannot read the plan file: {error.strerror or error}") from error
+    return parse_plan(text, source=str(path))
+
+
+def parse_plan(text: str, *, source: str = "<plan>") -> Plan:
+    """A `Plan` from saved JSON, or `PlanFileError` naming `source`, the line (for JSON syntax) and the field."""
+    try:
+        document: Any = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise PlanFileError(f"{source}:{error.lineno}:{error.colno}: not JSON: {error.msg}") from error
+    if not isinstance(document, dict) or "format_version" not in document:
+        raise PlanFileError(f"{source}: not an agentform plan (no format_version)")
+    version = str(document["format_version"])
+    if version.split(".", 1)[0] != SUPPORTED_MAJOR:
+        raise PlanFileError(
+            f"{source}: format_version {version} is not supported (this agentform reads {SUPPORTED_MAJOR}.x)"
+        )
+    document.pop("summary", None)
+    try:
+        return Plan.model_validate(document)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise PlanFileError(f"{source}: field {where}: {first['msg']}") from error
+
+
+def check_fresh(plan: Plan, live: LiveState) -> None:
+    """Raise `StalePlanError` when `live` is not the state the plan was made from (or another scope)."""
+    if (plan.project, plan.environment) != (live.project, live.environment):
+        raise StalePlanError(
+            f"the plan is for {plan.project}/{plan.environment}, not {live.project}/{live.environment}"
+        )
+    current = live.fingerprint()
+    if current != plan.fingerprint:
+        raise StalePlanError(
+            f"the live state changed since the plan was made (fingerprint {plan.fingerprint[:12]} is now "
+            f"{current[:12]}); run plan again"
+        )
