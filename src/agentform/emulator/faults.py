@@ -33,7 +33,8 @@ class FaultSpec(BaseModel):
     rate: float | None = Field(None, ge=0, le=1, description="Fire with this probability per matching request.")
     seed: int = Field(0, description="Seed of the probability draws, for replayable runs.")
     when: Literal["before", "after"] = Field(
-        "before", description="before: the handler never runs. after: it runs (the write happens), its response is lost."
+        "before",
+        description="before: the handler never runs. after: it runs (the write happens) and its response is lost.",
     )
 
 

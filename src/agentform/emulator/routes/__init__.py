@@ -1,5 +1,14 @@
 """The emulator's routers, one module per API area, plus the admin API."""
 
-from agentform.emulator.routes import admin, agents, versioning
+from agentform.emulator.routes import admin, agents, conversations, knowledge, runs, testing, tools, versioning
 
-ROUTERS = (agents.router, versioning.router, admin.router)
+ROUTERS = (
+    agents.router,
+    versioning.router,
+    knowledge.router,
+    tools.router,
+    testing.router,
+    runs.router,
+    conversations.router,
+    admin.router,
+)

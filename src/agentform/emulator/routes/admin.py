@@ -5,13 +5,14 @@ It takes the same API keys as the emulated API and its own calls are never writt
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentform.emulator.common import Context, ctx, not_found
+from agentform.emulator.common import Context, ctx, new_id, not_found
 from agentform.emulator.faults import FaultBook, FaultSpec
+from agentform.emulator.routes.conversations import SeedConversation, seed
 
 router = APIRouter(prefix="/_emulator")
 
@@ -94,3 +95,61 @@ async def put_settings(body: Settings, c: C) -> dict[str, Any]:
     if body.eval_delay_secs is not None:
         c.store.set_setting("eval_delay_secs", body.eval_delay_secs)
     return {"eval_delay_secs": effective_eval_delay(c)}
+
+
+@router.post("/conversations")
+async def seed_conversation(body: SeedConversation, c: C) -> dict[str, Any]:
+    """Store a finished conversation (returned in the shape of `GET /v1/convai/conversations/{id}`)."""
+    with c.store.tx():
+        return seed(c, body)
+
+
+class PinBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    test_id: str
+    agent_id: str | None = Field(None, description="Only runs on this agent (default: any agent).")
+    status: Literal["passed", "failed"]
+    rationale: str | None = None
+    reply: str | None = Field(None, description="The agent reply to report instead of the stand-in model's.")
+
+
+@router.post("/pins")
+async def add_pin(body: PinBody, c: C) -> dict[str, Any]:
+    """Pin the result of runs of a test created from now on (the newest matching pin wins)."""
+    pin = {"id": new_id("pin_"), **body.model_dump()}
+    c.store.put("pin", pin["id"], pin)
+    return pin
+
+
+@router.get("/pins")
+async def list_pins(c: C) -> dict[str, Any]:
+    return {"pins": c.store.all("pin")}
+
+
+@router.delete("/pins")
+async def clear_pins(c: C) -> dict[str, Any]:
+    with c.store.tx():
+        for pin in c.store.all("pin"):
+            c.store.delete("pin", pin["id"])
+    return {"ok": True}
+
+
+@router.delete("/pins/{pin_id}")
+async def remove_pin(pin_id: str, c: C) -> dict[str, Any]:
+    if not c.store.delete("pin", pin_id):
+        raise not_found("Pin", pin_id)
+    return {"ok": True}
+
+
+@router.patch("/test-invocations/{invocation_id}")
+async def set_invocation_delay(invocation_id: str, body: Settings, c: C) -> dict[str, Any]:
+    """Change how long the runs of one invocation stay pending (counted from their creation)."""
+    with c.store.tx():
+        if c.store.get("invocation", invocation_id) is None:
+            raise not_found("Test invocation", invocation_id)
+        found = c.store.all("testrun", owner=invocation_id)
+        for run in found:
+            updated = {**run, "eval_delay_secs": body.eval_delay_secs or 0.0}
+            c.store.put("testrun", run["test_run_id"], updated, owner=invocation_id)
+    return {"updated_runs": len(found), "eval_delay_secs": body.eval_delay_secs or 0.0}

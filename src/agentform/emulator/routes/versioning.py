@@ -188,9 +188,7 @@ async def merge_preview(agent_id: str, branch_id: str, target_branch_id: str, c:
 async def merge(agent_id: str, branch_id: str, target_branch_id: str, c: C, body: MergeBody | None = None) -> dict:
     options = body or MergeBody()
     with c.store.tx():
-        source, target, source_tip, target_tip, result = _plan_merge(
-            c, agent_id, branch_id, target_branch_id, options.force
-        )
+        source, target, source_tip, _, result = _plan_merge(c, agent_id, branch_id, target_branch_id, options.force)
         if result.conflicts and not options.force:
             raise HTTPException(
                 409,

@@ -1,0 +1,185 @@
+"""Conversations: list (filters, cursor), get (transcript), feedback. They are seeded through the admin API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentform.emulator.common import Context, ctx, new_id, not_found, paginate
+
+router = APIRouter(prefix="/v1/convai/conversations")
+C = Annotated[Context, Depends(ctx)]
+
+
+class TranscriptItem(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["user", "agent"]
+    message: str | None = None
+    time_in_call_secs: int = 0
+
+
+class SeedConversation(BaseModel):
+    """The body of `POST /_emulator/conversations`: a finished call to store as if it had happened."""
+
+    model_config = ConfigDict(extra="allow")
+
+    agent_id: str
+    transcript: list[TranscriptItem]
+    conversation_id: str | None = None
+    agent_name: str | None = None
+    branch_id: str | None = None
+    version_id: str | None = None
+    start_time_unix_secs: int | None = None
+    call_duration_secs: int | None = None
+    status: Literal["initiated", "in-progress", "processing", "done", "failed"] = "done"
+    call_successful: Literal["success", "failure", "unknown"] = "success"
+    feedback: Literal["like", "dislike"] | None = None
+    transcript_summary: str = ""
+    main_language: str | None = None
+    tag_ids: list[str] = Field(default_factory=list)
+
+
+class FeedbackBody(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    feedback: Literal["like", "dislike"] | None = None
+
+
+def seed(c: Context, body: SeedConversation) -> dict[str, Any]:
+    transcript = [item.model_dump(exclude_none=True) for item in body.transcript]
+    duration = body.call_duration_secs
+    if duration is None:
+        duration = max((item["time_in_call_secs"] for item in transcript), default=0)
+    extra = {k: v for k, v in body.model_dump().items() if k not in SeedConversation.model_fields}
+    conversation = {
+        **extra,
+        "conversation_id": body.conversation_id or new_id("conv_"),
+        "agent_id": body.agent_id,
+        "agent_name": body.agent_name,
+        "branch_id": body.branch_id,
+        "version_id": body.version_id,
+        "status": body.status,
+        "start_time_unix_secs": body.start_time_unix_secs if body.start_time_unix_secs is not None else c.now(),
+        "call_duration_secs": duration,
+        "call_successful": body.call_successful,
+        "transcript_summary": body.transcript_summary,
+        "main_language": body.main_language,
+        "tag_ids": body.tag_ids,
+        "transcript": transcript,
+        "feedback": _feedback(body.feedback),
+    }
+    c.store.put("conversation", conversation["conversation_id"], conversation, owner=body.agent_id)
+    return get_rendered(conversation)
+
+
+def _feedback(score: str | None) -> dict[str, Any]:
+    return {
+        "type": "thumbs",
+        "overall_score": score,
+        "likes": int(score == "like"),
+        "dislikes": int(score == "dislike"),
+    }
+
+
+def _load(c: Context, conversation_id: str) -> dict[str, Any]:
+    conversation = c.store.get("conversation", conversation_id)
+    if conversation is None:
+        raise not_found("Conversation", conversation_id)
+    return conversation
+
+
+def _summary(conversation: dict[str, Any]) -> dict[str, Any]:
+    transcript = conversation["transcript"]
+    return {
+        "agent_id": conversation["agent_id"],
+        "agent_name": conversation["agent_name"],
+        "branch_id": conversation["branch_id"],
+        "version_id": conversation["version_id"],
+        "conversation_id": conversation["conversation_id"],
+        "start_time_unix_secs": conversation["start_time_unix_secs"],
+        "call_duration_secs": conversation["call_duration_secs"],
+        "message_count": len(transcript),
+        "user_message_count": sum(1 for i in transcript if i["role"] == "user"),
+        "agent_message_count": sum(1 for i in transcript if i["role"] == "agent"),
+        "status": conversation["status"],
+        "call_successful": conversation["call_successful"],
+        "transcript_summary": conversation["transcript_summary"],
+        "main_language": conversation["main_language"],
+        "tag_ids": conversation["tag_ids"],
+    }
+
+
+def get_rendered(conversation: dict[str, Any]) -> dict[str, Any]:
+    """`GetConversationResponseModel`."""
+    summary = _summary(conversation)
+    return {
+        "conversation_id": conversation["conversation_id"],
+        "agent_id": conversation["agent_id"],
+        "agent_name": conversation["agent_name"],
+        "status": conversation["status"],
+        "branch_id": conversation["branch_id"],
+        "version_id": conversation["version_id"],
+        "metadata": {
+            "start_time_unix_secs": conversation["start_time_unix_secs"],
+            "call_duration_secs": conversation["call_duration_secs"],
+            "feedback": conversation["feedback"],
+            "main_language": conversation["main_language"],
+        },
+        "analysis": {
+            "call_successful": conversation["call_successful"],
+            "transcript_summary": conversation["transcript_summary"],
+        },
+        "user_message_count": summary["user_message_count"],
+        "agent_message_count": summary["agent_message_count"],
+        "has_audio": False,
+        "has_user_audio": False,
+        "has_response_audio": False,
+        "has_auxiliary_audio": False,
+        "transcript": conversation["transcript"],
+        "tag_ids": conversation["tag_ids"],
+    }
+
+
+@router.get("")
+async def list_conversations(
+    c: C,
+    agent_id: str | None = None,
+    branch_id: str | None = None,
+    version_id: str | None = None,
+    call_successful: str | None = None,
+    call_start_after_unix: int | None = None,
+    call_start_before_unix: int | None = None,
+    cursor: str | None = None,
+    page_size: int | None = None,
+    sort_direction: str | None = None,
+) -> dict[str, Any]:
+    found = c.store.all("conversation", owner=agent_id) if agent_id else c.store.all("conversation")
+    found = [
+        conv
+        for conv in found
+        if (branch_id is None or conv["branch_id"] == branch_id)
+        and (version_id is None or conv["version_id"] == version_id)
+        and (call_successful is None or conv["call_successful"] == call_successful)
+        and (call_start_after_unix is None or conv["start_time_unix_secs"] > call_start_after_unix)
+        and (call_start_before_unix is None or conv["start_time_unix_secs"] < call_start_before_unix)
+    ]
+    found.sort(key=lambda conv: conv["start_time_unix_secs"], reverse=sort_direction != "asc")
+    page, next_cursor, has_more = paginate(found, cursor, page_size)
+    return {"conversations": [_summary(conv) for conv in page], "next_cursor": next_cursor, "has_more": has_more}
+
+
+@router.get("/{conversation_id}")
+async def get_conversation(conversation_id: str, c: C) -> dict[str, Any]:
+    return get_rendered(_load(c, conversation_id))
+
+
+@router.post("/{conversation_id}/feedback")
+async def feedback(conversation_id: str, body: FeedbackBody, c: C) -> dict[str, Any]:
+    with c.store.tx():
+        conversation = _load(c, conversation_id)
+        conversation = {**conversation, "feedback": _feedback(body.feedback)}
+        c.store.put("conversation", conversation_id, conversation, owner=conversation["agent_id"])
+    return {}

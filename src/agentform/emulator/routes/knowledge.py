@@ -1,0 +1,274 @@
+"""Knowledge base: documents from text, file, URL (stored, never fetched) and folders; content; dependents."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, ConfigDict
+
+from agentform.emulator.common import Context, access_info, bad_request, ctx, fold, new_id, not_found, paginate
+from agentform.emulator.dependents import dependents, kb_ids, remove_references
+
+router = APIRouter(prefix="/v1/convai/knowledge-base")
+C = Annotated[Context, Depends(ctx)]
+
+
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class TextBody(_Loose):
+    text: str
+    name: str | None = None
+    parent_folder_id: str | None = None
+
+
+class UrlBody(_Loose):
+    url: str
+    name: str | None = None
+    parent_folder_id: str | None = None
+    enable_auto_sync: bool | None = None
+    auto_remove: bool | None = None
+    minimum_frequency_days: int | None = None
+
+
+class FolderBody(_Loose):
+    name: str
+    parent_folder_id: str | None = None
+
+
+class UpdateBody(_Loose):
+    name: str | None = None
+    content: str | None = None
+
+
+def _load(c: Context, doc_id: str) -> dict[str, Any]:
+    doc = c.store.get("document", doc_id)
+    if doc is None:
+        raise not_found("Document", doc_id)
+    return doc
+
+
+def _folder_path(c: Context, doc: dict[str, Any], *, with_names: bool) -> list[dict[str, Any]]:
+    path, parent_id = [], doc.get("parent_folder_id")
+    while parent_id:
+        parent = c.store.get("document", parent_id)
+        if parent is None:
+            break
+        path.insert(0, {"id": parent["id"], "name": parent["name"]} if with_names else {"id": parent["id"]})
+        parent_id = parent.get("parent_folder_id")
+    return path
+
+
+def _create(c: Context, type_: str, name: str, *, parent_folder_id: str | None, **fields: Any) -> dict[str, Any]:
+    if parent_folder_id:
+        parent = _load(c, parent_folder_id)
+        if parent["type"] != "folder":
+            raise bad_request("invalid_parent_folder", f"{parent_folder_id} is not a folder.")
+    now = c.now()
+    doc = {
+        "id": new_id("kbdoc_" if type_ != "folder" else "kbfold_"),
+        "type": type_,
+        "name": name,
+        "created_at": now,
+        "updated_at": now,
+        "parent_folder_id": parent_folder_id,
+        "content": "",
+        **fields,
+    }
+    c.store.put("document", doc["id"], doc)
+    return {"id": doc["id"], "name": doc["name"], "folder_path": _folder_path(c, doc, with_names=False)}
+
+
+def _common(c: Context, doc: dict[str, Any], *, listing: bool) -> dict[str, Any]:
+    content = doc.get("content", "")
+    rendered: dict[str, Any] = {
+        "id": doc["id"],
+        "name": doc["name"],
+        "type": doc["type"],
+        "metadata": {
+            "created_at_unix_secs": doc["created_at"],
+            "last_updated_at_unix_secs": doc["updated_at"],
+            "size_bytes": len(content.encode()),
+        },
+        "supported_usages": [] if doc["type"] == "folder" else ["prompt", "auto"],
+        "access_info": access_info(),
+        "folder_parent_id": doc.get("parent_folder_id"),
+        "folder_path": _folder_path(c, doc, with_names=not listing),
+    }
+    if doc["type"] == "folder":
+        children = [d for d in c.store.all("document") if d.get("parent_folder_id") == doc["id"]]
+        rendered["children_count"] = len(children)
+        rendered["document_count"] = sum(1 for d in children if d["type"] != "folder")
+    elif doc["type"] == "url":
+        rendered["url"] = doc["url"]
+    elif doc["type"] == "file" and not listing:
+        rendered["filename"] = doc["filename"]
+    if listing:
+        rendered["dependent_agents"] = dependents(c, doc["id"], kb_ids)[0]
+    elif doc["type"] != "folder":
+        rendered["extracted_inner_html"] = content
+        rendered["content_format"] = "markdown" if doc["type"] == "text" else "html"
+    return rendered
+
+
+@router.post("/text")
+async def create_text(body: TextBody, c: C) -> dict[str, Any]:
+    lines = body.text.strip().splitlines()
+    name = body.name or (lines[0][:80] if lines else "Untitled")
+    with c.store.tx():
+        return _create(c, "text", name, parent_folder_id=body.parent_folder_id, content=body.text)
+
+
+@router.post("/url")
+async def create_url(body: UrlBody, c: C) -> dict[str, Any]:
+    with c.store.tx():
+        return _create(c, "url", body.name or body.url, parent_folder_id=body.parent_folder_id, url=body.url)
+
+
+@router.post("/folder")
+async def create_folder(body: FolderBody, c: C) -> dict[str, Any]:
+    with c.store.tx():
+        return _create(c, "folder", body.name, parent_folder_id=body.parent_folder_id)
+
+
+async def _file_doc(c: Context, file: UploadFile, name: str | None, parent_folder_id: str | None) -> dict[str, Any]:
+    data = await file.read()
+    filename = file.filename or "upload"
+    with c.store.tx():
+        return _create(
+            c,
+            "file",
+            name or filename,
+            parent_folder_id=parent_folder_id,
+            filename=filename,
+            # No text extraction for binary formats: the stand-in model reads whatever decodes as text.
+            content=data.decode("utf-8", errors="replace"),
+        )
+
+
+@router.post("/file")
+async def create_file(
+    c: C,
+    file: Annotated[UploadFile, File()],
+    name: Annotated[str | None, Form()] = None,
+    parent_folder_id: Annotated[str | None, Form()] = None,
+) -> dict[str, Any]:
+    return await _file_doc(c, file, name, parent_folder_id)
+
+
+@router.post("")
+async def create_legacy(
+    c: C,
+    file: Annotated[UploadFile | None, File()] = None,
+    name: Annotated[str | None, Form()] = None,
+    url: Annotated[str | None, Form()] = None,
+) -> dict[str, Any]:
+    """The legacy multipart endpoint: a file part makes a file document, else `url` makes a URL document."""
+    if file is not None:
+        return await _file_doc(c, file, name, None)
+    if not url:
+        raise bad_request("invalid_request", "Provide either a file or a url.", 422)
+    with c.store.tx():
+        return _create(c, "url", name or url, parent_folder_id=None, url=url)
+
+
+@router.get("")
+async def list_documents(
+    c: C,
+    page_size: int | None = None,
+    cursor: str | None = None,
+    search: str | None = None,
+    types: Annotated[list[str] | None, Query()] = None,
+    parent_folder_id: str | None = None,
+    ancestor_folder_id: str | None = None,
+    folders_first: bool = False,
+    sort_by: str | None = None,
+    sort_direction: str | None = None,
+) -> dict[str, Any]:
+    docs = c.store.all("document")
+    if parent_folder_id:
+        wanted = None if parent_folder_id == "root" else parent_folder_id
+        docs = [d for d in docs if d.get("parent_folder_id") == wanted]
+    if ancestor_folder_id:
+        docs = [d for d in docs if ancestor_folder_id in [p["id"] for p in _folder_path(c, d, with_names=False)]]
+    if types:
+        docs = [d for d in docs if d["type"] in types]
+    if search:
+        docs = [d for d in docs if fold(d["name"]).startswith(fold(search))]
+    key = {"name": "name", "updated_at": "updated_at"}.get(sort_by or "", "created_at")
+    docs.sort(key=lambda d: d[key], reverse=(sort_direction or "desc") == "desc")
+    if folders_first:
+        docs.sort(key=lambda d: d["type"] != "folder")
+    page, next_cursor, has_more = paginate(docs, cursor, page_size)
+    return {"documents": [_common(c, d, listing=True) for d in page], "next_cursor": next_cursor, "has_more": has_more}
+
+
+@router.get("/{documentation_id}")
+async def get_document(documentation_id: str, c: C) -> dict[str, Any]:
+    return _common(c, _load(c, documentation_id), listing=False)
+
+
+@router.get("/{documentation_id}/content", response_class=PlainTextResponse)
+async def get_content(documentation_id: str, c: C) -> PlainTextResponse:
+    return PlainTextResponse(_load(c, documentation_id).get("content", ""))
+
+
+@router.patch("/{documentation_id}")
+async def update_document(documentation_id: str, body: UpdateBody, c: C) -> dict[str, Any]:
+    with c.store.tx():
+        doc = _load(c, documentation_id)
+        if body.content is not None and doc["type"] == "folder":
+            raise bad_request("invalid_update", "A folder has no content.")
+        changes = {k: v for k, v in (("name", body.name), ("content", body.content)) if v is not None}
+        doc = {**doc, **changes, "updated_at": c.now()}
+        c.store.put("document", doc["id"], doc)
+        return _common(c, doc, listing=False)
+
+
+@router.delete("/{documentation_id}")
+async def delete_document(documentation_id: str, c: C, force: bool = False) -> dict[str, Any]:
+    with c.store.tx():
+        doc = _load(c, documentation_id)
+        doomed = _subtree(c, doc)
+        if len(doomed) > 1 and not force:
+            raise bad_request("folder_not_empty", f"Folder {doc['id']} is not empty; delete with force=true.")
+        for item in doomed:
+            agents, _ = dependents(c, item["id"], kb_ids)
+            if agents and not force:
+                names = ", ".join(a["name"] for a in agents)
+                raise bad_request(
+                    "document_has_dependent_agents",
+                    f"Document {item['id']} is used by agents ({names}); detach it first or delete with force=true.",
+                )
+            remove_references(c, item["id"], kb_ids, "document")
+            c.store.delete("document", item["id"])
+    return {}
+
+
+def _subtree(c: Context, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    found, frontier = [doc], [doc]
+    everything = c.store.all("document")
+    while frontier:
+        ids = {d["id"] for d in frontier}
+        frontier = [d for d in everything if d.get("parent_folder_id") in ids]
+        found += frontier
+    return found
+
+
+@router.get("/{documentation_id}/dependent-agents")
+async def document_dependents(
+    documentation_id: str, c: C, cursor: str | None = None, page_size: int | None = None
+) -> dict[str, Any]:
+    _load(c, documentation_id)
+    agents, branches = dependents(c, documentation_id, kb_ids)
+    page, next_cursor, has_more = paginate(agents, cursor, page_size)
+    page_ids = {a["id"] for a in page}
+    return {
+        "agents": page,
+        "branches": [b for b in branches if b["agent_id"] in page_ids],
+        "next_cursor": next_cursor,
+        "has_more": has_more,
+    }

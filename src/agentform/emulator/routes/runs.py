@@ -1,0 +1,177 @@
+"""Running tests: `POST /agents/{id}/run-tests` and the test-invocation endpoints (get, list, cancel, resubmit)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentform.emulator import agent_state as state
+from agentform.emulator import test_runs as runs
+from agentform.emulator.common import Context, access_info, ctx, new_id, not_found, paginate, validation_error
+from agentform.emulator.routes.admin import effective_eval_delay
+from agentform.emulator.routes.testing import load_test
+
+router = APIRouter(prefix="/v1/convai")
+C = Annotated[Context, Depends(ctx)]
+
+
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class TestRef(_Loose):
+    test_id: str
+    workflow_node_id: str | None = None
+
+
+class ConfigOverride(_Loose):
+    conversation_config: dict[str, Any]
+    platform_settings: dict[str, Any]
+    workflow: dict[str, Any] | None = None
+
+
+class RunTestsBody(_Loose):
+    tests: list[TestRef]
+    name: str | None = None
+    branch_id: str | None = None
+    repeat_count: int | None = Field(None, ge=1, le=50)
+    agent_config_override: ConfigOverride | None = None
+
+
+class ResubmitBody(_Loose):
+    test_run_ids: list[str]
+    agent_id: str
+    agent_config_override: ConfigOverride | None = None
+    branch_id: str | None = None
+
+
+def _invocation(c: Context, invocation_id: str) -> dict[str, Any]:
+    invocation = c.store.get("invocation", invocation_id)
+    if invocation is None:
+        raise not_found("Test invocation", invocation_id)
+    return invocation
+
+
+def _render(c: Context, invocation: dict[str, Any]) -> dict[str, Any]:
+    rendered_runs = [runs.render_run(c, run) for run in c.store.all("testrun", owner=invocation["id"])]
+    repeated = (invocation["repeat_count"] or 1) > 1
+    return {
+        "id": invocation["id"],
+        "name": invocation["name"],
+        "agent_id": invocation["agent_id"],
+        "branch_id": invocation["branch_id"],
+        "version_id": invocation["version_id"],
+        "ran_against_draft": False,
+        "created_at": invocation["created_at"],
+        "repeat_count": invocation["repeat_count"],
+        "cancelled": invocation["cancelled"],
+        "bucketing_status": (
+            ("pending" if any(r["status"] == "pending" for r in rendered_runs) else "completed") if repeated else None
+        ),
+        "result_groups": runs.result_groups(rendered_runs) if repeated else None,
+        "test_runs": rendered_runs,
+    }
+
+
+@router.post("/agents/{agent_id}/run-tests")
+async def run_tests(agent_id: str, body: RunTestsBody, c: C) -> dict[str, Any]:
+    if not body.tests:
+        raise validation_error(["body", "tests"], "List should have at least 1 item", "too_short")
+    with c.store.tx():
+        override = body.agent_config_override.model_dump(exclude_none=True) if body.agent_config_override else None
+        target = runs.config_under_test(c, agent_id, body.branch_id, override)
+        tests = [load_test(c, ref.test_id) for ref in body.tests]
+        invocation = {
+            "id": new_id("suite_"),
+            "name": body.name,
+            "agent_id": agent_id,
+            "branch_id": target["branch_id"],
+            "version_id": target["version_id"],
+            "created_at": c.now(),
+            "repeat_count": body.repeat_count,
+            "cancelled": False,
+        }
+        c.store.put("invocation", invocation["id"], invocation, owner=agent_id)
+        delay = effective_eval_delay(c)
+        for test in tests:
+            for _ in range(body.repeat_count or 1):
+                run = runs.new_run(c, invocation, test, target, delay)
+                c.store.put("testrun", run["test_run_id"], run, owner=invocation["id"])
+        return _render(c, invocation)
+
+
+@router.get("/test-invocations/{invocation_id}")
+async def get_invocation(invocation_id: str, c: C) -> dict[str, Any]:
+    return _render(c, _invocation(c, invocation_id))
+
+
+@router.get("/test-invocations")
+async def list_invocations(
+    c: C,
+    agent_id: str | None = None,
+    branch_id: str | None = None,
+    test_id: str | None = None,
+    cursor: str | None = None,
+    page_size: int | None = None,
+) -> dict[str, Any]:
+    invocations = c.store.all("invocation", owner=agent_id) if agent_id else c.store.all("invocation")
+    if branch_id:
+        invocations = [i for i in invocations if i["branch_id"] == branch_id]
+    summaries = []
+    for invocation in reversed(invocations):
+        statuses = [runs.run_status(c, r) for r in c.store.all("testrun", owner=invocation["id"])]
+        if test_id and test_id not in {r["test_id"] for r in c.store.all("testrun", owner=invocation["id"])}:
+            continue
+        summaries.append(_summary(invocation, statuses))
+    page, next_cursor, has_more = paginate(summaries, cursor, page_size)
+    return {"meta": {"total": len(summaries)}, "results": page, "next_cursor": next_cursor, "has_more": has_more}
+
+
+def _summary(invocation: dict[str, Any], statuses: list[str]) -> dict[str, Any]:
+    return {
+        "id": invocation["id"],
+        "name": invocation["name"],
+        "agent_id": invocation["agent_id"],
+        "branch_id": invocation["branch_id"],
+        "version_id": invocation["version_id"],
+        "ran_against_draft": False,
+        "created_at_unix_secs": invocation["created_at"],
+        "test_run_count": len(statuses),
+        **{f"{s}_count": statuses.count(s) for s in ("passed", "failed", "pending", "cancelled")},
+        "title": invocation["name"] or f"Test run of {len(statuses)} test(s)",
+        "access_info": access_info(),
+        "repeat_count": invocation["repeat_count"],
+        "cancelled": invocation["cancelled"],
+    }
+
+
+@router.post("/test-invocations/{invocation_id}/cancel")
+async def cancel(invocation_id: str, c: C) -> dict[str, Any]:
+    with c.store.tx():
+        invocation = _invocation(c, invocation_id)
+        for run in c.store.all("testrun", owner=invocation_id):
+            if runs.run_status(c, run) == "pending":
+                c.store.put("testrun", run["test_run_id"], {**run, "cancelled": True}, owner=invocation_id)
+        c.store.put("invocation", invocation_id, {**invocation, "cancelled": True}, owner=invocation["agent_id"])
+    return {}
+
+
+@router.post("/test-invocations/{invocation_id}/resubmit")
+async def resubmit(invocation_id: str, body: ResubmitBody, c: C) -> dict[str, Any]:
+    """Evaluates the given runs again (same run ids) against the branch tip or override given now."""
+    with c.store.tx():
+        invocation = _invocation(c, invocation_id)
+        state.get_agent_record(c, body.agent_id)
+        override = body.agent_config_override.model_dump(exclude_none=True) if body.agent_config_override else None
+        target = runs.config_under_test(c, body.agent_id, body.branch_id or invocation["branch_id"], override)
+        delay = effective_eval_delay(c)
+        old_runs = {r["test_run_id"]: r for r in c.store.all("testrun", owner=invocation_id)}
+        for run_id in body.test_run_ids:
+            if run_id not in old_runs:
+                raise not_found("Test run", run_id)
+            fresh = runs.new_run(c, invocation, load_test(c, old_runs[run_id]["test_id"]), target, delay)
+            c.store.put("testrun", run_id, {**fresh, "test_run_id": run_id}, owner=invocation_id)
+        c.store.put("invocation", invocation_id, {**invocation, "cancelled": False}, owner=invocation["agent_id"])
+    return {}

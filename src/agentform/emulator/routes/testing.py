@@ -1,0 +1,210 @@
+"""Agent-testing tests (union on `type`: llm | tool | simulation) and test folders."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from agentform.emulator.common import Context, access_info, bad_request, ctx, fold, new_id, not_found, paginate
+
+router = APIRouter(prefix="/v1/convai/agent-testing")
+C = Annotated[Context, Depends(ctx)]
+
+
+class TestBody(BaseModel):
+    """The create / PUT body; fields beyond these are stored as sent (the API's union has many)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: Literal["llm", "tool", "simulation"]
+    name: str
+    parent_folder_id: str | None = None
+    chat_history: list[dict[str, Any]] | None = None
+    success_condition: str | None = None
+    success_conditions: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _simulation_needs_a_condition(self) -> TestBody:
+        if self.type == "simulation" and not (self.success_condition or self.success_conditions):
+            raise ValueError("a simulation test needs success_condition or success_conditions")
+        return self
+
+
+class FolderBody(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    parent_folder_id: str | None = None
+
+
+def load_test(c: Context, test_id: str) -> dict[str, Any]:
+    test = c.store.get("test", test_id)
+    if test is None:
+        raise not_found("Test", test_id)
+    return test
+
+
+def _folder(c: Context, folder_id: str) -> dict[str, Any]:
+    folder = c.store.get("testfolder", folder_id)
+    if folder is None:
+        raise not_found("Test folder", folder_id)
+    return folder
+
+
+def _folder_path(c: Context, parent_id: str | None) -> list[dict[str, Any]]:
+    path = []
+    while parent_id:
+        folder = c.store.get("testfolder", parent_id)
+        if folder is None:
+            break
+        path.insert(0, {"id": folder["id"], "name": folder["name"]})
+        parent_id = folder.get("parent_folder_id")
+    return path
+
+
+def render_test(test: dict[str, Any]) -> dict[str, Any]:
+    """`TestsGetResponse`: the stored definition plus id and access info (no parent_folder_id, as the API)."""
+    body = {k: v for k, v in test["body"].items() if k != "parent_folder_id"}
+    return {**body, "id": test["id"], "access_info": access_info()}
+
+
+def _summary(c: Context, item: dict[str, Any], *, folder: bool) -> dict[str, Any]:
+    parent = item.get("parent_folder_id")
+    return {
+        "id": item["id"],
+        "name": item["name"] if folder else item["body"]["name"],
+        "access_info": access_info(),
+        "created_at_unix_secs": item["created_at"],
+        "last_updated_at_unix_secs": item["updated_at"],
+        "type": "folder" if folder else item["body"]["type"],
+        "entity_type": "folder" if folder else "test",
+        "folder_parent_id": parent,
+        "folder_path": _folder_path(c, parent),
+    }
+
+
+def _check_parent(c: Context, parent_folder_id: str | None) -> None:
+    if parent_folder_id:
+        _folder(c, parent_folder_id)
+
+
+@router.post("/create")
+async def create_test(body: TestBody, c: C) -> dict[str, Any]:
+    with c.store.tx():
+        _check_parent(c, body.parent_folder_id)
+        now = c.now()
+        test = {
+            "id": new_id("test_"),
+            "body": body.model_dump(exclude_none=True),
+            "parent_folder_id": body.parent_folder_id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        c.store.put("test", test["id"], test)
+    return {"id": test["id"]}
+
+
+@router.get("")
+async def list_tests(
+    c: C,
+    cursor: str | None = None,
+    page_size: int | None = None,
+    search: str | None = None,
+    parent_folder_id: str | None = None,
+    types: Annotated[list[str] | None, Query()] = None,
+) -> dict[str, Any]:
+    items = [_summary(c, t, folder=False) for t in c.store.all("test")]
+    if types and "folder" in types:
+        items = [_summary(c, f, folder=True) for f in c.store.all("testfolder")] + items
+    if parent_folder_id:
+        wanted = None if parent_folder_id == "root" else parent_folder_id
+        items = [i for i in items if i["folder_parent_id"] == wanted]
+    if types:
+        items = [i for i in items if i["type"] in types]
+    if search:
+        items = [i for i in items if fold(search) in fold(i["name"])]
+    page, next_cursor, has_more = paginate(items, cursor, page_size)
+    return {"tests": page, "next_cursor": next_cursor, "has_more": has_more}
+
+
+@router.post("/folders")
+async def create_folder(body: FolderBody, c: C) -> dict[str, Any]:
+    with c.store.tx():
+        _check_parent(c, body.parent_folder_id)
+        now = c.now()
+        folder = {
+            "id": new_id("tfold_"),
+            "name": body.name,
+            "parent_folder_id": body.parent_folder_id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        c.store.put("testfolder", folder["id"], folder)
+    return {"id": folder["id"], "name": folder["name"]}
+
+
+def _render_folder(c: Context, folder: dict[str, Any]) -> dict[str, Any]:
+    children = [t for t in c.store.all("test") if t.get("parent_folder_id") == folder["id"]]
+    children += [f for f in c.store.all("testfolder") if f.get("parent_folder_id") == folder["id"]]
+    return {
+        "id": folder["id"],
+        "name": folder["name"],
+        "folder_path": _folder_path(c, folder.get("parent_folder_id")),
+        "children_count": len(children),
+    }
+
+
+@router.get("/folders/{folder_id}")
+async def get_folder(folder_id: str, c: C) -> dict[str, Any]:
+    return _render_folder(c, _folder(c, folder_id))
+
+
+@router.patch("/folders/{folder_id}")
+async def rename_folder(folder_id: str, body: FolderBody, c: C) -> dict[str, Any]:
+    with c.store.tx():
+        folder = {**_folder(c, folder_id), "name": body.name, "updated_at": c.now()}
+        c.store.put("testfolder", folder_id, folder)
+        return _render_folder(c, folder)
+
+
+@router.delete("/folders/{folder_id}")
+async def delete_folder(folder_id: str, c: C, force: bool = False) -> dict[str, Any]:
+    with c.store.tx():
+        folder = _folder(c, folder_id)
+        if _render_folder(c, folder)["children_count"] and not force:
+            raise bad_request("folder_not_empty", f"Test folder {folder_id} is not empty; delete with force=true.")
+        for test in c.store.all("test"):
+            if test.get("parent_folder_id") == folder_id:
+                c.store.delete("test", test["id"])
+        c.store.delete("testfolder", folder_id)
+    return {}
+
+
+@router.get("/{test_id}")
+async def get_test(test_id: str, c: C) -> dict[str, Any]:
+    return render_test(load_test(c, test_id))
+
+
+@router.put("/{test_id}")
+async def update_test(test_id: str, body: TestBody, c: C) -> dict[str, Any]:
+    with c.store.tx():
+        test = load_test(c, test_id)
+        _check_parent(c, body.parent_folder_id)
+        test = {
+            **test,
+            "body": body.model_dump(exclude_none=True),
+            "parent_folder_id": body.parent_folder_id,
+            "updated_at": c.now(),
+        }
+        c.store.put("test", test_id, test)
+    return render_test(test)
+
+
+@router.delete("/{test_id}")
+async def delete_test(test_id: str, c: C) -> dict[str, Any]:
+    with c.store.tx():
+        load_test(c, test_id)
+        c.store.delete("test", test_id)
+    return {}
