@@ -1,0 +1,201 @@
+"""Shared state of one load: the file source, the diagnostics, the environment, and the helpers every file kind uses
+(decoding text, parsing YAML, environment overlays, variable substitution, API-section checks)."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from agentform.project.diagnostics import Diagnostics
+from agentform.project.fieldtree import FieldTree
+from agentform.project.schema import did_you_mean, validate_model
+from agentform.project.sources import Escape, GitRefSource, WorkingTree, inside
+from agentform.project.variables import Variables, substitute_data
+from agentform.project.yamlio import FieldPath, YamlDocument, YamlSyntaxError, parse_yaml
+
+M = TypeVar("M", bound=BaseModel)
+START = (1, 1)
+
+
+def dotted(path: FieldPath) -> str:
+    """`("a", 0, "b")` -> `"a[0].b"`: the field path as users write it."""
+    text = ""
+    for segment in path:
+        text += f"[{segment}]" if isinstance(segment, int) else (f".{segment}" if text else str(segment))
+    return text
+
+
+@dataclass
+class Files:
+    """Reading one revision's files, reporting what cannot be read."""
+
+    source: WorkingTree | GitRefSource
+    diagnostics: Diagnostics
+
+    def __post_init__(self) -> None:
+        self.files = set(self.source.files())
+        self.escapes: dict[str, Escape] = {escape.path: escape for escape in self.source.escapes}
+
+    # -- text ------------------------------------------------------------------------------------------------
+    def read_text(self, path: str, field: str = "") -> str | None:
+        """The file as UTF-8 text (a BOM is dropped), or None after reporting where the first bad byte is."""
+        data = self.source.read(path)
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            before = data[: error.start]
+            line = before.count(b"\n") + 1
+            column = error.start - (before.rfind(b"\n") + 1) + 1
+            self.diagnostics.error(path, (line, column), field, "file is not valid UTF-8 text")
+            return None
+
+    def read_yaml(self, path: str) -> YamlDocument | None:
+        """A YAML file whose top level is a mapping, or None after reporting why not."""
+        text = self.read_text(path)
+        if text is None:
+            return None
+        try:
+            document = parse_yaml(text, path)
+        except YamlSyntaxError as error:
+            self.diagnostics.error(path, error.position, "", error.message)
+            return None
+        for at, position in document.duplicates:
+            self.diagnostics.error(path, position, dotted(at), f"duplicate key {at[-1]!r}")
+        if document.data is None:
+            document.data = {}
+        if not isinstance(document.data, dict):
+            self.diagnostics.error(path, START, "", "expected a mapping of keys to values at the top level")
+            return None
+        return document
+
+    # -- paths -----------------------------------------------------------------------------------------------
+    def resolve_path(self, document: YamlDocument, at: FieldPath, relative: str) -> str | None:
+        """A path written in a file, relative to that file's folder; None after reporting why it is unusable."""
+        where = document.where(at)
+        if posixpath.isabs(relative) or not inside(posixpath.join(posixpath.dirname(document.path), relative)):
+            self.diagnostics.error(document.path, where, dotted(at), f"path {relative!r} escapes the repository")
+            return None
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(document.path), relative))
+        if resolved in self.escapes:
+            self.diagnostics.error(
+                document.path, where, dotted(at), f"{relative!r} is a symlink that points outside the repository"
+            )
+            return None
+        if resolved not in self.files:
+            self.diagnostics.error(document.path, where, dotted(at), f"file {resolved!r} does not exist")
+            return None
+        return resolved
+
+
+@dataclass
+class Context(Files):
+    """Files plus the selected environment: what every file kind's loader needs."""
+
+    environments: list[str]
+    environment: str
+    variables: Variables
+    fieldtree: FieldTree
+
+    # -- one YAML resource with environment overlays ------------------------------------------------------------
+    def resolve_resource(
+        self,
+        document: YamlDocument,
+        model: type[M],
+        check_api: Callable[[dict[str, Any], Callable[[FieldPath, str, str | None], None]], None],
+    ) -> tuple[M, dict[str, Any]] | None:
+        """Validate a file in every environment (base + overlay) and return it for the selected one.
+
+        Returns the validated model and the merged, substituted data; None if the file has errors.
+        """
+        base = dict(document.data)
+        overlays = base.pop("environments", None) or {}
+        if not isinstance(overlays, dict):
+            self.diagnostics.error(
+                document.path, document.where(("environments",)), "environments", "expected a mapping"
+            )
+            return None
+        ok = True
+        valid_overlays: dict[str, dict[str, Any]] = {}
+        for name, overlay in overlays.items():
+            at = ("environments", name)
+            if name not in self.environments:
+                guess = did_you_mean(name, self.environments)
+                hint = f" (did you mean {guess!r}?)" if guess else ""
+                message = f"environment {name!r} is not declared in agentform.yaml{hint}"
+                self.diagnostics.error(document.path, document.where(at), dotted(at), message)
+                ok = False
+            elif overlay is not None and not isinstance(overlay, dict):
+                self.diagnostics.error(document.path, document.where(at), dotted(at), "expected a mapping")
+                ok = False
+            else:
+                valid_overlays[name] = overlay or {}
+
+        check_api(base, self._api_reporter(document, ()))
+        for name, overlay in valid_overlays.items():
+            check_api(overlay, self._api_reporter(document, ("environments", name)))
+
+        selected: tuple[M, dict[str, Any]] | None = None
+        for name in self.environments:
+            overlay = valid_overlays.get(name, {})
+            if name != self.environment and not overlay:
+                continue  # identical to the base, which the selected environment validates
+            merged = deep_merge(base, overlay)
+            report = self._reporter(document, overlay, name)
+            if name == self.environment:
+                merged = substitute_data(merged, self.variables, report)
+            parsed = validate_model(model, merged, report)
+            if parsed is None:
+                ok = False
+            elif name == self.environment:
+                selected = (parsed, merged)
+        return selected if ok else None
+
+    def _reporter(self, document: YamlDocument, overlay: dict[str, Any], env: str) -> Callable[[FieldPath, str], None]:
+        """Report an error in the merged data at the place it was written: the overlay if it set it, else the base."""
+
+        def report(at: FieldPath, message: str) -> None:
+            full = ("environments", env, *at) if at and _has_path(overlay, at) else at
+            self.diagnostics.error(document.path, document.where(full), dotted(full), message)
+
+        return report
+
+    def _api_reporter(self, document: YamlDocument, prefix: FieldPath) -> Callable[[FieldPath, str, str | None], None]:
+        def report(at: FieldPath, key: str, suggestion: str | None) -> None:
+            full = (*prefix, *at)
+            where = document.where(full)
+            if suggestion is not None:
+                message = f"unknown key {key!r} (did you mean {suggestion!r}?)"
+                self.diagnostics.error(document.path, where, dotted(full), message)
+            else:
+                message = f"key {key!r} is not in the API field tree of elevenlabs 2.78.0 (newer API field or typo?)"
+                self.diagnostics.warning(document.path, where, dotted(full), message)
+
+        return report
+
+
+def deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """Overlay onto base: mappings merge key by key, anything else replaces; a null in the overlay removes the key."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _has_path(data: Any, at: FieldPath) -> bool:
+    for segment in at:
+        if (isinstance(data, dict) and segment in data) or (
+            isinstance(data, list) and isinstance(segment, int) and segment < len(data)
+        ):
+            data = data[segment]
+        else:
+            return False
+    return True

@@ -1,0 +1,117 @@
+"""load_desired / validate_project: files (a working tree or a git ref) -> `Desired`, with every problem located."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from agentform.model import Desired
+from agentform.project.context import START, Context, Files
+from agentform.project.diagnostics import Diagnostic, Diagnostics, ProjectError
+from agentform.project.fieldtree import load_fieldtree
+from agentform.project.settings import CONFIG, parse_settings
+from agentform.project.sources import open_source
+from agentform.project.variables import Variables
+
+
+def load_desired(
+    root: Path,
+    env: str | None = None,
+    ref: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    strict: bool = False,
+) -> Desired:
+    """Load the project at `root` (or at git `ref`) for one environment. Raises `ProjectError` on any error."""
+    desired, diagnostics = _load(Path(root), env, ref, environ, strict)
+    if desired is None or any(d.severity == "error" for d in diagnostics):
+        raise ProjectError(diagnostics)
+    return desired
+
+
+def validate_project(
+    root: Path,
+    env: str | None = None,
+    ref: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    strict: bool = False,
+) -> list[Diagnostic]:
+    """Every problem in the project's files, errors and warnings, sorted by file and position."""
+    return _load(Path(root), env, ref, environ, strict)[1]
+
+
+def _load(
+    root: Path, env: str | None, ref: str | None, environ: Mapping[str, str] | None, strict: bool
+) -> tuple[Desired | None, list[Diagnostic]]:
+    diagnostics = Diagnostics(strict=strict)
+    try:
+        source = open_source(root, ref)
+    except LookupError as error:
+        diagnostics.error(CONFIG, START, "", str(error))
+        return None, diagnostics.sorted()
+    except Exception as error:  # gitpython: not a repository, or a broken one
+        if ref is None:
+            raise
+        diagnostics.error(CONFIG, START, "", f"cannot read git ref {ref!r}: {type(error).__name__}")
+        return None, diagnostics.sorted()
+    if CONFIG not in source.files():
+        where = f" at {ref}" if ref else ""
+        diagnostics.error(CONFIG, START, "", f"no {CONFIG} in {root}{where}: run `agentform init` to create a project")
+        return None, diagnostics.sorted()
+
+    document = Files(source, diagnostics).read_yaml(CONFIG)
+    parsed = parse_settings(document, diagnostics) if document is not None else None
+    if parsed is None:
+        return None, diagnostics.sorted()
+    settings, defaults = parsed
+    name = env or settings.default_environment
+    if name not in settings.environments:
+        known = ", ".join(sorted(settings.environments))
+        diagnostics.error(
+            CONFIG, document.where(("environments",)), "environments", f"no environment {name!r} (declared: {known})"
+        )
+        return None, diagnostics.sorted()
+    environment = settings.environments[name]
+    variables = Variables(settings.variables, environment.variables, os.environ if environ is None else environ)
+    context = Context(
+        source=source,
+        diagnostics=diagnostics,
+        environments=list(settings.environments),
+        environment=name,
+        variables=variables,
+        fieldtree=load_fieldtree(),
+    )
+    for escape in source.escapes:
+        diagnostics.error(escape.path, START, "", f"symlink to {escape.target!r} points outside the repository")
+
+    from agentform.project.agents import load_agents
+    from agentform.project.knowledge import load_documents
+    from agentform.project.specs import load_tests
+    from agentform.project.tools import load_tools
+
+    documents = load_documents(context)
+    tools = load_tools(context)
+    agents = load_agents(context, _declared(context, "knowledge", documents), _declared(context, "tools", tools))
+    tests = load_tests(context, _declared(context, "agents", agents), tools, defaults)
+    if diagnostics.has_errors:
+        return None, diagnostics.sorted()
+    desired = Desired(
+        settings=settings.model_copy(update={"source_revision": source.revision}),
+        environment=environment,
+        agents=agents,
+        documents=documents,
+        tools=tools,
+        tests=tests,
+        secret_values=frozenset(variables.secret_values),
+    )
+    return desired, diagnostics.sorted()
+
+
+def _declared(context: Context, folder: str, loaded: Mapping[str, object]) -> set[str]:
+    """Keys declared in a folder, valid or not: a reference to a broken file is not also reported as dangling."""
+    keys = set(loaded)
+    for path in context.files:
+        if path.startswith(f"{folder}/"):
+            rest = path[len(folder) + 1 :]
+            keys.add(rest.split("/", 1)[0] if folder == "agents" else rest.rsplit(".", 1)[0])
+    return keys

@@ -1,0 +1,129 @@
+"""YAML reading with positions: plain Python data plus the line and column of every key and item.
+
+ruamel.yaml composes the node graph (with libyaml through ruamel.yaml.clib when it is installed, ~5x faster);
+we build plain dicts and lists from it ourselves, which lets us report duplicate keys at their own position and keep
+a position table keyed by field path for every later message.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+FieldPath = tuple[str | int, ...]
+Position = tuple[int, int]
+
+
+class YamlSyntaxError(Exception):
+    """The text is not valid YAML; `position` is 1-based."""
+
+    def __init__(self, message: str, position: Position) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+
+@dataclass
+class YamlDocument:
+    """One parsed YAML file: its data and where each field path starts in the text."""
+
+    path: str
+    data: Any
+    positions: dict[FieldPath, Position] = field(default_factory=dict)
+    duplicates: list[tuple[FieldPath, Position]] = field(default_factory=list)
+
+    def where(self, field_path: FieldPath) -> Position:
+        """Position of the field, or of its closest ancestor present in the file (a missing key's parent)."""
+        for end in range(len(field_path), -1, -1):
+            position = self.positions.get(field_path[:end])
+            if position is not None:
+                return position
+        return (1, 1)
+
+
+_yaml = None
+
+
+def _composer() -> Any:
+    global _yaml
+    if _yaml is None:
+        from ruamel.yaml import YAML
+
+        _yaml = YAML(typ="safe")
+    return _yaml
+
+
+def parse_yaml(text: str, path: str) -> YamlDocument:
+    """Parse one YAML document. Raises `YamlSyntaxError` for malformed text."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        node = _composer().compose(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        position = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        problem = error.problem or error.context or "invalid YAML"
+        return _raise(f"invalid YAML: {problem}", position)
+    except YAMLError as error:  # composer errors without a mark (e.g. several documents in one file)
+        return _raise(f"invalid YAML: {error}", (1, 1))
+    document = YamlDocument(path=path, data=None)
+    if node is not None:
+        document.positions[()] = _position(node)
+        document.data = _build(node, (), document)
+    return document
+
+
+def _raise(message: str, position: Position) -> YamlDocument:
+    raise YamlSyntaxError(message, position)
+
+
+def _position(node: Any) -> Position:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _build(node: Any, at: FieldPath, document: YamlDocument) -> Any:
+    kind = node.id
+    if kind == "scalar":
+        return _scalar(node)
+    if kind == "sequence":
+        items = []
+        for index, child in enumerate(node.value):
+            document.positions[(*at, index)] = _position(child)
+            items.append(_build(child, (*at, index), document))
+        return items
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = _scalar(key_node) if key_node.id == "scalar" else str(_build(key_node, at, document))
+        key = key if isinstance(key, str) else str(key)
+        here = (*at, key)
+        if key in mapping:
+            document.duplicates.append((here, _position(key_node)))
+            continue
+        document.positions[here] = _position(key_node)
+        mapping[key] = _build(value_node, here, document)
+    return mapping
+
+
+_FLOAT_WORDS = {".inf": math.inf, "+.inf": math.inf, "-.inf": -math.inf, ".nan": math.nan}
+
+
+def _scalar(node: Any) -> Any:
+    tag, value = node.tag, node.value
+    if tag.endswith(":str") or not tag.startswith("tag:yaml.org,2002:"):
+        return value
+    kind = tag.rsplit(":", 1)[1]
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return value.lower() in ("true", "yes", "on")
+    if kind == "int":
+        digits = value.replace("_", "")
+        try:
+            return int(digits, 10)
+        except ValueError:
+            return int(digits, 0)
+    if kind == "float":
+        lowered = value.lower()
+        return _FLOAT_WORDS[lowered] if lowered in _FLOAT_WORDS else float(value.replace("_", ""))
+    return value  # timestamps, binary, ...: kept as written
