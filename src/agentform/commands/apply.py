@@ -29,12 +29,9 @@ from agentform.model import Desired
 from agentform.plan import identity
 from agentform.plan.model import Plan
 from agentform.plan.read import read_workspace
+from agentform.plan.saved import PlanFileError, StalePlanError, check_fresh, load_plan
 from agentform.plan.state import LockHeld, acquire_lock, ensure_folder
 from agentform.redact import Redactor
-
-
-class Stale(Exception):
-    """The live state is not the one the plan was made from."""
 
 
 def journal_path(project_dir: Path, env: str) -> Path:
@@ -49,18 +46,6 @@ def lock_holder() -> str:
     return f"{os.environ.get('USER', 'someone')}@{socket.gethostname()}"
 
 
-def _load_saved(path: Path, desired: Desired) -> Plan:
-    from agentform.plan.saved import load_plan
-
-    plan = load_plan(path)
-    if (plan.project, plan.environment) != (desired.settings.project, desired.environment.name):
-        raise click.UsageError(
-            f"{path} is a plan for {plan.project}/{plan.environment}, not "
-            f"{desired.settings.project}/{desired.environment.name}"
-        )
-    return plan
-
-
 async def apply_with_lock(
     client: Any,
     desired: Desired,
@@ -71,7 +56,7 @@ async def apply_with_lock(
     progress: Callable[[JournalEntry], None] | None = None,
     lock_settle_secs: float = 1.1,
 ) -> ApplyResult:
-    """Take the lock, check the plan is still current, apply, release. Raises `Stale` or `LockHeld`."""
+    """Take the lock, check the plan is still current, apply, release. Raises `StalePlanError` or `LockHeld`."""
     folder_id = await ensure_folder(client, identity.folder_name(desired.settings.project, desired.environment.name))
     async with await acquire_lock(
         client,
@@ -82,8 +67,7 @@ async def apply_with_lock(
         settle_secs=lock_settle_secs,
     ):
         workspace = await read_workspace(client, desired, branch=plan.branch)
-        if workspace.live.fingerprint() != plan.fingerprint:
-            raise Stale("the live workspace changed since this plan was made")
+        check_fresh(plan, workspace.live)
         return await apply_plan(
             client,
             plan,
@@ -135,10 +119,11 @@ def run(
     async def go() -> int:
         async with open_env_client(desired, project_dir, parallelism, redactor) as client:
             if plan_file is not None:
-                plan = _load_saved(plan_file, desired)
-                live = (await read_workspace(client, desired, branch=plan.branch)).live
-                if live.fingerprint() != plan.fingerprint:
-                    err.print(f"Error: {plan_file} is stale: the live workspace changed since it was made; plan again.")
+                plan = load_plan(plan_file)
+                try:
+                    check_fresh(plan, (await read_workspace(client, desired, branch=plan.branch)).live)
+                except StalePlanError as error:
+                    err.print(f"Error: {plan_file} is stale: {error}")
                     return exitcodes.STALE_OR_CONFLICT
                 prune_now = plan.prune
             else:
@@ -185,8 +170,8 @@ def run(
                 result = await apply_with_lock(
                     client, desired, plan, prune=prune_now, journal=journal, progress=advance
                 )
-        except Stale as error:
-            err.print(f"Error: {error}; plan again.")
+        except StalePlanError as error:
+            err.print(f"Error: {error}")
             return exitcodes.STALE_OR_CONFLICT
         except LockHeld as error:
             err.print(f"Error: {error}")
@@ -216,8 +201,8 @@ def run(
 
     try:
         return asyncio.run(go())
-    except click.UsageError as error:
-        err.print(f"Error: {error.message}")
+    except PlanFileError as error:
+        err.print(f"Error: {error}")
         return exitcodes.ERROR
     except Exception as error:  # API, transport, state record: one readable line, secrets masked
         err.print(Text(f"Error: {redactor.text(str(error))}", style="red"))

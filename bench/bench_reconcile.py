@@ -1,0 +1,181 @@
+"""Reconcile benchmark: full apply, no-op plan and drift detection against the emulator over loopback.
+
+    .venv/bin/python bench/bench_reconcile.py                      # 200 agents, 200 documents, 50 tools, 50 ms
+    .venv/bin/python bench/bench_reconcile.py --agents 20 --documents 20 --tools 5 --latency-ms 20
+
+The emulator runs as a real HTTP server on 127.0.0.1 with `latency_ms` injected on every request (admin fault
+API). Figures printed:
+
+- full apply (from an empty workspace): time and requests (reads / writes);
+- no-op plan: time and requests, next to the lower bound `ceil((list pages + detail reads) / parallelism) x
+  latency` and to a baseline measured in the same run: the same plan with `--refresh-all` (a full GET of every
+  agent, what a tool that does not trust list timestamps must do);
+- a plan after one dashboard edit: the edit must be caught with one extra detail read.
+
+Not run in CI: with the default scale it takes a few minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from agentform.apply import Journal, apply_plan  # noqa: E402
+from agentform.elevenlabs import ElevenLabsClient  # noqa: E402
+from agentform.elevenlabs.core import PAGE_SIZE  # noqa: E402
+from agentform.emulator.app import DEV_API_KEY  # noqa: E402
+from agentform.model import (  # noqa: E402
+    Desired,
+    DesiredAgent,
+    DesiredDocument,
+    DesiredTool,
+    EnvironmentSettings,
+    KnowledgeRef,
+    ProjectSettings,
+    SourceLocation,
+)
+from agentform.plan.planner import make_plan  # noqa: E402
+from agentform.plan.read import read_workspace  # noqa: E402
+from tests.support.emulator_server import running_emulator  # noqa: E402
+
+
+def build_desired(agents: int, documents: int, tools: int) -> Desired:
+    here = SourceLocation(path="bench")
+    docs = {
+        f"doc-{i:03}": DesiredDocument(
+            key=f"doc-{i:03}", kind="text", name=f"Doc {i}", text=f"Fact number {i}.\n" * 20, source=here
+        )
+        for i in range(documents)
+    }
+    tool_map = {
+        f"tool-{i:03}": DesiredTool(
+            key=f"tool-{i:03}",
+            tool_config={
+                "type": "webhook",
+                "name": f"tool_{i}",
+                "description": f"Tool number {i}",
+                "api_schema": {"url": f"https://hooks.example.test/{i}", "method": "POST"},
+            },
+            source=here,
+        )
+        for i in range(tools)
+    }
+    doc_keys, tool_keys = sorted(docs), sorted(tool_map)
+    agent_map = {
+        f"agent-{i:03}": DesiredAgent(
+            key=f"agent-{i:03}",
+            name=f"Agent {i}",
+            conversation_config={"agent": {"first_message": "Hi", "prompt": {"prompt": f"You are agent {i}."}}},
+            knowledge=[KnowledgeRef(key=doc_keys[i % len(doc_keys)])] if doc_keys else [],
+            tools=[tool_keys[i % len(tool_keys)]] if tool_keys else [],
+            source=here,
+        )
+        for i in range(agents)
+    }
+    env = EnvironmentSettings(name="bench", backend="api")
+    settings = ProjectSettings(project="bench", default_environment="bench", environments={"bench": env})
+    return Desired(settings=settings, environment=env, agents=agent_map, documents=docs, tools=tool_map)
+
+
+class Counter:
+    def __init__(self, client: ElevenLabsClient) -> None:
+        self.client = client
+        self.mark = (client.request_count, client.write_count)
+
+    def delta(self) -> tuple[int, int]:
+        return self.client.request_count - self.mark[0], self.client.write_count - self.mark[1]
+
+
+async def timed_plan(client: ElevenLabsClient, want: Desired, *, refresh_all: bool = False) -> dict[str, Any]:
+    counter = Counter(client)
+    started = time.perf_counter()
+    workspace = await read_workspace(client, want, refresh_all=refresh_all)
+    plan = make_plan(want, workspace.live, prune=False)
+    elapsed = time.perf_counter() - started
+    requests, writes = counter.delta()
+    return {"secs": elapsed, "requests": requests, "writes": writes, "plan": plan, "workspace": workspace}
+
+
+def lower_bound(want: Desired, detail_reads: int, parallelism: int, latency: float) -> tuple[int, float]:
+    """List pages a no-op plan cannot avoid, and the time they take at best with `parallelism` in flight."""
+    pages = (
+        math.ceil(max(1, len(want.agents)) / PAGE_SIZE)  # agents by tag
+        + 1  # KB folder search
+        + math.ceil((len(want.documents) + 1) / PAGE_SIZE)  # managed folder (documents + state record)
+        + math.ceil(max(1, len(want.tools)) / PAGE_SIZE)  # tools
+        + 1  # test folder search
+        + 1  # state record content
+    )
+    return pages, math.ceil((pages + detail_reads) / parallelism) * latency
+
+
+async def main(args: argparse.Namespace) -> None:
+    want = build_desired(args.agents, args.documents, args.tools)
+    with running_emulator() as base_url:
+        async with httpx.AsyncClient(base_url=base_url, headers={"xi-api-key": DEV_API_KEY}) as admin:
+            fault = {"kind": "latency", "latency_ms": args.latency_ms}
+            (await admin.post("/_emulator/faults", json=fault)).raise_for_status()
+        latency = args.latency_ms / 1000
+        async with ElevenLabsClient(base_url, DEV_API_KEY, parallelism=args.parallelism) as client:
+            print(
+                f"scale: {args.agents} agents, {args.documents} documents, {args.tools} tools; "
+                f"latency {args.latency_ms} ms; parallelism {args.parallelism}"
+            )
+            first = await timed_plan(client, want)
+            counter = Counter(client)
+            started = time.perf_counter()
+            result = await apply_plan(
+                client, first["plan"], want, prune=False, workspace=first["workspace"], journal=Journal()
+            )
+            apply_secs = time.perf_counter() - started
+            requests, writes = counter.delta()
+            assert result.ok, result.failed[:3]
+            print(
+                f"full apply: plan {first['secs']:.2f} s ({first['requests']} requests) + apply {apply_secs:.2f} s "
+                f"({requests} requests, {writes} writes)"
+            )
+
+            noop = await timed_plan(client, want)
+            assert not noop["plan"].has_changes, "the second plan must be empty"
+            pages, bound = lower_bound(want, 0, args.parallelism, latency)
+            baseline = await timed_plan(client, want, refresh_all=True)
+            print(
+                f"no-op plan: {noop['secs']:.2f} s, {noop['requests']} requests, {noop['writes']} writes; "
+                f"lower bound {bound:.2f} s ({pages} list pages); ratio to bound {noop['secs'] / bound:.2f}x"
+            )
+            print(
+                f"baseline (--refresh-all, every agent read): {baseline['secs']:.2f} s, {baseline['requests']} "
+                f"requests; no-op plan is {baseline['secs'] / noop['secs']:.1f}x faster"
+            )
+
+            # A dashboard edit: one agent changed outside git must show up as drift with one detail read.
+            agent_id = result.ids[f"agent.{sorted(want.agents)[0]}"]
+            await asyncio.sleep(1.1)  # a later second than our own write, as a human edit would be
+            await client.update_agent(agent_id, {"name": "Edited in the dashboard"})
+            drift = await timed_plan(client, want)
+            drifted = [c.address for c in drift["plan"].changes if c.drift]
+            _, drift_bound = lower_bound(want, 1, args.parallelism, latency)
+            print(
+                f"plan after one dashboard edit: {drift['secs']:.2f} s, {drift['requests']} requests "
+                f"(bound {drift_bound:.2f} s); drift reported on {drifted}"
+            )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--agents", type=int, default=200)
+    parser.add_argument("--documents", type=int, default=200)
+    parser.add_argument("--tools", type=int, default=50)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--parallelism", type=int, default=8)
+    asyncio.run(main(parser.parse_args()))
