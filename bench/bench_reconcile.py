@@ -30,6 +30,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.support.emulator_server import running_emulator  # noqa: E402
+
 from agentform.apply import Journal, apply_plan  # noqa: E402
 from agentform.elevenlabs import ElevenLabsClient  # noqa: E402
 from agentform.elevenlabs.core import PAGE_SIZE  # noqa: E402
@@ -46,7 +48,6 @@ from agentform.model import (  # noqa: E402
 )
 from agentform.plan.planner import make_plan  # noqa: E402
 from agentform.plan.read import read_workspace  # noqa: E402
-from tests.support.emulator_server import running_emulator  # noqa: E402
 
 
 def build_desired(agents: int, documents: int, tools: int) -> Desired:
