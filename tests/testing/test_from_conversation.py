@@ -8,7 +8,6 @@ import pytest
 from ruamel.yaml import YAML
 
 from agentform.testing.from_conversation import (
-    EDIT_ME_CONDITION,
     FromConversationError,
     build_spec,
     flatten_parameters,
@@ -103,7 +102,11 @@ def test_an_llm_spec_uses_the_actual_reply_as_the_success_example(conversation):
     spec = build_spec(conversation, turn=1)
     assert spec["kind"] == "llm"
     assert spec["name"] == "Reply to: Unde se află clinica?"
-    assert spec["success_condition"] == EDIT_ME_CONDITION
+    assert spec["success_condition"] == (
+        "The agent answers the user's last message (Unde se află clinica?) with the same facts and intent as the "
+        "success example."
+    )
+    assert '"' not in build_spec(conversation, turn=1)["success_condition"]
     assert spec["success_examples"] == [
         {"response": "Clinica se află pe Strada Lalelelor 5, București.", "type": "success"}
     ]

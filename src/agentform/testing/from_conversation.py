@@ -22,10 +22,13 @@ _TOOL_CALL_FIELDS = ("type", "request_id", "tool_name", "tool_id", "params_as_js
 _TOOL_RESULT_FIELDS = ("type", "request_id", "tool_name", "tool_id", "result_value", "is_error", "tool_has_been_called")
 _MAX_SLUG_LENGTH = 48
 
-EDIT_ME_CONDITION = (
-    "EDIT ME: describe what a good reply to the last user message must do. "
-    'Quote any phrase the reply must contain in double quotes, e.g. "Strada Lalelelor 5".'
+# A condition that works as written (an evaluator can judge it against the example) and that the header of the
+# generated file asks the author to sharpen. No double quotes: the offline stand-in model reads quoted phrases as
+# required wording, and the user's words are not what the reply must contain.
+SUCCESS_CONDITION = (
+    "The agent answers the user's last message ({message}) with the same facts and intent as the success example."
 )
+FAILURE_CONDITION = "The agent answers the user's last message ({message}) without the mistake of the failure example."
 
 
 class FromConversationError(ValueError):
@@ -132,8 +135,9 @@ def _llm_fields(selected: TurnSelection, *, as_failure: bool) -> dict[str, Any]:
             f"the agent answered user turn {selected.number} only with a tool call: use --kind tool"
         )
     example = {"response": reply, "type": "failure" if as_failure else "success"}
+    condition = FAILURE_CONDITION if as_failure else SUCCESS_CONDITION
     return {
-        "success_condition": EDIT_ME_CONDITION,
+        "success_condition": condition.format(message=_excerpt(selected.user_message).replace('"', "'")),
         "success_examples": [] if as_failure else [example],
         "failure_examples": [example] if as_failure else [],
     }
@@ -194,8 +198,12 @@ def _metadata(conversation: dict[str, Any], selected: TurnSelection) -> dict[str
 
 
 def _name(user_message: str) -> str:
-    text = " ".join(user_message.split())
-    return f"Reply to: {text if len(text) <= 60 else text[:59] + '…'}"
+    return f"Reply to: {_excerpt(user_message)}"
+
+
+def _excerpt(text: str, limit: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def slugify(text: str, *, fallback: str = "conversation") -> str:

@@ -1,0 +1,117 @@
+"""`agentform conversations list|show`: find the conversation worth turning into a test."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from agentform import exitcodes
+from agentform.commands.plan import console, load, open_env_client
+from agentform.model import Desired
+from agentform.redact import Redactor
+
+# With --feedback, each summary needs a detail read (the list has no like/dislike filter): read at most this many.
+_FEEDBACK_SCAN = 200
+
+
+def run(
+    action: str,
+    project_dir: Path = Path("."),
+    env: str | None = None,
+    conversation_id: str | None = None,
+    agent_key: str | None = None,
+    since: str | None = None,
+    feedback: str | None = None,
+    limit: int = 30,
+    as_json: bool = False,
+) -> int:
+    desired = load(project_dir, env, None, False)
+    if desired is None:
+        return exitcodes.ERROR
+    redactor = Redactor(desired.secret_values)
+    err = console(stderr=True)
+    try:
+        if action == "show":
+            return asyncio.run(_show(desired, project_dir, str(conversation_id), as_json, redactor))
+        return asyncio.run(_list(desired, project_dir, agent_key, since, feedback, limit, as_json, redactor))
+    except Exception as error:  # API, transport, bad --since: one readable line, never a traceback with secrets
+        err.print(Text(f"Error: {redactor.text(str(error))}", style="red"))
+        return exitcodes.ERROR
+
+
+async def managed_agent_keys(client: Any, desired: Desired) -> dict[str, str]:
+    """Live agent id -> file key, for the agents this project and environment manage."""
+    from agentform.plan import identity
+
+    project, env = desired.settings.project, desired.environment.name
+    items = await client.list_agents(tags=[identity.owner_tag(project, env)])
+    keys = {str(item["agent_id"]): identity.key_from_tags(item.get("tags") or []) for item in items}
+    adopted = {agent.id: key for key, agent in desired.agents.items() if agent.id}
+    return {agent_id: key for agent_id, key in {**keys, **adopted}.items() if key}
+
+
+async def _list(
+    desired: Desired,
+    project_dir: Path,
+    agent_key: str | None,
+    since: str | None,
+    feedback: str | None,
+    limit: int,
+    as_json: bool,
+    redactor: Redactor,
+) -> int:
+    from agentform.testing.conversations import feedback_of, parse_since, summary_row
+
+    after = parse_since(since, datetime.now(UTC)) if since else None
+    async with open_env_client(desired, project_dir, None, redactor) as client:
+        keys = await managed_agent_keys(client, desired)
+        agent_id = None
+        if agent_key is not None:
+            agent_id = next((i for i, key in keys.items() if key == agent_key), None)
+            if agent_id is None:
+                raise LookupError(f"agent {agent_key!r} does not exist live in environment {desired.environment.name}")
+        scan = max(limit, _FEEDBACK_SCAN) if feedback else limit
+        summaries = await client.list_conversations(agent_id=agent_id, call_start_after_unix=after, limit=scan)
+        if feedback:
+            details = await asyncio.gather(*(client.get_conversation(s["conversation_id"]) for s in summaries))
+            summaries = [s for s, d in zip(summaries, details, strict=True) if feedback_of(d) == feedback]
+        summaries = summaries[:limit]
+    if as_json:
+        sys.stdout.write(json.dumps(redactor.data(summaries), indent=2, ensure_ascii=False) + "\n")
+        return exitcodes.OK
+    table = Table("id", "started (UTC)", "agent", "duration", "messages", "outcome", "title", box=None)
+    for summary in summaries:
+        table.add_row(*(redactor.text(value) for value in summary_row(summary, keys).values()))
+    out = console()
+    out.print(table)
+    out.print(f"{len(summaries)} conversations. `agentform conversations show ID` prints one turn by turn.")
+    return exitcodes.OK
+
+
+async def _show(desired: Desired, project_dir: Path, conversation_id: str, as_json: bool, redactor: Redactor) -> int:
+    from agentform.testing.conversations import header_lines, transcript_lines
+
+    async with open_env_client(desired, project_dir, None, redactor) as client:
+        conversation = await client.get_conversation(conversation_id)
+        keys = await managed_agent_keys(client, desired)
+    if as_json:
+        sys.stdout.write(json.dumps(redactor.data(conversation), indent=2, ensure_ascii=False) + "\n")
+        return exitcodes.OK
+    out = console()
+    for line in [
+        *header_lines(conversation, keys.get(str(conversation.get("agent_id")))),
+        "",
+        *transcript_lines(conversation),
+    ]:
+        out.print(Text(redactor.text(line)))
+    out.print(
+        Text(f"\n`agentform tests from-conversation {conversation_id} --turn N` turns user turn [N] into a test.")
+    )
+    return exitcodes.OK

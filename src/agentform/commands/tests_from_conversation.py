@@ -1,0 +1,115 @@
+"""`agentform tests from-conversation ID`: write a test spec from a real conversation, then validate the project."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+
+from agentform import exitcodes
+from agentform.commands.conversations import managed_agent_keys
+from agentform.commands.plan import console, load, open_env_client
+from agentform.model import Desired
+from agentform.redact import Redactor
+
+
+def run(
+    conversation_id: str,
+    project_dir: Path = Path("."),
+    env: str | None = None,
+    agent_key: str | None = None,
+    turn: int | None = None,
+    kind: str | None = None,
+    as_failure: bool = False,
+    key: str | None = None,
+    force: bool = False,
+) -> int:
+    from agentform.testing.from_conversation import FromConversationError
+
+    desired = load(project_dir, env, None, False)
+    if desired is None:
+        return exitcodes.ERROR
+    redactor = Redactor(desired.secret_values)
+    err = console(stderr=True)
+    try:
+        path = asyncio.run(
+            _write(desired, project_dir, conversation_id, agent_key, turn, kind, as_failure, key, force, redactor)
+        )
+    except (FromConversationError, LookupError) as error:
+        err.print(Text(f"Error: {redactor.text(str(error))}", style="red"))
+        return exitcodes.ERROR
+    except Exception as error:  # API, transport: one readable line, never a traceback with secrets
+        err.print(Text(f"Error: {redactor.text(str(error))}", style="red"))
+        return exitcodes.ERROR
+    relative = path.relative_to(project_dir)
+    # The file must load like any hand-written spec: validate the whole project with it in place.
+    if load(project_dir, env, None, False) is None:
+        err.print(Text(f"{relative} was written but does not validate (see above): please report this.", "red"))
+        return exitcodes.ERROR
+    address = f"{relative.parent.name}/{relative.stem}"
+    console().print(f"Wrote {relative}. Sharpen its success_condition, then run: agentform test --test {address}")
+    return exitcodes.OK
+
+
+async def _write(
+    desired: Desired,
+    project_dir: Path,
+    conversation_id: str,
+    agent_key: str | None,
+    turn: int | None,
+    kind: Any,
+    as_failure: bool,
+    key: str | None,
+    force: bool,
+    redactor: Redactor,
+) -> Path:
+    from agentform.testing.from_conversation import build_spec, select_turn, spec_key, spec_yaml, write_spec
+
+    async with open_env_client(desired, project_dir, None, redactor) as client:
+        conversation = await client.get_conversation(conversation_id)
+        if agent_key is None:
+            keys = await managed_agent_keys(client, desired)
+            agent_key = keys.get(str(conversation.get("agent_id")))
+    if agent_key is None:
+        raise LookupError(
+            f"conversation {conversation_id} belongs to agent {conversation.get('agent_id')}, which this project does "
+            f"not manage in environment {desired.environment.name}: name the agent with --agent KEY"
+        )
+    if agent_key not in desired.agents:
+        raise LookupError(f"--agent {agent_key}: no agents/{agent_key}/agent.yaml in this project")
+    spec = build_spec(conversation, turn=turn, kind=kind, as_failure=as_failure, tool_keys=tool_keys(desired))
+    selected = select_turn(conversation.get("transcript") or [], turn)
+    test_key = key or spec_key(selected.user_message, conversation_id)
+    header = _header(conversation_id, selected.number, spec["kind"], as_failure)
+    path = project_dir / "tests_specs" / agent_key / f"{test_key}.yaml"
+    write_spec(path, redactor.text(spec_yaml(spec, header=header)), force=force)
+    return path
+
+
+def _header(conversation_id: str, turn: int, kind: str, as_failure: bool) -> str:
+    """The comment on top of the spec: where it came from and what to edit next."""
+    origin = f"Test from conversation {conversation_id}, user turn {turn} (agentform tests from-conversation)."
+    if kind == "tool":
+        advice = (
+            "The expected call is the one the agent made there, every parameter checked exactly. Loosen a check\n"
+            "with eval: {type: regex, pattern: ...} or {type: llm, description: ...}."
+        )
+    elif as_failure:
+        advice = "The agent's reply there is the failure example: say in success_condition what it should have done."
+    else:
+        advice = (
+            "The agent's reply there is the success example: say in success_condition what any good reply must do\n"
+            "(quote exact phrases it must contain)."
+        )
+    return f"{origin}\n{advice}"
+
+
+def tool_keys(desired: Desired) -> dict[str, str]:
+    """Tool name or adopted live id -> file key, to reference a called tool by key in the spec."""
+    keys = {
+        str(tool.tool_config.get("name")): key for key, tool in desired.tools.items() if tool.tool_config.get("name")
+    }
+    keys.update({tool.id: key for key, tool in desired.tools.items() if tool.id})
+    return keys
