@@ -15,7 +15,7 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from agentform.plan.model import FieldChange
-from agentform.plan.normalize import REMOVED, canonical
+from agentform.plan.normalize import REMOVED, canonical, same
 from agentform.redact import MASK, NO_SECRETS, Redactor
 
 # A string longer than this (or with a newline) is shown as a line diff.
@@ -42,7 +42,7 @@ def field_changes(before: Any, after: Any, *, redactor: Redactor = NO_SECRETS, p
 def changed_paths(before: Any, after: Any) -> list[tuple[Any, ...]]:
     """The key paths where `before` and `after` differ, cut at the first list, sorted; empty when equal."""
     before, after = canonical(before), canonical(after)
-    if before == after:
+    if same(before, after):
         return []
     paths: dict[tuple[Any, ...], None] = {}
     # threshold 0: dicts without common keys are still compared key by key, not replaced whole.

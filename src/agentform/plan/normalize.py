@@ -75,6 +75,15 @@ def canonical(value: Any) -> Any:
     return value
 
 
+def same(one: Any, other: Any) -> bool:
+    """Equality of canonical JSON: unlike `==`, `True` is not `1` (a boolean field set to 1 is a change)."""
+    return _json(canonical(one)) == _json(canonical(other))
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
+
+
 def without_paths(payload: dict[str, Any], paths: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
     """A copy of `payload` without the given nested key paths."""
     result = copy.deepcopy(payload)

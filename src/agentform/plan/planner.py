@@ -23,7 +23,7 @@ from agentform.plan.agents import plan_agent
 from agentform.plan.diff import field_changes, text_change
 from agentform.plan.live import LiveAgent, LiveDocument, LiveState, LiveTest, LiveTool
 from agentform.plan.model import DriftResolution, FieldChange, Plan, ResourceChange, ref, refs_in
-from agentform.plan.normalize import comparable, normalize_test, normalize_tool
+from agentform.plan.normalize import comparable, normalize_test, normalize_tool, same
 from agentform.plan.versions import Version, Wanted, plan_garbage, plan_versioned
 from agentform.redact import Redactor
 
@@ -292,7 +292,7 @@ def _tool_version(tool: LiveTool, desired_view: dict | None) -> Version:
     drifted = False
     if desired_view is not None and content is not None:
         desired_side, live_side = comparable(desired_view, content)
-        drifted = desired_side != live_side
+        drifted = not same(desired_side, live_side)
     return Version(
         id=tool.id, hash=tool.hash, dependents=tuple(tool.dependents), content=content, content_drifted=drifted
     )
