@@ -27,7 +27,8 @@ from agentform.apply.journal import JournalEntry, summarise
 from agentform.commands.plan import console, load, make_fresh_plan, open_env_client, print_plan_text
 from agentform.model import Desired
 from agentform.plan import identity
-from agentform.plan.model import Plan
+from agentform.plan.live import LiveState
+from agentform.plan.model import Plan, refs_in
 from agentform.plan.read import read_workspace
 from agentform.plan.saved import PlanFileError, StalePlanError, check_fresh, load_plan
 from agentform.plan.state import LockHeld, acquire_lock, ensure_folder
@@ -67,7 +68,7 @@ async def apply_with_lock(
         settle_secs=lock_settle_secs,
     ):
         workspace = await read_workspace(client, desired, branch=plan.branch)
-        check_fresh(plan, workspace.live)
+        check_fresh(plan, as_planned(workspace.live, plan))
         return await apply_plan(
             client,
             plan,
@@ -78,6 +79,17 @@ async def apply_with_lock(
             journal=journal,
             workspace=workspace,
         )
+
+
+def as_planned(live: LiveState, plan: Plan) -> LiveState:
+    """`live` as the plan saw it, minus the managed folder that taking the lock created.
+
+    The plan refers to a folder that did not exist yet as `$ref:folder.documents`; the lock document needs that folder,
+    so it exists by now, and that alone must not make the plan stale.
+    """
+    if any(refs_in(change.payload) & {"folder.documents"} for change in plan.changes):
+        return live.model_copy(update={"documents_folder_id": None})
+    return live
 
 
 def _confirm(plan: Plan, auto_approve: bool) -> bool:
