@@ -107,9 +107,8 @@ def test_an_llm_spec_uses_the_actual_reply_as_the_success_example(conversation):
         "success example."
     )
     assert '"' not in build_spec(conversation, turn=1)["success_condition"]
-    assert spec["success_examples"] == [
-        {"response": "Clinica se află pe Strada Lalelelor 5, București.", "type": "success"}
-    ]
+    assert spec["chat_history"] == [{"agent": "Alo, bună ziua! Cu ce vă pot ajuta?"}, {"user": "Unde se află clinica?"}]
+    assert spec["success_examples"] == ["Clinica se află pe Strada Lalelelor 5, București."]
     assert spec["failure_examples"] == []
     assert spec["dynamic_variables"] == {"patient_name": "Ana"}
     metadata = spec["from_conversation_metadata"]
@@ -124,7 +123,7 @@ def test_an_llm_spec_uses_the_actual_reply_as_the_success_example(conversation):
 def test_as_failure_turns_the_reply_into_a_failure_example(conversation):
     spec = build_spec(conversation, turn=1, as_failure=True)
     assert spec["success_examples"] == []
-    assert spec["failure_examples"][0]["type"] == "failure"
+    assert spec["failure_examples"] == ["Clinica se află pe Strada Lalelelor 5, București."]
 
 
 def test_a_tool_call_becomes_a_tool_test_with_exact_parameter_checks_and_the_tool_key(conversation):
@@ -139,13 +138,29 @@ def test_a_tool_call_becomes_a_tool_test_with_exact_parameter_checks_and_the_too
         ],
         "verify_absence": False,
     }
-    assert spec["chat_history"][-1]["message"] == "Vreau o programare luni."
+    assert spec["chat_history"][-1] == {"user": "Vreau o programare luni."}
 
 
-def test_a_tool_that_is_not_in_the_project_is_referenced_by_its_live_id(conversation):
-    spec = build_spec(conversation, kind="tool")
-    assert "tool" not in spec
-    assert spec["tool_call_parameters"]["referenced_tool"] == {"id": "tool_abc", "type": "webhook"}
+def test_a_tool_that_is_not_in_the_project_cannot_become_a_tool_test(conversation):
+    with pytest.raises(FromConversationError, match=r"no tools/<key>\.yaml of this project declares"):
+        build_spec(conversation, kind="tool")
+
+
+def test_a_system_tool_is_referenced_by_its_built_in_id(conversation):
+    end_call = {"type": "system", "request_id": "r", "tool_name": "end_call", "params_as_json": "{}"}
+    conversation["transcript"][4]["tool_calls"] = [end_call]
+    spec = build_spec(conversation)
+    assert spec["tool_call_parameters"] == {
+        "parameters": [],
+        "verify_absence": False,
+        "referenced_tool": {"id": "end_call", "type": "system"},
+    }
+
+
+def test_quotes_in_the_users_words_do_not_reach_the_success_condition(conversation):
+    conversation["transcript"][1]["message"] = 'Unde e „Clinica Zâmbet" sau "Zâmbet"?'
+    condition = build_spec(conversation, turn=1)["success_condition"]
+    assert not any(quote in condition for quote in '"“”„')
 
 
 def test_asking_for_the_wrong_kind_explains_which_one_fits(conversation):
@@ -170,7 +185,7 @@ def test_the_yaml_round_trips_keeps_unicode_and_shows_multiline_replies_as_block
     text = spec_yaml(spec, header="Generated from conversation conv_42.\nEdit the success condition.")
     assert text.startswith("# Generated from conversation conv_42.\n# Edit the success condition.\n")
     assert "V-am programat luni." in text and "\\u" not in text
-    assert "response: |-" in text
+    assert "success_examples:\n  - |-\n    V-am programat luni.\n    Vă așteptăm!" in text
     assert YAML(typ="safe").load(text) == spec
 
 

@@ -21,6 +21,7 @@ _HISTORY_FIELDS = ("role", "message", "time_in_call_secs", "tool_calls", "tool_r
 _TOOL_CALL_FIELDS = ("type", "request_id", "tool_name", "tool_id", "params_as_json", "tool_has_been_called")
 _TOOL_RESULT_FIELDS = ("type", "request_id", "tool_name", "tool_id", "result_value", "is_error", "tool_has_been_called")
 _MAX_SLUG_LENGTH = 48
+_NO_QUOTES = str.maketrans({quote: "'" for quote in '"“”„«»'})
 
 # A condition that works as written (an evaluator can judge it against the example) and that the header of the
 # generated file asks the author to sharpen. No double quotes: the offline stand-in model reads quoted phrases as
@@ -89,6 +90,13 @@ def _reply_after(transcript: list[dict[str, Any]], index: int) -> list[dict[str,
     return reply
 
 
+def _shorthand(item: dict[str, Any]) -> dict[str, Any]:
+    """`{user: "..."}` for a plain message (the spec format's shorthand); tool calls and results stay full."""
+    if set(item) <= {"role", "message", "time_in_call_secs"} and item.get("message"):
+        return {item["role"]: item["message"]}
+    return item
+
+
 def history_item(item: dict[str, Any]) -> dict[str, Any]:
     """A transcript item reduced to what a test's `chat_history` needs (`time_in_call_secs` is required)."""
     kept: dict[str, Any] = {key: item[key] for key in _HISTORY_FIELDS if item.get(key) not in (None, [], "")}
@@ -116,7 +124,7 @@ def build_spec(
     selected = select_turn(conversation.get("transcript") or [], turn)
     kind = kind or ("tool" if selected.tool_calls else "llm")
     spec: dict[str, Any] = {"kind": kind, "name": _name(selected.user_message)}
-    spec["chat_history"] = selected.history
+    spec["chat_history"] = [_shorthand(item) for item in selected.history]
     if kind == "llm":
         spec.update(_llm_fields(selected, as_failure=as_failure))
     else:
@@ -134,10 +142,11 @@ def _llm_fields(selected: TurnSelection, *, as_failure: bool) -> dict[str, Any]:
         raise FromConversationError(
             f"the agent answered user turn {selected.number} only with a tool call: use --kind tool"
         )
-    example = {"response": reply, "type": "failure" if as_failure else "success"}
+    # Plain strings: the spec format's shorthand for {response, type} (project/specs.py expands them).
+    example = reply
     condition = FAILURE_CONDITION if as_failure else SUCCESS_CONDITION
     return {
-        "success_condition": condition.format(message=_excerpt(selected.user_message).replace('"', "'")),
+        "success_condition": condition.format(message=_excerpt(selected.user_message).translate(_NO_QUOTES)),
         "success_examples": [] if as_failure else [example],
         "failure_examples": [example] if as_failure else [],
     }
@@ -156,10 +165,14 @@ def _tool_fields(selected: TurnSelection, tool_keys: dict[str, str]) -> dict[str
     evaluation: dict[str, Any] = {"parameters": parameters, "verify_absence": False}
     if key:
         fields["tool"] = key
+    elif call.get("type") == "system":
+        # Built-in tools (end_call, transfer_to_number, ...) have no file: they are referenced by their own id.
+        evaluation["referenced_tool"] = {"id": call.get("tool_id") or call.get("tool_name"), "type": "system"}
     else:
-        # Not a tool of this project (a system tool, or one adopted elsewhere): reference the live tool itself.
-        evaluation["referenced_tool"] = {"id": call.get("tool_id") or call.get("tool_name"), "type": call.get("type")}
-        evaluation["referenced_tool"] = {k: v for k, v in evaluation["referenced_tool"].items() if v}
+        raise FromConversationError(
+            f"the agent called tool {call.get('tool_name')!r}, which no tools/<key>.yaml of this project declares "
+            "(matched by tool_config.name or id:): add or adopt the tool first, or use --kind llm"
+        )
     fields["tool_call_parameters"] = evaluation
     return fields
 

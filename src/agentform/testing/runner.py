@@ -236,11 +236,11 @@ def _run_result(run: dict[str, Any]) -> RunResult:
 
 
 def rationale_text(condition_result: dict[str, Any] | None) -> str:
-    """The evaluator's reasoning: its summary, else its messages."""
+    """The evaluator's reasoning: its summary, then its messages."""
     rationale = (condition_result or {}).get("rationale") or {}
-    if rationale.get("summary"):
-        return str(rationale["summary"]).strip()
-    return "\n".join(str(message).strip() for message in rationale.get("messages") or [] if message)
+    parts = [str(rationale.get("summary") or "").strip()]
+    parts += [str(message).strip() for message in rationale.get("messages") or [] if message]
+    return "\n".join(part for part in parts if part)
 
 
 def reply_excerpt(agent_responses: list[dict[str, Any]], *, max_lines: int = 4, max_chars: int = 400) -> str:
