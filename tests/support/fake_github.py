@@ -149,13 +149,13 @@ class FakeGitHub:
         """Run the fake as a real HTTP server on a free loopback port; yields its base URL."""
         import uvicorn
 
-        port = _free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(
-                self.asgi_app, host="127.0.0.1", port=port, log_level="warning", interface="asgi3", lifespan="off"
-            )
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
+        # Bound here (port 0) and handed to uvicorn: no window in which another process could take the port.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(self.asgi_app, log_level="warning", interface="asgi3", lifespan="off", access_log=False)
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
         deadline = time.monotonic() + 10
         while not server.started:
@@ -170,6 +170,7 @@ class FakeGitHub:
             self.api_url = previous
             server.should_exit = True
             thread.join(timeout=10)
+            sock.close()
 
     async def asgi_app(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
         """A minimal ASGI app around `handle`, so the server and the in-process transport share one code path."""
@@ -368,9 +369,3 @@ def _page(request: httpx.Request, items: list[dict[str, Any]]) -> tuple[int, Any
         links.append(f'<{base}?{urlencode([*other, ("per_page", per_page), ("page", last)])}>; rel="last"')
     headers = {"link": ", ".join(links)} if links else {}
     return 200, items[(page - 1) * per_page : page * per_page], headers
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
