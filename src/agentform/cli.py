@@ -185,6 +185,94 @@ def tests_from_conversation(**kwargs: Any) -> None:
     _run("tests_from_conversation", **kwargs)
 
 
+@cli.group("ci")
+def ci_group() -> None:
+    """The GitOps workflows GitHub Actions runs (also runnable locally with --base/--head)."""
+
+
+report_dir_option = click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write the full report (markdown, JUnit, JSON) here, for upload as an artifact.",
+)
+poll_timeout_option = click.option(
+    "--poll-timeout", type=click.FloatRange(min=1), default=None, help="Seconds to wait for test results."
+)
+
+
+@ci_group.command("pr")
+@project_dir_option
+@env_option
+@strict_option
+@parallelism_option
+@report_dir_option
+@poll_timeout_option
+@click.option("--base", default=None, help="Base git ref (default: the PR's base commit, else main).")
+@click.option("--head", default=None, help="Head git ref (default: the PR's head commit, else HEAD).")
+@click.option("--pr", "pr_number", type=int, default=None, help="PR number (default: from GITHUB_EVENT_PATH).")
+@click.option("--branch-name", default=None, help="Agent branch to test on (default: pr-<number> or the git branch).")
+@click.option("--no-comment", "comment", is_flag=True, flag_value=False, default=True, help="Do not post to GitHub.")
+def ci_pr(**kwargs: Any) -> None:
+    """Validate, plan, apply the PR's agents to their agent branch, test them, post one sticky PR comment.
+
+    Exit 1 on invalid files or errors, 3 when tests fail: make it a required check to block the merge.
+    """
+    _run("ci_pr", **kwargs)
+
+
+@ci_group.command("deploy")
+@project_dir_option
+@env_option
+@strict_option
+@parallelism_option
+@report_dir_option
+@poll_timeout_option
+@click.option("--base", default=None, help="Commit before the push (default: from the push event, else HEAD~1).")
+@click.option("--head", default=None, help="Commit deployed (default: from the push event, else HEAD).")
+@click.option("--branch-hint", default=None, help="Agent branch of the merged PR (default: from the commit message).")
+@click.option("--lock-ttl", type=click.FloatRange(min=60), default=1800, show_default=True, help="Lock expiry (s).")
+@click.option("--no-publish", "publish", is_flag=True, flag_value=False, default=True, help="Do not post to GitHub.")
+def ci_deploy(**kwargs: Any) -> None:
+    """Merge tested agent branches into main, smoke-test main, roll back automatically when it fails."""
+    _run("ci_deploy", **kwargs)
+
+
+@ci_group.command("drift")
+@project_dir_option
+@env_option
+@parallelism_option
+@report_dir_option
+@click.option("--ref", default=None, help="Compare the files at this git ref (default: the working tree).")
+@click.option("--issue", is_flag=True, help="Open, update or close one GitHub issue labelled agentform-drift.")
+def ci_drift(**kwargs: Any) -> None:
+    """Plan main against the live workspace: exit 2 when they differ (drift), never repair it."""
+    _run("drift", **kwargs)
+
+
+@cli.command()
+@project_dir_option
+@env_option
+@parallelism_option
+@click.option("--agent", "agents", multiple=True, help="Agent file key (repeatable with --to-ref).")
+@click.option("--to-version", default=None, metavar="VID", help="Write this recorded version back as a new version.")
+@click.option("--to-ref", default=None, metavar="GITREF", help="Re-apply the files at this git ref.")
+@click.option("--reason", default=None, help="Why, for the version description.")
+@click.option("--auto-approve", is_flag=True, help="Roll back without asking (required when not in a terminal).")
+def rollback(**kwargs: Any) -> None:
+    """Put an agent's main branch back to a version or a git ref, showing the plan first."""
+    _run("rollback", **kwargs)
+
+
+@cli.command("force-unlock")
+@project_dir_option
+@env_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def force_unlock(**kwargs: Any) -> None:
+    """Remove the environment's lock left by a run that died."""
+    _run("force_unlock", **kwargs)
+
+
 @cli.group()
 def emulator() -> None:
     """The local ElevenLabs API emulator."""

@@ -16,7 +16,7 @@ from agentform.gitops.rollback import RollbackResult
 from agentform.testing.markdown import render_markdown as render_tests_markdown
 from agentform.testing.report import TestReport
 
-Kind = Literal["pr", "deploy"]
+Kind = Literal["pr", "deploy", "drift"]
 Mode = Literal["online", "offline"]
 StatusState = Literal["success", "failure", "error", "pending"]
 
@@ -50,6 +50,8 @@ class CiOutcome:
     # Validation errors, each already "file:line:column: message".
     diagnostics: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # GitHub workflow commands (`::error file=...`) that mark each diagnostic on its file in the PR.
+    annotations: list[str] = field(default_factory=list)
     # Why each agent was selected (from git change detection).
     selection: list[str] = field(default_factory=list)
     plan_summary: str | None = None
@@ -64,6 +66,8 @@ class CiOutcome:
     error_exit_code: int = exitcodes.ERROR
     run_url: str | None = None
     dashboard_links: bool = False
+    # Drift runs: the live workspace differs from main's files (exit 2, like `plan --detailed-exitcode`).
+    drift_found: bool = False
 
     @property
     def tests_failed(self) -> bool:
@@ -77,15 +81,15 @@ class CiOutcome:
             return self.error_exit_code
         if self.tests is not None:
             return self.tests.exit_code()
-        return exitcodes.OK
+        return exitcodes.CHANGES if self.drift_found else exitcodes.OK
 
     def status_state(self) -> StatusState:
-        if self.diagnostics or self.tests_failed or self.rollbacks:
+        if self.diagnostics or self.tests_failed or self.rollbacks or self.drift_found:
             return "failure"
         return "error" if self.error else "success"
 
     def headline(self) -> str:
-        what = {"pr": "plan and tests", "deploy": "deploy"}[self.kind]
+        what = {"pr": "plan and tests", "deploy": "deploy", "drift": "drift check"}[self.kind]
         if self.diagnostics:
             return f"❌ agentform {what}: invalid project files"
         if self.error:
@@ -94,6 +98,8 @@ class CiOutcome:
             return "❌ agentform deploy: smoke tests failed, main rolled back"
         if self.tests_failed:
             return f"❌ agentform {what}: tests failed"
+        if self.drift_found:
+            return "⚠️ agentform drift check: the live workspace differs from main"
         if self.mode == "offline":
             return f"ℹ️ agentform {what}: validated and planned offline (no tests)"
         return f"✅ agentform {what}: passed"
@@ -184,5 +190,6 @@ def _footer(outcome: CiOutcome) -> str:
     links = []
     if outcome.run_url:
         links.append(f"[workflow run]({outcome.run_url}) (full report in its artifacts)")
-    links.append("updated in place on every push" if outcome.kind == "pr" else "")
+    if outcome.kind == "pr":
+        links.append("updated in place on every push")
     return "<sub>agentform · " + " · ".join(link for link in links if link) + "</sub>"

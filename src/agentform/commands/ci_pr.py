@@ -1,0 +1,102 @@
+"""`agentform ci pr`: the pull-request check (validate, plan, agent branch, tests, one sticky comment).
+
+In GitHub Actions the refs, the PR number and the fork flag come from the event (`GITHUB_EVENT_PATH`); locally,
+`--base` and `--head` name the refs and the agent branch is named after the git branch (or `--branch-name`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import click
+
+from agentform import exitcodes
+from agentform.gitops.event import EventError, agent_branch_name, ci_context_from_env
+from agentform.gitops.outcome import CiOutcome
+from agentform.gitops.pr import PrRequest, run_pr
+from agentform.gitops.publish import publish_pr
+from agentform.gitops.runner import finish, resolve_sha, run_workflow
+from agentform.redact import Redactor
+
+
+def _git_branch(project_dir: Path, head: str | None) -> str | None:
+    """The branch a local run is on (or `head` when it names a branch), for the agent branch's name."""
+    import git
+
+    try:
+        with git.Repo(project_dir, search_parent_directories=True) as repo:
+            if head and head in repo.heads:
+                return head
+            return None if repo.head.is_detached else repo.active_branch.name
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, TypeError):
+        return None
+
+
+def run(
+    project_dir: Path = Path("."),
+    env: str | None = None,
+    base: str | None = None,
+    head: str | None = None,
+    pr_number: int | None = None,
+    branch_name: str | None = None,
+    report_dir: Path | None = None,
+    comment: bool = True,
+    strict: bool = False,
+    parallelism: int | None = None,
+    poll_timeout: float | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> int:
+    environ = dict(os.environ if environ is None else environ)
+    try:
+        context = ci_context_from_env(environ)
+    except EventError as error:
+        click.echo(f"Error: {error}", err=True)
+        return exitcodes.ERROR
+    pr = context.pull_request
+    number = pr_number if pr_number is not None else (pr.number if pr else None)
+    head_ref = head or (pr.head_sha if pr else "HEAD")
+    base_ref = base or (pr.base_sha if pr else "main")
+    try:
+        branch = branch_name or agent_branch_name(
+            pr_number=number, git_branch=(pr.head_ref if pr else _git_branch(project_dir, head))
+        )
+    except ValueError as error:
+        click.echo(f"Error: {error}; pass --branch-name", err=True)
+        return exitcodes.ERROR
+
+    redactor = Redactor()
+    outcome = CiOutcome(
+        kind="pr",
+        environment=env or "default",
+        head_sha=pr.head_sha if pr else resolve_sha(project_dir, head_ref),
+        branch=branch,
+        run_url=context.run_url,
+    )
+    request = PrRequest(
+        project_root=project_dir,
+        env=env,
+        base=base_ref,
+        head=head_ref,
+        branch=branch,
+        environ=environ,
+        strict=strict,
+        fork=bool(pr and pr.is_fork),
+        parallelism=parallelism,
+        poll_timeout_secs=poll_timeout,
+    )
+    run_workflow(outcome, redactor, lambda: run_pr(request, outcome, redactor))
+
+    async def publish(github):
+        sha = pr.head_sha if pr else None
+        return await publish_pr(github, outcome, pr_number=number, sha=sha, redactor=redactor)
+
+    return finish(
+        outcome,
+        redactor,
+        context=context,
+        report_dir=report_dir,
+        publish=publish if comment and (number is not None) else None,
+        environ=environ,
+    )

@@ -1,0 +1,152 @@
+"""`agentform rollback`: put an agent's main branch back to a recorded version, or to the files at a git ref.
+
+`--to-version VID` reads the agent at that version and writes it back as a new version described as a rollback
+(the API has no restore endpoint); the field-by-field plan is shown first and the write happens under the
+environment's lock. `--to-ref GITREF` re-applies the files at that ref to the chosen agents: it is `apply --ref`,
+with the same plan, confirmation, lock and staleness check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from agentform import exitcodes
+from agentform.commands.plan import console, load, open_env_client, print_plan_text
+from agentform.gitops import engine
+from agentform.gitops.rollback import RollbackTarget, read_version, restorable, rollback_body, write_rollback
+from agentform.model import Desired
+from agentform.plan.diff import field_changes
+from agentform.plan.model import Plan, ResourceChange
+from agentform.redact import Redactor
+
+
+def rollback_plan(
+    desired: Desired, key: str, agent_id: str, current: dict, target: dict, version_id: str, redactor: Redactor
+) -> Plan:
+    """The rollback as a one-change plan, so it renders like every other plan."""
+    fields = field_changes(restorable(current), restorable(target), redactor=redactor)
+    change = ResourceChange(
+        address=f"agent.{key}",
+        kind="agent",
+        key=key,
+        action="update" if fields else "no-op",
+        live_id=agent_id,
+        reason=f"roll back main to version {version_id}",
+        fields=fields,
+        payload=rollback_body(target, version_id=version_id, reason="manual rollback") if fields else None,
+    )
+    return Plan(
+        project=desired.settings.project,
+        environment=desired.environment.name,
+        fingerprint=str(current.get("version_id")),
+        changes=[change],
+    )
+
+
+def run(
+    project_dir: Path = Path("."),
+    env: str | None = None,
+    agents: Sequence[str] = (),
+    to_version: str | None = None,
+    to_ref: str | None = None,
+    auto_approve: bool = False,
+    reason: str | None = None,
+    parallelism: int | None = None,
+    is_terminal: bool | None = None,
+) -> int:
+    err = console(stderr=True)
+    if (to_version is None) == (to_ref is None):
+        err.print("Error: give exactly one of --to-version VID or --to-ref GITREF.")
+        return exitcodes.ERROR
+    if to_ref is not None:
+        from agentform.commands import apply
+
+        return apply.run(
+            project_dir=project_dir,
+            env=env,
+            select=tuple(agents),
+            ref=to_ref,
+            auto_approve=auto_approve,
+            parallelism=parallelism,
+            is_terminal=is_terminal,
+        )
+    interactive = sys.stdin.isatty() if is_terminal is None else is_terminal
+    if not auto_approve and not interactive:
+        err.print("Error: not a terminal, so there is no one to confirm: pass --auto-approve to roll back.")
+        return exitcodes.ERROR
+    desired = load(project_dir, env, None, False)
+    if desired is None:
+        return exitcodes.ERROR
+    if len(agents) != 1 and len(desired.agents) != 1:
+        err.print("Error: a version id belongs to one agent: name it with --agent KEY.")
+        return exitcodes.ERROR
+    key = agents[0] if agents else next(iter(desired.agents))
+    redactor = Redactor(desired.secret_values)
+    return asyncio.run(
+        _to_version(project_dir, desired, key, to_version or "", reason, auto_approve, parallelism, redactor)
+    )
+
+
+async def _to_version(
+    project_dir: Path,
+    desired: Desired,
+    key: str,
+    version_id: str,
+    reason: str | None,
+    auto_approve: bool,
+    parallelism: int | None,
+    redactor: Redactor,
+) -> int:
+    from agentform.elevenlabs import ApiError, ElevenLabsError
+    from agentform.plan.state import LockHeld
+
+    out, err = console(), console(stderr=True)
+    try:
+        async with open_env_client(desired, project_dir, parallelism, redactor) as client:
+            agent_id = (await engine.agent_ids(client, desired)).get(key)
+            if agent_id is None:
+                err.print(f"Error: agent {key!r} is not managed live in environment {desired.environment.name!r}.")
+                return exitcodes.ERROR
+            current = await client.get_agent(agent_id)
+            try:
+                target = await read_version(client, agent_id, version_id)
+            except ApiError as error:
+                err.print(f"Error: cannot read version {version_id} of agent {key!r}: {error}")
+                return exitcodes.ERROR
+            plan = rollback_plan(desired, key, agent_id, current, target, version_id, redactor)
+            print_plan_text(plan, out)
+            if not plan.has_changes:
+                out.print(f"\nNothing to roll back: main already has the configuration of {version_id}.")
+                return exitcodes.OK
+            if not auto_approve and not click.confirm(f"\nRoll agent {key} back to {version_id}?", default=False):
+                out.print("Rollback cancelled.")
+                return exitcodes.ERROR
+            return await _write(client, desired, key, agent_id, version_id, target, reason, out)
+    except LockHeld as error:
+        err.print(f"Error: {error}")
+        return exitcodes.STALE_OR_CONFLICT
+    except ElevenLabsError as error:
+        err.print(f"Error: {redactor.text(str(error))}")
+        return exitcodes.ERROR
+
+
+async def _write(
+    client: Any, desired: Desired, key: str, agent_id: str, version_id: str, target: dict, reason: str | None, out: Any
+) -> int:
+    from agentform.commands.apply import lock_holder
+
+    async with engine.environment_lock(
+        client, desired, holder=lock_holder(), purpose=f"rollback {key} to {version_id}", ttl_secs=10 * 60
+    ):
+        result = await write_rollback(client, RollbackTarget(key, agent_id, version_id, reason or "manual"), target)
+    if not result.ok:
+        out.print(f"Rolled back, but these fields differ from {version_id}: {', '.join(result.mismatches)}")
+        return exitcodes.ERROR
+    out.print(f"Rolled back {key} to {version_id}: new version {result.new_version_id}.")
+    return exitcodes.OK

@@ -1,0 +1,171 @@
+"""`ci deploy`: bring main up to the merged commit, smoke-test it, roll back when the smoke tests fail.
+
+Under the environment's lock (a second deploy does not wait: it fails with the holder's name and expiry):
+
+1. load the files at the merged commit and find the agents the push changed;
+2. re-plan against the live main (now, not at PR time: two PRs may have touched the same agent) and record each
+   changed agent's main `version_id` and configuration: what a rollback restores;
+3. merge each changed agent's tested branch into main where it is up to date (`merge.py`), and apply the rest of
+   the plan directly (agents without such a branch, documents, tools, tests);
+4. run the changed agents' smoke tests on main (tests marked `smoke: true`, else all of the agent's tests);
+5. failed: write every recorded version back as a new version ("Rollback to <vid> (...)"), verify each field,
+   and restore the state record's entries, so the next plan shows the merged change as still to apply;
+   passed: archive the merged branches and garbage-collect managed documents and tools nothing references.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agentform.gitops import engine
+from agentform.gitops.changes import changed_agents
+from agentform.gitops.merge import merge_tested_branches
+from agentform.gitops.outcome import AgentBranch, CiOutcome
+from agentform.gitops.rollback import RollbackResult, RollbackTarget, write_rollback
+from agentform.model import Desired
+from agentform.plan.state import AgentEntry, RecordStore, ensure_folder
+from agentform.redact import Redactor
+
+
+@dataclass(frozen=True)
+class DeployRequest:
+    project_root: Path
+    env: str | None
+    # The commit main was at before the push, and the one it is at now (None: the working tree).
+    base: str
+    head: str | None
+    environ: Mapping[str, str]
+    # Who holds the lock, shown to anyone who finds it taken: the workflow run, or user@host.
+    holder: str
+    # The agent branch of the PR this push merged, when known (`pr-12`); preferred among equal candidates.
+    branch_hint: str | None = None
+    lock_ttl_secs: float = 30 * 60
+    strict: bool = False
+    parallelism: int | None = None
+    poll_timeout_secs: float | None = None
+
+
+@dataclass(frozen=True)
+class _Before:
+    """A changed agent's main branch before the deploy touched it."""
+
+    key: str
+    agent_id: str
+    config: dict[str, Any]
+    entry: AgentEntry | None
+
+
+async def run_deploy(request: DeployRequest, outcome: CiOutcome, redactor: Redactor) -> CiOutcome:
+    loaded = engine.load(request.project_root, request.env, request.head, request.environ, strict=request.strict)
+    outcome.warnings, outcome.annotations = loaded.warnings, loaded.annotations
+    if loaded.desired is None:
+        outcome.diagnostics = loaded.errors
+        return outcome
+    desired = loaded.desired
+    outcome.environment = desired.environment.name
+    redactor.add(*desired.secret_values)
+    selection = changed_agents(request.project_root, request.base, request.head, desired)
+    outcome.selection = selection.explain()
+    purpose = f"ci deploy of {(request.head or 'the working tree')[:12]}"
+
+    async with (
+        engine.client_for(desired, request.project_root, request.environ, request.parallelism, redactor) as client,
+        engine.environment_lock(
+            client, desired, holder=request.holder, purpose=purpose, ttl_secs=request.lock_ttl_secs
+        ),
+    ):
+        plan, workspace = await engine.read_and_plan(client, desired)
+        outcome.plan_summary = plan.summary().line()
+        outcome.plan_markdown = engine.render_plan_markdown(plan, redactor)
+        before = await _record_main(client, workspace, selection.agents)
+        merged, rest = await merge_tested_branches(
+            client, plan, workspace.record, selection.agents, prefer=request.branch_hint
+        )
+        if merged:
+            workspace = await _save_record(client, desired, workspace)
+        result = await engine.apply(client, desired, rest, workspace)
+        ids = engine.live_ids(plan, result.ids)
+        outcome.branches = merged + [
+            AgentBranch(key, ids[f"agent.{key}"], "", "main", "applied to main")
+            for key in selection.agents
+            if f"agent.{key}" in ids and key not in {branch.agent_key for branch in merged}
+        ]
+        if not selection.agents:
+            outcome.notes.append("No agent is affected by this push: nothing to smoke-test.")
+            return outcome
+        outcome.tests = await engine.run_tests(
+            client, desired, selection.agents, smoke_only=True, poll_timeout_secs=request.poll_timeout_secs
+        )
+        if outcome.tests_failed:
+            reason = f"smoke tests failed after deploying {(request.head or 'the working tree')[:12]}"
+            outcome.rollbacks = await _roll_back(client, desired, before, reason)
+            return outcome
+        outcome.branches = await _archive(client, outcome.branches)
+        if not result.garbage_collected and merged:
+            # apply collects garbage after its own writes; when merges did all the work, do it here.
+            from agentform.apply.gc import collect_garbage
+            from agentform.plan.read import read_workspace
+
+            fresh = await read_workspace(client, desired)
+            result.garbage_collected = await collect_garbage(client, desired, fresh.live)
+        if result.garbage_collected:
+            outcome.notes.append(f"Garbage-collected {len(result.garbage_collected)} unreferenced managed resource(s).")
+    return outcome
+
+
+async def _record_main(client: Any, workspace: Any, agent_keys: list[str]) -> list[_Before]:
+    """Main's current configuration (and state record entry) of each changed agent that exists live."""
+    live = {agent.key: agent.id for agent in workspace.live.agents}
+    return [
+        _Before(key, live[key], await client.get_agent(live[key]), workspace.record.agents.get(key))
+        for key in agent_keys
+        if key in live
+    ]
+
+
+async def _save_record(client: Any, desired: Desired, workspace: Any) -> Any:
+    folder_id = workspace.documents_folder_id or await ensure_folder(
+        client, engine.identity.folder_name(desired.settings.project, desired.environment.name)
+    )
+    store = RecordStore(client, folder_id, workspace.record, workspace.record_document_id)
+    await store.save()
+    return dataclasses.replace(workspace, record_document_id=store.document_id, documents_folder_id=folder_id)
+
+
+async def _roll_back(client: Any, desired: Desired, before: list[_Before], reason: str) -> list[RollbackResult]:
+    """Restore each recorded version, then the record's entries (with the rollback's new version)."""
+    from agentform.plan.read import read_workspace
+
+    results = []
+    for agent in before:
+        target = RollbackTarget(agent.key, agent.agent_id, str(agent.config["version_id"]), reason)
+        results.append(await write_rollback(client, target, agent.config))
+    workspace = await read_workspace(client, desired)
+    for agent in before:
+        after = await client.get_agent(agent.agent_id)
+        if agent.entry is None:
+            workspace.record.agents.pop(agent.key, None)
+        else:
+            workspace.record.agents[agent.key] = agent.entry.model_copy(
+                update={
+                    "version_id": after.get("version_id"),
+                    "updated_at": (after.get("metadata") or {}).get("updated_at_unix_secs"),
+                    "verified": False,
+                }
+            )
+    await _save_record(client, desired, workspace)
+    return results
+
+
+async def _archive(client: Any, branches: list[AgentBranch]) -> list[AgentBranch]:
+    archived = []
+    for branch in branches:
+        if branch.branch_id and branch.action.startswith("merged"):
+            await client.update_branch(branch.agent_id, branch.branch_id, is_archived=True)
+            branch = dataclasses.replace(branch, action=f"{branch.action}; branch archived")
+        archived.append(branch)
+    return archived

@@ -1,0 +1,242 @@
+"""The other layers as the CI workflows use them: load, plan, apply to a branch or main, run tests, lock.
+
+Each function is a short composition of the public surfaces of `project/`, `plan/`, `apply/` and `testing/`
+(docs/decisions/0001), so `pr.py` and `deploy.py` read as the workflow they implement and a change in one of those
+layers shows up here only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agentform.elevenlabs import open_client
+from agentform.gitops.outcome import AgentBranch
+from agentform.model import Desired, DesiredTest, EnvironmentSettings
+from agentform.plan import identity
+from agentform.plan.model import Plan
+from agentform.redact import Redactor
+from agentform.testing.report import AgentResult, TestReport
+
+
+@dataclass
+class Loaded:
+    """The desired state, or why there is none: errors and warnings as `file:line:column: ...` lines."""
+
+    desired: Desired | None
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    # GitHub workflow commands that put each diagnostic on its file in the PR's "Files changed" view.
+    annotations: list[str] = field(default_factory=list)
+
+
+def load(root: Path, env: str | None, ref: str | None, environ: Mapping[str, str], *, strict: bool) -> Loaded:
+    """Load and validate the project at `ref` (the working tree when None); never raises for bad files."""
+    from agentform.project import ProjectError, load_desired
+
+    try:
+        desired = load_desired(root, env=env, ref=ref, environ=dict(environ), strict=strict)
+    except ProjectError as error:
+        errors = [d for d in error.diagnostics if d.severity == "error"]
+        warnings = [d for d in error.diagnostics if d.severity != "error"]
+        return Loaded(
+            None,
+            errors=[str(d) for d in errors] or [str(error)],
+            warnings=[str(d) for d in warnings],
+            annotations=[d.github_annotation() for d in error.diagnostics],
+        )
+    return Loaded(desired)
+
+
+def missing_api_key(environment: EnvironmentSettings, environ: Mapping[str, str]) -> str | None:
+    """The name of the unset key variable when the environment needs a key and has none; else None."""
+    if environment.backend == "emulator":
+        return None
+    return None if environ.get(environment.api_key_env) else environment.api_key_env
+
+
+def client_for(
+    desired: Desired, root: Path, environ: Mapping[str, str], parallelism: int | None, redactor: Redactor
+) -> Any:
+    """The environment's API client (an async context manager); its key joins `redactor`."""
+    return open_client(desired.environment, root, parallelism=parallelism, redactor=redactor, environ=environ)
+
+
+def offline_plan(root: Path, base: str, head: str | None, redactor: Redactor) -> str:
+    """Without API access: the project's file changes between the refs, as a markdown diff."""
+    from agentform.gitops.changes import changed_paths
+
+    paths = changed_paths(root, base, head)
+    if not paths:
+        return "No project file changed."
+    import git
+
+    with git.Repo(root, search_parent_directories=True) as repo:
+        prefix = os.path.relpath(root.resolve(), Path(repo.working_tree_dir).resolve())
+        scoped = [path if prefix == "." else f"{prefix}/{path}" for path in paths]
+        diff = repo.git.diff(f"{base}...{head or 'HEAD'}", "--", *scoped) if head else repo.git.diff(base, *scoped)
+    listing = "\n".join(f"- `{path}`" for path in paths)
+    return f"Changed files:\n\n{listing}\n\n```diff\n{redactor.text(diff)}\n```"
+
+
+async def read_and_plan(
+    client: Any, desired: Desired, *, branch: str | None = None, select: Iterable[str] = ()
+) -> tuple[Plan, Any]:
+    """Read the live workspace (and `branch`'s tips) and plan `desired` against it: the plan and the workspace."""
+    from agentform.commands.plan import make_fresh_plan
+
+    planned = await make_fresh_plan(
+        client,
+        desired,
+        prune=desired.environment.prune,
+        select=tuple(select),
+        branch=branch,
+        redactor=Redactor(desired.secret_values),
+    )
+    return planned.plan, planned.workspace
+
+
+def render_plan_markdown(plan: Plan, redactor: Redactor) -> str:
+    from agentform.plan.render_markdown import render_markdown
+
+    # The comment composer cuts whole sections to fit; the renderer's own limit only has to be below GitHub's.
+    return redactor.text(render_markdown(plan, max_chars=60_000))
+
+
+async def apply(client: Any, desired: Desired, plan: Plan, workspace: Any, *, branch: str | None = None) -> Any:
+    """Carry out `plan` (on `branch`, or main); raises when any step failed, naming the steps."""
+    from agentform.apply.executor import apply_plan
+
+    result = await apply_plan(
+        client, plan, desired, prune=desired.environment.prune, branch=branch, workspace=workspace
+    )
+    if not result.ok:
+        problems = [f"{entry.address}: {entry.error}" for entry in [*result.failed, *result.skipped]]
+        raise ApplyFailed("apply failed: " + "; ".join(problems))
+    return result
+
+
+class ApplyFailed(Exception):
+    """Some steps of an apply failed; the message names them (already redacted by the client)."""
+
+
+async def apply_to_branch(
+    client: Any, desired: Desired, branch: str, agent_keys: list[str]
+) -> tuple[list[AgentBranch], dict[str, str]]:
+    """Apply the agents (and the documents, tools and tests they use) to agent branch `branch`.
+
+    Returns the branches as they stand afterwards and the live ids of the agents' tests.
+    """
+    plan, workspace = await read_and_plan(client, desired, branch=branch, select=agent_keys)
+    result = await apply(client, desired, plan, workspace, branch=branch)
+    ids = live_ids(plan, result.ids)
+    branches = []
+    for key in agent_keys:
+        agent_id = ids.get(f"agent.{key}")
+        if agent_id is None:
+            continue
+        change = plan.change_for(f"agent.{key}")
+        found = await find_branch(client, agent_id, branch)
+        if found is None:
+            continue
+        tip = await client.get_agent(agent_id, branch_id=found["id"])
+        action = {"no-op": "unchanged", "create": "created"}.get(change.action if change else "", "updated")
+        branches.append(AgentBranch(key, agent_id, str(found["id"]), branch, action, tip.get("version_id")))
+    return branches
+
+
+def live_ids(plan: Plan, applied: Mapping[str, str]) -> dict[str, str]:
+    """Live id per address after an apply: what it created, else what the plan found live."""
+    ids = {change.address: change.live_id for change in plan.changes if change.live_id}
+    return {**ids, **applied}
+
+
+async def find_branch(client: Any, agent_id: str, name: str) -> dict[str, Any] | None:
+    from agentform.plan.read import find_branch as pick
+
+    return pick(await client.list_branches(agent_id), name)
+
+
+def smoke_tests(tests: list[DesiredTest]) -> list[DesiredTest]:
+    """The tests a deploy runs on main: those marked `smoke: true`, or all of them when none is."""
+    return [test for test in tests if test.smoke] or tests
+
+
+async def run_tests(
+    client: Any,
+    desired: Desired,
+    agent_keys: list[str],
+    *,
+    branch: str | None = None,
+    smoke_only: bool = False,
+    poll_timeout_secs: float | None = None,
+) -> TestReport:
+    """Run the agents' tests on agent branch `branch` (else on main itself) and judge them.
+
+    An agent that cannot be tested (its tests or its branch do not exist live) is in the report as an error: a
+    check that could not run its tests must not pass.
+    """
+    from agentform.plan.read import read_workspace
+    from agentform.testing.runner import PollPolicy, SuiteOptions, SuiteTarget, run_suite
+    from agentform.testing.targets import build_targets, choose_tests, resolve_ids
+
+    live = (await read_workspace(client, desired, branch=branch)).live
+    ids = resolve_ids(desired, live)
+    chosen = choose_tests(desired, agents=agent_keys)
+    if smoke_only:
+        chosen = {key: smoke_tests(tests) for key, tests in chosen.items()}
+    if branch is not None:
+        built = build_targets(desired, live, chosen, ids, branch=branch)
+        targets, problems = built.targets, built.problems
+    else:
+        # Smoke tests run on main as it now is, not on the files' config as an override: that is the point.
+        targets, problems = [], []
+        for key, tests in sorted(chosen.items()):
+            agent = live.agent_by_key(key)
+            pairs = [(test, ids.tests.get(test.address)) for test in tests]
+            if agent is None or any(test_id is None for _, test_id in pairs):
+                problems.append(f"{key}: the agent or some of its tests do not exist live")
+                continue
+            targets.append(SuiteTarget(key, agent.id, pairs))
+    where = f"agent branch {branch}" if branch else "main"
+    timeout = poll_timeout_secs or desired.settings.test_timeout_secs
+    options = SuiteOptions(poll=PollPolicy(timeout_secs=timeout), invocation_name=f"agentform on {where}")
+    report = await run_suite(client, targets, options)
+    untested = [AgentResult(agent_key=line.split(":", 1)[0], error=line) for line in problems]
+    update = {
+        "project": desired.settings.project,
+        "environment": desired.environment.name,
+        "target": where,
+        "agents": [*report.agents, *untested],
+    }
+    return report.model_copy(update=update)
+
+
+@contextlib.asynccontextmanager
+async def environment_lock(
+    client: Any, desired: Desired, *, holder: str, purpose: str, ttl_secs: float
+) -> AsyncIterator[Any]:
+    """Hold the environment's lock for the block; raises `LockHeld` (naming the holder) when it is taken."""
+    from agentform.plan.state import acquire_lock, ensure_folder
+
+    folder_id = await ensure_folder(client, identity.folder_name(desired.settings.project, desired.environment.name))
+    lock = await acquire_lock(
+        client, folder_id, desired.environment.name, holder=holder, purpose=purpose, ttl_secs=ttl_secs
+    )
+    async with lock:
+        yield lock
+
+
+async def agent_ids(client: Any, desired: Desired) -> dict[str, str]:
+    """Live id of each managed agent of the environment, by file key."""
+    project, env = desired.settings.project, desired.environment.name
+    found: dict[str, str] = {}
+    for item in await client.list_agents(tags=[identity.owner_tag(project, env)]):
+        key = identity.key_from_tags(item.get("tags") or [])
+        if key and identity.is_owned_agent(item.get("tags") or [], project, env):
+            found.setdefault(key, str(item["agent_id"]))
+    return found

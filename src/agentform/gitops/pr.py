@@ -1,0 +1,88 @@
+"""`ci pr`: validate, plan, apply the PR's agents to their agent branch, test them there.
+
+The workflow, in order; each step that fails records why in the `CiOutcome` and stops the run:
+
+1. load and validate the files at the head ref (errors: file, line, field; nothing live is touched);
+2. find the agents the PR affects (git change detection from the merge base);
+3. without secrets (a PR from a fork) or without an API key: stop here with an offline plan of the file changes;
+4. plan the head against the environment's main (what the merge will do);
+5. apply the affected agents to the agent branch named after the PR (new KB document and tool versions are
+   created content-addressed and referenced from the branch only, so main is unaffected);
+6. run those agents' tests on that branch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentform.elevenlabs import BASE_URL_VARIABLE
+from agentform.gitops import engine
+from agentform.gitops.changes import changed_agents
+from agentform.gitops.outcome import CiOutcome
+from agentform.redact import Redactor
+
+FORK_NOTE = (
+    "This pull request comes from a fork, so the workflow has no access to the repository's secrets: agentform "
+    "validated the files and shows the file changes, but did not plan against the live workspace or run tests. "
+    "A maintainer can push the branch to this repository to get the full check."
+)
+NO_KEY_NOTE = (
+    "No API key is available ({variable} is not set): agentform validated the files and shows the file changes, "
+    "but did not plan against the live workspace or run tests."
+)
+
+
+@dataclass(frozen=True)
+class PrRequest:
+    """What to check: the project, the environment, the two git refs, and the agent branch to test on."""
+
+    project_root: Path
+    env: str | None
+    base: str
+    head: str | None
+    branch: str
+    environ: Mapping[str, str]
+    strict: bool = False
+    # A PR from a fork: never try the API, even if a key happens to be set.
+    fork: bool = False
+    parallelism: int | None = None
+    poll_timeout_secs: float | None = None
+
+
+async def run_pr(request: PrRequest, outcome: CiOutcome, redactor: Redactor) -> CiOutcome:
+    """Run the PR workflow, filling `outcome`; returns it for convenience. Secrets found join `redactor`."""
+    loaded = engine.load(request.project_root, request.env, request.head, request.environ, strict=request.strict)
+    outcome.warnings, outcome.annotations = loaded.warnings, loaded.annotations
+    if loaded.desired is None:
+        outcome.diagnostics = loaded.errors
+        return outcome
+    desired = loaded.desired
+    outcome.environment = desired.environment.name
+    outcome.dashboard_links = desired.environment.backend == "api" and not request.environ.get(BASE_URL_VARIABLE)
+    redactor.add(*desired.secret_values)
+    selection = changed_agents(request.project_root, request.base, request.head, desired)
+    outcome.selection = selection.explain()
+
+    missing_key = engine.missing_api_key(desired.environment, request.environ)
+    if request.fork or missing_key:
+        outcome.mode = "offline"
+        outcome.notes.append(FORK_NOTE if request.fork else NO_KEY_NOTE.format(variable=missing_key))
+        outcome.plan_markdown = engine.offline_plan(request.project_root, request.base, request.head, redactor)
+        return outcome
+
+    async with engine.client_for(
+        desired, request.project_root, request.environ, request.parallelism, redactor
+    ) as client:
+        plan, _ = await engine.read_and_plan(client, desired)
+        outcome.plan_summary = plan.summary().line()
+        outcome.plan_markdown = engine.render_plan_markdown(plan, redactor)
+        if not selection.agents:
+            outcome.notes.append("No agent is affected by this change: nothing to apply to a branch or test.")
+            return outcome
+        outcome.branches = await engine.apply_to_branch(client, desired, request.branch, selection.agents)
+        outcome.tests = await engine.run_tests(
+            client, desired, selection.agents, branch=request.branch, poll_timeout_secs=request.poll_timeout_secs
+        )
+    return outcome

@@ -1,0 +1,93 @@
+"""What `ci pr`, `ci deploy` and `ci drift` share at the edge: reading the CI context, running a workflow under a
+uniform error policy, and handing the outcome to the terminal, the report folder, the step summary and GitHub.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from agentform import exitcodes
+from agentform.gitops.event import CiContext
+from agentform.gitops.outcome import CiOutcome, render_full_report
+from agentform.gitops.publish import Published, append_step_summary, write_reports
+from agentform.redact import Redactor
+
+
+def lock_holder(context: CiContext, environ: Mapping[str, str]) -> str:
+    """Who holds the environment lock, as another run will see it: the workflow run, or user@host."""
+    if context.run_url:
+        return f"GitHub Actions run {context.run_url}"
+    return f"{environ.get('USER', 'someone')}@{socket.gethostname()}"
+
+
+def resolve_sha(project_dir: Path, ref: str | None) -> str | None:
+    """The commit a ref names (for reports), or None when it cannot be resolved (the message comes later)."""
+    import git
+
+    try:
+        with git.Repo(project_dir, search_parent_directories=True) as repo:
+            return repo.commit(ref or "HEAD").hexsha
+    except (git.GitError, ValueError, git.BadName):
+        return None
+
+
+def run_workflow(outcome: CiOutcome, redactor: Redactor, workflow: Callable[[], Awaitable[Any]]) -> CiOutcome:
+    """Run `workflow`, turning the failures a CI run can meet into `outcome.error` with the right exit code."""
+    from agentform.apply.executor import ApplyRefused
+    from agentform.elevenlabs import ElevenLabsError
+    from agentform.gitops.changes import ChangeDetectionError
+    from agentform.gitops.engine import ApplyFailed
+    from agentform.plan.state import LockHeld, StateError
+
+    try:
+        asyncio.run(workflow())
+    except (LockHeld, ApplyRefused) as error:
+        outcome.error, outcome.error_exit_code = redactor.text(str(error)), exitcodes.STALE_OR_CONFLICT
+    except (ElevenLabsError, ApplyFailed, ChangeDetectionError, StateError) as error:
+        outcome.error = redactor.text(str(error))
+    return outcome
+
+
+def finish(
+    outcome: CiOutcome,
+    redactor: Redactor,
+    *,
+    context: CiContext,
+    report_dir: Path | None,
+    publish: Callable[[Any], Awaitable[Published]] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> int:
+    """Print the report, write the report files and step summary, publish to GitHub; return the exit code."""
+    environ = os.environ if environ is None else environ
+    click.echo(redactor.text(render_full_report(outcome)))
+    if context.in_actions:
+        for line in outcome.annotations:
+            click.echo(line)
+    if report_dir is not None:
+        write_reports(outcome, report_dir, redactor)
+    if context.step_summary is not None:
+        append_step_summary(outcome, context.step_summary, redactor)
+    if publish is not None:
+        token = environ.get("GITHUB_TOKEN")
+        if not (token and context.repository):
+            click.echo("Not publishing to GitHub: GITHUB_TOKEN or GITHUB_REPOSITORY is not set.", err=True)
+        else:
+            published = asyncio.run(_publish(publish, context, token))
+            if published.comment_id is not None:
+                verb = "posted" if published.comment_created else "updated"
+                click.echo(f"PR comment {verb} (id {published.comment_id}).", err=True)
+    return outcome.exit_code()
+
+
+async def _publish(publish: Callable[[Any], Awaitable[Published]], context: CiContext, token: str) -> Published:
+    from agentform.gitops.github import GitHubClient
+
+    async with GitHubClient(context.repository, token, api_url=context.api_url) as github:
+        return await publish(github)
