@@ -59,7 +59,9 @@ def agent(
     return DesiredAgent(
         key=key,
         name=key.replace("-", " ").title(),
-        conversation_config={"agent": {"first_message": "Hello!", "prompt": {"prompt": prompt, "temperature": temperature}}},
+        conversation_config={
+            "agent": {"first_message": "Hello!", "prompt": {"prompt": prompt, "temperature": temperature}}
+        },
         knowledge=[KnowledgeRef(key=k) for k in knowledge],
         tools=list(tools),
         source=source(f"agents/{key}/agent.yaml"),

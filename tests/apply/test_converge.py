@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-from agentform.plan import identity
 from tests.apply.helpers import (
     agent,
     converge,
@@ -18,6 +17,8 @@ from tests.apply.helpers import (
     tool,
     write_requests,
 )
+
+from agentform.plan import identity
 
 
 def clinic():
