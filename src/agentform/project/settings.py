@@ -22,7 +22,7 @@ def parse_settings(document: YamlDocument, diagnostics: Diagnostics) -> tuple[Pr
         return None
     if parsed.default_environment not in parsed.environments:
         guess = did_you_mean(parsed.default_environment, parsed.environments)
-        hint = f" (did you mean {guess!r}?)" if guess else ""
+        hint = f" (did you mean {guess!r}?)" if guess else f" (declared: {', '.join(parsed.environments)})"
         report(("default_environment",), f"environment {parsed.default_environment!r} is not declared{hint}")
         return None
     for name in parsed.variables:
