@@ -15,7 +15,16 @@ from agentform.model import (
     SourceLocation,
 )
 from agentform.plan import identity
-from agentform.plan.live import LiveAgent, LiveDocument, LiveState, LiveTest, LiveTool, RecordedAgent, StateRecord
+from agentform.plan.live import (
+    LiveAgent,
+    LiveDocument,
+    LiveState,
+    LiveTest,
+    LiveTool,
+    RecordedAgent,
+    RecordedTool,
+    StateRecord,
+)
 
 PROJECT, ENV = "clinic", "prod"
 
@@ -155,4 +164,124 @@ def server_view(payload: dict[str, Any], agent_id: str = "agent-1", **defaults: 
         locator.setdefault("usage_mode", "auto")
     result.setdefault("platform_settings", {})["safety"] = {"is_blocked_ivc": False}
     result.update(defaults)
+    return result
+
+
+def applied(plan: Any, previous: LiveState | None = None, *, read_agents: bool = False) -> LiveState:
+    """The live state after a faithful apply of `plan` (creates get fresh ids, agents record what was sent).
+
+    A stand-in for the applier so planner tests can check convergence without a server; the real apply is tested
+    against the emulator in tests/apply.
+    """
+    from agentform.plan.agents import recordable
+    from agentform.plan.model import resolve_refs
+
+    state = previous or live_state()
+    ids: dict[str, str] = {}
+    documents, tools, tests, agents = (
+        list(state.documents),
+        list(state.tools),
+        list(state.tests),
+        list(state.agents),
+    )
+    agent_records = dict(state.record.agents) if state.record else {}
+    tool_records = dict(state.record.tools) if state.record else {}
+    for number, change in enumerate(plan.changes):
+        new_id = f"{change.kind}-{number}-new"
+        if change.blocked or change.action == "no-op":
+            continue
+        if change.action == "delete":
+            gone = set(change.delete_ids)
+            documents = [d for d in documents if d.id not in gone]
+            tools = [t for t in tools if t.id not in gone]
+            tests = [t for t in tests if t.id not in gone]
+            agents = [a for a in agents if a.id not in gone]
+            continue
+        body = resolve_refs(change.payload, {**ids, "folder.documents": "kb-folder", "folder.tests": "test-folder"})
+        if change.kind == "document" and change.action in ("create", "replace"):
+            ids[change.address] = new_id
+            documents.append(
+                LiveDocument(
+                    id=new_id,
+                    key=change.key,
+                    hash=change.hash,
+                    name=body["name"],
+                    kind=body["type"],
+                    text=body.get("text"),
+                    folder_id="kb-folder",
+                    updated_at=1,
+                )
+            )
+        elif change.kind == "tool" and change.action in ("create", "replace"):
+            ids[change.address] = new_id
+            tools.append(
+                LiveTool(
+                    id=new_id,
+                    key=change.key,
+                    hash=change.hash,
+                    name=body["tool_config"]["name"],
+                    tool_config=body["tool_config"],
+                    response_mocks=body.get("response_mocks"),
+                )
+            )
+            tool_records.setdefault(change.key, []).append(RecordedTool(id=new_id, hash=change.hash))
+        elif change.kind == "test" and change.action in ("create", "replace"):
+            ids[change.address] = new_id
+            tests.append(
+                LiveTest(
+                    id=new_id,
+                    address=change.key,
+                    hash=change.hash,
+                    name=body["name"],
+                    body=body,
+                    folder_id="test-folder",
+                    updated_at=1,
+                )
+            )
+        elif change.kind == "agent":
+            agent_id = change.live_id or new_id
+            sent = recordable(body)
+            previous_agent = next((a for a in agents if a.id == agent_id), None)
+            base = (previous_agent.payload if previous_agent and previous_agent.payload else None) or (
+                agent_records[change.key].payload if change.key in agent_records else {}
+            )
+            merged = _merge(base or {}, body)
+            agents = [a for a in agents if a.id != agent_id]
+            agents.append(
+                LiveAgent(
+                    id=agent_id,
+                    key=change.key,
+                    name=merged.get("name", ""),
+                    tags=merged.get("tags", []),
+                    updated_at=200 + number,
+                    payload=server_view(merged, agent_id) if read_agents else None,
+                )
+            )
+            agent_records[change.key] = RecordedAgent(id=agent_id, payload=sent, updated_at=200 + number)
+    return state.model_copy(
+        update={
+            "documents": documents,
+            "tools": tools,
+            "tests": tests,
+            "agents": agents,
+            "record": StateRecord(
+                agents=agent_records,
+                tools=tool_records,
+                documents={d.id: d.updated_at for d in documents},
+                tests={t.id: t.updated_at for t in tests},
+            ),
+        }
+    )
+
+
+def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    # PATCH semantics as the planner assumes them: objects merge, null resets (drops) a key.
+    result = dict(base)
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = _merge(result[key], value)
+        else:
+            result[key] = value
     return result
