@@ -66,7 +66,8 @@ def test_list_filters_by_search_tags_and_archived(api, make_agent):
     assert names(search="clinic") == ["Clinic Receptionist", "Old Clinic"]
     assert names(tags=["agentform:clinic", "nope"]) == ["Clinic Receptionist"]
     assert names(archived="true") == ["Old Clinic"]
-    assert archived not in [a["agent_id"] for a in api.get("/v1/convai/agents", params={"archived": "false"}).json()["agents"]]
+    unarchived = api.get("/v1/convai/agents", params={"archived": "false"}).json()["agents"]
+    assert archived not in [a["agent_id"] for a in unarchived]
 
 
 def test_list_pages_with_an_opaque_cursor_until_has_more_is_false(api, make_agent):

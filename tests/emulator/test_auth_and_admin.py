@@ -53,7 +53,8 @@ def test_reset_forgets_every_resource(api, make_agent):
 def test_state_survives_a_new_app_on_the_same_file(tmp_path):
     db = str(tmp_path / "emulator.sqlite")
     first = TestClient(create_app(db), headers={"xi-api-key": DEV_API_KEY})
-    agent_id = first.post("/v1/convai/agents/create", json={"conversation_config": {}, "name": "kept"}).json()["agent_id"]
+    created = first.post("/v1/convai/agents/create", json={"conversation_config": {}, "name": "kept"})
+    agent_id = created.json()["agent_id"]
 
     second = TestClient(create_app(db), headers={"xi-api-key": DEV_API_KEY})
 

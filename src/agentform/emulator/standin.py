@@ -5,7 +5,8 @@ KB documents) that shares the most words with the user's last turn. Tests are th
 quoted phrases, so that changing a prompt or a document changes test outcomes in a predictable way:
 
 - reply: the candidate sentence with the most distinct words in common with the user turn (case- and
-  diacritic-insensitive); ties go to the earliest sentence (prompt, then first message, then documents in order).
+  diacritic-insensitive, crude suffix stemming, common English and Romanian function words ignored); ties go to the sentence whose shared
+  words are rarer in the pool, then to the earliest (prompt, then first message, then documents in order).
 - `llm` test: passes when the reply is more similar (Jaccard on words) to the closest success example than to the
   closest failure example, and, if the success condition quotes phrases in double quotes, contains one of them.
 - `tool` test: the agent "calls" the tool among its `tool_ids` whose name and description share the most words
@@ -40,8 +41,99 @@ class Verdict:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
 
 
+# Function words would make "how are you" match any sentence with "are"; they carry no topic.
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "could",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "in",
+        "is",
+        "it",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "please",
+        "the",
+        "their",
+        "there",
+        "this",
+        "to",
+        "was",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "si",
+        "sa",
+        "se",
+        "ce",
+        "la",
+        "de",
+        "din",
+        "pe",
+        "cu",
+        "un",
+        "o",
+        "este",
+        "sunt",
+        "am",
+        "ati",
+        "va",
+        "vă",
+        "ne",
+        "nu",
+        "da",
+        "eu",
+        "tu",
+        "el",
+        "ea",
+        "noi",
+        "voi",
+        "ei",
+        "ele",
+        "mi",
+    ]
+)
+
+
+def stem(word: str) -> str:
+    """A crude English stem, so that "parking" meets "park" and "prices" meets "price"."""
+    for suffix in ("ing", "ed", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
 def words(text: str) -> set[str]:
-    return set(_WORD.findall(fold(text)))
+    """The content words of a text, folded (case and diacritics removed) and stemmed."""
+    return {stem(word) for word in _WORD.findall(fold(text)) if word not in STOPWORDS}
 
 
 def sentences(text: str) -> list[str]:
@@ -58,11 +150,21 @@ def candidates(prompt: str, first_message: str, documents: list[str]) -> list[st
 
 
 def best_reply(user_turn: str, pool: list[str], *, avoid: frozenset[str] = frozenset()) -> str:
-    """The candidate sharing the most words with the user turn; earliest wins ties; "" when the pool is empty."""
+    """The candidate sharing the most words with the user turn (see the module docstring); "" for an empty pool.
+
+    `avoid` (replies already given in a simulation) loses to any other sentence with the same overlap.
+    """
     asked = words(user_turn)
-    best, best_score = "", -1
-    for sentence in pool:
-        score = len(asked & words(sentence)) - (0.5 if sentence in avoid else 0)
+    pool_words = [words(sentence) for sentence in pool]
+    frequency: dict[str, int] = {}
+    for found in pool_words:
+        for word in found:
+            frequency[word] = frequency.get(word, 0) + 1
+    best, best_score = "", (-1.0, -1.0)
+    for sentence, found in zip(pool, pool_words, strict=True):
+        shared = asked & found
+        rarity = sum(1 / frequency[word] for word in shared)
+        score = (len(shared) - (0.5 if sentence in avoid else 0.0), rarity)
         if score > best_score:
             best, best_score = sentence, score
     return best

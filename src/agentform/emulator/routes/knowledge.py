@@ -8,7 +8,17 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict
 
-from agentform.emulator.common import Context, access_info, bad_request, ctx, fold, new_id, not_found, paginate
+from agentform.emulator.common import (
+    Context,
+    access_info,
+    bad_request,
+    ctx,
+    fold,
+    new_id,
+    not_found,
+    paginate,
+    validation_error,
+)
 from agentform.emulator.dependents import dependents, kb_ids, remove_references
 
 router = APIRouter(prefix="/v1/convai/knowledge-base")
@@ -170,7 +180,7 @@ async def create_legacy(
     if file is not None:
         return await _file_doc(c, file, name, None)
     if not url:
-        raise bad_request("invalid_request", "Provide either a file or a url.", 422)
+        raise validation_error(["body", "url"], "Provide either a file or a url.", "missing")
     with c.store.tx():
         return _create(c, "url", name or url, parent_folder_id=None, url=url)
 

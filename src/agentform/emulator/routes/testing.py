@@ -192,10 +192,12 @@ async def update_test(test_id: str, body: TestBody, c: C) -> dict[str, Any]:
     with c.store.tx():
         test = load_test(c, test_id)
         _check_parent(c, body.parent_folder_id)
+        # A PUT without parent_folder_id keeps the test where it is (moving is what bulk-move is for).
+        parent = body.parent_folder_id if "parent_folder_id" in body.model_fields_set else test["parent_folder_id"]
         test = {
             **test,
-            "body": body.model_dump(exclude_none=True),
-            "parent_folder_id": body.parent_folder_id,
+            "body": {**body.model_dump(exclude_none=True), "parent_folder_id": parent},
+            "parent_folder_id": parent,
             "updated_at": c.now(),
         }
         c.store.put("test", test_id, test)

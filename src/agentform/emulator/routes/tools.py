@@ -8,7 +8,17 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict
 
 from agentform.emulator import agent_state as state
-from agentform.emulator.common import Context, access_info, bad_request, ctx, fold, new_id, not_found, paginate
+from agentform.emulator.common import (
+    Context,
+    access_info,
+    bad_request,
+    ctx,
+    fold,
+    new_id,
+    not_found,
+    paginate,
+    validation_error,
+)
 from agentform.emulator.dependents import dependents, remove_references, tool_ids
 
 router = APIRouter(prefix="/v1/convai/tools")
@@ -51,9 +61,9 @@ def _render(tool: dict[str, Any]) -> dict[str, Any]:
 def _config_of(body: ToolBody) -> dict[str, Any]:
     config = body.tool_config.model_dump(exclude_unset=True)
     if config["type"] != "system" and not config.get("description"):
-        raise bad_request("invalid_tool_config", "tool_config.description is required for this tool type.", 422)
+        raise validation_error(["body", "tool_config", "description"], "Field required", "missing")
     if config["type"] == "webhook" and not (config.get("api_schema") or {}).get("url"):
-        raise bad_request("invalid_tool_config", "tool_config.api_schema.url is required for a webhook tool.", 422)
+        raise validation_error(["body", "tool_config", "api_schema", "url"], "Field required", "missing")
     return config
 
 

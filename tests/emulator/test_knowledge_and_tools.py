@@ -1,0 +1,145 @@
+"""Knowledge-base documents and workspace tools, including the references agents hold to them."""
+
+from __future__ import annotations
+
+
+def attach(api, agent_id, *, doc_id=None, tool_id=None, branch_id=None):
+    prompt = {}
+    if doc_id:
+        prompt["knowledge_base"] = [{"type": "text", "name": "doc", "id": doc_id, "usage_mode": "prompt"}]
+    if tool_id:
+        prompt["tool_ids"] = [tool_id]
+    params = {"branch_id": branch_id} if branch_id else {}
+    response = api.patch(
+        f"/v1/convai/agents/{agent_id}", params=params, json={"conversation_config": {"agent": {"prompt": prompt}}}
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_a_text_document_round_trips_its_content_as_plain_text(api):
+    created = api.post("/v1/convai/knowledge-base/text", json={"text": "Opening hours: 9 to 17.", "name": "Hours"})
+
+    doc_id = created.json()["id"]
+    content = api.get(f"/v1/convai/knowledge-base/{doc_id}/content")
+    doc = api.get(f"/v1/convai/knowledge-base/{doc_id}").json()
+
+    assert content.text == "Opening hours: 9 to 17."
+    assert content.headers["content-type"].startswith("text/plain")
+    assert (doc["type"], doc["name"], doc["extracted_inner_html"]) == ("text", "Hours", "Opening hours: 9 to 17.")
+
+
+def test_file_upload_url_and_legacy_endpoints_create_documents(api):
+    file_doc = api.post(
+        "/v1/convai/knowledge-base/file", files={"file": ("faq.md", b"# FAQ\nParking is free.")}, data={"name": "FAQ"}
+    ).json()
+    url_doc = api.post("/v1/convai/knowledge-base/url", json={"url": "https://example.com/prices"}).json()
+    legacy = api.post("/v1/convai/knowledge-base", data={"url": "https://example.com/legacy", "name": "L"}).json()
+
+    assert api.get(f"/v1/convai/knowledge-base/{file_doc['id']}").json()["filename"] == "faq.md"
+    assert api.get(f"/v1/convai/knowledge-base/{file_doc['id']}/content").text == "# FAQ\nParking is free."
+    assert api.get(f"/v1/convai/knowledge-base/{url_doc['id']}").json()["url"] == "https://example.com/prices"
+    assert api.get(f"/v1/convai/knowledge-base/{legacy['id']}").json()["type"] == "url"
+
+
+def test_folders_hold_documents_and_the_list_filters_by_folder_type_and_name_prefix(api):
+    folder = api.post("/v1/convai/knowledge-base/folder", json={"name": "agentform"}).json()
+    inside = api.post(
+        "/v1/convai/knowledge-base/text", json={"text": "a", "name": "clinic-faq", "parent_folder_id": folder["id"]}
+    ).json()
+    api.post("/v1/convai/knowledge-base/text", json={"text": "b", "name": "other"})
+
+    def names(**params):
+        return sorted(d["name"] for d in api.get("/v1/convai/knowledge-base", params=params).json()["documents"])
+
+    assert inside["folder_path"] == [{"id": folder["id"]}]
+    assert names(parent_folder_id=folder["id"]) == ["clinic-faq"]
+    assert names(types=["folder"]) == ["agentform"]
+    assert names(search="CLIN") == ["clinic-faq"]
+    assert api.get(f"/v1/convai/knowledge-base/{folder['id']}").json()["document_count"] == 1
+
+
+def test_patch_renames_and_replaces_text_content(api):
+    doc_id = api.post("/v1/convai/knowledge-base/text", json={"text": "old", "name": "n"}).json()["id"]
+
+    updated = api.patch(f"/v1/convai/knowledge-base/{doc_id}", json={"name": "new name", "content": "new"}).json()
+
+    assert (updated["name"], updated["extracted_inner_html"]) == ("new name", "new")
+    assert api.get(f"/v1/convai/knowledge-base/{doc_id}/content").text == "new"
+
+
+def test_a_document_referenced_by_any_branch_refuses_delete_unless_forced(api, make_agent):
+    agent_id = make_agent(name="Clinic")
+    agent = api.get(f"/v1/convai/agents/{agent_id}").json()
+    branch_id = api.post(
+        f"/v1/convai/agents/{agent_id}/branches",
+        json={"parent_version_id": agent["version_id"], "name": "pr-1", "description": ""},
+    ).json()["created_branch_id"]
+    doc_id = api.post("/v1/convai/knowledge-base/text", json={"text": "x", "name": "faq"}).json()["id"]
+    attach(api, agent_id, doc_id=doc_id, branch_id=branch_id)
+
+    dependents = api.get(f"/v1/convai/knowledge-base/{doc_id}/dependent-agents").json()
+    refused = api.delete(f"/v1/convai/knowledge-base/{doc_id}")
+    forced = api.delete(f"/v1/convai/knowledge-base/{doc_id}", params={"force": True})
+
+    assert [a["id"] for a in dependents["agents"]] == [agent_id]
+    assert dependents["branches"] == [
+        {"agent_id": agent_id, "agent_name": "Clinic", "branch_id": branch_id, "branch_name": "pr-1", "is_main": False}
+    ]
+    assert refused.status_code == 400
+    assert "Clinic" in refused.json()["detail"]["message"]
+    assert forced.status_code == 200
+    branch_tip = api.get(f"/v1/convai/agents/{agent_id}", params={"branch_id": branch_id}).json()
+    assert branch_tip["conversation_config"]["agent"]["prompt"]["knowledge_base"] == []
+
+
+def test_list_items_carry_their_dependent_agents(api, make_agent):
+    agent_id = make_agent()
+    doc_id = api.post("/v1/convai/knowledge-base/text", json={"text": "x", "name": "faq"}).json()["id"]
+    attach(api, agent_id, doc_id=doc_id)
+
+    listed = api.get("/v1/convai/knowledge-base").json()["documents"]
+
+    assert [a["id"] for a in listed[0]["dependent_agents"]] == [agent_id]
+
+
+WEBHOOK = {
+    "type": "webhook",
+    "name": "book_appointment",
+    "description": "Book an appointment slot",
+    "api_schema": {"url": "https://example.com/book", "method": "POST"},
+}
+
+
+def test_tools_are_created_read_listed_and_updated_with_the_full_config(api):
+    tool = api.post("/v1/convai/tools", json={"tool_config": WEBHOOK}).json()
+
+    partial = api.patch(f"/v1/convai/tools/{tool['id']}", json={"name": "x"})
+    updated = api.patch(f"/v1/convai/tools/{tool['id']}", json={"tool_config": {**WEBHOOK, "description": "New"}})
+
+    assert tool["tool_config"]["name"] == "book_appointment"
+    assert partial.status_code == 422
+    assert updated.json()["tool_config"]["description"] == "New"
+    assert [t["id"] for t in api.get("/v1/convai/tools").json()["tools"]] == [tool["id"]]
+    assert api.get("/v1/convai/tools", params={"search": "zzz"}).json()["tools"] == []
+
+
+def test_a_webhook_tool_without_a_url_is_rejected(api):
+    response = api.post("/v1/convai/tools", json={"tool_config": {**WEBHOOK, "api_schema": {}}})
+
+    assert response.status_code == 422
+
+
+def test_a_tool_in_use_refuses_delete_and_reports_its_dependents(api, make_agent):
+    agent_id = make_agent()
+    tool_id = api.post("/v1/convai/tools", json={"tool_config": WEBHOOK}).json()["id"]
+    attach(api, agent_id, tool_id=tool_id)
+
+    dependents = api.get(f"/v1/convai/tools/{tool_id}/dependent-agents").json()
+    refused = api.delete(f"/v1/convai/tools/{tool_id}")
+    used = api.get("/v1/convai/tools", params={"used_by_agent_id": agent_id}).json()["tools"]
+
+    assert dependents["branches"][0]["is_main"] is True
+    assert refused.status_code == 400
+    assert [t["id"] for t in used] == [tool_id]
+    assert api.delete(f"/v1/convai/tools/{tool_id}", params={"force": True}).status_code == 200
+    assert api.get(f"/v1/convai/tools/{tool_id}").status_code == 404
