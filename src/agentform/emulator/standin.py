@@ -5,8 +5,9 @@ KB documents) that shares the most words with the user's last turn. Tests are th
 quoted phrases, so that changing a prompt or a document changes test outcomes in a predictable way:
 
 - reply: the candidate sentence with the most distinct words in common with the user turn (case- and
-  diacritic-insensitive, crude suffix stemming, common English and Romanian function words ignored); ties go to the sentence whose shared
-  words are rarer in the pool, then to the earliest (prompt, then first message, then documents in order).
+  diacritic-insensitive, crude suffix stemming, common English and Romanian function words ignored); ties go to
+  the sentence whose shared words are rarer in the pool, then to the earliest (prompt, then first message, then
+  documents in order).
 - `llm` test: passes when the reply is more similar (Jaccard on words) to the closest success example than to the
   closest failure example, and, if the success condition quotes phrases in double quotes, contains one of them.
 - `tool` test: the agent "calls" the tool among its `tool_ids` whose name and description share the most words
@@ -42,85 +43,12 @@ class Verdict:
 
 
 # Function words would make "how are you" match any sentence with "are"; they carry no topic.
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "could",
-        "do",
-        "does",
-        "for",
-        "from",
-        "has",
-        "have",
-        "how",
-        "i",
-        "in",
-        "is",
-        "it",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "please",
-        "the",
-        "their",
-        "there",
-        "this",
-        "to",
-        "was",
-        "we",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "si",
-        "sa",
-        "se",
-        "ce",
-        "la",
-        "de",
-        "din",
-        "pe",
-        "cu",
-        "un",
-        "o",
-        "este",
-        "sunt",
-        "am",
-        "ati",
-        "va",
-        "vă",
-        "ne",
-        "nu",
-        "da",
-        "eu",
-        "tu",
-        "el",
-        "ea",
-        "noi",
-        "voi",
-        "ei",
-        "ele",
-        "mi",
-    ]
-)
+_STOPWORD_TEXT = """
+a an and are as at be by can could do does for from has have how i in is it me my of on or our please the their
+there this to was we what when where which who why will with would you your
+si sa se ce la de din pe cu un o este sunt am ati va ne nu da eu tu el ea noi voi ei ele mi
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 def stem(word: str) -> str:
