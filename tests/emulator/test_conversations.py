@@ -1,0 +1,67 @@
+"""Conversations seeded through the admin API, then listed, read and given feedback through the real paths."""
+
+from __future__ import annotations
+
+
+def seed(api, agent_id, start, **extra):
+    body = {
+        "agent_id": agent_id,
+        "start_time_unix_secs": start,
+        "transcript": [
+            {"role": "agent", "message": "Bună ziua!", "time_in_call_secs": 0},
+            {"role": "user", "message": "Vreau o programare", "time_in_call_secs": 3},
+            {
+                "role": "agent",
+                "message": "Sigur.",
+                "time_in_call_secs": 5,
+                "tool_calls": [
+                    {"request_id": "r1", "tool_name": "book", "params_as_json": "{}", "tool_has_been_called": True}
+                ],
+            },
+        ],
+        **extra,
+    }
+    response = api.post("/_emulator/conversations", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()["conversation_id"]
+
+
+def test_a_seeded_conversation_is_read_with_its_transcript_and_tool_calls(api):
+    conversation_id = seed(api, "agent_a", 1000, feedback="like")
+
+    conversation = api.get(f"/v1/convai/conversations/{conversation_id}").json()
+
+    assert [i["role"] for i in conversation["transcript"]] == ["agent", "user", "agent"]
+    assert conversation["transcript"][1]["message"] == "Vreau o programare"
+    assert conversation["transcript"][2]["tool_calls"][0]["tool_name"] == "book"
+    assert conversation["metadata"]["call_duration_secs"] == 5
+    assert conversation["metadata"]["feedback"]["overall_score"] == "like"
+
+
+def test_list_filters_by_agent_and_start_time_newest_first_with_a_cursor(api):
+    ids = [seed(api, "agent_a", start) for start in (100, 200, 300)]
+    seed(api, "agent_b", 250)
+
+    first = api.get("/v1/convai/conversations", params={"agent_id": "agent_a", "page_size": 2}).json()
+    rest = api.get(
+        "/v1/convai/conversations", params={"agent_id": "agent_a", "page_size": 2, "cursor": first["next_cursor"]}
+    ).json()
+    recent = api.get("/v1/convai/conversations", params={"call_start_after_unix": 150}).json()["conversations"]
+
+    assert [c["conversation_id"] for c in first["conversations"] + rest["conversations"]] == ids[::-1]
+    assert rest["has_more"] is False
+    assert sorted(c["start_time_unix_secs"] for c in recent) == [200, 250, 300]
+    assert first["conversations"][0]["message_count"] == 3
+
+
+def test_feedback_is_recorded_on_the_conversation(api):
+    conversation_id = seed(api, "agent_a", 100)
+
+    api.post(f"/v1/convai/conversations/{conversation_id}/feedback", json={"feedback": "dislike"})
+
+    feedback = api.get(f"/v1/convai/conversations/{conversation_id}").json()["metadata"]["feedback"]
+    assert (feedback["overall_score"], feedback["dislikes"]) == ("dislike", 1)
+
+
+def test_an_unknown_conversation_is_a_404(api):
+    assert api.get("/v1/convai/conversations/conv_missing").status_code == 404
