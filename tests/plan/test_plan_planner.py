@@ -80,7 +80,7 @@ def test_a_prompt_edit_is_an_in_place_update_with_a_line_diff():
     assert plan.summary().line() == "Plan: 0 to add, 1 to change, 0 to destroy."
 
 
-def test_a_changed_document_is_a_new_version_and_the_old_one_is_garbage_collected_only_with_prune():
+def test_a_changed_document_is_a_new_version_and_the_old_one_is_garbage_collected():
     files = clinic()
     live = applied(make_plan(files, live_state(), prune=False))
     changed = files.model_copy(
@@ -93,15 +93,21 @@ def test_a_changed_document_is_a_new_version_and_the_old_one_is_garbage_collecte
     agent_change = plan.change_for("agent.receptionist")
     assert [f.path for f in agent_change.fields] == ["conversation_config.agent.prompt.knowledge_base"]
     old_address = f"document.faq@{live.documents[0].hash}"
-    assert actions(plan)[old_address] == ("delete", "not carried out: prune disabled")
-    assert plan.summary().line() == "Plan: 1 to add, 1 to change, 0 to destroy."
-
-    pruned = make_plan(changed, live, prune=True)
-    assert actions(pruned)[old_address] == ("delete", None)
-    assert pruned.summary().line() == "Plan: 1 to add, 1 to change, 1 to destroy."
+    # Superseded versions are garbage whatever prune says (decision 0054): -/+ is one add and one destroy.
+    assert actions(plan)[old_address] == ("delete", None)
+    assert plan.summary().line() == "Plan: 1 to add, 1 to change, 1 to destroy."
     # Garbage is deleted after the agents stopped referencing it.
-    order = [c.address for c in pruned.changes]
+    order = [c.address for c in plan.changes]
     assert order.index("agent.receptionist") < order.index(old_address)
+
+
+def test_a_branch_plan_keeps_the_superseded_version_that_main_still_uses():
+    files = clinic()
+    live = applied(make_plan(files, live_state(), prune=False))
+    changed = files.model_copy(update={"documents": {"faq": document("faq", text="new text")}})
+    plan = make_plan(changed, live, prune=True, branch="pr-7")
+    blocked = actions(plan)[f"document.faq@{live.documents[0].hash}"][1]
+    assert blocked and "after the branch is merged" in blocked
 
 
 def test_a_document_version_still_referenced_by_a_branch_is_not_deleted():

@@ -106,10 +106,10 @@ def make_plan(
     ]
 
     deletes = _agent_deletes(desired, live, chosen, prune)
-    deletes += _test_garbage(desired, live, chosen, tool_ids, prune, ours)
+    deletes += _test_garbage(desired, live, chosen, prune, ours, branch)
     if not chosen.globs:
-        deletes += _tool_garbage(desired, live, prune, ours)
-        deletes += _document_garbage(desired, live, prune, ours)
+        deletes += _tool_garbage(desired, live, prune, ours, branch)
+        deletes += _document_garbage(desired, live, prune, ours, branch)
 
     warnings = _warnings(desired, live, record is None)
     return Plan(
@@ -215,7 +215,9 @@ def _document_refs(desired: Desired, live: LiveState) -> dict[str, payload.Docum
     return refs
 
 
-def _document_garbage(desired: Desired, live: LiveState, prune: bool, ours: set[str]) -> list[ResourceChange]:
+def _document_garbage(
+    desired: Desired, live: LiveState, prune: bool, ours: set[str], branch: str | None
+) -> list[ResourceChange]:
     changes = []
     for key in sorted({document.key for document in live.documents}):
         wanted = desired.documents.get(key)
@@ -227,7 +229,7 @@ def _document_garbage(desired: Desired, live: LiveState, prune: bool, ours: set[
             prune=prune,
             prevent_destroy=bool(wanted and wanted.prevent_destroy),
             our_agent_ids=ours,
-            reason="superseded version" if wanted else "gone from git",
+            branch=branch,
         )
     return changes
 
@@ -310,7 +312,9 @@ def _tool_versions(desired: Desired) -> dict[str, str]:
     return {key: tool.id or f"{key}@{tool.content_hash()}" for key, tool in desired.tools.items()}
 
 
-def _tool_garbage(desired: Desired, live: LiveState, prune: bool, ours: set[str]) -> list[ResourceChange]:
+def _tool_garbage(
+    desired: Desired, live: LiveState, prune: bool, ours: set[str], branch: str | None
+) -> list[ResourceChange]:
     changes = []
     for key in sorted({tool.key for tool in live.tools if not tool.adopted}):
         wanted = desired.tools.get(key)
@@ -323,7 +327,7 @@ def _tool_garbage(desired: Desired, live: LiveState, prune: bool, ours: set[str]
             prune=prune,
             prevent_destroy=bool(wanted and wanted.prevent_destroy),
             our_agent_ids=ours,
-            reason="superseded version" if wanted else "gone from git",
+            branch=branch,
         )
     return changes
 
@@ -386,7 +390,7 @@ def _test_ids(desired: Desired, live: LiveState) -> dict[str, str]:
 
 
 def _test_garbage(
-    desired: Desired, live: LiveState, chosen: Selection, tool_ids: dict[str, str], prune: bool, ours: set[str]
+    desired: Desired, live: LiveState, chosen: Selection, prune: bool, ours: set[str], branch: str | None
 ) -> list[ResourceChange]:
     tool_versions = _tool_versions(desired)
     changes = []
@@ -402,7 +406,7 @@ def _test_garbage(
             prune=prune,
             prevent_destroy=bool(wanted and wanted.prevent_destroy),
             our_agent_ids=ours,
-            reason="superseded version" if wanted else "gone from git",
+            branch=branch,
         )
     return changes
 

@@ -7,8 +7,9 @@ Each desired resource has one content address (hash). Live, a key may have sever
   versions become garbage, planned as separate deletes addressed `<kind>.<key>@<hash>`;
 - no version -> `create`.
 
-Garbage versions (and every version of a key gone from git) are deletes that are always shown and carried out only
-with prune, never while something other than our agents' main branches still references them.
+Garbage versions are deletes collected after the apply (decision 0054); every version of a key gone from git is a
+delete carried out only with prune. Neither happens while something other than our agents' main branches still
+references the version.
 """
 
 from __future__ import annotations
@@ -134,9 +135,14 @@ def plan_garbage(
     prune: bool,
     prevent_destroy: bool,
     our_agent_ids: Collection[str],
-    reason: str,
+    branch: str | None = None,
 ) -> list[ResourceChange]:
-    """Deletes of every version of `key` except the one with `keep_hash` (None: the key is gone from git)."""
+    """Deletes of every version of `key` except the one with `keep_hash` (None: the key is gone from git).
+
+    Superseded versions of a key git still declares are garbage, collected whatever prune says (decision 0054);
+    versions of a key gone from git are deleted only with prune. Neither while referenced by something other than
+    our agents' main branches, nor during a `--branch` apply (main still uses the old version until the merge).
+    """
     changes = []
     for version in sorted(versions, key=lambda v: (v.hash or "", v.id)):
         if keep_hash is not None and version.hash == keep_hash:
@@ -144,12 +150,15 @@ def plan_garbage(
         # Our own agents' main branches switch to the new version in this apply; anything else (a PR branch, an
         # agent we do not manage) still needs the old one.
         foreign = sorted(dependent for dependent in version.dependents if dependent not in our_agent_ids)
+        superseded = keep_hash is not None
         blocked = None
         if prevent_destroy:
             blocked = "prevent_destroy is set"
         elif foreign:
             blocked = f"still referenced by {', '.join(foreign)}"
-        elif not prune:
+        elif superseded and branch is not None:
+            blocked = "kept while main uses it: collected after the branch is merged"
+        elif not superseded and not prune:
             blocked = "not carried out: prune disabled"
         suffix = f"@{version.hash}" if version.hash else f"@{version.id}"
         changes.append(
@@ -162,7 +171,7 @@ def plan_garbage(
                 hash=version.hash,
                 delete_ids=[version.id],
                 blocked=blocked,
-                reason=reason,
+                reason="superseded version (garbage-collected once unreferenced)" if superseded else "gone from git",
             )
         )
     return changes
