@@ -8,9 +8,9 @@ from __future__ import annotations
 import time
 
 import pytest
+from tests.support.emulator_server import serving
 
 from agentform.emulator import DEV_API_KEY, create_app
-from tests.support.emulator_server import serving
 
 pytestmark = pytest.mark.e2e
 
