@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from agentform.testing.report import meets_threshold, required_passes
-from agentform.testing.runner import SuiteTarget, judge_invocation, judge_test, repeat_count_for, reply_excerpt
+from agentform.testing.runner import (
+    SuiteTarget,
+    judge_invocation,
+    judge_test,
+    merge_results,
+    repeat_groups,
+    reply_excerpt,
+)
 
 
 def test_a_single_passing_run_passes_a_default_spec(make_spec, make_run):
@@ -63,15 +70,33 @@ def test_runs_are_mapped_to_specs_by_test_id(make_spec, make_run):
     invocation = {"id": "inv-9", "test_runs": [make_run("tb", "failed"), make_run("ta", "passed")]}
     result = judge_invocation(target, invocation)
     assert {test.key: test.status for test in result.tests} == {"a": "passed", "b": "failed"}
-    assert result.invocation_id == "inv-9"
+    assert result.invocation_ids == ["inv-9"]
     assert result.status == "failed"
 
 
-def test_the_invocation_repeat_is_the_largest_any_spec_asks_unless_overridden(make_spec):
-    tests = [(make_spec("a", repeat=1), "ta"), (make_spec("b", repeat=5), "tb")]
-    assert repeat_count_for(tests, None) == 5
-    assert repeat_count_for(tests, 2) == 2
-    assert repeat_count_for([], None) == 1
+def test_tests_are_grouped_by_repeat_count_unless_the_repeat_option_overrides_them(make_spec):
+    tests = [(make_spec("a", repeat=1), "ta"), (make_spec("b", repeat=5), "tb"), (make_spec("c", repeat=1), "tc")]
+    target = SuiteTarget("clinic", "ag-1", tests, branch_id="br")
+    groups = repeat_groups(target, None)
+    assert [(repeat, [test_id for _, test_id in group.tests]) for group, repeat in groups] == [
+        (1, ["ta", "tc"]),
+        (5, ["tb"]),
+    ]
+    assert all(group.branch_id == "br" for group, _ in groups)
+    assert [(repeat, len(group.tests)) for group, repeat in repeat_groups(target, 2)] == [(2, 3)]
+
+
+def test_merged_groups_keep_the_spec_order_and_every_invocation(make_spec, make_run):
+    a, b = make_spec("a"), make_spec("b", repeat=3)
+    target = SuiteTarget("clinic", "ag-1", [(a, "ta"), (b, "tb")])
+    first = judge_invocation(SuiteTarget("clinic", "ag-1", [(b, "tb")]), {"id": "inv-2", "test_runs": []})
+    second = judge_invocation(
+        SuiteTarget("clinic", "ag-1", [(a, "ta")]), {"id": "inv-1", "test_runs": [make_run("ta", "passed")]}
+    )
+    merged = merge_results(target, [first, second])
+    assert [test.key for test in merged.tests] == ["a", "b"]
+    assert merged.invocation_ids == ["inv-2", "inv-1"]
+    assert merged.status == "error"
 
 
 def test_the_reply_excerpt_keeps_the_first_lines_and_shows_tool_calls():

@@ -36,7 +36,7 @@ def mixed_report() -> TestReport:
         agent_key="clinic",
         agent_id="agent-1",
         branch_id="br-1",
-        invocation_id="inv-1",
+        invocation_ids=["inv-1"],
         duration_secs=2.5,
         tests=[
             _test("address", "passed", duration_secs=2.0),
@@ -86,7 +86,7 @@ def test_junit_has_one_suite_per_agent_and_separates_failures_from_errors(mixed_
     error = suites["sales"].find("testcase").find("error")
     assert error.get("message") == "timed out after 5s"
     properties = {p.get("name"): p.get("value") for p in suites["clinic"].iter("property")}
-    assert properties["invocation_id"] == "inv-1"
+    assert properties["invocation_ids"] == "inv-1"
 
 
 def test_markdown_leads_with_the_verdict_and_tabulates_what_did_not_pass(mixed_report):

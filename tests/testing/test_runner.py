@@ -25,6 +25,7 @@ class ScriptedApi:
         self.invocations: dict[str, dict[str, Any]] = {}
         self.reads: dict[str, int] = {}
         self.run_bodies: dict[str, dict[str, Any]] = {}
+        self.bodies: list[dict[str, Any]] = []
         self.cancelled: list[str] = []
         self.events: list[str] = []
 
@@ -36,7 +37,8 @@ class ScriptedApi:
                 return httpx.Response(422, json={"detail": [{"loc": ["body"], "msg": "bad override", "type": "x"}]})
             body = json.loads(request.content)
             self.run_bodies[agent_id] = body
-            invocation_id = f"inv-{agent_id}"
+            self.bodies.append(body)
+            invocation_id = f"inv-{agent_id}-{len(self.bodies)}"
             repeat = body.get("repeat_count") or 1
             runs = [
                 {
@@ -104,14 +106,20 @@ def test_a_config_override_is_sent_instead_of_a_branch(make_spec):
     assert "branch_id" not in api.run_bodies["ag-1"]
 
 
-def test_repeats_are_requested_once_per_agent_and_judged_against_each_threshold(make_spec):
-    api = ScriptedApi({"ta": ["passed", "failed", "passed"], "tb": ["passed", "failed", "failed"]})
-    specs = [(make_spec("a", repeat=3, pass_threshold=0.6), "ta"), (make_spec("b", repeat=1), "tb")]
+def test_repeats_are_requested_per_repeat_count_and_judged_against_each_threshold(make_spec):
+    api = ScriptedApi({"ta": ["passed", "failed", "passed"], "tb": ["failed"], "tc": ["passed", "failed", "failed"]})
+    specs = [
+        (make_spec("a", repeat=3, pass_threshold=0.6), "ta"),
+        (make_spec("b", repeat=1), "tb"),
+        (make_spec("c", repeat=3, pass_threshold=0.6), "tc"),
+    ]
     report = _run(api, [SuiteTarget("clinic", "ag-1", specs)])
-    assert api.run_bodies["ag-1"]["repeat_count"] == 3
-    a, b = report.agents[0].tests
+    assert sorted((body.get("repeat_count", 1), len(body["tests"])) for body in api.bodies) == [(1, 1), (3, 2)]
+    a, b, c = report.agents[0].tests
     assert (a.status, a.runs_label) == ("passed", "2/3 passed")
-    assert (b.status, b.runs_label) == ("failed", "1/3 passed")
+    assert (b.status, b.runs_label) == ("failed", "0/1 passed")
+    assert (c.status, c.runs_label) == ("failed", "1/3 passed")
+    assert len(report.agents[0].invocation_ids) == 2
 
 
 def test_the_repeat_option_overrides_the_specs(make_spec):
@@ -129,7 +137,7 @@ def test_polling_waits_until_no_run_is_pending_and_reports_progress(make_spec):
         seen.append(sum(run["status"] == "pending" for run in invocation["test_runs"]))
 
     report = _run(api, [SuiteTarget("clinic", "ag-1", [(make_spec("a"), "ta")])], on_progress=progress)
-    assert api.reads["inv-ag-1"] == 4
+    assert api.reads["inv-ag-1-1"] == 4
     assert seen == [1, 1, 1, 1, 0]
     assert report.status == "passed"
 
@@ -138,7 +146,7 @@ def test_a_run_that_outlives_the_timeout_is_cancelled_and_is_an_error(make_spec)
     api = ScriptedApi({"ta": ["passed"]}, reads_until_done=10_000)
     poll = PollPolicy(first_delay=0.01, factor=1, max_delay=0.01, timeout_secs=0.1)
     report = _run(api, [SuiteTarget("clinic", "ag-1", [(make_spec("a"), "ta")])], poll=poll)
-    assert api.cancelled == ["inv-ag-1"]
+    assert api.cancelled == ["inv-ag-1-1"]
     test = report.agents[0].tests[0]
     assert test.status == "error"
     assert "timed out after 0.1s" in test.message

@@ -46,7 +46,7 @@ def _suite(agent: AgentResult, report: TestReport, redactor: Redactor) -> ET.Ele
         ("target", report.target),
         ("agent_id", agent.agent_id),
         ("branch_id", agent.branch_id),
-        ("invocation_id", agent.invocation_id),
+        ("invocation_ids", ",".join(agent.invocation_ids)),
     ):
         if value:
             ET.SubElement(properties, "property", name=name, value=redactor.text(value))

@@ -71,12 +71,12 @@ class TestResult(_Model):
 
 
 class AgentResult(_Model):
-    """All tests of one agent, from one run-tests invocation."""
+    """All tests of one agent, from its run-tests invocations (one per distinct repeat count, usually one)."""
 
     agent_key: str
     agent_id: str | None = None
     branch_id: str | None = None
-    invocation_id: str | None = None
+    invocation_ids: list[str] = Field(default_factory=list)
     # Set when the whole invocation failed (API error, timeout, cancellation).
     error: str = ""
     duration_secs: float = 0.0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from agentform.elevenlabs.errors import ElevenLabsError
@@ -103,17 +103,46 @@ async def run_suite(
     *,
     clock: _Clock | None = None,
 ) -> TestReport:
-    """Run every target's tests (one invocation per agent, all agents at once) and judge them."""
+    """Run every target's tests (one invocation per agent and repeat count, all at once) and judge them."""
     options = options or SuiteOptions()
     clock = clock or _Clock()
     started_wall, started = clock.wall(), clock.now()
-    agents = await asyncio.gather(*(_run_agent(client, target, options, clock) for target in targets))
-    return TestReport(agents=list(agents), started_at_unix=started_wall, duration_secs=clock.now() - started)
+    groups = [(target, group, repeat) for target in targets for group, repeat in repeat_groups(target, options.repeat)]
+    results = await asyncio.gather(*(_run_group(client, group, repeat, options, clock) for _, group, repeat in groups))
+    agents = [
+        merge_results(target, [r for (t, _, _), r in zip(groups, results, strict=True) if t is target])
+        for target in targets
+    ]
+    return TestReport(agents=agents, started_at_unix=started_wall, duration_secs=clock.now() - started)
 
 
-async def _run_agent(client: TestRunClient, target: SuiteTarget, options: SuiteOptions, clock: _Clock) -> AgentResult:
+def repeat_groups(target: SuiteTarget, override: int | None) -> list[tuple[SuiteTarget, int]]:
+    """The target split by repeat count: `--repeat` gives one group; otherwise one per distinct `repeat` of the
+    specs (usually one), so a test asking for 1 run is not billed for the 5 runs of its neighbour."""
+    by_repeat: dict[int, list[tuple[DesiredTest, str]]] = {}
+    for spec, test_id in target.tests:
+        by_repeat.setdefault(override or spec.repeat, []).append((spec, test_id))
+    return [(replace(target, tests=tests), repeat) for repeat, tests in sorted(by_repeat.items())]
+
+
+def merge_results(target: SuiteTarget, results: list[AgentResult]) -> AgentResult:
+    """One agent's result from its groups' results, tests back in the target's order."""
+    by_address = {test.address: test for result in results for test in result.tests}
+    return AgentResult(
+        agent_key=target.agent_key,
+        agent_id=target.agent_id,
+        branch_id=target.branch_id,
+        invocation_ids=[i for result in results for i in result.invocation_ids],
+        error="; ".join(dict.fromkeys(result.error for result in results if result.error)),
+        duration_secs=max((result.duration_secs for result in results), default=0.0),
+        tests=[by_address[spec.address] for spec, _ in target.tests if spec.address in by_address],
+    )
+
+
+async def _run_group(
+    client: TestRunClient, target: SuiteTarget, repeat: int, options: SuiteOptions, clock: _Clock
+) -> AgentResult:
     started = clock.now()
-    repeat = repeat_count_for(target.tests, options.repeat)
     invocation: dict[str, Any] | None = None
     try:
         invocation = await client.run_tests(
@@ -152,13 +181,6 @@ async def _poll(
         invocation = await client.get_test_invocation(invocation["id"])
 
 
-def repeat_count_for(tests: Sequence[tuple[DesiredTest, str]], override: int | None) -> int:
-    """The invocation's repeat count: `--repeat`, else the most any spec asks for (one call serves them all)."""
-    if override:
-        return override
-    return max((spec.repeat for spec, _ in tests), default=1)
-
-
 def judge_invocation(
     target: SuiteTarget, invocation: dict[str, Any] | None, *, incomplete_reason: str = ""
 ) -> AgentResult:
@@ -177,7 +199,7 @@ def judge_invocation(
         agent_key=target.agent_key,
         agent_id=target.agent_id,
         branch_id=target.branch_id,
-        invocation_id=(invocation or {}).get("id"),
+        invocation_ids=[invocation["id"]] if invocation and invocation.get("id") else [],
         error=incomplete_reason,
         tests=tests,
     )
