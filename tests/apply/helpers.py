@@ -108,6 +108,7 @@ def in_process_client(app: Any, *, parallelism: int = 8, retry_policy: RetryPoli
         transport=httpx.ASGITransport(app=app),
         parallelism=parallelism,
         retry_policy=retry_policy,
+        max_retries=retry_policy.max_retries if retry_policy else 5,
     )
 
 

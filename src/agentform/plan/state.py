@@ -246,10 +246,30 @@ class RecordStore:
                 created = await self.client.create_text_document(
                     text=text, name=STATE_DOCUMENT_NAME, parent_folder_id=self.folder_id
                 )
-                self.document_id = str(created["id"])
+                self.document_id = await self._settle_on_one(str(created["id"]), text)
             else:
                 await self.client.update_document(self.document_id, content=text)
             self.writes += 1
+
+    async def _settle_on_one(self, ours: str, text: str) -> str:
+        """After creating the record: the canonical (oldest) record document, with any twin removed.
+
+        A create retried after a lost answer leaves two records; readers take the oldest, so it must hold our text.
+        """
+        twins = [d for d in await self.client.list_documents(parent_folder_id=self.folder_id) if _is_record(d)]
+        canonical = oldest(twins)
+        keep = str(canonical["id"]) if canonical else ours
+        if keep != ours:
+            await self.client.update_document(keep, content=text)
+            self.writes += 1
+        for twin in twins:
+            if str(twin["id"]) != keep:
+                await _delete_quietly(self.client, str(twin["id"]))
+        return keep
+
+
+def _is_record(document: dict[str, Any]) -> bool:
+    return document.get("name") == STATE_DOCUMENT_NAME
 
 
 # --- The lock ---------------------------------------------------------------------------------------------------
@@ -383,14 +403,20 @@ async def acquire_lock(
         await _delete_quietly(client, mine)
         raise
     winner = lock_winner(locks, clock())
-    if winner is None or winner.document_id != mine:
-        await _delete_quietly(client, mine)
-        if winner is None:  # our own document vanished (force-unlock in between): try once more from scratch
-            raise LockHeld(parse_lock({"id": mine}, json.dumps(body), environment))
-        raise LockHeld(winner)
-    # Expired documents of crashed holders are ours to tidy up.
-    await asyncio.gather(*(_delete_quietly(client, lock.document_id) for lock in locks if lock.expired(clock())))
-    return EnvironmentLock(client, next(lock for lock in locks if lock.document_id == mine))
+    # Our documents are those with our token: a create retried after a lost answer makes two, either may be older.
+    ours = [lock for lock in locks if lock.token == token] or [parse_lock({"id": mine}, json.dumps(body), environment)]
+    if winner is None or winner.token != token:
+        await asyncio.gather(*(_delete_quietly(client, lock.document_id) for lock in ours))
+        raise LockHeld(winner or ours[0])
+    # Our twins and the expired documents of crashed holders are ours to tidy up.
+    await asyncio.gather(
+        *(
+            _delete_quietly(client, lock.document_id)
+            for lock in locks
+            if lock.document_id != winner.document_id and (lock.token == token or lock.expired(clock()))
+        )
+    )
+    return EnvironmentLock(client, winner)
 
 
 async def force_unlock(client: Any, folder_id: str, environment: str) -> list[LockInfo]:
