@@ -1,0 +1,88 @@
+"""`agentform init [DIR]`: scaffold a project that validates, plans and tests against the emulator at once.
+
+The files come from `agentform/templates/project/` (config, one agent with its prompt, one document, one test) and,
+when present, `agentform/templates/github/` (the workflows, copied to `.github/`). Existing files are never
+overwritten: `--force` only allows writing into a folder that already has content.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import TextIO
+
+from agentform import exitcodes
+
+PLACEHOLDER = "__PROJECT__"
+# Template files that cannot carry their real name inside a Python package.
+RENAMES = {"gitignore": ".gitignore"}
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def run(directory: Path, name: str | None = None, force: bool = False, *, out: TextIO | None = None) -> int:
+    out = sys.stdout if out is None else out
+    directory = Path(directory)
+    project = name if name is not None else slugify(directory.resolve().name)
+    if not SLUG.match(project):
+        print(f"error: project name {project!r} must be a lowercase slug (a-z, 0-9, '-'); pass --name", file=out)
+        return exitcodes.ERROR
+    if directory.exists() and not directory.is_dir():
+        print(f"error: {directory} is not a folder", file=out)
+        return exitcodes.ERROR
+    if _has_content(directory) and not force:
+        print(
+            f"error: {directory} is not empty; use --force to add the missing files (existing ones are kept)", file=out
+        )
+        return exitcodes.ERROR
+    written, kept = [], []
+    for relative, text in scaffold(project).items():
+        target = directory / relative
+        if target.exists():
+            kept.append(relative)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        written.append(relative)
+    for relative in written:
+        print(f"  created {relative}", file=out)
+    for relative in kept:
+        print(f"  kept    {relative} (already exists)", file=out)
+    print(f"\nProject {project!r} is ready in {directory}. Next:", file=out)
+    print(f"  cd {directory} && agentform validate && agentform plan", file=out)
+    return exitcodes.OK
+
+
+def scaffold(project: str) -> dict[str, str]:
+    """Every file init writes, by path relative to the project root (pure: nothing is written here)."""
+    root = resources.files("agentform") / "templates"
+    files = {path: text.replace(PLACEHOLDER, project) for path, text in _walk(root / "project", "")}
+    github = root / "github"
+    if github.is_dir():
+        files.update(_walk(github, ".github"))
+    return dict(sorted(files.items()))
+
+
+def slugify(name: str) -> str:
+    """A folder name as a project name: lowercase, runs of other characters become '-'."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "agents"
+
+
+def _walk(folder: Traversable, prefix: str) -> list[tuple[str, str]]:
+    found = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name == "__pycache__":
+            continue
+        name = RENAMES.get(entry.name, entry.name)
+        relative = f"{prefix}/{name}" if prefix else name
+        if entry.is_dir():
+            found.extend(_walk(entry, relative))
+        else:
+            found.append((relative, entry.read_text("utf-8")))
+    return found
+
+
+def _has_content(directory: Path) -> bool:
+    return directory.is_dir() and any(entry.name != ".git" for entry in directory.iterdir())
