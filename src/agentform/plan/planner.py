@@ -13,22 +13,16 @@ shared, so their garbage collection needs the whole picture.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from agentform.model import Desired, DesiredAgent, DesiredDocument, DesiredTest, DesiredTool
-from agentform.plan import identity, payload
+from agentform.model import Desired, DesiredAgent, DesiredDocument, DesiredTool
+from agentform.plan import payload, resources
 from agentform.plan.agents import plan_agent
-from agentform.plan.diff import field_changes, text_change
-from agentform.plan.live import LiveAgent, LiveDocument, LiveState, LiveTest, LiveTool
-from agentform.plan.model import DriftResolution, FieldChange, Plan, ResourceChange, ref, refs_in
-from agentform.plan.normalize import comparable, normalize_test, normalize_tool, same
-from agentform.plan.versions import Version, Wanted, plan_garbage, plan_versioned
+from agentform.plan.live import LiveAgent, LiveState
+from agentform.plan.model import DriftResolution, Plan, ResourceChange, ResourceKind
+from agentform.plan.versions import Version, plan_garbage
 from agentform.redact import Redactor
-
-DOCUMENTS_FOLDER = "folder.documents"
-TESTS_FOLDER = "folder.tests"
 
 
 @dataclass(frozen=True)
@@ -83,35 +77,27 @@ def make_plan(
     """The plan that turns `live` into `desired` (see the module docstring for order and selection)."""
     redactor = redactor or Redactor(desired.secret_values)
     chosen = select(desired, select_globs)
-    record = live.record
-    ours = {agent.id for agent in live.agents}
+    tool_ids = resources.tool_ids(desired, live)
+    tool_versions = resources.tool_versions(desired)
 
-    documents = [_document_change(desired.documents[key], live, on_drift, redactor) for key in chosen.documents]
-    tool_changes = [_tool_change(desired.tools[key], live, on_drift, redactor) for key in chosen.tools]
-    tool_ids = _tool_ids(desired, live)
-    tool_versions = _tool_versions(desired)
+    documents = [
+        resources.document_change(desired.documents[key], live, on_drift, redactor) for key in chosen.documents
+    ]
+    tools = [resources.tool_change(desired.tools[key], live, on_drift, redactor) for key in chosen.tools]
     tests = [
-        _test_change(desired.tests[address], live, tool_ids, tool_versions, on_drift, redactor)
+        resources.test_change(desired.tests[address], live, tool_ids, tool_versions, on_drift, redactor)
         for address in chosen.tests
     ]
     refs = payload.Refs(
         project=live.project,
         environment=live.environment,
-        documents=_document_refs(desired, live),
+        documents=resources.document_refs(desired, live),
         tools=tool_ids,
-        tests=_test_ids(desired, live),
+        tests=resources.test_ids(desired, live),
     )
     agents = [
         _agent_change(desired, desired.agents[key], live, refs, on_drift, branch, redactor) for key in chosen.agents
     ]
-
-    deletes = _agent_deletes(desired, live, chosen, prune)
-    deletes += _test_garbage(desired, live, chosen, prune, ours, branch)
-    if not chosen.globs:
-        deletes += _tool_garbage(desired, live, prune, ours, branch)
-        deletes += _document_garbage(desired, live, prune, ours, branch)
-
-    warnings = _warnings(desired, live, record is None)
     return Plan(
         project=live.project,
         environment=live.environment,
@@ -121,8 +107,8 @@ def make_plan(
         prune=prune,
         select=list(select_globs),
         on_drift=on_drift,
-        changes=[*documents, *tool_changes, *tests, *agents, *deletes],
-        warnings=warnings,
+        changes=[*documents, *tools, *tests, *agents, *_deletes(desired, live, chosen, prune, branch)],
+        warnings=_warnings(desired, live),
     )
 
 
@@ -136,275 +122,74 @@ def needed_reads(desired: Desired, live: LiveState) -> NeededReads:
     for key, document in desired.documents.items():
         versions = live.documents_of(key)
         if document.kind == "text" and versions and all(v.hash != document.content_hash() for v in versions):
-            newest = _newest(versions)
+            newest = resources.newest(versions)
             if newest.kind == "text" and newest.text is None:
                 texts.add(newest.id)
     bodies = set()
-    tool_versions = _tool_versions(desired)
+    tool_versions = resources.tool_versions(desired)
     for address, test in desired.tests.items():
         versions = live.tests_of(address)
         wanted = payload.test_content_hash(test, tool_versions)
-        if versions and all(v.hash != wanted for v in versions) and _newest(versions).body is None:
-            bodies.add(_newest(versions).id)
+        if versions and all(v.hash != wanted for v in versions) and resources.newest(versions).body is None:
+            bodies.add(resources.newest(versions).id)
     return NeededReads(frozenset(texts), frozenset(bodies))
 
 
-# --- documents ---------------------------------------------------------------------------------------------------
-
-
-def _document_change(
-    document: DesiredDocument, live: LiveState, on_drift: DriftResolution, redactor: Redactor
-) -> ResourceChange:
-    body = payload.document_payload(document, live.documents_folder_id or ref(DOCUMENTS_FOLDER))
-
-    def diff(old_text: str | None) -> list[FieldChange]:
-        if old_text is None or document.kind != "text":
-            return []
-        return [text_change("text", old_text, document.text or "", redactor=redactor)]
-
-    wanted = Wanted(
-        kind="document",
-        key=document.key,
-        hash=document.content_hash(),
-        payload=body,
-        source=document.source.path,
-        prevent_destroy=document.prevent_destroy,
-        diff=diff,
-        repair_payload={"content": document.text} if document.kind == "text" else None,
-        create_fields=_document_create_fields(document, redactor),
-        depends_on=tuple(sorted(refs_in(body) - {DOCUMENTS_FOLDER})),
-    )
-    return plan_versioned(
-        wanted, [_document_version(v, live) for v in live.documents_of(document.key)], on_drift=on_drift
-    )
-
-
-def _document_create_fields(document: DesiredDocument, redactor: Redactor) -> tuple[FieldChange, ...]:
-    shown = {"name": document.name, "type": document.kind}
-    if document.kind == "url":
-        shown["url"] = document.url
-    elif document.kind == "file":
-        shown["filename"] = document.filename
-    fields = field_changes({}, shown, redactor=redactor)
-    if document.kind == "text":
-        fields.append(text_change("text", None, document.text or "", redactor=redactor))
-    return tuple(fields)
-
-
-def _document_version(document: LiveDocument, live: LiveState) -> Version:
-    recorded = live.record.documents.get(document.id) if live.record else None
-    return Version(
-        id=document.id,
-        hash=document.hash,
-        updated_at=document.updated_at,
-        recorded_updated_at=recorded,
-        dependents=tuple(document.dependents),
-        content=document.text,
-    )
-
-
-def _document_refs(desired: Desired, live: LiveState) -> dict[str, payload.DocumentRef]:
-    refs = {}
-    for key, document in desired.documents.items():
-        current = next((v for v in live.documents_of(key) if v.hash == document.content_hash()), None)
-        refs[key] = payload.DocumentRef(
-            id=current.id if current else ref(f"document.{key}"),
-            name=identity.desired_document_name(document),
-            type=document.kind,
-        )
-    return refs
-
-
-def _document_garbage(
-    desired: Desired, live: LiveState, prune: bool, ours: set[str], branch: str | None
+def _deletes(
+    desired: Desired, live: LiveState, chosen: Selection, prune: bool, branch: str | None
 ) -> list[ResourceChange]:
-    changes = []
-    for key in sorted({document.key for document in live.documents}):
-        wanted = desired.documents.get(key)
-        changes += plan_garbage(
-            "document",
-            key,
-            [_document_version(v, live) for v in live.documents_of(key)],
-            keep_hash=wanted.content_hash() if wanted else None,
-            prune=prune,
-            prevent_destroy=bool(wanted and wanted.prevent_destroy),
-            our_agent_ids=ours,
-            branch=branch,
-        )
+    """Agents gone from git, then garbage and gone versions of tests, tools and documents (reverse apply order)."""
+    ours = {agent.id for agent in live.agents}
+    tool_versions = resources.tool_versions(desired)
+    wanted_tests = {
+        address: (payload.test_content_hash(test, tool_versions), test.prevent_destroy)
+        for address, test in desired.tests.items()
+    }
+    tests = {
+        address: [resources.test_version(v, live) for v in live.tests_of(address)]
+        for address in {test.address for test in live.tests}
+        if chosen.covers_agent(address.split("/", 1)[0])
+    }
+    changes = _agent_deletes(desired, live, chosen, prune)
+    changes += _garbage("test", tests, wanted_tests, prune, ours, branch)
+    if chosen.globs:
+        # Documents and tools are shared between agents: collecting them needs the whole repository in view.
+        return changes
+    tools = {
+        key: [resources.tool_version(v, None) for v in live.tools_of(key) if not v.adopted]
+        for key in {tool.key for tool in live.tools if not tool.adopted}
+    }
+    documents = {
+        key: [resources.document_version(v, live) for v in live.documents_of(key)]
+        for key in {document.key for document in live.documents}
+    }
+    changes += _garbage("tool", tools, _wanted(desired.tools), prune, ours, branch)
+    changes += _garbage("document", documents, _wanted(desired.documents), prune, ours, branch)
     return changes
 
 
-# --- tools -------------------------------------------------------------------------------------------------------
+def _wanted(resources_by_key: Mapping[str, DesiredDocument | DesiredTool]) -> dict[str, tuple[str, bool]]:
+    return {key: (item.content_hash(), item.prevent_destroy) for key, item in resources_by_key.items()}
 
 
-def _tool_change(tool: DesiredTool, live: LiveState, on_drift: DriftResolution, redactor: Redactor) -> ResourceChange:
-    body = payload.tool_payload(tool)
-    desired_view = normalize_tool(body)
-
-    def diff(old: dict | None) -> list[FieldChange]:
-        if old is None:
-            return []
-        desired_side, live_side = comparable(desired_view, old)
-        return field_changes(live_side, desired_side, redactor=redactor)
-
-    if tool.id is not None:
-        return _adopted_tool_change(tool, live, body, diff)
-    versions = [
-        _tool_version(v, desired_view if v.hash == tool.content_hash() else None) for v in live.tools_of(tool.key)
-    ]
-    wanted = Wanted(
-        kind="tool",
-        key=tool.key,
-        hash=tool.content_hash(),
-        payload=body,
-        source=tool.source.path,
-        prevent_destroy=tool.prevent_destroy,
-        diff=diff,
-        repair_payload=body,
-        create_fields=tuple(field_changes({}, desired_view, redactor=redactor)),
-    )
-    return plan_versioned(wanted, versions, on_drift=on_drift)
-
-
-def _adopted_tool_change(
-    tool: DesiredTool, live: LiveState, body: dict, diff: Callable[[Any], list[FieldChange]]
-) -> ResourceChange:
-    """A tool adopted through `id:` is not content-addressed: it is updated in place, like an agent."""
-    found = next((t for t in live.tools if t.id == tool.id), None)
-    common = {"address": f"tool.{tool.key}", "kind": "tool", "key": tool.key, "source": tool.source.path}
-    if found is None:
-        return ResourceChange(
-            **common, action="no-op", live_id=tool.id, reason=f"adopted tool {tool.id} was not found live"
-        )
-    fields = diff(_tool_content(found))
-    action = "update" if fields else "no-op"
-    return ResourceChange(
-        **common, action=action, live_id=found.id, fields=fields, payload=body if fields else None, hash=None
-    )
-
-
-def _tool_content(tool: LiveTool) -> dict | None:
-    if tool.tool_config is None:
-        return None
-    return normalize_tool({"tool_config": tool.tool_config, "response_mocks": tool.response_mocks})
-
-
-def _tool_version(tool: LiveTool, desired_view: dict | None) -> Version:
-    content = _tool_content(tool)
-    drifted = False
-    if desired_view is not None and content is not None:
-        desired_side, live_side = comparable(desired_view, content)
-        drifted = not same(desired_side, live_side)
-    return Version(
-        id=tool.id, hash=tool.hash, dependents=tuple(tool.dependents), content=content, content_drifted=drifted
-    )
-
-
-def _tool_ids(desired: Desired, live: LiveState) -> dict[str, str]:
-    ids = {}
-    for key, tool in desired.tools.items():
-        current = next((v for v in live.tools_of(key) if v.hash == tool.content_hash()), None)
-        ids[key] = tool.id or (current.id if current else ref(f"tool.{key}"))
-    return ids
-
-
-def _tool_versions(desired: Desired) -> dict[str, str]:
-    return {key: tool.id or f"{key}@{tool.content_hash()}" for key, tool in desired.tools.items()}
-
-
-def _tool_garbage(
-    desired: Desired, live: LiveState, prune: bool, ours: set[str], branch: str | None
+def _garbage(
+    kind: ResourceKind,
+    versions_by_key: Mapping[str, list[Version]],
+    wanted: Mapping[str, tuple[str, bool]],
+    prune: bool,
+    ours: set[str],
+    branch: str | None,
 ) -> list[ResourceChange]:
     changes = []
-    for key in sorted({tool.key for tool in live.tools if not tool.adopted}):
-        wanted = desired.tools.get(key)
-        versions = [_tool_version(v, None) for v in live.tools_of(key) if not v.adopted]
+    for key in sorted(versions_by_key):
+        keep_hash, prevent_destroy = wanted.get(key, (None, False))
         changes += plan_garbage(
-            "tool",
+            kind,
             key,
-            versions,
-            keep_hash=wanted.content_hash() if wanted else None,
+            versions_by_key[key],
+            keep_hash=keep_hash,
             prune=prune,
-            prevent_destroy=bool(wanted and wanted.prevent_destroy),
-            our_agent_ids=ours,
-            branch=branch,
-        )
-    return changes
-
-
-# --- tests -------------------------------------------------------------------------------------------------------
-
-
-def _test_change(
-    test: DesiredTest,
-    live: LiveState,
-    tool_ids: dict[str, str],
-    tool_versions: dict[str, str],
-    on_drift: DriftResolution,
-    redactor: Redactor,
-) -> ResourceChange:
-    test_hash = payload.test_content_hash(test, tool_versions)
-    body = payload.test_payload(
-        test, tool_ids, test_hash=test_hash, parent_folder_id=live.tests_folder_id or ref(TESTS_FOLDER)
-    )
-    desired_view = normalize_test(body)
-
-    def diff(old: dict | None) -> list[FieldChange]:
-        if old is None:
-            return []
-        desired_side, live_side = comparable(desired_view, normalize_test(old))
-        return field_changes(live_side, desired_side, redactor=redactor)
-
-    versions = [_test_version(v, live) for v in live.tests_of(test.address)]
-    wanted = Wanted(
-        kind="test",
-        key=test.address,
-        hash=test_hash,
-        payload=body,
-        source=test.source.path,
-        prevent_destroy=test.prevent_destroy,
-        depends_on=tuple(sorted(refs_in(body) - {TESTS_FOLDER})),
-        diff=diff,
-        repair_payload=body,
-        create_fields=tuple(field_changes({}, desired_view, redactor=redactor)),
-    )
-    return plan_versioned(wanted, versions, on_drift=on_drift)
-
-
-def _test_version(test: LiveTest, live: LiveState) -> Version:
-    recorded = live.record.tests.get(test.id) if live.record else None
-    return Version(
-        id=test.id, hash=test.hash, updated_at=test.updated_at, recorded_updated_at=recorded, content=test.body
-    )
-
-
-def _test_ids(desired: Desired, live: LiveState) -> dict[str, str]:
-    """Test address -> the live id of the desired version, or the placeholder of the version this plan creates."""
-    tool_versions = _tool_versions(desired)
-    ids = {}
-    for address, test in desired.tests.items():
-        wanted = payload.test_content_hash(test, tool_versions)
-        current = next((v for v in live.tests_of(address) if v.hash == wanted), None)
-        ids[address] = current.id if current else ref(f"test.{address}")
-    return ids
-
-
-def _test_garbage(
-    desired: Desired, live: LiveState, chosen: Selection, prune: bool, ours: set[str], branch: str | None
-) -> list[ResourceChange]:
-    tool_versions = _tool_versions(desired)
-    changes = []
-    for address in sorted({test.address for test in live.tests}):
-        if not chosen.covers_agent(address.split("/", 1)[0]):
-            continue
-        wanted = desired.tests.get(address)
-        changes += plan_garbage(
-            "test",
-            address,
-            [_test_version(v, live) for v in live.tests_of(address)],
-            keep_hash=payload.test_content_hash(wanted, tool_versions) if wanted else None,
-            prune=prune,
-            prevent_destroy=bool(wanted and wanted.prevent_destroy),
+            prevent_destroy=prevent_destroy,
             our_agent_ids=ours,
             branch=branch,
         )
@@ -487,15 +272,11 @@ def _agent_deletes(desired: Desired, live: LiveState, chosen: Selection, prune: 
     return changes
 
 
-def _warnings(desired: Desired, live: LiveState, no_record: bool) -> list[str]:
+def _warnings(desired: Desired, live: LiveState) -> list[str]:
     warnings = []
-    if no_record and live.agents:
+    if live.record is None and live.agents:
         warnings.append("no state record found: drift cannot be told from changes until the next apply")
     for agent in desired.agents.values():
         if agent.id and not any(candidate.id == agent.id for candidate in live.agents):
             warnings.append(f"agent.{agent.key}: id {agent.id} (from {agent.source.path}) was not found live")
     return warnings
-
-
-def _newest(versions: Sequence[LiveDocument] | Sequence[LiveTest]):
-    return max(versions, key=lambda version: (version.updated_at or 0, version.id))

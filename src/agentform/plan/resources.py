@@ -1,0 +1,229 @@
+"""Desired vs live for the content-addressed resources: KB documents, tools and tests.
+
+Each function turns one desired resource and its live versions into the inputs of `plan/versions.py` (`Wanted`,
+`Version`) and returns its `ResourceChange`; `*_ids` / `document_refs` give the ids (or `$ref:` placeholders) that
+agents and tests reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from agentform.model import Desired, DesiredDocument, DesiredTest, DesiredTool
+from agentform.plan import identity, payload
+from agentform.plan.diff import field_changes, text_change
+from agentform.plan.live import LiveDocument, LiveState, LiveTest, LiveTool
+from agentform.plan.model import DriftResolution, FieldChange, ResourceChange, ref, refs_in
+from agentform.plan.normalize import comparable, normalize_test, normalize_tool, same
+from agentform.plan.versions import Version, Wanted, plan_versioned
+from agentform.redact import Redactor
+
+DOCUMENTS_FOLDER = "folder.documents"
+TESTS_FOLDER = "folder.tests"
+
+
+# --- documents ---------------------------------------------------------------------------------------------------
+
+
+def document_change(
+    document: DesiredDocument, live: LiveState, on_drift: DriftResolution, redactor: Redactor
+) -> ResourceChange:
+    body = payload.document_payload(document, live.documents_folder_id or ref(DOCUMENTS_FOLDER))
+
+    def diff(old_text: str | None) -> list[FieldChange]:
+        if old_text is None or document.kind != "text":
+            return []
+        return [text_change("text", old_text, document.text or "", redactor=redactor)]
+
+    wanted = Wanted(
+        kind="document",
+        key=document.key,
+        hash=document.content_hash(),
+        payload=body,
+        source=document.source.path,
+        prevent_destroy=document.prevent_destroy,
+        diff=diff,
+        repair_payload={"content": document.text} if document.kind == "text" else None,
+        create_fields=_document_create_fields(document, redactor),
+        depends_on=tuple(sorted(refs_in(body) - {DOCUMENTS_FOLDER})),
+    )
+    return plan_versioned(
+        wanted, [document_version(v, live) for v in live.documents_of(document.key)], on_drift=on_drift
+    )
+
+
+def _document_create_fields(document: DesiredDocument, redactor: Redactor) -> tuple[FieldChange, ...]:
+    shown = {"name": document.name, "type": document.kind}
+    if document.kind == "url":
+        shown["url"] = document.url
+    elif document.kind == "file":
+        shown["filename"] = document.filename
+    fields = field_changes({}, shown, redactor=redactor)
+    if document.kind == "text":
+        fields.append(text_change("text", None, document.text or "", redactor=redactor))
+    return tuple(fields)
+
+
+def document_version(document: LiveDocument, live: LiveState) -> Version:
+    recorded = live.record.documents.get(document.id) if live.record else None
+    return Version(
+        id=document.id,
+        hash=document.hash,
+        updated_at=document.updated_at,
+        recorded_updated_at=recorded,
+        dependents=tuple(document.dependents),
+        content=document.text,
+    )
+
+
+def document_refs(desired: Desired, live: LiveState) -> dict[str, payload.DocumentRef]:
+    refs = {}
+    for key, document in desired.documents.items():
+        current = next((v for v in live.documents_of(key) if v.hash == document.content_hash()), None)
+        refs[key] = payload.DocumentRef(
+            id=current.id if current else ref(f"document.{key}"),
+            name=identity.desired_document_name(document),
+            type=document.kind,
+        )
+    return refs
+
+
+# --- tools -------------------------------------------------------------------------------------------------------
+
+
+def tool_change(tool: DesiredTool, live: LiveState, on_drift: DriftResolution, redactor: Redactor) -> ResourceChange:
+    body = payload.tool_payload(tool)
+    desired_view = normalize_tool(body)
+
+    def diff(old: dict | None) -> list[FieldChange]:
+        if old is None:
+            return []
+        desired_side, live_side = comparable(desired_view, old)
+        return field_changes(live_side, desired_side, redactor=redactor)
+
+    if tool.id is not None:
+        return _adopted_tool_change(tool, live, body, diff)
+    versions = [
+        tool_version(v, desired_view if v.hash == tool.content_hash() else None) for v in live.tools_of(tool.key)
+    ]
+    wanted = Wanted(
+        kind="tool",
+        key=tool.key,
+        hash=tool.content_hash(),
+        payload=body,
+        source=tool.source.path,
+        prevent_destroy=tool.prevent_destroy,
+        diff=diff,
+        repair_payload=body,
+        create_fields=tuple(field_changes({}, desired_view, redactor=redactor)),
+    )
+    return plan_versioned(wanted, versions, on_drift=on_drift)
+
+
+def _adopted_tool_change(
+    tool: DesiredTool, live: LiveState, body: dict, diff: Callable[[Any], list[FieldChange]]
+) -> ResourceChange:
+    """A tool adopted through `id:` is not content-addressed: it is updated in place, like an agent."""
+    found = next((t for t in live.tools if t.id == tool.id), None)
+    common = {"address": f"tool.{tool.key}", "kind": "tool", "key": tool.key, "source": tool.source.path}
+    if found is None:
+        return ResourceChange(
+            **common, action="no-op", live_id=tool.id, reason=f"adopted tool {tool.id} was not found live"
+        )
+    fields = diff(_tool_content(found))
+    action = "update" if fields else "no-op"
+    return ResourceChange(
+        **common, action=action, live_id=found.id, fields=fields, payload=body if fields else None, hash=None
+    )
+
+
+def _tool_content(tool: LiveTool) -> dict | None:
+    if tool.tool_config is None:
+        return None
+    return normalize_tool({"tool_config": tool.tool_config, "response_mocks": tool.response_mocks})
+
+
+def tool_version(tool: LiveTool, desired_view: dict | None) -> Version:
+    content = _tool_content(tool)
+    drifted = False
+    if desired_view is not None and content is not None:
+        desired_side, live_side = comparable(desired_view, content)
+        drifted = not same(desired_side, live_side)
+    return Version(
+        id=tool.id, hash=tool.hash, dependents=tuple(tool.dependents), content=content, content_drifted=drifted
+    )
+
+
+def tool_ids(desired: Desired, live: LiveState) -> dict[str, str]:
+    ids = {}
+    for key, tool in desired.tools.items():
+        current = next((v for v in live.tools_of(key) if v.hash == tool.content_hash()), None)
+        ids[key] = tool.id or (current.id if current else ref(f"tool.{key}"))
+    return ids
+
+
+def tool_versions(desired: Desired) -> dict[str, str]:
+    return {key: tool.id or f"{key}@{tool.content_hash()}" for key, tool in desired.tools.items()}
+
+
+# --- tests -------------------------------------------------------------------------------------------------------
+
+
+def test_change(
+    test: DesiredTest,
+    live: LiveState,
+    tool_ids: dict[str, str],
+    tool_versions: dict[str, str],
+    on_drift: DriftResolution,
+    redactor: Redactor,
+) -> ResourceChange:
+    test_hash = payload.test_content_hash(test, tool_versions)
+    body = payload.test_payload(
+        test, tool_ids, test_hash=test_hash, parent_folder_id=live.tests_folder_id or ref(TESTS_FOLDER)
+    )
+    desired_view = normalize_test(body)
+
+    def diff(old: dict | None) -> list[FieldChange]:
+        if old is None:
+            return []
+        desired_side, live_side = comparable(desired_view, normalize_test(old))
+        return field_changes(live_side, desired_side, redactor=redactor)
+
+    versions = [test_version(v, live) for v in live.tests_of(test.address)]
+    wanted = Wanted(
+        kind="test",
+        key=test.address,
+        hash=test_hash,
+        payload=body,
+        source=test.source.path,
+        prevent_destroy=test.prevent_destroy,
+        depends_on=tuple(sorted(refs_in(body) - {TESTS_FOLDER})),
+        diff=diff,
+        repair_payload=body,
+        create_fields=tuple(field_changes({}, desired_view, redactor=redactor)),
+    )
+    return plan_versioned(wanted, versions, on_drift=on_drift)
+
+
+def test_version(test: LiveTest, live: LiveState) -> Version:
+    recorded = live.record.tests.get(test.id) if live.record else None
+    return Version(
+        id=test.id, hash=test.hash, updated_at=test.updated_at, recorded_updated_at=recorded, content=test.body
+    )
+
+
+def test_ids(desired: Desired, live: LiveState) -> dict[str, str]:
+    """Test address -> the live id of the desired version, or the placeholder of the version this plan creates."""
+    versions = tool_versions(desired)
+    ids = {}
+    for address, test in desired.tests.items():
+        wanted = payload.test_content_hash(test, versions)
+        current = next((v for v in live.tests_of(address) if v.hash == wanted), None)
+        ids[address] = current.id if current else ref(f"test.{address}")
+    return ids
+
+
+def newest(versions: Sequence[LiveDocument] | Sequence[LiveTest]) -> Any:
+    """The most recently updated version (ties broken by id, so the choice is stable)."""
+    return max(versions, key=lambda version: (version.updated_at or 0, version.id))
