@@ -112,7 +112,13 @@ def test_elevenlabs_base_url_points_an_emulator_environment_at_a_served_emulator
     assert not (tmp_path / env.emulator_db).exists()
 
 
-def test_the_emulator_accepts_the_development_key_the_client_sends(tmp_path: Path) -> None:
-    client = open_client(environment(backend="emulator"), tmp_path, environ={})
+def test_the_in_process_emulator_gets_its_development_key_never_a_real_one(tmp_path: Path) -> None:
+    client = open_client(environment(backend="emulator"), tmp_path, environ={"ELEVENLABS_API_KEY": "sk_live_real"})
     assert client._http.headers["xi-api-key"] == DEV_API_KEY
-    close(client)
+    agents = asyncio.run(_list_and_close(client))
+    assert agents == []
+
+
+async def _list_and_close(client: ElevenLabsClient) -> list[dict]:
+    async with client:
+        return await client.list_agents()

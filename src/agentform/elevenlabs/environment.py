@@ -3,8 +3,8 @@
 Order (docs/decisions/0001): `ELEVENLABS_BASE_URL` set -> the network, to that URL (a real API host, a proxy
 or `agentform emulator serve`); else `backend: emulator` -> the emulator app in-process through
 `httpx.ASGITransport`, its state in the environment's `emulator_db` file; else the environment's `base_url` or
-its residency's host. The key comes from the variable named by `api_key_env`; the emulator accepts its
-development key when that variable is unset.
+its residency's host. The key comes from the variable named by `api_key_env`; a served emulator gets its
+development key when that variable is unset, and the in-process emulator always gets its development key.
 """
 
 from __future__ import annotations
@@ -45,9 +45,11 @@ def open_client(
             api_key = _emulator_dev_key()
         base_url = environment.resolved_base_url(override or None)
         return ElevenLabsClient(base_url, api_key, parallelism=workers, redactor=redactor)
+    # The in-process app accepts only its development key; a real key exported in the shell must not be sent to it
+    # (it would be refused, and it has no business leaving the variable).
     transport = emulator_transport(project_root / environment.emulator_db)
     return ElevenLabsClient(
-        EMULATOR_BASE_URL, api_key or _emulator_dev_key(), transport=transport, parallelism=workers, redactor=redactor
+        EMULATOR_BASE_URL, _emulator_dev_key(), transport=transport, parallelism=workers, redactor=redactor
     )
 
 
