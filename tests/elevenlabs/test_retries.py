@@ -202,3 +202,17 @@ def test_other_secrets_known_to_the_redactor_are_masked_in_api_errors(make_clien
     with pytest.raises(ApiError) as caught:
         asyncio.run(client.update_tool("t", {"type": "webhook"}))
     assert "webhook-secret-token" not in str(caught.value)
+
+
+def test_a_policy_alone_sets_the_number_of_retries(make_client) -> None:
+    client, recorder = make_client(scripted(answer(None, 503)), retry_policy=RetryPolicy(max_retries=2))
+    with pytest.raises(ApiError):
+        asyncio.run(client.get_agent("a"))
+    assert len(recorder.requests) == 3
+
+
+def test_max_retries_overrides_the_policys_count(make_client) -> None:
+    client, recorder = make_client(scripted(answer(None, 503)), retry_policy=RetryPolicy(max_retries=2), max_retries=4)
+    with pytest.raises(ApiError):
+        asyncio.run(client.get_agent("a"))
+    assert len(recorder.requests) == 5

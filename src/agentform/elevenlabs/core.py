@@ -8,6 +8,7 @@ default, `httpx.ASGITransport` for the in-process emulator, `httpx.MockTransport
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import time
@@ -64,7 +65,7 @@ class ClientCore:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         parallelism: int = 8,
-        max_retries: int = 5,
+        max_retries: int | None = None,
         timeout: float = 30.0,
         redactor: Redactor | None = None,
         retry_policy: RetryPolicy | None = None,
@@ -77,8 +78,9 @@ class ClientCore:
         self.redactor = redactor if redactor is not None else Redactor()
         # The key joins the caller's redactor, so every renderer that shares it masks the key too.
         self.redactor.add(api_key)
-        base_policy = retry_policy or RetryPolicy()
-        self.retry_policy = RetryPolicy(**{**base_policy.__dict__, "max_retries": max_retries})
+        # `max_retries` (the documented knob) overrides the policy's; without either, RetryPolicy's default of 5.
+        policy = retry_policy or RetryPolicy()
+        self.retry_policy = policy if max_retries is None else dataclasses.replace(policy, max_retries=max_retries)
         self.parallelism = parallelism
         self.request_count = 0
         self.request_counts: Counter[str] = Counter()
