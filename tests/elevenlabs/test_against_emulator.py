@@ -192,3 +192,25 @@ def test_with_one_request_in_five_failing_every_operation_still_completes(base_u
     # Each failed attempt was retried: more attempts than operations, at most one per fired fault (one request can
     # trip two rules at once).
     assert 81 < sent <= 81 + fired
+
+
+def test_faults_of_the_in_process_emulator_are_retried_like_network_ones() -> None:
+    from agentform.emulator import create_app
+
+    transport = httpx.ASGITransport(app=create_app())
+
+    async def scenario() -> tuple[str, int]:
+        async with httpx.AsyncClient(transport=transport, base_url="http://emulator.local") as admin_http:
+            for spec in (
+                {"kind": "drop", "method": "POST", "path": "/v1/convai/agents/create", "nth": 1},
+                {"kind": "status", "status": 503, "method": "POST", "path": "/v1/convai/agents/create", "nth": 2},
+            ):
+                response = await admin_http.post("/_emulator/faults", json=spec, headers={"xi-api-key": DEV_API_KEY})
+                response.raise_for_status()
+        async with client("http://emulator.local", transport=transport) as api:
+            agent_id = await api.create_agent({"name": "Twice unlucky", "conversation_config": {}})
+            return agent_id, api.request_count
+
+    agent_id, attempts = run(scenario())
+    assert agent_id
+    assert attempts == 3
