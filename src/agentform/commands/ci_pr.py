@@ -97,6 +97,7 @@ def run(
         redactor,
         context=context,
         report_dir=report_dir,
-        publish=publish if comment and (number is not None) else None,
+        # A fork's token is read-only: the report goes to the log and the step summary only.
+        publish=publish if comment and number is not None and not (pr and pr.is_fork) else None,
         environ=environ,
     )

@@ -16,7 +16,7 @@ from agentform import exitcodes
 from agentform.gitops.drift import ISSUE_LABEL, DriftRequest, run_drift
 from agentform.gitops.event import EventError, ci_context_from_env
 from agentform.gitops.outcome import CiOutcome, render_comment
-from agentform.gitops.publish import Published, upsert_issue
+from agentform.gitops.publish import Published
 from agentform.gitops.runner import finish, run_workflow
 from agentform.redact import Redactor
 
@@ -44,13 +44,9 @@ def run(
     async def to_github(github) -> Published:
         title = f"agentform: drift in {outcome.environment}"
         if outcome.drift_found:
-            return Published(
-                issue_number=await upsert_issue(
-                    github, title, redactor.text(render_comment(outcome)), label=ISSUE_LABEL
-                )
-            )
-        for open_issue in await github.list_issues(labels=[ISSUE_LABEL], state="open"):
-            await github.update_issue(int(open_issue["number"]), body="No drift any more.", state="closed")
+            body = redactor.text(render_comment(outcome))
+            return Published(issue_number=(await github.open_or_update_issue(title, body, label=ISSUE_LABEL)).id)
+        await github.close_issue(title, label=ISSUE_LABEL, comment="No drift any more: main matches the workspace.")
         return Published()
 
     usable = issue and not outcome.error and not outcome.diagnostics

@@ -7,7 +7,6 @@ that rolled back, or scheduled runs that found drift, one issue that is updated 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from agentform.redact import Redactor
 REPORT_FILE = "agentform-report.md"
 JUNIT_FILE = "agentform-tests.xml"
 TESTS_JSON_FILE = "agentform-tests.json"
+ROLLBACK_LABEL = "agentform-rollback"
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,6 @@ def append_step_summary(outcome: CiOutcome, path: Path, redactor: Redactor) -> N
         summary.write(redactor.text(render_full_report(outcome)) + "\n")
 
 
-def find_marked_comment(comments: list[Mapping[str, Any]], marker_line: str) -> Mapping[str, Any] | None:
-    """Our comment among a PR's comments: the first whose body starts with the marker (others may quote it)."""
-    return next((c for c in comments if str(c.get("body") or "").startswith(marker_line)), None)
-
-
 async def publish_pr(
     github: Any, outcome: CiOutcome, *, pr_number: int | None, sha: str | None, redactor: Redactor
 ) -> Published:
@@ -69,12 +64,8 @@ async def publish_pr(
     comment_id, created = None, False
     if pr_number is not None:
         body = redactor.text(render_comment(outcome))
-        existing = find_marked_comment(await github.list_issue_comments(pr_number), marker("pr", outcome.environment))
-        if existing is None:
-            comment_id, created = int((await github.create_issue_comment(pr_number, body))["id"]), True
-        else:
-            comment_id = int(existing["id"])
-            await github.update_issue_comment(comment_id, body)
+        upserted = await github.upsert_sticky_comment(pr_number, marker("pr", outcome.environment), body)
+        comment_id, created = upserted.id, upserted.action == "created"
     state = await _status(github, outcome, sha, redactor)
     return Published(comment_id=comment_id, comment_created=created, status_state=state)
 
@@ -85,16 +76,9 @@ async def publish_deploy(github: Any, outcome: CiOutcome, *, sha: str | None, re
     issue = None
     if outcome.rollbacks:
         title = f"agentform: deploy to {outcome.environment} rolled back"
-        issue = await upsert_issue(github, title, redactor.text(render_comment(outcome)), label="agentform-rollback")
+        body = redactor.text(render_comment(outcome))
+        issue = (await github.open_or_update_issue(title, body, label=ROLLBACK_LABEL)).id
     return Published(status_state=state, issue_number=issue)
-
-
-async def upsert_issue(github: Any, title: str, body: str, *, label: str) -> int:
-    """One open issue per label: edited when it exists, created otherwise."""
-    for issue in await github.list_issues(labels=[label], state="open"):
-        await github.update_issue(int(issue["number"]), title=title, body=body)
-        return int(issue["number"])
-    return int((await github.create_issue(title=title, body=body, labels=[label]))["number"])
 
 
 async def _status(github: Any, outcome: CiOutcome, sha: str | None, redactor: Redactor) -> str | None:

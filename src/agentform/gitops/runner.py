@@ -79,15 +79,24 @@ def finish(
         if not (token and context.repository):
             click.echo("Not publishing to GitHub: GITHUB_TOKEN or GITHUB_REPOSITORY is not set.", err=True)
         else:
-            published = asyncio.run(_publish(publish, context, token))
+            from agentform.gitops.github import GitHubError
+
+            try:
+                published = asyncio.run(_publish(publish, context, token, redactor))
+            except GitHubError as error:
+                # The check must not pass silently when its report could not be posted.
+                click.echo(f"Error: publishing to GitHub failed: {redactor.text(str(error))}", err=True)
+                return outcome.exit_code() or exitcodes.ERROR
             if published.comment_id is not None:
                 verb = "posted" if published.comment_created else "updated"
                 click.echo(f"PR comment {verb} (id {published.comment_id}).", err=True)
     return outcome.exit_code()
 
 
-async def _publish(publish: Callable[[Any], Awaitable[Published]], context: CiContext, token: str) -> Published:
+async def _publish(
+    publish: Callable[[Any], Awaitable[Published]], context: CiContext, token: str, redactor: Redactor
+) -> Published:
     from agentform.gitops.github import GitHubClient
 
-    async with GitHubClient(context.repository, token, api_url=context.api_url) as github:
+    async with GitHubClient(context.repository or "", token, api_url=context.api_url, redactor=redactor) as github:
         return await publish(github)
