@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 from tests.support.emulator_server import running_emulator
 
-from agentform.elevenlabs import EMULATOR_BASE_URL, ElevenLabsClient, MissingApiKeyError, open_client
+from agentform.elevenlabs import (
+    EMULATOR_BASE_URL,
+    ElevenLabsClient,
+    ElevenLabsError,
+    MissingApiKeyError,
+    open_client,
+)
 from agentform.emulator import DEV_API_KEY
 from agentform.model import EnvironmentSettings
 from agentform.redact import MASK, Redactor
@@ -49,6 +55,13 @@ def test_elevenlabs_base_url_overrides_every_environment_setting(tmp_path: Path)
     client = open_client(env, tmp_path, environ=environ)
     assert client.base_url == "http://127.0.0.1:8787"
     close(client)
+
+
+@pytest.mark.parametrize("value", ["127.0.0.1:8787", "ftp://files.test", "http://"])
+def test_a_base_url_that_is_not_http_is_refused_naming_the_variable(tmp_path: Path, value: str) -> None:
+    environ = {"ELEVENLABS_API_KEY": "sk_live_abcdef", "ELEVENLABS_BASE_URL": value}
+    with pytest.raises(ElevenLabsError, match="ELEVENLABS_BASE_URL"):
+        open_client(environment(), tmp_path, environ=environ)
 
 
 def test_a_missing_key_is_an_error_that_names_the_variable_and_environment(tmp_path: Path) -> None:

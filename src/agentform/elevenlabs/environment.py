@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from agentform.elevenlabs.client import ElevenLabsClient
-from agentform.elevenlabs.errors import MissingApiKeyError
+from agentform.elevenlabs.errors import ElevenLabsError, MissingApiKeyError
 from agentform.model import EnvironmentSettings
 from agentform.redact import Redactor
 
@@ -44,6 +44,7 @@ def open_client(
                 raise MissingApiKeyError(environment.api_key_env, environment.name)
             api_key = _emulator_dev_key()
         base_url = environment.resolved_base_url(override or None)
+        _check_url(base_url, BASE_URL_VARIABLE if override else f"base_url of environment {environment.name!r}")
         return ElevenLabsClient(base_url, api_key, parallelism=workers, redactor=redactor)
     # The in-process app accepts only its development key; a real key exported in the shell must not be sent to it
     # (it would be refused, and it has no business leaving the variable).
@@ -59,6 +60,16 @@ def emulator_transport(db_path: Path) -> httpx.AsyncBaseTransport:
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
     return httpx.ASGITransport(app=create_app(db_path=str(db_path)))
+
+
+def _check_url(url: str, origin: str) -> None:
+    """Refuse a base URL httpx could not use, naming where it came from, before any request."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as error:
+        raise ElevenLabsError(f"{origin} is not a valid URL: {url!r} ({error})") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ElevenLabsError(f"{origin} must be an http(s) URL such as http://127.0.0.1:8787, not {url!r}")
 
 
 def _emulator_dev_key() -> str:
