@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from tests.plan.builders import (
     agent,
@@ -20,7 +22,9 @@ from agentform.plan.live import LiveBranch, RecordedAgent
 from agentform.plan.model import parse_ref, refs_in
 from agentform.plan.planner import make_plan, needed_reads, select
 from agentform.plan.render_json import render_json
+from agentform.plan.render_markdown import render_markdown
 from agentform.plan.render_text import render_text
+from agentform.redact import Redactor
 
 
 def clinic(**agent_fields):
@@ -314,9 +318,13 @@ def test_secret_values_never_appear_in_a_plan_or_its_renderings():
     secret = "sk-live-0123456789"
     files = desired(agents=[agent(prompt=f"Use the key {secret} when asked.")], secrets=frozenset({secret}))
     plan = make_plan(files, live_state(), prune=False)
+    redactor = Redactor(files.secret_values)
+    assert secret not in json.dumps([c.model_dump()["fields"] for c in plan.changes])
     assert secret not in render_text(plan)
-    rendered_fields = render_json(plan).split('"payload"')[0]
-    assert secret not in rendered_fields
+    assert secret not in render_markdown(plan, redactor=redactor)
+    assert secret not in render_json(plan, redactor=redactor)
+    # The payload itself keeps the value: apply must send it (saved plans are as sensitive as the repository).
+    assert secret in json.dumps(plan.change_for("agent.receptionist").payload)
 
 
 def test_needed_reads_ask_for_the_old_text_and_the_old_test_body_that_a_diff_shows():

@@ -144,11 +144,11 @@ def run(
     if as_json:
         from agentform.plan.render_json import render_json
 
-        sys.stdout.write(render_json(plan) + "\n")
+        sys.stdout.write(render_json(plan, redactor=redactor) + "\n")
     elif as_markdown:
         from agentform.plan.render_markdown import render_markdown
 
-        sys.stdout.write(render_markdown(plan) + "\n")
+        sys.stdout.write(render_markdown(plan, redactor=redactor) + "\n")
     else:
         print_plan_text(plan, console())
         if out is not None:

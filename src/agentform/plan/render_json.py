@@ -10,18 +10,23 @@ import json
 from typing import Any
 
 from agentform.plan.model import Plan
+from agentform.redact import NO_SECRETS, Redactor
 
 
-def plan_document(plan: Plan) -> dict[str, Any]:
-    """The JSON-ready dict: every field of the plan, then `summary` (counts, derived; ignored when loading)."""
-    document = plan.model_dump(mode="json")
+def plan_document(plan: Plan, *, redactor: Redactor = NO_SECRETS) -> dict[str, Any]:
+    """The JSON-ready dict: every field of the plan, then `summary` (counts, derived; ignored when loading).
+
+    Field changes are masked by the planner already; `redactor` also masks the payloads, which hold the values
+    apply sends (pass it for anything printed; `saved.save_plan` keeps payloads whole because apply needs them).
+    """
+    document = redactor.data(plan.model_dump(mode="json"))
     summary = plan.summary()
     document["summary"] = {**summary.model_dump(mode="json"), "line": summary.line()}
     return document
 
 
-def render_json(plan: Plan, *, indent: int | None = 2) -> str:
-    return json.dumps(plan_document(plan), indent=indent, ensure_ascii=False, sort_keys=False) + "\n"
+def render_json(plan: Plan, *, indent: int | None = 2, redactor: Redactor = NO_SECRETS) -> str:
+    return json.dumps(plan_document(plan, redactor=redactor), indent=indent, ensure_ascii=False) + "\n"
 
 
 def plan_json_schema() -> dict[str, Any]:

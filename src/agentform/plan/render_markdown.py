@@ -11,13 +11,18 @@ import re
 
 from agentform.plan.model import Plan, ResourceChange
 from agentform.plan.render_text import SYMBOLS, change_lines, footer_lines, is_shown, verb
+from agentform.redact import NO_SECRETS, Redactor
 
 GITHUB_COMMENT_LIMIT = 65_536
 _CUT_NOTE = "… ({n} more lines cut to fit the comment limit)"
 
 
-def render_markdown(plan: Plan, *, max_chars: int = GITHUB_COMMENT_LIMIT, title: str | None = None) -> str:
+def render_markdown(
+    plan: Plan, *, max_chars: int = GITHUB_COMMENT_LIMIT, title: str | None = None, redactor: Redactor = NO_SECRETS
+) -> str:
     """The plan as markdown of at most `max_chars` characters (never fails; truncates with a note)."""
+    # Masking happens on the data, before measuring: the mask may be longer than the secret.
+    plan = Plan.model_validate(redactor.data(plan.model_dump())) if redactor else plan
     shown = [change for change in plan.changes if is_shown(change)]
     head = _head(plan, title)
     # Room for the longest tail this plan can have (every resource omitted), so the note always fits.

@@ -20,6 +20,7 @@ import json
 from typing import Any
 
 from agentform.plan.model import FieldChange, Plan, ResourceChange, parse_ref
+from agentform.redact import NO_SECRETS, Redactor
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "no-op": " "}
 _VERBS = {
@@ -34,8 +35,8 @@ UNSET = "(server default)"
 MAX_VALUE_CHARS = 300
 
 
-def render_text(plan: Plan) -> str:
-    """The whole plan as text, ending with the summary line."""
+def render_text(plan: Plan, *, redactor: Redactor = NO_SECRETS) -> str:
+    """The whole plan as text, ending with the summary line (`redactor`: a second line of defence)."""
     lines = [_title(plan), ""]
     shown = [change for change in plan.changes if is_shown(change)]
     if not shown:
@@ -46,7 +47,7 @@ def render_text(plan: Plan) -> str:
         lines.append("")
     lines.extend(f"Warning: {warning}" for warning in plan.warnings)
     lines.extend(footer_lines(plan))
-    return "\n".join(lines) + "\n"
+    return redactor.text("\n".join(lines) + "\n")
 
 
 def is_shown(change: ResourceChange) -> bool:
