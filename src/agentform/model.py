@@ -167,8 +167,8 @@ class DesiredAgent(_Frozen):
 class DesiredTest(_Frozen):
     """A test spec from `tests_specs/<agent_key>/<key>.yaml`.
 
-    `body` is the agent-testing API's create body (`type`, `chat_history`, `success_condition`, ...) without
-    `name` and with tool references still by key: `tool_key` names the tool of
+    `body` is the agent-testing API's create body (`type`, `name` (default: the test key), `chat_history`,
+    `success_condition`, ...) with tool references still by key: `tool_key` names the tool of
     `tool_call_parameters.referenced_tool`, and `mocked_tool_keys` the tools of a simulation's mock config.
     """
 
