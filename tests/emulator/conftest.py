@@ -67,3 +67,17 @@ def server(app: FastAPI) -> Iterator[str]:
     """The same app served by uvicorn on 127.0.0.1 (a free port); yields the base URL."""
     with serving(app) as base_url:
         yield base_url
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Report which declared endpoint contracts the run actually exercised with a successful response."""
+    from tests.emulator.contracts import CONTRACTS, checked
+
+    if not checked:
+        return
+    exercised = {(method, template) for method, template, status in checked if status < 400}
+    missing = sorted(set(CONTRACTS) - exercised)
+    terminalreporter.write_line(
+        f"emulator contracts: {len(exercised)}/{len(CONTRACTS)} endpoints validated against the SDK models"
+        + (f"; not exercised: {missing}" if missing else "")
+    )

@@ -281,3 +281,19 @@ def test_tests_are_listed_read_replaced_with_put_and_deleted(api):
     assert api.get(f"/v1/convai/agent-testing/{test_id}").status_code == 404
     assert api.patch(f"/v1/convai/agent-testing/folders/{folder['id']}", json={"name": "n"}).json()["name"] == "n"
     assert api.delete(f"/v1/convai/agent-testing/folders/{folder['id']}").status_code == 200
+
+
+def test_each_test_type_reads_back_as_it_was_defined(api):
+    bodies = [
+        {"type": "llm", "name": "l", "success_condition": "polite", "success_examples": [], "failure_examples": []},
+        {
+            "type": "tool",
+            "name": "t",
+            "tool_call_parameters": {"referenced_tool": {"id": "tool_x", "type": "webhook"}, "parameters": []},
+        },
+        {"type": "simulation", "name": "s", "simulation_scenario": "asks", "success_conditions": ['says "hi"']},
+    ]
+
+    for body in bodies:
+        test = api.get(f"/v1/convai/agent-testing/{make_test(api, **body)}").json()
+        assert {k: test[k] for k in body} == body

@@ -119,6 +119,7 @@ def test_tools_are_created_read_listed_and_updated_with_the_full_config(api):
     assert tool["tool_config"]["name"] == "book_appointment"
     assert partial.status_code == 422
     assert updated.json()["tool_config"]["description"] == "New"
+    assert api.get(f"/v1/convai/tools/{tool['id']}").json()["tool_config"]["description"] == "New"
     assert [t["id"] for t in api.get("/v1/convai/tools").json()["tools"]] == [tool["id"]]
     assert api.get("/v1/convai/tools", params={"search": "zzz"}).json()["tools"] == []
 
