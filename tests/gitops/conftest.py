@@ -1,0 +1,3 @@
+from tests.gitops.world import world
+
+__all__ = ["world"]

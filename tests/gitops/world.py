@@ -1,0 +1,214 @@
+"""The world a GitOps test plays in: a real git repository holding the example project, the emulator on loopback,
+a fake GitHub on loopback, and the variables a GitHub Actions job would have. Commands run as the shipped workflow
+files run them (their `run:` lines), through `agentform.cli.main`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shlex
+import shutil
+from pathlib import Path
+from typing import Any
+
+import git
+import httpx
+import pytest
+from ruamel.yaml import YAML
+from tests.support.emulator_server import running_emulator
+from tests.support.fake_github import FakeGitHub
+
+from agentform import exitcodes
+from agentform.cli import main
+from agentform.elevenlabs import ElevenLabsClient
+from agentform.emulator import DEV_API_KEY
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = REPO_ROOT / "src" / "agentform" / "templates" / "github" / "workflows"
+EXAMPLE_PARTS = ("agentform.yaml", "agents", "knowledge", "tools", "tests_specs")
+REPOSITORY = "octo/clinic"
+TOKEN = "ghs_e2e_token_0123456789"
+AGENT = "clinic-receptionist"
+SMOKE_TEST = """\
+kind: llm
+name: Clinic address
+smoke: true
+chat_history:
+  - user: Pe ce stradă se află clinica?
+success_condition: 'The agent tells the caller that the clinic is on "Strada Florilor".'
+success_examples:
+  - Clinica se află pe Strada Florilor numărul 12, în Cluj-Napoca.
+failure_examples:
+  - Nu știu, vă rog să sunați mai târziu.
+"""
+ADDRESS_SENTENCE = "Clinica se află pe Strada Florilor numărul 12, în Cluj-Napoca, lângă Piața Mihai Viteazu.\n"
+
+
+# ---- the world: a git repository, the emulator, GitHub --------------------------------------------------------
+
+
+def _workflow_command(workflow: str) -> str:
+    """The agentform command line a shipped workflow runs (the `run:` of its step that calls agentform ci)."""
+    jobs = YAML(typ="safe").load((TEMPLATES / workflow).read_text())["jobs"]
+    runs = [step["run"] for job in jobs.values() for step in job["steps"] if "agentform ci" in step.get("run", "")]
+    assert len(runs) == 1, runs
+    return runs[0]
+
+
+def _argv(command_line: str, variables: dict[str, str]) -> list[str]:
+    """The command's arguments after the shell's variable expansion, without the leading `agentform`."""
+    words = shlex.split(command_line)
+    assert words[0] == "agentform"
+    expanded = []
+    for word in words[1:]:
+        for name, value in variables.items():
+            word = word.replace(f"${name}", value)
+        expanded.append(word)
+    return expanded
+
+
+class World:
+    """The repository, the services and the variables a GitHub Actions job would have."""
+
+    def __init__(self, root: Path, emulator_url: str, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.root = root
+        self.emulator_url = emulator_url
+        self.github = github
+        self.monkeypatch = monkeypatch
+        self.repo = git.Repo.init(root, initial_branch="main")
+        with self.repo.config_writer() as config:
+            config.set_value("user", "name", "Dev").set_value("user", "email", "dev@example.test")
+        self.runner_temp = root.parent / "runner-temp"
+        self.run_id = 100
+
+    # git
+
+    def commit(self, message: str) -> str:
+        self.repo.git.add(A=True)
+        self.repo.index.commit(message)
+        return self.repo.head.commit.hexsha
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        path = self.root / relative
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {relative}"
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    # GitHub Actions
+
+    def run_workflow(self, workflow: str, event_name: str, event: dict[str, Any]) -> int:
+        self.run_id += 1
+        event_path = self.root.parent / f"event-{self.run_id}.json"
+        event_path.write_text(json.dumps(event), encoding="utf-8")
+        summary = self.root.parent / f"summary-{self.run_id}.md"
+        variables = {
+            "AGENTFORM_ENV": "local",
+            "RUNNER_TEMP": str(self.runner_temp / str(self.run_id)),
+            "GITHUB_EVENT_NAME": event_name,
+            "GITHUB_EVENT_PATH": str(event_path),
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_API_URL": self.github.api_url,
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_RUN_ID": str(self.run_id),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "GITHUB_TOKEN": TOKEN,
+            "GITHUB_ACTIONS": "true",
+            "ELEVENLABS_BASE_URL": self.emulator_url,
+        }
+        for name, value in variables.items():
+            self.monkeypatch.setenv(name, value)
+        argv = _argv(_workflow_command(workflow), variables)
+        self.monkeypatch.chdir(self.root)
+        code = main(argv)
+        assert summary.read_text(encoding="utf-8").strip(), "the step summary was written"
+        return code
+
+    def report(self) -> str:
+        return (self.runner_temp / str(self.run_id) / "agentform-report" / "agentform-report.md").read_text()
+
+    # the emulator, through the API client
+
+    def live(self, call):
+        async def go():
+            async with ElevenLabsClient(self.emulator_url, DEV_API_KEY) as client:
+                return await call(client)
+
+        return asyncio.run(go())
+
+    def agent_id(self) -> str:
+        agents = self.live(lambda c: c.list_agents(tags=[f"af-key:{AGENT}"]))
+        assert len(agents) == 1
+        return agents[0]["agent_id"]
+
+    def main_config(self) -> dict[str, Any]:
+        agent_id = self.agent_id()
+        return self.live(lambda c: c.get_agent(agent_id))
+
+    def branches(self, *, include_archived: bool = True) -> dict[str, dict[str, Any]]:
+        agent_id = self.agent_id()
+        items = self.live(lambda c: c.list_branches(agent_id, include_archived=include_archived))
+        return {item["name"]: item for item in items}
+
+    def invocations(self, agent_id: str) -> list[dict[str, Any]]:
+        """Test invocations of the agent, newest first (the client has no list call: agentform never needs one)."""
+        response = httpx.get(
+            f"{self.emulator_url}/v1/convai/test-invocations",
+            params={"agent_id": agent_id, "page_size": 100},
+            headers={"xi-api-key": DEV_API_KEY},
+        )
+        response.raise_for_status()
+        return response.json()["results"]
+
+    def branch_config(self, name: str) -> dict[str, Any]:
+        branch_id, agent_id = self.branches()[name]["id"], self.agent_id()
+        return self.live(lambda c: c.get_agent(agent_id, branch_id=branch_id))
+
+
+def pr_event(number: int, branch: str, head_sha: str, base_sha: str) -> dict[str, Any]:
+    repo = {"full_name": REPOSITORY}
+    return {
+        "action": "synchronize",
+        "number": number,
+        "pull_request": {
+            "number": number,
+            "title": f"PR {number}",
+            "html_url": f"https://github.com/{REPOSITORY}/pull/{number}",
+            "head": {"ref": branch, "sha": head_sha, "repo": repo},
+            "base": {"ref": "main", "sha": base_sha, "repo": repo},
+        },
+    }
+
+
+def push_event(before: str, after: str, message: str) -> dict[str, Any]:
+    return {"ref": "refs/heads/main", "before": before, "after": after, "head_commit": {"message": message}}
+
+
+def prompt_of(config: dict[str, Any]) -> str:
+    return config["conversation_config"]["agent"]["prompt"]["prompt"]
+
+
+def first_message_of(config: dict[str, Any]) -> str:
+    return config["conversation_config"]["agent"]["first_message"]
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    root = tmp_path / "clinic"
+    root.mkdir()
+    for part in EXAMPLE_PARTS:
+        source = REPO_ROOT / part
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, root / part)
+    shutil.copytree(TEMPLATES, root / ".github" / "workflows")
+    # The smoke test the loop turns on: it passes while the prompt has the clinic's address, fails without it.
+    (root / "tests_specs" / AGENT / "address.yaml").write_text(SMOKE_TEST, encoding="utf-8")
+    (root / ".gitignore").write_text(".agentform/\n")
+    monkeypatch.delenv("ELEVENLABS_API_KEY", raising=False)
+    github = FakeGitHub(REPOSITORY, token=TOKEN)
+    with running_emulator(eval_delay_secs=0.05) as emulator_url, github.serve():
+        world = World(root, emulator_url, github, monkeypatch)
+        world.commit("The clinic's agents")
+        monkeypatch.setenv("ELEVENLABS_BASE_URL", emulator_url)
+        # The first deploy of a new project: everything is created on main.
+        assert main(["apply", "--project-dir", str(root), "--env", "local", "--auto-approve"]) == exitcodes.OK
+        yield world
