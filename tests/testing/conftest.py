@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import git
+import httpx
 import pytest
 
+from agentform import exitcodes
+from agentform.cli import main
+from agentform.emulator import DEV_API_KEY
 from agentform.model import DesiredTest, SourceLocation
+
+HEADERS = {"xi-api-key": DEV_API_KEY}
 
 
 def _spec(
@@ -60,3 +70,84 @@ def make_spec() -> Callable[..., DesiredTest]:
 @pytest.fixture
 def make_run() -> Callable[..., dict[str, Any]]:
     return _run
+
+
+# --- end-to-end fixtures: the example project applied to a real emulator server on loopback ---------------------
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE_PARTS = ("agentform.yaml", "agents", "knowledge", "tools", "tests_specs")
+
+
+@dataclass
+class LiveProject:
+    """A git repository holding a copy of the example project, applied to an emulator server."""
+
+    root: Path
+    base_url: str
+    repo: git.Repo
+
+    def cli(self, *args: str) -> tuple[int, str]:
+        """Run `agentform <args> -C <root>` in-process (real HTTP to the server); exit code and stdout."""
+        import sys
+        from io import StringIO
+
+        out, saved = StringIO(), sys.stdout
+        sys.stdout = out
+        try:
+            code = main([*args, "-C", str(self.root)])
+        finally:
+            sys.stdout = saved
+        return code, out.getvalue()
+
+    def edit(self, path: str, old: str, new: str) -> None:
+        file = self.root / path
+        text = file.read_text()
+        assert old in text, f"{old!r} not in {path}"
+        file.write_text(text.replace(old, new))
+
+    def admin(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = httpx.request(method, f"{self.base_url}/_emulator{path}", headers=HEADERS, timeout=10, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def api(self, path: str, **params: Any) -> Any:
+        response = httpx.get(f"{self.base_url}/v1/convai{path}", headers=HEADERS, params=params, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def agent_id(self, key: str) -> str:
+        agents = self.api("/agents", page_size=100)["agents"]
+        return next(agent["agent_id"] for agent in agents if f"af-key:{key}" in agent.get("tags", []))
+
+
+@pytest.fixture(scope="module")
+def applied_example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveProject]:
+    """One emulator server per test module with the example project applied (apply takes seconds: share it)."""
+    from tests.support.emulator_server import running_emulator
+
+    root = tmp_path_factory.mktemp("project")
+    for part in EXAMPLE_PARTS:
+        source = REPO / part
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, root / part)
+    repo = git.Repo.init(root, initial_branch="main")
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "Test").set_value("user", "email", "test@example.com")
+    repo.index.add(EXAMPLE_PARTS)
+    repo.index.commit("example project")
+    with running_emulator() as base_url, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ELEVENLABS_BASE_URL", base_url)
+        project = LiveProject(root, base_url, repo)
+        code, out = project.cli("apply", "--auto-approve")
+        assert code == exitcodes.OK, out
+        yield project
+
+
+@pytest.fixture
+def live_project(applied_example: LiveProject, monkeypatch: pytest.MonkeyPatch) -> LiveProject:
+    """The module's applied example with its files as committed and no pinned results or evaluation delay."""
+    monkeypatch.setenv("ELEVENLABS_BASE_URL", applied_example.base_url)
+    applied_example.repo.git.checkout("--", ".")
+    applied_example.repo.git.clean("-fdq", "--", *EXAMPLE_PARTS[1:])
+    applied_example.admin("DELETE", "/pins")
+    applied_example.admin("PUT", "/settings", json={"eval_delay_secs": 0})
+    return applied_example
