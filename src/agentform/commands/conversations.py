@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rich.table import Table
 from rich.text import Text
 
 from agentform import exitcodes
@@ -67,7 +66,7 @@ async def _list(
     as_json: bool,
     redactor: Redactor,
 ) -> int:
-    from agentform.testing.conversations import feedback_of, parse_since, summary_row
+    from agentform.testing.conversations import feedback_of, parse_since, summary_row, table_lines
 
     after = parse_since(since, datetime.now(UTC)) if since else None
     async with open_env_client(desired, project_dir, None, redactor) as client:
@@ -86,11 +85,9 @@ async def _list(
     if as_json:
         sys.stdout.write(json.dumps(redactor.data(summaries), indent=2, ensure_ascii=False) + "\n")
         return exitcodes.OK
-    table = Table("id", "started (UTC)", "agent", "duration", "messages", "outcome", "title", box=None)
-    for summary in summaries:
-        table.add_row(*(redactor.text(value) for value in summary_row(summary, keys).values()))
     out = console()
-    out.print(table)
+    for line in table_lines([summary_row(summary, keys) for summary in summaries]):
+        out.print(Text(redactor.text(line)))
     out.print(f"{len(summaries)} conversations. `agentform conversations show ID` prints one turn by turn.")
     return exitcodes.OK
 

@@ -50,13 +50,23 @@ def summary_row(summary: dict[str, Any], agent_keys: dict[str, str]) -> dict[str
     agent_id = str(summary.get("agent_id", ""))
     return {
         "id": str(summary.get("conversation_id", "")),
-        "started": _utc(started) if isinstance(started, int | float) else "",
+        "started (UTC)": _utc(started) if isinstance(started, int | float) else "",
         "agent": agent_keys.get(agent_id) or summary.get("agent_name") or agent_id,
         "duration": _duration(summary.get("call_duration_secs")),
         "messages": str(summary.get("message_count", "")),
         "outcome": str(summary.get("call_successful") or summary.get("status") or ""),
         "title": str(summary.get("call_summary_title") or summary.get("transcript_summary") or "")[:60],
     }
+
+
+def table_lines(rows: list[dict[str, str]]) -> list[str]:
+    """Rows as left-aligned columns, ids never wrapped or cut (they are meant to be copied)."""
+    if not rows:
+        return []
+    columns = list(rows[0])
+    widths = {c: max(len(c), *(len(row[c]) for row in rows)) for c in columns}
+    render = lambda values: "  ".join(v.ljust(widths[c]) for c, v in zip(columns, values, strict=True)).rstrip()  # noqa: E731
+    return [render(columns), *(render([row[c] for c in columns]) for row in rows)]
 
 
 def transcript_lines(conversation: dict[str, Any]) -> list[str]:
