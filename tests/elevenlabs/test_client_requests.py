@@ -9,10 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.elevenlabs.client_fakes import API_KEY, Recorder, answer
 
 from agentform.elevenlabs import ElevenLabsClient, ElevenLabsError
-
-from .conftest import API_KEY, Recorder, answer
 
 
 def call(make_client: Callable, method: Callable[[ElevenLabsClient], Awaitable[Any]], reply: Any = None, **headers):

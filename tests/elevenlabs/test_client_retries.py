@@ -7,11 +7,10 @@ import logging
 
 import httpx
 import pytest
+from tests.elevenlabs.client_fakes import API_KEY, answer, scripted
 
 from agentform.elevenlabs import ApiError, NotFoundError, RetryPolicy, TransportFailure
 from agentform.redact import MASK, Redactor
-
-from .conftest import API_KEY, answer, scripted
 
 AGENTS_PAGE = {"agents": [{"agent_id": "a"}], "has_more": False, "next_cursor": None}
 
