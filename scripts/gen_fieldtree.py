@@ -7,7 +7,9 @@ Run with the dev dependencies installed (`pip install -e '.[dev]'`):
     python scripts/gen_fieldtree.py --check    # exits 1 if the committed file is out of date
 
 The tree records field names only (see agentform/project/fieldtree.py for the node shapes). The SDK is imported
-here, at development time, and never by agentform at run time.
+here, at development time, and never by agentform at run time. Field names that only the live API knows are
+merged in from scripts/data/openapi-fieldtree.json (derived from ElevenLabs' CLI OpenAPI document by
+scripts/openapi_fieldtree.py) when that file exists; the SDK's structure wins where the two disagree.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 import pydantic
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "agentform" / "data" / "fieldtree.json"
+OPENAPI_TREE = Path(__file__).resolve().parent / "data" / "openapi-fieldtree.json"
 
 
 def roots() -> dict[str, typing.Any]:
@@ -124,19 +127,92 @@ def _common_literal(models: list[type[pydantic.BaseModel]]) -> str | None:
     return None
 
 
-def build() -> dict[str, typing.Any]:
-    import elevenlabs
-
+def build(openapi: dict[str, typing.Any] | None = None) -> dict[str, typing.Any]:
     builder = Builder()
     tree_roots = {name: builder.node(annotation) for name, annotation in roots().items()}
-    defs = {name: node for name, node in sorted(builder.defs.items()) if node is not None}
-    # References to free-form models (dropped above) become leaves.
-    text = json.dumps({"roots": tree_roots, "defs": defs})
-    for name, node in builder.defs.items():
+    text = json.dumps({"roots": tree_roots, "defs": builder.defs})
+    for name, node in builder.defs.items():  # references to free-form models become leaves
         if node is None:
             text = text.replace(json.dumps({"$": name}), "null")
     data = json.loads(text)
-    return {"sdk_version": elevenlabs.__version__ if hasattr(elevenlabs, "__version__") else _sdk_version(), **data}
+    data["defs"] = {name: node for name, node in data["defs"].items() if node is not None}
+    if openapi is not None:
+        data = Merger(data["defs"], openapi["defs"]).tree(data["roots"], openapi["roots"])
+    data["defs"] = _reachable(data["roots"], data["defs"])
+    return {"sdk_version": _sdk_version(), "openapi": openapi is not None, **data}
+
+
+class Merger:
+    """Adds the OpenAPI tree's field names to the SDK tree. Where the shapes disagree the SDK wins, and a field
+    the SDK leaves unchecked stays unchecked: the merge only ever turns warnings into silence."""
+
+    def __init__(self, sdk_defs: dict[str, typing.Any], openapi_defs: dict[str, typing.Any]) -> None:
+        self.sdk, self.openapi = sdk_defs, openapi_defs
+        self.defs: dict[str, typing.Any] = {**sdk_defs, **openapi_defs}
+
+    def tree(self, sdk_roots: dict[str, typing.Any], openapi_roots: dict[str, typing.Any]) -> dict[str, typing.Any]:
+        merged = {name: self.merge(node, openapi_roots.get(name)) for name, node in sdk_roots.items()}
+        return {"roots": merged, "defs": self.defs}
+
+    def merge(self, sdk: typing.Any, openapi: typing.Any) -> typing.Any:
+        if sdk is None or openapi is None:
+            return sdk
+        if "$" in sdk or "$" in openapi:
+            name = f"{sdk.get('$', '~')}|{openapi.get('$', '~')}"
+            if name not in self.defs:
+                self.defs[name] = None  # placeholder: recursive models land on the reference
+                self.defs[name] = self.merge(self._resolve(sdk), self._resolve(openapi))
+            return {"$": name} if self.defs[name] is not None else None
+        if "m" in sdk or "m" in openapi:
+            return {"m": self.merge(sdk["m"], openapi["m"])} if "m" in sdk and "m" in openapi else sdk
+        if "d" in sdk:
+            theirs = openapi.get("v", {}) if openapi.get("d") == sdk["d"] else {}
+            variants = {tag: self.merge(node, theirs.get(tag)) for tag, node in sdk["v"].items()}
+            variants.update({tag: node for tag, node in theirs.items() if tag not in variants})
+            members = list({json.dumps(v, sort_keys=True): v for v in variants.values() if v is not None}.values())
+            return {"d": sdk["d"], "v": variants, "u": members}
+        if "u" in sdk:
+            return sdk
+        ours, theirs = sdk.get("f", {}), self._fields(openapi)
+        fields = {key: self.merge(node, theirs.get(key)) for key, node in ours.items()}
+        fields.update({key: node for key, node in theirs.items() if key not in fields})
+        return {"f": fields}
+
+    def _resolve(self, node: typing.Any) -> typing.Any:
+        seen = set()
+        while isinstance(node, dict) and "$" in node and node["$"] not in seen:
+            seen.add(node["$"])
+            node = self.defs.get(node["$"])
+        return node
+
+    def _fields(self, node: typing.Any) -> dict[str, typing.Any]:
+        node = self._resolve(node)
+        if not isinstance(node, dict):
+            return {}
+        if "f" in node:
+            return node["f"]
+        fields: dict[str, typing.Any] = {}
+        for member in node.get("u", []):
+            for key, child in self._fields(member).items():
+                fields.setdefault(key, child)
+        return fields
+
+
+def _reachable(tree_roots: dict[str, typing.Any], defs: dict[str, typing.Any]) -> dict[str, typing.Any]:
+    """Only the definitions the roots lead to, sorted; dangling references become leaves."""
+    keep: dict[str, typing.Any] = {}
+    pending = [tree_roots]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            name = item.get("$")
+            if isinstance(name, str) and name not in keep and defs.get(name) is not None:
+                keep[name] = defs[name]
+                pending.append(defs[name])
+            pending.extend(v for k, v in item.items() if k != "$")
+        elif isinstance(item, list):
+            pending.extend(item)
+    return dict(sorted(keep.items()))
 
 
 def _sdk_version() -> str:
@@ -153,8 +229,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if the committed tree is out of date")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--no-openapi", action="store_true", help=f"ignore {OPENAPI_TREE.name}")
     args = parser.parse_args(argv)
-    text = render(build())
+    openapi = None if args.no_openapi or not OPENAPI_TREE.exists() else json.loads(OPENAPI_TREE.read_text())
+    text = render(build(openapi))
     if args.check:
         current = args.out.read_text() if args.out.exists() else ""
         if current != text:
@@ -164,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     tree = json.loads(text)
-    print(f"wrote {args.out} ({len(text)} bytes, {len(tree['defs'])} models, SDK {tree['sdk_version']})")
+    source = f" + {OPENAPI_TREE.name}" if openapi else ""
+    print(f"wrote {args.out} ({len(text)} bytes, {len(tree['defs'])} models, SDK {tree['sdk_version']}{source})")
     return 0
 
 

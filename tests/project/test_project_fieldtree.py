@@ -17,16 +17,24 @@ TOOL = MINIMAL["tools/lookup.yaml"]
 
 
 def test_a_key_newer_than_the_sdk_is_a_warning_and_validate_still_passes(tmp_path):
-    root = write_project(tmp_path, {"agents/helper/agent.yaml": AGENT + "  turn:\n    mode: turn\n"})
+    root = write_project(
+        tmp_path, {"agents/helper/agent.yaml": AGENT + "platform_settings:\n  ban: {enabled: false}\n"}
+    )
     out = io.StringIO()
 
     assert validate.run(root, environ={}, out=out) == 0
     assert out.getvalue().splitlines() == [
-        "agents/helper/agent.yaml:10:5: warning: conversation_config.turn.mode: "
-        "key 'mode' is not in the API field tree of elevenlabs 2.78.0 (newer API field or typo?)",
+        "agents/helper/agent.yaml:10:3: warning: platform_settings.ban: unknown API key 'ban': "
+        "not in the field tree (elevenlabs SDK 2.78.0 + CLI OpenAPI); newer field or typo?",
         "Valid: no errors, 1 warning.",
     ]
-    assert load_desired(root, environ={}).agents["helper"].conversation_config["turn"] == {"mode": "turn"}
+    assert load_desired(root, environ={}).agents["helper"].platform_settings == {"ban": {"enabled": False}}
+
+
+def test_fields_the_live_api_has_beyond_the_sdk_are_known_from_the_cli_openapi_document(tmp_path):
+    # conversation_config.turn.mode is missing from SDK 2.78.0's TurnConfig but ElevenLabs' own configs use it.
+    root = write_project(tmp_path, {"agents/helper/agent.yaml": AGENT + "  turn:\n    mode: turn\n"})
+    assert validate_project(root, environ={}, strict=True) == []
 
 
 def test_strict_turns_the_warning_into_an_error(tmp_path):

@@ -171,7 +171,9 @@ class Context(Files):
                 message = f"unknown key {key!r} (did you mean {suggestion!r}?)"
                 self.diagnostics.error(document.path, where, dotted(full), message)
             else:
-                message = f"key {key!r} is not in the API field tree of elevenlabs 2.78.0 (newer API field or typo?)"
+                message = (
+                    f"unknown API key {key!r}: not in the field tree ({self.fieldtree.source}); newer field or typo?"
+                )
                 self.diagnostics.warning(document.path, where, dotted(full), message)
 
         return report

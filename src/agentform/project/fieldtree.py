@@ -35,6 +35,12 @@ class FieldTree:
         self.defs: dict[str, Any] = data.get("defs", {})
         self.roots: dict[str, Any] = data.get("roots", {})
         self.sdk_version: str = data.get("sdk_version", "?")
+        # What the tree was built from, for messages.
+        self.source = (
+            f"elevenlabs SDK {self.sdk_version} + CLI OpenAPI"
+            if data.get("openapi")
+            else (f"elevenlabs SDK {self.sdk_version}")
+        )
 
     def check(self, root: str, value: Any, report: Report, at: tuple[str | int, ...] = ()) -> None:
         """Walk `value` against the named root; `report(path, key, suggestion)` for each unknown key."""
