@@ -83,6 +83,8 @@ def parse_yaml(text: str, path: str) -> YamlDocument:
         mark = error.problem_mark or error.context_mark
         position = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         problem = error.problem or error.context or "invalid YAML"
+        if problem.startswith("but ") and error.context:  # "expected X" + "but found Y" read as one sentence
+            problem = f"{error.context}, {problem}"
         return _raise(f"invalid YAML: {problem}", position)
     except YAMLError as error:  # composer errors without a mark (e.g. several documents in one file)
         return _raise(f"invalid YAML: {error}", (1, 1))
@@ -112,16 +114,36 @@ def _build(node: Any, at: FieldPath, document: YamlDocument) -> Any:
             items.append(_build(child, (*at, index), document))
         return items
     mapping: dict[Any, Any] = {}
+    merges: list[tuple[Any, Position]] = []
     for key_node, value_node in node.value:
         key = _scalar(key_node) if key_node.id == "scalar" else str(_build(key_node, at, document))
         key = key if isinstance(key, str) else str(key)
+        if key == "<<" and key_node.ctag.suffix == _PLAIN:
+            merges.append((value_node, _position(key_node)))
+            continue
         here = (*at, key)
         if key in mapping:
             document.duplicates.append((here, _position(key_node)))
             continue
         document.positions[here] = _position(key_node)
         mapping[key] = _build(value_node, here, document)
+    for value_node, position in merges:
+        _merge_into(mapping, value_node, at, position, document)
     return mapping
+
+
+def _merge_into(mapping: dict[str, Any], node: Any, at: FieldPath, position: Position, document: YamlDocument) -> None:
+    """A YAML merge key (`<<: *defaults`): keys written in the mapping itself win over merged ones."""
+    sources = node.value if node.id == "sequence" else [node]
+    scratch = YamlDocument(path=document.path, data=None)  # merged content's own positions are not wanted
+    for source in sources:
+        merged = _build(source, (), scratch)
+        if not isinstance(merged, dict):
+            continue
+        for key, value in merged.items():
+            if key not in mapping:
+                mapping[key] = value
+                document.positions[(*at, key)] = position
 
 
 _NULL = frozenset({"", "~", "null", "Null", "NULL"})
