@@ -36,6 +36,8 @@ def serving(app: Any) -> Iterator[str]:
     # Binding the socket here (port 0) gives a free port with no window for another process to take it.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Without it, Nagle's algorithm delays each response ~40 ms (uvicorn's h11 writes headers and body apart).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False, timeout_graceful_shutdown=2)

@@ -47,6 +47,9 @@ def run(
     try:
         sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Accepted connections inherit this: without it uvicorn's h11 protocol writes headers and body
+        # separately and Nagle's algorithm holds each response ~40 ms (20 req/s instead of 600).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((host, port))
     except OSError as error:
         print(f"error: cannot listen on {host}:{port}: {error.strerror}", file=out)

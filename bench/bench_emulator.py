@@ -1,0 +1,190 @@
+"""Requests per second of the emulator for GET agent and PATCH agent, in-process (httpx ASGITransport) and over
+loopback (a served `agentform emulator serve` process), each beside a baseline measured in the same run: a bare
+FastAPI endpoint on the same transport. Ratios (emulator / baseline) are what to compare across machines.
+
+    .venv/bin/python bench/bench_emulator.py [--seconds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import httpx
+
+from agentform.emulator import DEV_API_KEY, create_app
+
+HEADERS = {"xi-api-key": DEV_API_KEY}
+# The same server setup as `agentform emulator serve` (uvicorn on a TCP_NODELAY socket), around a bare endpoint.
+BASELINE_APP = """
+import socket, sys
+import uvicorn
+from fastapi import FastAPI
+app = FastAPI()
+@app.get("/ping")
+async def ping(): return {"ok": True}
+@app.patch("/ping")
+async def patch(body: dict): return body
+sock = socket.socket()
+sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+sock.bind(("127.0.0.1", int(sys.argv[1])))
+uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)).run(sockets=[sock])
+"""
+
+
+def baseline_app():
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/ping")
+    async def ping() -> dict:
+        return {"ok": True}
+
+    @app.patch("/ping")
+    async def patch(body: dict) -> dict:
+        return body
+
+    return app
+
+
+PATCH_BODY = {"conversation_config": {"agent": {"first_message": "Hello"}}, "version_description": "bench"}
+
+
+async def rate(call: Callable[[], Awaitable[httpx.Response]], seconds: float) -> float:
+    """Sequential requests per second over `seconds` (after a short warm-up)."""
+    for _ in range(20):
+        (await call()).raise_for_status()
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        (await call()).raise_for_status()
+        count += 1
+    return count / (time.perf_counter() - started)
+
+
+async def measure(client: httpx.AsyncClient, base: httpx.AsyncClient, seconds: float) -> dict[str, float]:
+    agent_id = (await client.post("/v1/convai/agents/create", json={"conversation_config": {}})).json()["agent_id"]
+    return {
+        "GET agent": await rate(lambda: client.get(f"/v1/convai/agents/{agent_id}"), seconds),
+        "GET baseline": await rate(lambda: base.get("/ping"), seconds),
+        "PATCH agent": await rate(lambda: client.patch(f"/v1/convai/agents/{agent_id}", json=PATCH_BODY), seconds),
+        "PATCH baseline": await rate(lambda: base.patch("/ping", json=PATCH_BODY), seconds),
+    }
+
+
+async def in_process(seconds: float, db_path: str) -> dict[str, float]:
+    emulator = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(db_path)), base_url="http://e", headers=HEADERS
+    )
+    base = httpx.AsyncClient(transport=httpx.ASGITransport(app=baseline_app()), base_url="http://b")
+    async with emulator, base:
+        return await measure(emulator, base, seconds)
+
+
+def nodelay() -> httpx.AsyncHTTPTransport:
+    # httpx writes a request's headers and body separately; without TCP_NODELAY Nagle's algorithm stalls a PATCH.
+    return httpx.AsyncHTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_up(url: str) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=0.5)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not come up")
+
+
+async def loopback(seconds: float, db_path: str) -> dict[str, float]:
+    emulator_port, base_port = free_port(), free_port()
+    emulator_args = ["-m", "agentform", "emulator", "serve", "--port", str(emulator_port), "--db", db_path]
+    processes = [
+        subprocess.Popen([sys.executable, *emulator_args], stderr=subprocess.DEVNULL),
+        subprocess.Popen([sys.executable, "-c", BASELINE_APP, str(base_port)], stderr=subprocess.DEVNULL),
+    ]
+    try:
+        wait_up(f"http://127.0.0.1:{emulator_port}/v1/convai/agents")
+        wait_up(f"http://127.0.0.1:{base_port}/ping")
+        emulator = httpx.AsyncClient(base_url=f"http://127.0.0.1:{emulator_port}", headers=HEADERS, transport=nodelay())
+        base = httpx.AsyncClient(base_url=f"http://127.0.0.1:{base_port}", transport=nodelay())
+        async with emulator, base:
+            return await measure(emulator, base, seconds)
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+COLD = """
+import sys, time
+started = time.perf_counter()
+if sys.argv[1] == "fastapi":
+    import fastapi
+    print((time.perf_counter() - started) * 1000)
+else:
+    from agentform.emulator import create_app
+    create_app(sys.argv[2])
+    first = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    create_app(sys.argv[2])
+    print(first, (time.perf_counter() - started) * 1000)
+"""
+
+
+def cold_start(db_path: str, runs: int = 3) -> dict[str, float]:
+    """Best of `runs` fresh interpreters: the emulator's import + app build, and `import fastapi` as baseline."""
+
+    def best(*args: str) -> list[float]:
+        outputs = [
+            subprocess.run([sys.executable, "-c", COLD, *args], capture_output=True, text=True, check=True)
+            for _ in range(runs)
+        ]
+        return min(([float(x) for x in out.stdout.split()] for out in outputs), key=lambda figures: figures[0])
+
+    emulator, again = best("emulator", db_path)
+    return {"emulator": emulator, "again": again, "fastapi": best("fastapi")[0]}
+
+
+def report(title: str, figures: dict[str, float]) -> None:
+    print(f"{title}")
+    for verb in ("GET", "PATCH"):
+        agent, base = figures[f"{verb} agent"], figures[f"{verb} baseline"]
+        print(f"  {verb:<5} agent {agent:8.0f} req/s   bare FastAPI {base:8.0f} req/s   ratio {agent / base:5.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="Measuring time per figure.")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        cold = cold_start(str(Path(tmp) / "cold.sqlite"))
+        print(
+            f"cold start (new interpreter): import + create_app {cold['emulator']:.0f} ms, "
+            f"import fastapi alone {cold['fastapi']:.0f} ms, ratio {cold['emulator'] / cold['fastapi']:.2f}; "
+            f"create_app again on the same file {cold['again']:.1f} ms"
+        )
+        report("in-process, :memory: (httpx.ASGITransport)", asyncio.run(in_process(args.seconds, ":memory:")))
+        report("in-process, SQLite file", asyncio.run(in_process(args.seconds, str(Path(tmp) / "in.sqlite"))))
+        report(
+            "loopback (agentform emulator serve --db FILE)",
+            asyncio.run(loopback(args.seconds, str(Path(tmp) / "lo.sqlite"))),
+        )
+
+
+if __name__ == "__main__":
+    main()
