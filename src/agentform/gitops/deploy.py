@@ -104,7 +104,7 @@ async def run_deploy(request: DeployRequest, outcome: CiOutcome, redactor: Redac
             reason = f"smoke tests failed after deploying {(request.head or 'the working tree')[:12]}"
             outcome.rollbacks = await _roll_back(client, desired, before, reason)
             return outcome
-        outcome.branches = await _archive(client, outcome.branches)
+        outcome.branches = await _archive(client, outcome.branches, _superseded(workspace, request.branch_hint, merged))
         if not result.garbage_collected and merged:
             # apply collects garbage after its own writes; when merges did all the work, do it here.
             from agentform.apply.gc import collect_garbage
@@ -161,11 +161,28 @@ async def _roll_back(client: Any, desired: Desired, before: list[_Before], reaso
     return results
 
 
-async def _archive(client: Any, branches: list[AgentBranch]) -> list[AgentBranch]:
+def _superseded(workspace: Any, hint: str | None, merged: list[AgentBranch]) -> list[AgentBranch]:
+    """The merged PR's agent branches that were not merged (main moved on, so the change was applied directly):
+    the PR is done, so they are archived like merged ones."""
+    done = {(branch.agent_key, branch.branch_id) for branch in merged}
+    entries = workspace.record.branches.get(hint or "", {})
+    return [
+        AgentBranch(key, entry.agent_id, entry.branch_id, hint or "", "superseded by the direct apply")
+        for key, entry in sorted(entries.items())
+        if (key, entry.branch_id) not in done
+    ]
+
+
+async def _archive(client: Any, branches: list[AgentBranch], superseded: list[AgentBranch]) -> list[AgentBranch]:
+    from agentform.elevenlabs import NotFoundError
+
     archived = []
-    for branch in branches:
-        if branch.branch_id and branch.action.startswith("merged"):
-            await client.update_branch(branch.agent_id, branch.branch_id, is_archived=True)
+    for branch in [*branches, *superseded]:
+        if branch.branch_id and (branch.action.startswith("merged") or branch in superseded):
+            try:
+                await client.update_branch(branch.agent_id, branch.branch_id, is_archived=True)
+            except NotFoundError:
+                continue  # deleted by hand: nothing left to archive
             branch = dataclasses.replace(branch, action=f"{branch.action}; branch archived")
         archived.append(branch)
     return archived

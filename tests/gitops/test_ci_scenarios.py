@@ -1,0 +1,201 @@
+"""The CI commands in the situations around the main loop: forks, bad files, concurrent PRs, the lock, people's
+rollbacks and scheduled drift checks. Live effects are read from the emulator; GitHub effects from the fake."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from tests.gitops.world import AGENT, REPOSITORY, World, first_message_of, pr_event, push_event
+
+from agentform import exitcodes
+from agentform.cli import main
+from agentform.emulator import DEV_API_KEY
+from agentform.gitops.rollback import restorable
+from agentform.plan import identity
+from agentform.plan.state import acquire_lock, ensure_folder
+
+pytestmark = pytest.mark.e2e
+
+GREETING = ("Cu ce vă pot ajuta astăzi?", "Cu ce vă putem ajuta astăzi?")
+
+
+def temperature_of(config: dict) -> float:
+    return config["conversation_config"]["agent"]["prompt"]["temperature"]
+
+
+def _write_count_since(world: World, mark: int) -> int:
+    response = httpx.get(
+        f"{world.emulator_url}/_emulator/requests", params={"since": mark}, headers={"xi-api-key": DEV_API_KEY}
+    )
+    return response.json()["write_count"]
+
+
+def _mark(world: World) -> int:
+    response = httpx.get(f"{world.emulator_url}/_emulator/requests", headers={"xi-api-key": DEV_API_KEY})
+    return response.json()["last_seq"]
+
+
+def _open_pr(world: World, number: int, branch: str, edits: list[tuple[str, str, str]], base: str = "main") -> str:
+    world.repo.git.checkout(base)
+    world.repo.git.checkout("-b", branch)
+    for path, old, new in edits:
+        world.edit(path, old, new)
+    return world.commit(f"PR {number}")
+
+
+def _merge(world: World, number: int, branch: str) -> tuple[str, str]:
+    world.repo.git.checkout("main")
+    before = world.repo.head.commit.hexsha
+    message = f"Merge pull request #{number} from octo/{branch}"
+    world.repo.git.merge("--no-ff", branch, "-m", message)
+    return before, world.repo.head.commit.hexsha
+
+
+def test_a_pr_from_a_fork_is_validated_and_planned_offline_without_touching_the_workspace_or_posting(world):
+    base = world.repo.head.commit.hexsha
+    head = _open_pr(world, 5, "fork-change", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
+    event = pr_event(5, "fork-change", head, base)
+    event["pull_request"]["head"]["repo"] = {"full_name": "stranger/clinic"}
+    mark = _mark(world)
+
+    assert world.run_workflow("agentform-pr.yml", "pull_request", event) == exitcodes.OK
+
+    assert _write_count_since(world, mark) == 0, "nothing live was written"
+    assert "pr-5" not in world.branches()
+    assert world.github.comments(5) == [], "a fork's token cannot comment; the report is in the summary"
+    report = world.report()
+    assert "comes from a fork" in report
+    assert f"agents/{AGENT}/agent.yaml" in report
+    assert '+    first_message: "Alo, bună ziua! Cu ce vă putem ajuta astăzi?"' in report
+    assert '-    first_message: "Alo, bună ziua! Cu ce vă pot ajuta astăzi?"' in report
+
+
+def test_invalid_files_fail_the_check_with_file_and_line_in_the_comment_and_change_nothing(world):
+    base = world.repo.head.commit.hexsha
+    head = _open_pr(world, 6, "typo", [(f"agents/{AGENT}/agent.yaml", "first_message:", "first_mesage:")])
+    mark = _mark(world)
+
+    assert world.run_workflow("agentform-pr.yml", "pull_request", pr_event(6, "typo", head, base)) == exitcodes.ERROR
+
+    assert _write_count_since(world, mark) == 0
+    (comment,) = world.github.comments(6)
+    assert "invalid project files" in comment["body"]
+    assert f"agents/{AGENT}/agent.yaml:" in comment["body"] and "first_mesage" in comment["body"]
+    assert [s["state"] for s in world.github.statuses(head)] == ["failure"]
+
+
+def test_two_prs_on_one_agent_get_their_own_branches_and_the_second_deploy_replans_against_the_new_main(world):
+    base = world.repo.head.commit.hexsha
+    greeting = _open_pr(world, 1, "greeting", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
+    calmer = _open_pr(world, 2, "calmer", [(f"agents/{AGENT}/agent.yaml", "temperature: 0.3", "temperature: 0.1")])
+    assert world.run_workflow("agentform-pr.yml", "pull_request", pr_event(1, "greeting", greeting, base)) == 0
+    assert world.run_workflow("agentform-pr.yml", "pull_request", pr_event(2, "calmer", calmer, base)) == 0
+
+    one, two = world.branch_config("pr-1"), world.branch_config("pr-2")
+    assert (
+        first_message_of(one).endswith(GREETING[1])
+        and one["conversation_config"]["agent"]["prompt"]["temperature"] == 0.3
+    )
+    assert (
+        first_message_of(two).endswith(GREETING[0])
+        and two["conversation_config"]["agent"]["prompt"]["temperature"] == 0.1
+    )
+
+    before, after = _merge(world, 1, "greeting")
+    assert world.run_workflow("agentform-deploy.yml", "push", push_event(before, after, "Merge pull request #1")) == 0
+    before, after = _merge(world, 2, "calmer")
+    assert world.run_workflow("agentform-deploy.yml", "push", push_event(before, after, "Merge pull request #2")) == 0
+
+    live = world.main_config()
+    assert first_message_of(live).endswith(GREETING[1]), "the first PR's change survived the second deploy"
+    assert temperature_of(live) == 0.1
+    version = world.live(lambda c: c.get_version(live["agent_id"], live["version_id"]))
+    assert version["parents"].get("merged_from_branch_id") != world.branches()["pr-2"]["id"], (
+        "pr-2 was tested without pr-1's change, so it was not merged as is"
+    )
+    assert world.branches()["pr-1"]["is_archived"] and world.branches()["pr-2"]["is_archived"]
+
+
+def test_a_held_lock_stops_a_deploy_naming_the_holder_until_force_unlock(world):
+    async def hold(client):
+        folder = await ensure_folder(client, identity.folder_name("example-voice-agents", "local"))
+        return await acquire_lock(client, folder, "local", holder="alice@laptop", purpose="apply", ttl_secs=600)
+
+    world.live(hold)
+    before = world.repo.head.commit.hexsha
+    world.edit(f"agents/{AGENT}/agent.yaml", *GREETING)
+    after = world.commit("Direct change on main")
+    mark = _mark(world)
+
+    assert world.run_workflow("agentform-deploy.yml", "push", push_event(before, after, "Direct")) == 4
+    assert "alice@laptop" in world.report()
+    assert first_message_of(world.main_config()).endswith(GREETING[0]), "nothing deployed under someone's lock"
+    assert _write_count_since(world, mark) <= 2, "only our own lock document came and went"
+
+    assert main(["force-unlock", "--env", "local", "--yes"]) == exitcodes.OK
+    assert world.run_workflow("agentform-deploy.yml", "push", push_event(before, after, "Direct")) == exitcodes.OK
+    assert first_message_of(world.main_config()).endswith(GREETING[1])
+    assert "pr-" not in "".join(world.branches()), "a direct push deploys without any agent branch"
+
+
+def test_rollback_to_a_version_shows_the_plan_then_restores_that_version(world, capsys):
+    original = world.main_config()
+    world.edit(f"agents/{AGENT}/agent.yaml", *GREETING)
+    world.monkeypatch.chdir(world.root)
+    assert main(["apply", "--env", "local", "--auto-approve"]) == exitcodes.OK
+    assert first_message_of(world.main_config()).endswith(GREETING[1])
+    capsys.readouterr()
+
+    code = main(
+        ["rollback", "--env", "local", "--agent", AGENT, "--to-version", original["version_id"], "--auto-approve"]
+    )
+
+    out = capsys.readouterr().out
+    assert code == exitcodes.OK
+    assert f"~ agent.{AGENT}" in out and "first_message" in out
+    restored = world.main_config()
+    assert restorable(restored) == restorable(original)
+    version = world.live(lambda c: c.get_version(restored["agent_id"], restored["version_id"]))
+    assert version["version_description"] == f"Rollback to {original['version_id']} (manual)"
+
+
+def test_rollback_to_an_unknown_version_fails_and_writes_nothing(world, capsys):
+    world.monkeypatch.chdir(world.root)
+    mark = _mark(world)
+    code = main(["rollback", "--env", "local", "--agent", AGENT, "--to-version", "agtvrsn_nope", "--auto-approve"])
+    assert code == exitcodes.ERROR
+    assert "agtvrsn_nope" in capsys.readouterr().err
+    assert _write_count_since(world, mark) == 0
+
+
+def test_scheduled_drift_check_opens_one_issue_while_the_agent_differs_and_closes_it_after(world):
+    agent_id = world.agent_id()
+    original = world.main_config()["conversation_config"]["agent"]["first_message"]
+
+    def dashboard_edit(text: str) -> None:
+        body = {"conversation_config": {"agent": {"first_message": text}}}
+        world.live(lambda c: c.update_agent(agent_id, body))
+
+    dashboard_edit("Salut! Edited in the dashboard.")
+    assert world.run_workflow("agentform-drift.yml", "schedule", {"schedule": "17 6 * * *"}) == exitcodes.CHANGES
+    assert world.run_workflow("agentform-drift.yml", "schedule", {"schedule": "17 6 * * *"}) == exitcodes.CHANGES
+    (issue,) = world.github.issues(state="open")
+    assert issue["title"] == "agentform: drift in local" and "first_message" in issue["body"]
+    assert world.main_config()["conversation_config"]["agent"]["first_message"].startswith("Salut!"), "never repaired"
+
+    dashboard_edit(original)
+    assert world.run_workflow("agentform-drift.yml", "schedule", {"schedule": "17 6 * * *"}) == exitcodes.OK
+    assert world.github.issues(state="open") == []
+    assert REPOSITORY in issue["html_url"]
+
+
+def test_nothing_secret_reaches_the_comment_the_summary_or_the_report(world, monkeypatch):
+    secret = "super-secret-booking-token-42"
+    monkeypatch.setenv("CLINIC_WEBHOOK_TOKEN", secret)
+    world.edit("agentform.yaml", "      CLINIC_WEBHOOK_TOKEN: local-development-token\n", "")
+    base = world.commit("The webhook token comes from the environment")
+    head = _open_pr(world, 9, "greeting", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
+    world.run_workflow("agentform-pr.yml", "pull_request", pr_event(9, "greeting", head, base))
+    texts = [c["body"] for c in world.github.comments(9)] + [world.report()]
+    texts += [path.read_text() for path in world.root.parent.glob("summary-*.md")]
+    assert texts and all(secret not in text and DEV_API_KEY not in text for text in texts)
