@@ -129,3 +129,32 @@ def test_the_installed_command_line_exits_3_on_a_failing_test(live_project):
     )
     assert result.returncode == exitcodes.TESTS_FAILED, result.stderr
     assert "FAIL   address" in result.stdout
+
+
+def test_changed_since_runs_only_the_agents_a_change_touches_and_says_why(live_project):
+    live_project.edit(PROMPT, "Răspunde politicos", "Răspunde foarte politicos")
+    code, out = live_project.cli("test", "--changed-since", "HEAD", "--json")
+    assert code == exitcodes.OK, out
+    report = json.loads(out)
+    assert {agent["agent_key"] for agent in report["agents"]} == {"clinic-receptionist"}
+    assert report["selection"] == ["clinic-receptionist: agents/clinic-receptionist/prompt.md changed"]
+
+    code, out = live_project.cli("test", "--changed-since", "HEAD")
+    assert "Selected agents:\n  clinic-receptionist: agents/clinic-receptionist/prompt.md changed" in out
+
+
+def test_changed_since_a_commit_with_nothing_relevant_runs_nothing(live_project):
+    code, out = live_project.cli("test", "--changed-since", "HEAD", "--json")
+    assert code == exitcodes.OK
+    assert json.loads(out)["agents"] == []
+
+
+def test_a_changed_kb_document_cannot_be_tested_as_an_override_and_says_to_use_a_branch(live_project):
+    live_project.edit("knowledge/support-faq.md", "two-year warranty", "three-year warranty")
+    code, out = live_project.cli("test", "--changed-since", "HEAD", "--json")
+    assert code == exitcodes.ERROR
+    report = json.loads(out)
+    assert report["selection"] == ["support-agent: knowledge document support-faq changed (knowledge/support-faq.md)"]
+    error = report["agents"][0]["error"]
+    assert "KB documents support-faq do not exist live" in error
+    assert "agentform apply --branch <name>" in error
