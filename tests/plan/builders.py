@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from agentform.model import (
@@ -167,6 +168,9 @@ def server_view(payload: dict[str, Any], agent_id: str = "agent-1", **defaults: 
     return result
 
 
+_IDS = itertools.count(1)
+
+
 def applied(plan: Any, previous: LiveState | None = None, *, read_agents: bool = False) -> LiveState:
     """The live state after a faithful apply of `plan` (creates get fresh ids, agents record what was sent).
 
@@ -187,7 +191,7 @@ def applied(plan: Any, previous: LiveState | None = None, *, read_agents: bool =
     agent_records = dict(state.record.agents) if state.record else {}
     tool_records = dict(state.record.tools) if state.record else {}
     for number, change in enumerate(plan.changes):
-        new_id = f"{change.kind}-{number}-new"
+        new_id = f"{change.kind}-{next(_IDS)}"
         if change.blocked or change.action == "no-op":
             continue
         if change.action == "delete":

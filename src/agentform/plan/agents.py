@@ -17,7 +17,7 @@ from typing import Any
 from agentform.plan.diff import NOT_SET, changed_paths, field_changes, get_path
 from agentform.plan.live import LiveAgent
 from agentform.plan.model import DriftResolution, ResourceChange, refs_in
-from agentform.plan.normalize import REMOVED, comparable, normalize_agent, patch_body
+from agentform.plan.normalize import comparable, normalize_agent, patch_body, without_nulls
 from agentform.redact import NO_SECRETS, Redactor
 
 Path = tuple[Any, ...]
@@ -98,7 +98,7 @@ def recordable(payload: dict[str, Any]) -> dict[str, Any]:
     Nulls are resets to the server default: the file no longer sets those keys, so they are not part of the
     last-applied configuration.
     """
-    return normalize_agent(_without_nulls(payload))
+    return normalize_agent(without_nulls(patch_body(payload)))
 
 
 def _live_side(
@@ -143,14 +143,6 @@ def _set(data: Any, path: Path, value: Any) -> Any:
 def _overlap(one: Path, other: Path) -> bool:
     shorter = min(len(one), len(other))
     return one[:shorter] == other[:shorter]
-
-
-def _without_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _without_nulls(item) for key, item in value.items() if item is not None and item is not REMOVED}
-    if isinstance(value, list):
-        return [_without_nulls(item) for item in value]
-    return value
 
 
 def _join(first: str, second: str) -> str:

@@ -4,9 +4,9 @@ Three rules, so that a plan shows only real changes:
 
 1. Read-only and server-generated fields are dropped (elevenlabs-api.md §1.5).
 2. Numbers are canonical (`1 == 1.0`), key order is irrelevant, tags are a set.
-3. Server defaults are not changes: only keys the desired side sets are compared, plus keys the last-applied
-   payload set that the file no longer sets (kubectl's `last-applied-configuration`). Those are compared against
-   `REMOVED`, rendered as "(server default)", and sent as JSON null, which resets the field.
+3. Server defaults are not changes: only keys the desired side sets (to something but null) are compared, plus
+   keys the last-applied payload set that the file no longer sets (kubectl's `last-applied-configuration`). Those
+   are compared against `REMOVED`, rendered as "(server default)", and sent as JSON null, which resets the field.
 
 All functions are pure and return new data.
 """
@@ -172,9 +172,22 @@ def comparable(
     Returns `(desired_view, live_view)`: `desired_view` is `desired` plus `REMOVED` for keys git stopped setting;
     `live_view` is `live` projected onto that shape. Equal views mean "no change".
     """
-    desired_view = with_removed(canonical(desired), canonical(last_applied) if last_applied else None)
+    desired_view = with_removed(without_nulls(canonical(desired)), canonical(last_applied) if last_applied else None)
     live_view = project(canonical(live or {}), desired_view)
     return drop_unmatched_removals(desired_view, live_view), live_view
+
+
+def without_nulls(value: Any) -> Any:
+    """`value` without dict entries whose value is null.
+
+    A null in a file means "not set: the server default", exactly like leaving the key out: the server answers a
+    null with its default, so comparing the null itself would report a change on every plan.
+    """
+    if isinstance(value, dict):
+        return {key: without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [without_nulls(item) for item in value]
+    return value
 
 
 def patch_body(desired_view: Any) -> Any:

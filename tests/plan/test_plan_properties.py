@@ -1,0 +1,66 @@
+"""Properties of whole plans: whatever the files say, applying a plan and planning again changes nothing."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.plan.builders import agent, applied, desired, document, live_state, llm_test, tool
+
+from agentform.plan.planner import make_plan
+from agentform.plan.render_json import render_json
+from agentform.plan.saved import parse_plan
+
+keys = st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True)
+leaf = st.none() | st.booleans() | st.integers(-5, 5) | st.floats(0, 2, allow_nan=False) | st.text(max_size=12)
+settings_tree = st.dictionaries(keys, leaf | st.dictionaries(keys, leaf, max_size=3), max_size=4)
+prompts = st.lists(st.text(st.characters(blacklist_categories=["Cs", "Cc"]), max_size=30), max_size=6).map("\n".join)
+
+
+@st.composite
+def repositories(draw):
+    agent_keys = draw(st.lists(keys, min_size=1, max_size=3, unique=True))
+    document_keys = draw(st.lists(keys, max_size=2, unique=True))
+    tool_keys = draw(st.lists(keys, max_size=2, unique=True))
+    agents = []
+    for key in agent_keys:
+        config = {"agent": {"prompt": {"prompt": draw(prompts)}}, "tts": draw(settings_tree)}
+        agents.append(
+            agent(
+                key,
+                conversation_config=config,
+                platform_settings=draw(settings_tree),
+                knowledge=[{"key": k} for k in draw(st.lists(st.sampled_from(document_keys), unique=True))]
+                if document_keys
+                else [],
+                tools=draw(st.lists(st.sampled_from(tool_keys), unique=True)) if tool_keys else [],
+                tags=draw(st.lists(keys, max_size=2)),
+            )
+        )
+    documents = [document(key, text=draw(prompts)) for key in document_keys]
+    tools = [tool(key, description=draw(st.text(max_size=20))) for key in tool_keys]
+    tests = [llm_test(key, "smoke") for key in agent_keys if draw(st.booleans())]
+    return desired(agents=agents, documents=documents, tools=tools, tests=tests)
+
+
+@settings(max_examples=25, deadline=None)
+@given(repositories(), st.booleans())
+def test_after_applying_a_plan_the_next_plan_is_a_no_op(files, read_agents):
+    live = applied(make_plan(files, live_state(), prune=True), read_agents=read_agents)
+    again = make_plan(files, live, prune=True)
+    assert not again.has_changes, [c.address for c in again.changes if c.is_change]
+
+
+@settings(max_examples=20, deadline=None)
+@given(repositories(), repositories())
+def test_going_from_any_repository_to_any_other_converges_in_one_apply(first, second):
+    live = applied(make_plan(first, live_state(), prune=True))
+    live = applied(make_plan(second, live, prune=True), live)
+    again = make_plan(second, live, prune=True)
+    assert not again.has_changes, [c.address for c in again.changes if c.is_change]
+
+
+@settings(max_examples=20, deadline=None)
+@given(repositories())
+def test_every_plan_survives_a_json_round_trip(files):
+    plan = make_plan(files, live_state(), prune=False)
+    assert parse_plan(render_json(plan)) == plan
