@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from agentform.project.yamlio import YamlSyntaxError, parse_yaml
+from agentform.project.yamlio import YamlSyntaxError, parse_yaml, use_pure_python
 
 
 def test_scalars_follow_the_yaml_1_2_core_schema():
@@ -38,3 +38,31 @@ def test_several_documents_in_one_file_are_a_syntax_error():
         parse_yaml("a: 1\n---\nb: 2\n", "x.yaml")
     assert raised.value.position == (2, 1)
     assert "single document" in raised.value.message
+
+
+@pytest.fixture
+def pure_python_parser():
+    use_pure_python(True)
+    yield
+    use_pure_python(False)
+
+
+def test_without_libyaml_the_pure_python_parser_gives_the_same_data_and_positions(pure_python_parser):
+    text = "agent:\n  tools: [a, b]\n  on: yes\n  n: 0x10\nx: !!str 1\n"
+    document = parse_yaml(text, "x.yaml")
+    assert document.data == {"agent": {"tools": ["a", "b"], "on": "yes", "n": 16}, "x": "1"}
+    assert document.where(("agent", "tools", 1)) == (2, 14)
+    with pytest.raises(YamlSyntaxError) as raised:
+        parse_yaml("name: ok\nagent: a: b\n", "x.yaml")
+    assert (raised.value.message, raised.value.position) == (
+        "invalid YAML: mapping values are not allowed here",
+        (2, 9),
+    )
+
+
+def test_the_example_project_validates_with_the_pure_python_parser(pure_python_parser):
+    from projectkit import REPO_ROOT
+
+    from agentform.project import validate_project
+
+    assert validate_project(REPO_ROOT, environ={}) == []

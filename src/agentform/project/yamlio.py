@@ -63,6 +63,10 @@ def _composer() -> Any:
             def __init__(self, version: Any = None, loader: Any = None, loadumper: Any = None) -> None:
                 super().__init__(loader or loadumper)
 
+            @property
+            def processing_version(self) -> tuple[int, int]:
+                return (1, 2)  # asked by ruamel's pure-Python parser and scanner (without ruamel.yaml.clib)
+
             def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
                 if kind is ScalarNode:
                     return tags[_PLAIN] if implicit[0] else tags[_STR]
@@ -71,6 +75,18 @@ def _composer() -> Any:
         _yaml = YAML(typ="safe")
         _yaml.Resolver = CoreResolver
     return _yaml
+
+
+def use_pure_python(pure: bool = True) -> None:
+    """Parse with ruamel's pure-Python parser even when libyaml is available (for tests and benchmarks)."""
+    global _yaml
+    _yaml = None
+    _composer()
+    if pure:
+        from ruamel.yaml import YAML
+
+        resolver, _yaml = _yaml.Resolver, YAML(typ="safe", pure=True)
+        _yaml.Resolver = resolver
 
 
 def parse_yaml(text: str, path: str) -> YamlDocument:
