@@ -1,3 +1,3 @@
-from tests.gitops.world import world
+from tests.gitops.world import deployed_workspace, world
 
-__all__ = ["world"]
+__all__ = ["deployed_workspace", "world"]

@@ -192,10 +192,9 @@ def first_message_of(config: dict[str, Any]) -> str:
     return config["conversation_config"]["agent"]["first_message"]
 
 
-@pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    root = tmp_path / "clinic"
-    root.mkdir()
+def _project(root: Path) -> Path:
+    """A copy of the example project, with the loop's smoke test and the shipped workflows."""
+    root.mkdir(parents=True)
     for part in EXAMPLE_PARTS:
         source = REPO_ROOT / part
         (shutil.copytree if source.is_dir() else shutil.copy)(source, root / part)
@@ -203,12 +202,35 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     # The smoke test the loop turns on: it passes while the prompt has the clinic's address, fails without it.
     (root / "tests_specs" / AGENT / "address.yaml").write_text(SMOKE_TEST, encoding="utf-8")
     (root / ".gitignore").write_text(".agentform/\n")
+    return root
+
+
+@pytest.fixture(scope="session")
+def deployed_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An emulator database holding the example project after its first deploy (everything created on main).
+
+    Made once per session and copied into each test: the first apply is the same every time and costs seconds.
+    """
+    folder = tmp_path_factory.mktemp("deployed")
+    root = _project(folder / "clinic")
+    database = folder / "emulator.sqlite"
+    with pytest.MonkeyPatch.context() as patch, running_emulator(str(database)) as emulator_url:
+        patch.delenv("ELEVENLABS_API_KEY", raising=False)
+        patch.setenv("ELEVENLABS_BASE_URL", emulator_url)
+        assert main(["apply", "--project-dir", str(root), "--env", "local", "--auto-approve"]) == exitcodes.OK
+    return database
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deployed_workspace: Path):
+    root = _project(tmp_path / "clinic")
+    database = tmp_path / "emulator.sqlite"
+    for file in deployed_workspace.parent.glob(f"{deployed_workspace.name}*"):
+        shutil.copy(file, tmp_path / file.name)
     monkeypatch.delenv("ELEVENLABS_API_KEY", raising=False)
     github = FakeGitHub(REPOSITORY, token=TOKEN)
-    with running_emulator(eval_delay_secs=0.05) as emulator_url, github.serve():
+    with running_emulator(str(database), eval_delay_secs=0.05) as emulator_url, github.serve():
         world = World(root, emulator_url, github, monkeypatch)
         world.commit("The clinic's agents")
         monkeypatch.setenv("ELEVENLABS_BASE_URL", emulator_url)
-        # The first deploy of a new project: everything is created on main.
-        assert main(["apply", "--project-dir", str(root), "--env", "local", "--auto-approve"]) == exitcodes.OK
         yield world
