@@ -9,7 +9,9 @@ documents and tools) in a temporary folder and reports, as best-of-R wall times:
 - the ratio validate / baseline (the cost of the checks over bare parsing);
 - `agentform validate` and `agentform --help` as fresh processes, against `python -c pass` as the baseline.
 
-Usage: python bench/bench_validate.py [--agents 500] [--repeat 3]
+With --pure-python the YAML is parsed without libyaml (as when ruamel.yaml.clib is not installed).
+
+Usage: python bench/bench_validate.py [--agents 500] [--repeat 3] [--pure-python]
 """
 
 from __future__ import annotations
@@ -140,9 +142,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pure-python", action="store_true", help="parse YAML without libyaml (in process only)")
     args = parser.parse_args()
 
     from agentform.project import validate_project
+    from agentform.project.yamlio import use_pure_python
+
+    use_pure_python(args.pure_python)
 
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
@@ -156,7 +162,8 @@ def main() -> int:
         cli_validate = min(process([sys.executable, "-m", "agentform", "validate"], root) for _ in range(args.repeat))
         cli_help = min(process([sys.executable, "-m", "agentform", "--help"], root) for _ in range(args.repeat))
 
-    print(f"project: {args.agents} agents, {count} files (best of {args.repeat})")
+    parser_kind = "pure-Python YAML parser" if args.pure_python else "libyaml when installed"
+    print(f"project: {args.agents} agents, {count} files (best of {args.repeat}; {parser_kind})")
     print(f"baseline  read + YAML-parse every file   {parse:7.3f} s")
     print(f"validate  validate_project (in process)  {validate:7.3f} s   ratio {validate / parse:5.2f}x baseline")
     print(f"baseline  python -c pass                 {python:7.3f} s")
