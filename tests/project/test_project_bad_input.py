@@ -7,7 +7,7 @@ import io
 import os
 
 import pytest
-from projectkit import MINIMAL, snapshot, write_project
+from tests.project.projectkit import MINIMAL, snapshot, write_project
 
 from agentform.commands import validate
 from agentform.project import ProjectError, load_desired, validate_project

@@ -6,7 +6,7 @@ import io
 import subprocess
 import sys
 
-from projectkit import MINIMAL, REPO_ROOT, write_project
+from tests.project.projectkit import MINIMAL, REPO_ROOT, write_project
 
 from agentform.commands import validate
 from agentform.project import load_desired, validate_project

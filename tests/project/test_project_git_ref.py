@@ -6,7 +6,7 @@ import os
 
 import git
 import pytest
-from projectkit import snapshot, write_project
+from tests.project.projectkit import snapshot, write_project
 
 from agentform.project import ProjectError, load_desired, validate_project
 

@@ -6,7 +6,7 @@ import io
 import subprocess
 import sys
 
-from projectkit import MINIMAL, REPO_ROOT, write_project
+from tests.project.projectkit import MINIMAL, REPO_ROOT, write_project
 
 from agentform.cli import main
 from agentform.commands import validate

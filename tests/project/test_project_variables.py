@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from projectkit import MINIMAL, write_project
+from tests.project.projectkit import MINIMAL, write_project
 
 from agentform.project import load_desired, validate_project
 

@@ -7,24 +7,20 @@ file keys (the planner resolves ids). References to unknown documents or tools a
 from __future__ import annotations
 
 import copy
-import posixpath
-import re
+from functools import partial
 from typing import Any
 
 from agentform.model import DesiredAgent, KnowledgeRef, SourceLocation
 from agentform.project.context import START, Context, dotted
-from agentform.project.schema import KnowledgeItem, did_you_mean, validate_model
+from agentform.project.schema import AgentFile, KnowledgeItem, did_you_mean, validate_model
 from agentform.project.yamlio import YamlDocument
 
-KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 AGENT_FILE = "agent.yaml"
 DEFAULT_PROMPT = "prompt.md"
 API_SECTIONS = ("conversation_config", "platform_settings", "workflow")
 
 
 def load_agents(context: Context, documents: set[str], tools: set[str]) -> dict[str, DesiredAgent]:
-    from agentform.project.schema import AgentFile
-
     folders: dict[str, list[str]] = {}
     for path in sorted(context.files):
         if path.startswith("agents/"):
@@ -41,25 +37,24 @@ def load_agents(context: Context, documents: set[str], tools: set[str]) -> dict[
         if agent_file not in paths:
             context.diagnostics.error(paths[0], START, "", f"agent folder agents/{key}/ has no {AGENT_FILE}")
             continue
-        if not KEY.match(key):
-            context.diagnostics.error(agent_file, START, "", f"agent key {key!r}: use letters, digits, '-', '_' or '.'")
+        if not context.valid_key(agent_file, "agent", key):
             continue
         document = context.read_yaml(agent_file)
         if document is None:
             continue
-
-        def check_api(data: dict[str, Any], report: Any) -> None:
-            for section in API_SECTIONS:
-                if isinstance(data.get(section), dict):
-                    context.fieldtree.check(section, data[section], report, (section,))
-
-        resolved = context.resolve_resource(document, AgentFile, check_api)
+        resolved = context.resolve_resource(document, AgentFile, partial(_check_api, context))
         if resolved is None:
             continue
         agent = _build_agent(context, key, document, resolved[0], documents, tools)
         if agent is not None:
             agents[key] = agent
     return agents
+
+
+def _check_api(context: Context, data: dict[str, Any], report: Any) -> None:
+    for section in API_SECTIONS:
+        if isinstance(data.get(section), dict):
+            context.fieldtree.check(section, data[section], report, (section,))
 
 
 def _build_agent(
@@ -175,7 +170,3 @@ def _unknown(kind: str, key: str, known: set[str], expected: str) -> str:
     guess = did_you_mean(key, known)
     hint = f"did you mean {guess!r}?" if guess else f"expected {expected}"
     return f"unknown {kind} {key!r} ({hint})"
-
-
-def agent_folder(path: str) -> str:
-    return posixpath.dirname(path)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -19,6 +20,8 @@ from agentform.project.yamlio import FieldPath, YamlDocument, YamlSyntaxError, p
 
 M = TypeVar("M", bound=BaseModel)
 START = (1, 1)
+# File keys: how files refer to each other and how live resources are recognised.
+KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 def dotted(path: FieldPath) -> str:
@@ -71,6 +74,13 @@ class Files:
             self.diagnostics.error(path, START, "", "expected a mapping of keys to values at the top level")
             return None
         return document
+
+    def valid_key(self, path: str, kind: str, key: str) -> bool:
+        """True if `key` can name a resource; reports the file otherwise."""
+        if KEY.match(key):
+            return True
+        self.diagnostics.error(path, START, "", f"{kind} key {key!r}: use letters, digits, '-', '_' or '.'")
+        return False
 
     # -- paths -----------------------------------------------------------------------------------------------
     def resolve_path(self, document: YamlDocument, at: FieldPath, relative: str) -> str | None:

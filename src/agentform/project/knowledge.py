@@ -20,7 +20,6 @@ URL_EXTENSION = ".url"
 META_EXTENSIONS = {".yaml", ".yml"}
 # The API's upload limit for a knowledge-base file; text documents are held to the same bound.
 MAX_DOCUMENT_BYTES = 21 * 1024 * 1024
-KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
@@ -42,8 +41,7 @@ def load_documents(context: Context) -> dict[str, DesiredDocument]:
             known = ", ".join(sorted(TEXT_EXTENSIONS | FILE_EXTENSIONS | {URL_EXTENSION}))
             context.diagnostics.error(path, START, "", f"unsupported document type {extension or '(none)'!r} ({known})")
             continue
-        if not KEY.match(key):
-            context.diagnostics.error(path, START, "", f"document key {key!r}: use letters, digits, '-', '_' or '.'")
+        if not context.valid_key(path, "document", key):
             continue
         groups.setdefault(key, {})[extension] = path
     documents = {}

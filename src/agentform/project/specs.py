@@ -10,7 +10,6 @@ Shorthands accepted in the files and expanded here:
 from __future__ import annotations
 
 import posixpath
-import re
 from typing import Any
 
 from agentform.model import DesiredTest, DesiredTool, SourceLocation
@@ -18,7 +17,6 @@ from agentform.project.context import START, Context, dotted
 from agentform.project.schema import OUR_TEST_KEYS, DefaultsFile, TestFile, did_you_mean
 from agentform.project.yamlio import FieldPath, YamlDocument
 
-KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 # Our keys that never reach the API body.
 NOT_IN_BODY = frozenset({"kind", "repeat", "pass_threshold", "smoke", "prevent_destroy", "tool", "environments"})
 # Fields that make sense for one kind of test only.
@@ -53,8 +51,7 @@ def load_tests(
             context.diagnostics.error(path, START, "", "test specs live in tests_specs/<agent-key>/<test-key>.yaml")
             continue
         agent_key = parts[1]
-        if not KEY.match(stem):
-            context.diagnostics.error(path, START, "", f"test key {stem!r}: use letters, digits, '-', '_' or '.'")
+        if not context.valid_key(path, "test", stem):
             continue
         document = context.read_yaml(path)
         if document is None:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from typing import Any
 
 from agentform.model import DesiredTool, SourceLocation
 from agentform.project.context import START, Context
 from agentform.project.schema import ToolFile
 
-KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 TOOL_TYPES = ("webhook", "client", "system", "mcp")
 
 
@@ -23,8 +21,7 @@ def load_tools(context: Context) -> dict[str, DesiredTool]:
         if "/" in key or extension not in (".yaml", ".yml"):
             context.diagnostics.error(path, START, "", "tools/ holds one <key>.yaml file per tool")
             continue
-        if not KEY.match(key):
-            context.diagnostics.error(path, START, "", f"tool key {key!r}: use letters, digits, '-', '_' or '.'")
+        if not context.valid_key(path, "tool", key):
             continue
         if key in tools:
             context.diagnostics.error(path, START, "", f"tool {key!r} is declared twice (.yaml and .yml)")
