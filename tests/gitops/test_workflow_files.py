@@ -83,3 +83,16 @@ def test_secrets_reach_commands_only_through_env_never_inline_in_scripts():
             stripped = line.strip()
             if stripped.startswith("run:") and "${{" in stripped:
                 pytest.fail(f"{path.name}: expression expanded inside a script: {stripped}")
+
+
+def test_init_writes_the_pr_deploy_and_drift_workflows_but_not_the_projects_own_ci():
+    from agentform.commands.init import scaffold
+
+    files = scaffold("demo")
+    written = {path for path in files if path.startswith(".github/")}
+    assert written == {
+        ".github/workflows/agentform-pr.yml",
+        ".github/workflows/agentform-deploy.yml",
+        ".github/workflows/agentform-drift.yml",
+    }
+    assert files[".github/workflows/agentform-pr.yml"] == (TEMPLATES / "agentform-pr.yml").read_text()
