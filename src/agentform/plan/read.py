@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from agentform.model import Desired
 from agentform.plan import identity
 from agentform.plan.live import LiveAgent, LiveBranch, LiveState
-from agentform.plan.state import StateRecord, find_record_document, oldest, parse_record
+from agentform.plan.state import STATE_DOCUMENT_NAME, StateRecord, find_record_document, oldest, parse_record
 
 T = TypeVar("T")
 
@@ -56,28 +56,30 @@ async def read_workspace(
     """`read_live` plus the full state record (for apply)."""
     project, env = desired.settings.project, desired.environment.name
     name = identity.folder_name(project, env)
-    agent_items, kb_folders, tool_items, test_folders = await asyncio.gather(
+    # Round 1: everything that needs no id. The record is found by name across the workspace (a prefix search) so
+    # that its content can be read in round 2 beside the folder listing instead of after it.
+    agent_items, kb_folders, tool_items, test_folders, record_items = await asyncio.gather(
         client.list_agents(tags=[identity.owner_tag(project, env)]),
         client.list_documents(types=["folder"], search=name),
         client.list_tools(),
         client.list_tests(types=["folder"]),
+        client.list_documents(types=["text"], search=STATE_DOCUMENT_NAME),
     )
     kb_folder = oldest([item for item in kb_folders if item.get("name") == name])
     test_folder = oldest([item for item in test_folders if item.get("name") == name])
     kb_folder_id = str(kb_folder["id"]) if kb_folder else None
     test_folder_id = str(test_folder["id"]) if test_folder else None
+    record_document = find_record_document([i for i in record_items if kb_folder_id and parent_of(i) == kb_folder_id])
 
-    folder_items, test_items = await asyncio.gather(
+    # Round 2: the folders' contents, the record, adopted agents.
+    folder_items, test_items, text, agents = await asyncio.gather(
         client.list_documents(parent_folder_id=kb_folder_id) if kb_folder_id else _value([]),
         client.list_tests(parent_folder_id=test_folder_id) if test_folder_id else _value([]),
+        client.get_document_content(record_document["id"]) if record_document else _value(""),
+        _agents(client, desired, agent_items, project, env),
     )
-    record_document = find_record_document(folder_items)
-    record = StateRecord.empty(project, env)
-    if record_document is not None:
-        text = await client.get_document_content(record_document["id"])
-        record = parse_record(text, project=project, environment=env)
+    record = parse_record(text, project=project, environment=env)
 
-    agents = await _agents(client, desired, agent_items, project, env)
     recovered = recover_pending_tools(desired, record, tool_items)
     view = record.view(
         extra_tools={tool_id: (key, desired.tools[key].content_hash()) for tool_id, key in recovered.items()}
@@ -109,6 +111,14 @@ async def read_workspace(
 
 async def _value(value: T) -> T:
     return value
+
+
+def parent_of(item: dict[str, Any]) -> str | None:
+    """The folder a KB list item sits in (`folder_parent_id`, else the innermost `folder_path` entry)."""
+    if item.get("folder_parent_id"):
+        return str(item["folder_parent_id"])
+    path = item.get("folder_path") or []
+    return str(path[-1]["id"]) if path else None
 
 
 async def _agents(
