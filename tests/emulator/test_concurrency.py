@@ -13,7 +13,8 @@ from collections import Counter
 
 import httpx
 import pytest
-from tests.emulator.test_serve_command import serve, stop
+from tests.support.emulator_server import serve_process as serve
+from tests.support.emulator_server import stop_process as stop
 
 from agentform.emulator import DEV_API_KEY
 

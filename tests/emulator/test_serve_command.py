@@ -3,51 +3,17 @@
 from __future__ import annotations
 
 import io
-import os
 import socket
-import subprocess
-import sys
-import time
 
 import httpx
 import pytest
+from tests.support.emulator_server import serve_process as serve
+from tests.support.emulator_server import stop_process as stop
 
 from agentform.commands import emulator_serve
 from agentform.emulator import DEV_API_KEY
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def serve(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "agentform", "emulator", "serve", "--port", str(port), *args],
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{base_url}/v1/convai/agents", timeout=0.5)
-            return process, base_url
-        except httpx.TransportError:
-            time.sleep(0.05)
-    process.kill()
-    raise AssertionError(f"server did not start: {process.stderr.read() if process.stderr else ''}")
-
-
-def stop(process: subprocess.Popen) -> str:
-    process.terminate()
-    _, err = process.communicate(timeout=10)
-    return err
 
 
 def test_serve_with_a_db_file_keeps_state_across_restarts_and_prints_the_dev_key(tmp_path):

@@ -5,18 +5,23 @@
     with running_emulator() as base_url:            # e.g. "http://127.0.0.1:53211"
         httpx.get(f"{base_url}/v1/convai/agents", headers={"xi-api-key": DEV_API_KEY})
 
-Keyword arguments go to `agentform.emulator.create_app` (api_keys, eval_delay_secs, clock).
+Keyword arguments go to `agentform.emulator.create_app` (api_keys, eval_delay_secs, clock). `serving(app)` serves
+an app you hold; `serve_process(...)` / `stop_process(...)` run `agentform emulator serve` as a separate process.
 """
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import uvicorn
 
 from agentform.emulator import create_app
@@ -55,3 +60,37 @@ def serving(app: Any) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve_process(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """Start `agentform emulator serve` (extra CLI args) as a separate process on a free port; (process, base URL)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agentform", "emulator", "serve", "--port", str(port), *args],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{base_url}/v1/convai/agents", timeout=0.5)
+            return process, base_url
+        except httpx.TransportError:
+            time.sleep(0.05)
+    process.kill()
+    raise AssertionError(f"server did not start: {process.stderr.read() if process.stderr else ''}")
+
+
+def stop_process(process: subprocess.Popen) -> str:
+    """Stop a served process (SIGTERM) and return what it printed on stderr (its start-up banner)."""
+    process.terminate()
+    _, err = process.communicate(timeout=10)
+    return err
