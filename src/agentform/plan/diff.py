@@ -44,6 +44,9 @@ def changed_paths(before: Any, after: Any) -> list[tuple[Any, ...]]:
     before, after = canonical(before), canonical(after)
     if same(before, after):
         return []
+    if before == {} and isinstance(after, dict):
+        # A new resource: every leaf is an addition; no need to ask deepdiff.
+        return sorted(_leaves((), NOT_SET, after), key=lambda path: [str(part) for part in path])
     paths: dict[tuple[Any, ...], None] = {}
     # threshold 0: dicts without common keys are still compared key by key, not replaced whole.
     for levels in DeepDiff(before, after, view="tree", verbose_level=2, threshold_to_diff_deeper=0).values():

@@ -63,21 +63,22 @@ REMOVED = _Removed()
 
 
 def canonical(value: Any) -> Any:
-    """JSON-like data in canonical form: integral floats as ints, tuples as lists, dict keys sorted."""
+    """JSON-like data in canonical form: integral floats as ints, tuples as lists, keys as strings."""
     if isinstance(value, bool) or value is None or isinstance(value, str | int):
         return value
     if isinstance(value, float):
         return int(value) if value.is_integer() else value
     if isinstance(value, dict):
-        return {str(key): canonical(value[key]) for key in sorted(value, key=str)}
+        # Dict equality ignores order and `same` serialises with sorted keys: no sorting needed here.
+        return {str(key): canonical(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [canonical(item) for item in value]
     return value
 
 
 def same(one: Any, other: Any) -> bool:
-    """Equality of canonical JSON: unlike `==`, `True` is not `1` (a boolean field set to 1 is a change)."""
-    return _json(canonical(one)) == _json(canonical(other))
+    """Equality of canonical data (`canonical` applied already): unlike `==`, `True` is not `1`."""
+    return one == other and _json(one) == _json(other)
 
 
 def _json(value: Any) -> str:

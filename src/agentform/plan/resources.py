@@ -45,7 +45,7 @@ def document_change(
         prevent_destroy=document.prevent_destroy,
         diff=diff,
         repair_payload={"content": document.text} if document.kind == "text" else None,
-        create_fields=_document_create_fields(document, redactor),
+        create_fields=lambda: _document_create_fields(document, redactor),
         depends_on=tuple(sorted(refs_in(body) - {DOCUMENTS_FOLDER})),
     )
     return plan_versioned(
@@ -53,7 +53,7 @@ def document_change(
     )
 
 
-def _document_create_fields(document: DesiredDocument, redactor: Redactor) -> tuple[FieldChange, ...]:
+def _document_create_fields(document: DesiredDocument, redactor: Redactor) -> list[FieldChange]:
     shown = {"name": document.name, "type": document.kind}
     if document.kind == "url":
         shown["url"] = document.url
@@ -62,7 +62,7 @@ def _document_create_fields(document: DesiredDocument, redactor: Redactor) -> tu
     fields = field_changes({}, shown, redactor=redactor)
     if document.kind == "text":
         fields.append(text_change("text", None, document.text or "", redactor=redactor))
-    return tuple(fields)
+    return fields
 
 
 def document_version(document: LiveDocument, live: LiveState) -> Version:
@@ -116,7 +116,7 @@ def tool_change(tool: DesiredTool, live: LiveState, on_drift: DriftResolution, r
         prevent_destroy=tool.prevent_destroy,
         diff=diff,
         repair_payload=body,
-        create_fields=tuple(field_changes({}, desired_view, redactor=redactor)),
+        create_fields=lambda: field_changes({}, desired_view, redactor=redactor),
     )
     return plan_versioned(wanted, versions, on_drift=on_drift)
 
@@ -201,7 +201,7 @@ def test_change(
         depends_on=tuple(sorted(refs_in(body) - {TESTS_FOLDER})),
         diff=diff,
         repair_payload=body,
-        create_fields=tuple(field_changes({}, desired_view, redactor=redactor)),
+        create_fields=lambda: field_changes({}, desired_view, redactor=redactor),
     )
     return plan_versioned(wanted, versions, on_drift=on_drift)
 

@@ -59,8 +59,8 @@ class Wanted:
     depends_on: tuple[str, ...] = ()
     # Builds the field changes from an old version's content (None: content not read) to the desired one.
     diff: Callable[[Any], list[FieldChange]] = field(default=lambda _content: [])
-    # What a create shows (a reviewer reads a new resource's content too).
-    create_fields: tuple[FieldChange, ...] = ()
+    # What a create shows (a reviewer reads a new resource's content too); computed only for a create.
+    create_fields: Callable[[], list[FieldChange]] = field(default=lambda: [])
     # The body that repairs a drifted version in place (document content, tool config, test body).
     repair_payload: dict[str, Any] | None = None
 
@@ -120,7 +120,7 @@ def plan_versioned(wanted: Wanted, versions: Sequence[Version], *, on_drift: Dri
     return ResourceChange(
         **common,
         action="create",
-        fields=list(wanted.create_fields),
+        fields=wanted.create_fields(),
         payload=wanted.payload,
         depends_on=sorted(wanted.depends_on),
     )
