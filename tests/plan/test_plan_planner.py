@@ -360,6 +360,20 @@ def test_a_document_edited_in_the_dashboard_is_drift_restored_from_git():
     assert kept.action == "no-op" and kept.drift
 
 
+def test_a_url_document_refreshed_by_auto_sync_is_not_drift():
+    from agentform.model import DesiredDocument, SourceLocation
+
+    url_doc = DesiredDocument(
+        key="site", kind="url", name="Site", url="https://clinic.test", source=SourceLocation(path="knowledge/site.url")
+    )
+    files = desired(documents=[url_doc])
+    live = applied(make_plan(files, live_state(), prune=False))
+    [doc] = live.documents
+    live = live.model_copy(update={"documents": [doc.model_copy(update={"updated_at": 777})]})
+    change = make_plan(files, live, prune=False).change_for("document.site")
+    assert change.action == "no-op" and not change.drift
+
+
 def test_a_tool_edited_in_the_dashboard_is_drift():
     files = clinic()
     live = applied(make_plan(files, live_state(), prune=False))

@@ -66,7 +66,9 @@ def _document_create_fields(document: DesiredDocument, redactor: Redactor) -> li
 
 
 def document_version(document: LiveDocument, live: LiveState) -> Version:
-    recorded = live.record.documents.get(document.id) if live.record else None
+    # Only text documents can drift in a way we can repair (PATCH content); URL documents change their timestamp on
+    # every auto-sync refresh, and file documents are replaced, never edited, by agentform.
+    recorded = live.record.documents.get(document.id) if live.record and document.kind == "text" else None
     return Version(
         id=document.id,
         hash=document.hash,
