@@ -115,6 +115,7 @@ def lower_bound(want: Desired, detail_reads: int, parallelism: int, latency: flo
         + math.ceil((len(want.documents) + 1) / PAGE_SIZE)  # managed folder (documents + state record)
         + math.ceil(max(1, len(want.tools)) / PAGE_SIZE)  # tools
         + 1  # test folder search
+        + 1  # state record search (by name)
         + 1  # state record content
     )
     return pages, math.ceil((pages + detail_reads) / parallelism) * latency
@@ -157,6 +158,21 @@ async def main(args: argparse.Namespace) -> None:
             print(
                 f"baseline (--refresh-all, every agent read): {baseline['secs']:.2f} s, {baseline['requests']} "
                 f"requests; no-op plan is {baseline['secs'] / noop['secs']:.1f}x faster"
+            )
+
+            # The emulator's own service time (no injected latency), measured in the same run: what is left is the
+            # latency our request pattern pays, which is what the lower bound is about.
+            async with httpx.AsyncClient(base_url=base_url, headers={"xi-api-key": DEV_API_KEY}) as admin:
+                (await admin.delete("/_emulator/faults")).raise_for_status()
+            service = min([(await timed_plan(client, want))["secs"] for _ in range(3)])
+            async with httpx.AsyncClient(base_url=base_url, headers={"xi-api-key": DEV_API_KEY}) as admin:
+                (await admin.post("/_emulator/faults", json=fault)).raise_for_status()
+            paid = noop["secs"] - service
+            rounds = math.ceil(len(want.agents) / PAGE_SIZE) + math.ceil((len(want.documents) + 2) / PAGE_SIZE)
+            print(
+                f"no-op plan without injected latency (emulator service time): {service:.2f} s; latency paid "
+                f"{paid:.2f} s = {paid / bound:.2f}x the bound; dependent round trips {rounds} "
+                f"(cursor pages are sequential: {rounds * latency:.2f} s at best)"
             )
 
             # A dashboard edit: one agent changed outside git must show up as drift with one detail read.
