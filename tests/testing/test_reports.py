@@ -139,3 +139,14 @@ def test_every_renderer_masks_secret_values(mixed_report):
         out = render(leaky, redactor=redactor)
         assert secret not in out, render.__name__
         assert MASK in out, render.__name__
+
+
+def test_an_agent_that_failed_before_listing_tests_counts_as_an_error_everywhere():
+    report = TestReport(agents=[AgentResult(agent_key="sales", error="sales: the agent does not exist live")])
+    assert report.totals.errors == 1
+    assert report.exit_code() == exitcodes.ERROR
+    root = ET.fromstring(render_junit(report).split("\n", 1)[1])
+    assert root.get("errors") == "1"
+    assert root.find("testsuite/testcase/error").get("message") == "sales: the agent does not exist live"
+    assert "⚠️ `sales`: sales: the agent does not exist live" in render_markdown(report)
+    assert "ERROR  sales: the agent does not exist live" in render_text(report)

@@ -119,7 +119,9 @@ class TestReport(_Model):
             tests=len(tests),
             passed=sum(test.status == "passed" for test in tests),
             failed=sum(test.status == "failed" for test in tests),
-            errors=sum(test.status == "error" for test in tests),
+            # An agent that failed before any test could be listed (`AgentResult(error=...)` alone) counts as one.
+            errors=sum(test.status == "error" for test in tests)
+            + sum(bool(a.error and not a.tests) for a in self.agents),
         )
 
     @computed_field  # type: ignore[prop-decorator]
