@@ -159,3 +159,45 @@ def test_a_plan_is_stale_when_the_live_state_changed_since():
         check_fresh(plan, edited)
     with pytest.raises(StalePlanError, match="not clinic/staging"):
         check_fresh(plan, live.model_copy(update={"environment": "staging"}))
+
+
+def _conflicted_plan() -> Plan:
+    change = ResourceChange(
+        address="agent.receptionist",
+        kind="agent",
+        key="receptionist",
+        action="update",
+        drift=True,
+        conflict=True,
+        drift_fields=[FieldChange(path="conversation_config.agent.prompt.temperature", before=0.3, after=0.9)],
+        fields=[FieldChange(path="conversation_config.agent.prompt.temperature", before=0.9, after=0.5)],
+    )
+    return Plan(project="p", environment="e", fingerprint="f", changes=[change])
+
+
+def test_drift_and_conflicts_are_called_out_in_text_and_markdown():
+    text = render_text(_conflicted_plan())
+    assert "! CONFLICT" in text and "! drift" in text
+    assert "~ conversation_config.agent.prompt.temperature: 0.3 -> 0.9 (live)" in text
+    assert "1 conflict(s): apply refuses" in text
+    markdown = render_markdown(_conflicted_plan())
+    assert "⛔ <code>~ agent.receptionist</code>" in markdown
+
+
+def test_unchanged_resources_are_not_listed():
+    quiet = ResourceChange(address="tool.book", kind="tool", key="book", action="no-op")
+    plan = Plan(project="p", environment="e", fingerprint="f", changes=[quiet])
+    assert "tool.book" not in render_text(plan) and "tool.book" not in render_markdown(plan)
+
+
+def test_renderers_mask_known_secrets_as_a_second_line_of_defence():
+    from agentform.redact import Redactor
+
+    leaky = ResourceChange(
+        address="agent.a", kind="agent", key="a", action="update", reason="token tok-123456 was rotated"
+    )
+    plan = Plan(project="p", environment="e", fingerprint="f", changes=[leaky])
+    redactor = Redactor(["tok-123456"])
+    assert "tok-123456" not in render_text(plan, redactor=redactor)
+    assert "tok-123456" not in render_markdown(plan, redactor=redactor)
+    assert "tok-123456" not in render_json(plan, redactor=redactor)
