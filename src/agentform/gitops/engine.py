@@ -104,7 +104,7 @@ def render_plan_markdown(plan: Plan, redactor: Redactor) -> str:
     from agentform.plan.render_markdown import render_markdown
 
     # The comment composer cuts whole sections to fit; the renderer's own limit only has to be below GitHub's.
-    return redactor.text(render_markdown(plan, max_chars=60_000))
+    return render_markdown(plan, max_chars=60_000, redactor=redactor)
 
 
 async def apply(client: Any, desired: Desired, plan: Plan, workspace: Any, *, branch: str | None = None) -> Any:

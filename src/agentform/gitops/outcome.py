@@ -144,16 +144,17 @@ def _summary_lines(outcome: CiOutcome) -> list[str]:
     if outcome.branch:
         context.append(f"agent branch `{outcome.branch}`")
     lines = [" · ".join(context), ""]
-    lines += [f"> {note}" for note in outcome.notes]
+    lines += [f"> {note}\n" for note in outcome.notes]
     if outcome.error:
-        lines += ["", f"**Error:** {outcome.error}"]
+        lines += [f"**Error:** {outcome.error}", ""]
+    # A list, so that GitHub shows one figure per line.
     if outcome.plan_summary:
-        lines += ["", f"**{outcome.plan_summary}**"]
+        lines.append(f"- **{outcome.plan_summary}**")
     if outcome.tests is not None:
-        lines += [f"**{outcome.tests.summary_line()}**"]
+        lines.append(f"- **{outcome.tests.summary_line()}**")
     for rollback in outcome.rollbacks:
         verdict = "restored exactly" if rollback.ok else f"differs at {', '.join(rollback.mismatches)}"
-        lines += [f"- ↩️ `{rollback.agent_key}` rolled back to `{rollback.restored_version_id}`: {verdict}"]
+        lines.append(f"- ↩️ `{rollback.agent_key}` rolled back to `{rollback.restored_version_id}`: {verdict}")
     return lines
 
 
