@@ -120,9 +120,11 @@ def new_app() -> Any:
     return create_app(":memory:")
 
 
-async def plan_for(client: ElevenLabsClient, want: Desired, *, prune: bool = False, **kwargs: Any) -> Plan:
-    workspace = await read_workspace(client, want)
-    return make_plan(want, workspace.live, prune=prune, **kwargs)
+async def plan_for(
+    client: ElevenLabsClient, want: Desired, *, prune: bool = False, branch: str | None = None, **kwargs: Any
+) -> Plan:
+    workspace = await read_workspace(client, want, branch=branch)
+    return make_plan(want, workspace.live, prune=prune, branch=branch, **kwargs)
 
 
 async def converge(client: ElevenLabsClient, want: Desired, *, prune: bool = False) -> tuple[Plan, ApplyResult]:
