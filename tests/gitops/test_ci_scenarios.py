@@ -199,3 +199,28 @@ def test_nothing_secret_reaches_the_comment_the_summary_or_the_report(world, mon
     texts = [c["body"] for c in world.github.comments(9)] + [world.report()]
     texts += [path.read_text() for path in world.root.parent.glob("summary-*.md")]
     assert texts and all(secret not in text and DEV_API_KEY not in text for text in texts)
+
+
+def test_a_deploy_whose_apply_fails_after_a_merge_rolls_the_merged_agent_back(world):
+    base = world.repo.head.commit.hexsha
+    head = _open_pr(world, 4, "greeting", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
+    # A document no agent uses yet: the PR check has no reason to create it, the deploy does.
+    (world.root / "knowledge" / "press-kit.md").write_text("Clinica Dentară Zâmbet, fondată în 2009.\n")
+    head = world.commit("Press kit")
+    assert world.run_workflow("agentform-pr.yml", "pull_request", pr_event(4, "greeting", head, base)) == 0
+    before_deploy = world.main_config()
+    # The deploy's first text document is its lock; the second is the press kit.
+    fault = {"kind": "status", "method": "POST", "path": "/v1/convai/knowledge-base/text", "status": 400, "nth": 2}
+    httpx.post(f"{world.emulator_url}/_emulator/faults", json=fault, headers={"xi-api-key": DEV_API_KEY})
+
+    before, after = _merge(world, 4, "greeting")
+    assert world.run_workflow("agentform-deploy.yml", "push", push_event(before, after, "Merge pull request #4")) == 1
+
+    restored = world.main_config()
+    assert restorable(restored) == restorable(before_deploy), "the merged greeting did not stay on main"
+    version = world.live(lambda c: c.get_version(restored["agent_id"], restored["version_id"]))
+    assert version["version_description"].startswith(f"Rollback to {before_deploy['version_id']} (deploy failed")
+    merge = world.live(lambda c: c.get_version(restored["agent_id"], version["parents"]["in_branch_parent_id"]))
+    assert merge["parents"]["merged_from_branch_id"] == world.branches()["pr-4"]["id"], "it had been merged"
+    assert "rolled back" in world.report() and "knowledge-base" in world.report()
+    assert world.branches()["pr-4"]["is_archived"] is False, "kept for the next attempt"

@@ -87,7 +87,14 @@ async def run_deploy(request: DeployRequest, outcome: CiOutcome, redactor: Redac
         )
         if merged:
             workspace = await _save_record(client, desired, workspace)
-        result = await engine.apply(client, desired, rest, workspace)
+        try:
+            result = await engine.apply(client, desired, rest, workspace)
+        except engine.ApplyFailed as error:
+            # Half a deploy is worse than none: put back what was recorded, then report the failure.
+            outcome.branches = merged
+            outcome.rollbacks = await _roll_back(client, desired, before, f"deploy failed: {error}")
+            outcome.error = redactor.text(f"{error}; the changed agents were rolled back")
+            return outcome
         ids = engine.live_ids(plan, result.ids)
         outcome.branches = merged + [
             AgentBranch(key, ids[f"agent.{key}"], "", "main", "applied to main")
