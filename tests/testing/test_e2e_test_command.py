@@ -158,3 +158,32 @@ def test_a_changed_kb_document_cannot_be_tested_as_an_override_and_says_to_use_a
     error = report["agents"][0]["error"]
     assert "KB documents support-faq do not exist live" in error
     assert "agentform apply --branch <name>" in error
+
+
+def test_ref_tests_the_files_at_a_commit_without_checking_it_out(live_project):
+    live_project.edit(PROMPT, ADDRESS, "")
+    live_project.repo.index.add([PROMPT])
+    live_project.repo.index.commit("drop the address")
+    live_project.edit(PROMPT, "Răspunde politicos", ADDRESS + "Răspunde politicos")  # working tree has it again
+    try:
+        code, out = live_project.cli("test", "--ref", "HEAD", "--test", "address", "--json")
+        assert code == exitcodes.TESTS_FAILED, out
+        assert json.loads(out)["target"] == "files at HEAD (agent_config_override)"
+        code, out = live_project.cli("test", "--test", "address")
+        assert code == exitcodes.OK, out
+    finally:
+        live_project.repo.git.reset("--hard", "HEAD~1")  # the module shares this repository
+
+
+def test_secret_values_never_reach_the_report(live_project, tmp_path):
+    code, out = live_project.cli("test", "--test", "opening-hours", "--json")
+    assert code == exitcodes.OK, out
+    test_id = json.loads(out)["agents"][0]["tests"][0]["test_id"]
+    secret = "local-development-token"  # CLINIC_WEBHOOK_TOKEN, a secret variable of the local environment
+    live_project.admin("POST", "/pins", json={"test_id": test_id, "status": "failed", "reply": f"Token {secret}"})
+    junit, markdown = tmp_path / "junit.xml", tmp_path / "summary.md"
+    for args in (("--json",), ("--junit", str(junit), "--markdown", str(markdown))):
+        code, out = live_project.cli("test", "--test", "opening-hours", *args)
+        assert code == exitcodes.TESTS_FAILED
+        assert secret not in out and "(sensitive value)" in out
+    assert secret not in junit.read_text() and secret not in markdown.read_text()
