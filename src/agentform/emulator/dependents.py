@@ -25,42 +25,53 @@ def tool_ids(config: Config) -> list[str]:
     return list(prompt.get("tool_ids") or [])
 
 
-def dependents(c: Context, resource_id: str, refs: Callable[[Config], list[str]]) -> tuple[list[dict], list[dict]]:
-    """(agents, branches) whose non-archived branch tips reference `resource_id`."""
-    agents, branches = [], []
+def reference_index(c: Context, refs: Callable[[Config], list[str]]) -> dict[str, tuple[list[dict], list[dict]]]:
+    """resource id -> (agents, branches) referencing it from a non-archived branch tip, in one pass over agents.
+
+    Listing endpoints build this once per request instead of scanning every agent for every item.
+    """
+    index: dict[str, tuple[list[dict], list[dict]]] = {}
     for agent in c.store.all("agent"):
         main_id = agent["main_branch_id"]
-        hits = []
+        name: str | None = None
         for branch in state.branches_of(c, agent["agent_id"]):
             if branch["is_archived"] or not branch["tip_version_id"]:
                 continue
             config = state.get_version(c, agent["agent_id"], branch["tip_version_id"])["config"]
-            if resource_id in refs(config):
-                hits.append((branch, config))
-        if not hits:
-            continue
-        name = state.resolve_version(c, agent["agent_id"])["config"]["name"]
-        agents.append(
-            {
-                "type": "available",
-                "id": agent["agent_id"],
-                "name": name,
-                "created_at_unix_secs": agent["created_at"],
-                "access_level": "admin",
-                "referenced_resource_ids": [resource_id],
-            }
-        )
-        branches += [
-            {
-                "agent_id": agent["agent_id"],
-                "agent_name": name,
-                "branch_id": branch["id"],
-                "branch_name": branch["name"],
-                "is_main": branch["id"] == main_id,
-            }
-            for branch, _ in hits
-        ]
-    return agents, branches
+            if branch["id"] == main_id:
+                name = config["name"]
+            for resource_id in dict.fromkeys(refs(config)):
+                agents, branches = index.setdefault(resource_id, ([], []))
+                if name is None:
+                    name = state.resolve_version(c, agent["agent_id"])["config"]["name"]
+                if not agents or agents[-1]["id"] != agent["agent_id"]:
+                    agents.append(_available(agent, name, resource_id))
+                branches.append(
+                    {
+                        "agent_id": agent["agent_id"],
+                        "agent_name": name,
+                        "branch_id": branch["id"],
+                        "branch_name": branch["name"],
+                        "is_main": branch["id"] == main_id,
+                    }
+                )
+    return index
+
+
+def _available(agent: dict, name: str, resource_id: str) -> dict:
+    return {
+        "type": "available",
+        "id": agent["agent_id"],
+        "name": name,
+        "created_at_unix_secs": agent["created_at"],
+        "access_level": "admin",
+        "referenced_resource_ids": [resource_id],
+    }
+
+
+def dependents(c: Context, resource_id: str, refs: Callable[[Config], list[str]]) -> tuple[list[dict], list[dict]]:
+    """(agents, branches) whose non-archived branch tips reference `resource_id`."""
+    return reference_index(c, refs).get(resource_id, ([], []))
 
 
 def remove_references(c: Context, resource_id: str, refs: Callable[[Config], list[str]], kind: str) -> None:

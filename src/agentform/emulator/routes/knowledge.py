@@ -19,7 +19,7 @@ from agentform.emulator.common import (
     paginate,
     validation_error,
 )
-from agentform.emulator.dependents import dependents, kb_ids, remove_references
+from agentform.emulator.dependents import dependents, kb_ids, reference_index, remove_references
 
 router = APIRouter(prefix="/v1/convai/knowledge-base")
 C = Annotated[Context, Depends(ctx)]
@@ -92,7 +92,7 @@ def _create(c: Context, type_: str, name: str, *, parent_folder_id: str | None, 
     return {"id": doc["id"], "name": doc["name"], "folder_path": _folder_path(c, doc, with_names=False)}
 
 
-def _common(c: Context, doc: dict[str, Any], *, listing: bool) -> dict[str, Any]:
+def _common(c: Context, doc: dict[str, Any], *, listing: bool, index: dict | None = None) -> dict[str, Any]:
     content = doc.get("content", "")
     rendered: dict[str, Any] = {
         "id": doc["id"],
@@ -117,7 +117,8 @@ def _common(c: Context, doc: dict[str, Any], *, listing: bool) -> dict[str, Any]
     elif doc["type"] == "file" and not listing:
         rendered["filename"] = doc["filename"]
     if listing:
-        rendered["dependent_agents"] = dependents(c, doc["id"], kb_ids)[0]
+        index = reference_index(c, kb_ids) if index is None else index
+        rendered["dependent_agents"] = index.get(doc["id"], ([], []))[0]
     elif doc["type"] != "folder":
         rendered["extracted_inner_html"] = content
         rendered["content_format"] = "markdown" if doc["type"] == "text" else "html"
@@ -213,7 +214,9 @@ async def list_documents(
     if folders_first:
         docs.sort(key=lambda d: d["type"] != "folder")
     page, next_cursor, has_more = paginate(docs, cursor, page_size)
-    return {"documents": [_common(c, d, listing=True) for d in page], "next_cursor": next_cursor, "has_more": has_more}
+    index = reference_index(c, kb_ids)
+    documents = [_common(c, d, listing=True, index=index) for d in page]
+    return {"documents": documents, "next_cursor": next_cursor, "has_more": has_more}
 
 
 @router.get("/{documentation_id}")
