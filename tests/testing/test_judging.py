@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from agentform.testing.report import meets_threshold, required_passes
 from agentform.testing.runner import (
+    PollPolicy,
     SuiteTarget,
     judge_invocation,
     judge_test,
@@ -121,3 +122,8 @@ def test_thresholds_are_read_to_the_nearest_half_percent():
     assert required_passes(3, 1.0) == 3
     assert required_passes(10, 0.8) == 8
     assert required_passes(3, 0.67) == 2
+
+
+def test_polling_backs_off_exponentially_up_to_a_cap():
+    delays = PollPolicy(first_delay=0.25, factor=2, max_delay=1.5).delays()
+    assert [next(delays) for _ in range(5)] == [0.25, 0.5, 1.0, 1.5, 1.5]

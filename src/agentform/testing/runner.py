@@ -1,4 +1,5 @@
-"""Running test suites: one run-tests call per agent, agents in parallel, each invocation polled to its end.
+"""Running test suites: one run-tests call per agent (and repeat count), agents in parallel, each invocation polled
+to its end (docs/decisions/0061).
 
 The network part (`run_suite`) is small; judging an invocation (`judge_invocation`) is a pure function of the
 API's answer and the specs, so thresholds, repeats and the timeout rule are tested without a server.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -65,16 +66,12 @@ class PollPolicy:
     max_delay: float = 5.0
     timeout_secs: float = 600.0
 
-    def delays(self) -> Callable[[], float]:
-        """A fresh backoff sequence (each call returns the next delay)."""
-        state = {"next": self.first_delay}
-
-        def next_delay() -> float:
-            delay = state["next"]
-            state["next"] = min(delay * self.factor, self.max_delay)
-            return delay
-
-        return next_delay
+    def delays(self) -> Iterator[float]:
+        """A fresh, endless backoff sequence."""
+        delay = self.first_delay
+        while True:
+            yield delay
+            delay = min(delay * self.factor, self.max_delay)
 
 
 # Called with the agent key and the invocation each time it is read, for progress displays.
@@ -82,7 +79,9 @@ ProgressCallback = Callable[[str, dict[str, Any]], None]
 
 
 @dataclass
-class _Clock:
+class Clock:
+    """Time as the runner sees it (monotonic for durations and deadlines, wall for the report's start)."""
+
     now: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
     wall: Callable[[], float] = time.time
@@ -90,6 +89,8 @@ class _Clock:
 
 @dataclass
 class SuiteOptions:
+    """How to run: `repeat` overrides every spec's; `invocation_name` is shown in the dashboard."""
+
     repeat: int | None = None
     poll: PollPolicy = field(default_factory=PollPolicy)
     invocation_name: str | None = None
@@ -101,11 +102,11 @@ async def run_suite(
     targets: Sequence[SuiteTarget],
     options: SuiteOptions | None = None,
     *,
-    clock: _Clock | None = None,
+    clock: Clock | None = None,
 ) -> TestReport:
     """Run every target's tests (one invocation per agent and repeat count, all at once) and judge them."""
     options = options or SuiteOptions()
-    clock = clock or _Clock()
+    clock = clock or Clock()
     started_wall, started = clock.wall(), clock.now()
     groups = [(target, group, repeat) for target in targets for group, repeat in repeat_groups(target, options.repeat)]
     results = await asyncio.gather(*(_run_group(client, group, repeat, options, clock) for _, group, repeat in groups))
@@ -140,7 +141,7 @@ def merge_results(target: SuiteTarget, results: list[AgentResult]) -> AgentResul
 
 
 async def _run_group(
-    client: TestRunClient, target: SuiteTarget, repeat: int, options: SuiteOptions, clock: _Clock
+    client: TestRunClient, target: SuiteTarget, repeat: int, options: SuiteOptions, clock: Clock
 ) -> AgentResult:
     started = clock.now()
     invocation: dict[str, Any] | None = None
@@ -161,11 +162,11 @@ async def _run_group(
 
 
 async def _poll(
-    client: TestRunClient, agent_key: str, invocation: dict[str, Any], options: SuiteOptions, clock: _Clock
+    client: TestRunClient, agent_key: str, invocation: dict[str, Any], options: SuiteOptions, clock: Clock
 ) -> tuple[dict[str, Any], str]:
     """Read the invocation until no run is pending; on timeout cancel it. Returns it and why it is incomplete."""
     deadline = clock.now() + options.poll.timeout_secs
-    next_delay = options.poll.delays()
+    delays = options.poll.delays()
     while True:
         if options.on_progress:
             options.on_progress(agent_key, invocation)
@@ -177,7 +178,7 @@ async def _poll(
         if remaining <= 0:
             await client.cancel_test_invocation(invocation["id"])
             return invocation, f"timed out after {options.poll.timeout_secs:g}s; the invocation was cancelled"
-        await clock.sleep(min(next_delay(), remaining))
+        await clock.sleep(min(next(delays), remaining))
         invocation = await client.get_test_invocation(invocation["id"])
 
 
