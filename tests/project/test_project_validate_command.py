@@ -15,7 +15,7 @@ from agentform.commands import validate
 def test_a_valid_project_prints_a_summary_and_exits_0(tmp_path, capsys):
     root = write_project(tmp_path)
     assert main(["validate", "-C", str(root)]) == 0
-    assert capsys.readouterr().out == "Valid: no errors, 0 warnings.\n"
+    assert capsys.readouterr().out == "Valid: 1 agent, 1 document, 1 tool, 1 test (environment local); 0 warnings.\n"
 
 
 def test_errors_are_also_github_annotations_inside_github_actions(tmp_path):
@@ -48,7 +48,7 @@ def test_validate_at_a_ref_names_the_ref_in_the_summary(tmp_path):
     repo.git.commit(m="init", author="T <t@example.com>")
     out = io.StringIO()
     assert validate.run(root, ref="HEAD", environ={}, out=out) == 0
-    assert out.getvalue() == "Valid at HEAD: no errors, 0 warnings.\n"
+    assert out.getvalue() == "Valid at HEAD: 1 agent, 1 document, 1 tool, 1 test (environment local); 0 warnings.\n"
 
 
 def test_the_installed_command_validates_the_example_in_a_fresh_process():
@@ -56,4 +56,7 @@ def test_the_installed_command_validates_the_example_in_a_fresh_process():
         [sys.executable, "-m", "agentform", "validate"], cwd=REPO_ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "Valid: no errors, 0 warnings."
+    assert (
+        result.stdout.strip().splitlines()[-1]
+        == "Valid: 2 agents, 4 documents, 2 tools, 10 tests (environment local); 0 warnings."
+    )

@@ -21,11 +21,11 @@ def run(
     out: TextIO | None = None,
 ) -> int:
     """Print diagnostics and a summary line; 0 when there is no error (warnings allowed unless `strict`)."""
-    from agentform.project import validate_project
+    from agentform.project import inspect_project
 
     environ = os.environ if environ is None else environ
     out = sys.stdout if out is None else out
-    diagnostics = validate_project(project_dir, env=env, ref=ref, environ=environ, strict=strict)
+    desired, diagnostics = inspect_project(project_dir, env=env, ref=ref, environ=environ, strict=strict)
     annotate = environ.get("GITHUB_ACTIONS") == "true"
     for diagnostic in diagnostics:
         print(diagnostic, file=out)
@@ -34,10 +34,22 @@ def run(
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
     where = f" at {ref}" if ref else ""
-    if errors:
+    if errors or desired is None:
         print(f"Invalid{where}: {_count(errors, 'error')}, {_count(warnings, 'warning')}.", file=out)
         return exitcodes.ERROR
-    print(f"Valid{where}: no errors, {_count(warnings, 'warning')}.", file=out)
+    contents = ", ".join(
+        _count(len(items), noun)
+        for items, noun in (
+            (desired.agents, "agent"),
+            (desired.documents, "document"),
+            (desired.tools, "tool"),
+            (desired.tests, "test"),
+        )
+    )
+    print(
+        f"Valid{where}: {contents} (environment {desired.environment.name}); {_count(warnings, 'warning')}.",
+        file=out,
+    )
     return exitcodes.OK
 
 

@@ -6,6 +6,6 @@ and column. See docs/file-formats.md for the formats.
 """
 
 from agentform.project.diagnostics import Diagnostic, ProjectError
-from agentform.project.loader import load_desired, validate_project
+from agentform.project.loader import inspect_project, load_desired, validate_project
 
-__all__ = ["Diagnostic", "ProjectError", "load_desired", "validate_project"]
+__all__ = ["Diagnostic", "ProjectError", "inspect_project", "load_desired", "validate_project"]

@@ -40,6 +40,17 @@ def validate_project(
     return _load(Path(root), env, ref, environ, strict)[1]
 
 
+def inspect_project(
+    root: Path,
+    env: str | None = None,
+    ref: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    strict: bool = False,
+) -> tuple[Desired | None, list[Diagnostic]]:
+    """Both at once: the desired state (None when there are errors) and every diagnostic."""
+    return _load(Path(root), env, ref, environ, strict)
+
+
 def _load(
     root: Path, env: str | None, ref: str | None, environ: Mapping[str, str] | None, strict: bool
 ) -> tuple[Desired | None, list[Diagnostic]]:
