@@ -117,3 +117,44 @@ def test_a_saved_plan_applies_once_and_is_stale_after_the_workspace_moved(projec
     capsys.readouterr()
     assert apply_command.run(plan_file=saved, project_dir=project, auto_approve=True) == exitcodes.STALE_OR_CONFLICT
     assert "stale" in capsys.readouterr().err
+
+
+def test_secrets_never_appear_in_the_plan_the_json_or_the_journal(project, capsys):
+    secret = "local-development-token"
+    assert secret in (project / "agentform.yaml").read_text(), "the example declares a secret variable"
+    assert plan_command.run(project_dir=project) == exitcodes.OK
+    assert plan_command.run(project_dir=project, as_json=True) == exitcodes.OK
+    assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.OK
+    captured = capsys.readouterr()
+    assert secret not in captured.out + captured.err
+    journal = next((project / ".agentform" / "journal").glob("*.jsonl")).read_text()
+    assert secret not in journal
+
+
+def test_in_a_terminal_apply_asks_and_a_no_sends_nothing(project, capsys, monkeypatch):
+    asked = []
+    monkeypatch.setattr("click.confirm", lambda text, default=False: asked.append(text) or False)
+    assert apply_command.run(project_dir=project, is_terminal=True) == exitcodes.ERROR
+    assert asked and "example-voice-agents/local" in asked[0]
+    assert "cancelled" in capsys.readouterr().out
+    assert write_requests(local_log(project)) == []
+
+
+def test_a_failed_apply_prints_the_journal_and_a_rerun_finishes(project, capsys, monkeypatch):
+    import httpx
+    from tests.support.emulator_server import serving
+
+    from agentform.emulator.app import DEV_API_KEY
+
+    app = create_app(":memory:")
+    with serving(app) as base_url:
+        monkeypatch.setenv("ELEVENLABS_BASE_URL", base_url)
+        admin = httpx.Client(base_url=base_url, headers={"xi-api-key": DEV_API_KEY})
+        fault = {"kind": "status", "status": 400, "method": "POST", "path": "/v1/convai/agents/create"}
+        admin.post("/_emulator/faults", json=fault).raise_for_status()
+        assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.ERROR
+        err = capsys.readouterr().err
+        assert "Apply failed" in err and "failed  create   agent." in err and "ok      create   document." in err
+        admin.delete("/_emulator/faults").raise_for_status()
+        assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.OK
+        assert plan_command.run(project_dir=project, detailed_exitcode=True) == exitcodes.OK
