@@ -104,6 +104,7 @@ class _Run:
         self.written_agents: dict[str, tuple[str, dict[str, Any], dict[str, Any] | None]] = {}
         self.created: dict[str, str] = {}
         self.created_names: dict[str, str] = {}
+        self.branch_entries_unsaved = False
         self.step = 0
 
     def log(self, entry: JournalEntry) -> JournalEntry:
@@ -224,7 +225,8 @@ async def _execute(run: _Run, change: ResourceChange, branch: str | None) -> Non
         else:
             outcome = await operations.update(run.client, change, payload, run.desired)
         run.ids[change.address] = outcome.live_id
-        if change.kind == "agent":
+        # Main's record entry: creates land on main even with --branch; branch updates are recorded per branch.
+        if change.kind == "agent" and (branch is None or change.action == "create"):
             run.written_agents[change.key] = (outcome.live_id, payload, outcome.response)
         run.log(_entry(step, change, outcome.operation, "ok", live_id=outcome.live_id, request=_summary(payload)))
     except Exception as error:
@@ -257,6 +259,7 @@ async def _update_branch(run: _Run, change: ResourceChange, payload: dict[str, A
         source_revision=run.desired.settings.source_revision,
         applied_at=time.time(),
     )
+    run.branch_entries_unsaved = True
     return operations.Outcome(agent_id, None, "update_agent")
 
 
@@ -295,10 +298,10 @@ async def _verify_agents(run: _Run, settle_secs: float) -> None:
 
     Only then does an unchanged list timestamp prove nobody edited the agent since (docs/decisions/0050).
     """
-    written = {key: facts for key, facts in run.written_agents.items() if run.plan.branch is None}
+    written = run.written_agents
     if not written:
-        if run.store is not None and run.store.record.branches and run.plan.branch:
-            await run.store.save()
+        if run.branch_entries_unsaved:
+            await (await run.record_store()).save()
         return
     await asyncio.sleep(settle_secs)
     reads = await asyncio.gather(*(run.client.get_agent(agent_id) for agent_id, _, _ in written.values()))
