@@ -159,3 +159,12 @@ def test_every_reported_path_really_differs(before, after):
 
 def test_removed_marker_never_leaks_into_a_payload():
     assert patch_body({"a": REMOVED, "b": [{"c": REMOVED}]}) == {"a": None, "b": [{"c": None}]}
+
+
+def test_a_long_list_is_shown_one_item_per_line_with_new_ids_described():
+    before = [{"test_id": f"test_{n:030d}"} for n in range(4)]
+    after = [*before[:3], {"test_id": "$ref:test.receptionist/greets"}]
+    [change] = field_changes({"attached_tests": before}, {"attached_tests": after})
+    assert f'-{{"test_id": "test_{3:030d}"}}' in change.line_diff
+    assert '+{"test_id": "(known after apply: test.receptionist/greets)"}' in change.line_diff
+    assert f' {{"test_id": "test_{0:030d}"}}' in change.line_diff

@@ -9,12 +9,13 @@ diff instead of a whole-value replace.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from typing import Any
 
 from deepdiff import DeepDiff
 
-from agentform.plan.model import FieldChange
+from agentform.plan.model import FieldChange, describe_refs, parse_ref
 from agentform.plan.normalize import REMOVED, canonical, same
 from agentform.redact import MASK, NO_SECRETS, Redactor
 
@@ -98,7 +99,9 @@ def render_path(path: tuple[Any, ...] | list[Any], prefix: str = "") -> str:
     """`("a", "b", 2, "c")` -> `a.b[2].c`; keys that are not identifiers are quoted: `a["x.y"]`."""
     text = prefix
     for part in path:
-        if isinstance(part, int):
+        if parse_ref(part):
+            text += f"[{describe_refs(part)}]"
+        elif isinstance(part, int):
             text += f"[{part}]"
         elif re.fullmatch(r"[A-Za-z0-9_-]+", str(part)):
             text += f".{part}" if text else str(part)
@@ -126,6 +129,9 @@ def _field_change(
         before_text = masked_before if isinstance(masked_before, str) else ""
         after_text = masked_after if isinstance(masked_after, str) else ""
         diff = line_diff(before_text, after_text, rendered)
+    elif _is_long_list(masked_before) or _is_long_list(masked_after):
+        # A long list (attached tests, knowledge base) reads best as one item per line.
+        diff = line_diff(_item_lines(masked_before), _item_lines(masked_after), rendered)
     return FieldChange(
         path=rendered,
         before=None if diff is not None else masked_before,
@@ -135,6 +141,16 @@ def _field_change(
         line_diff=diff,
         sensitive=sensitive,
     )
+
+
+def _is_long_list(value: Any) -> bool:
+    return isinstance(value, list) and len(json.dumps(value, ensure_ascii=False)) > LONG_STRING * 2
+
+
+def _item_lines(value: Any) -> str:
+    if not isinstance(value, list):
+        return ""
+    return "\n".join(json.dumps(describe_refs(item), ensure_ascii=False, sort_keys=True) for item in value)
 
 
 def _up_to_first_list(path: list[Any], before: Any, after: Any) -> tuple[Any, ...]:

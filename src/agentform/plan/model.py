@@ -196,6 +196,16 @@ def refs_in(value: Any) -> set[str]:
     return found
 
 
+def describe_refs(value: Any) -> Any:
+    """`value` with placeholders shown for people: `"(known after apply: document.faq)"`."""
+    if isinstance(value, dict):
+        return {describe_refs(key): describe_refs(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [describe_refs(item) for item in value]
+    address = parse_ref(value)
+    return f"(known after apply: {address})" if address else value
+
+
 def resolve_refs(value: Any, ids: Mapping[str, str]) -> Any:
     """`value` with every placeholder replaced by `ids[address]`; raises KeyError naming an unresolved address."""
     if isinstance(value, dict):

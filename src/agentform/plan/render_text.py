@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agentform.plan.model import FieldChange, Plan, ResourceChange, parse_ref
+from agentform.plan.model import FieldChange, Plan, ResourceChange, describe_refs
 from agentform.redact import NO_SECRETS, Redactor
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "no-op": " "}
@@ -111,17 +111,8 @@ def diff_body(line_diff: str) -> list[str]:
 
 def format_value(value: Any) -> str:
     """Compact JSON, `$ref:` placeholders shown as "(known after apply: <address>)", long values cut."""
-    text = json.dumps(_show_refs(value), ensure_ascii=False, sort_keys=True)
+    text = json.dumps(describe_refs(value), ensure_ascii=False, sort_keys=True)
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
-
-
-def _show_refs(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {_show_refs(key): _show_refs(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_show_refs(item) for item in value]
-    address = parse_ref(value)
-    return f"(known after apply: {address})" if address else value
 
 
 def footer_lines(plan: Plan) -> list[str]:
