@@ -89,10 +89,21 @@ class EmulatorApp(FastAPI):
             return
         if failure.when == "after":
             await super().__call__(scope, receive, _discard)
+        else:
+            await _drain(receive)
         await _fail(failure, send, raw_send)
 
 
 _UNAUTHORISED = {"detail": {"status": "invalid_api_key", "message": "Invalid or missing API key (xi-api-key)."}}
+
+
+async def _drain(receive: Receive) -> None:
+    """Read the request body the handler will never read: closing a socket with unread data sends a reset (the
+    client would see ECONNRESET instead of a clean 'server disconnected')."""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body"):
+            return
 
 
 async def _discard(message: dict[str, Any]) -> None:

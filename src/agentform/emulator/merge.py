@@ -67,9 +67,11 @@ def merge_configs(base: dict[str, Any], source: dict[str, Any], target: dict[str
                 continue
         if target_value != source_value:
             overridden.append(path)
-        if source_value is _MISSING:
-            merged.pop(path, None)
-        else:
+        merged.pop(path, None)
+        if source_value is not _MISSING:
+            # A leaf replacing a subtree (or the reverse) must not leave the other shape behind.
+            for other in [k for k in merged if k.startswith(path + ".") or path.startswith(k + ".")]:
+                del merged[other]
             merged[path] = source_value
     config = {**target, **unflatten(merged)}
     for name in ("name", "tags"):

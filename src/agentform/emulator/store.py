@@ -43,6 +43,10 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 
 Doc = dict[str, Any]
 
+# Request-log entries kept (older ones are pruned as new ones arrive).
+REQUEST_LOG_KEEP = 100_000
+_READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
 
 class Store:
     """JSON documents in SQLite. Use `with store.tx():` around every handler that writes."""
@@ -150,7 +154,11 @@ class Store:
                 "INSERT INTO requests (at, method, path, query, status, duration_ms) VALUES (?, ?, ?, ?, ?, ?)",
                 (at, method, path, query, status, round(duration_ms, 3)),
             )
-        return int(cursor.lastrowid or 0)
+            seq = int(cursor.lastrowid or 0)
+            # A file database lives across many CLI runs: keep the newest entries only.
+            if seq % 1000 == 0:
+                self._conn.execute("DELETE FROM requests WHERE seq <= ?", (seq - REQUEST_LOG_KEEP,))
+        return seq
 
     def requests_since(self, since: int = 0, *, limit: int = 10_000) -> list[Doc]:
         with self._lock:
@@ -161,6 +169,15 @@ class Store:
             ).fetchall()
         keys = ("seq", "at", "method", "path", "query", "status", "duration_ms")
         return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def count_writes_since(self, since: int, *, path_prefix: str = "/v1/") -> int:
+        """Logged requests after `since` that are not reads (GET/HEAD/OPTIONS), under `path_prefix`."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT COUNT(*) FROM requests WHERE seq > ? AND method NOT IN (?, ?, ?) AND substr(path, 1, ?) = ?",
+                (since, *_READ_METHODS, len(path_prefix), path_prefix),
+            ).fetchone()
+        return int(row[0])
 
     def last_request_seq(self) -> int:
         with self._lock:

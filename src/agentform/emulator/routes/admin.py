@@ -18,8 +18,6 @@ router = APIRouter(prefix="/_emulator")
 
 C = Annotated[Context, Depends(ctx)]
 
-_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
 
 def _faults(request: Request) -> FaultBook:
     return request.app.state.faults
@@ -38,7 +36,12 @@ async def reset(c: C, faults: F) -> dict[str, Any]:
 
 @router.get("/requests")
 async def requests(c: C, since: int = 0, method: str | None = None, path_prefix: str = "") -> dict[str, Any]:
-    """Logged API requests with `seq > since`; `last_seq` is the mark to pass as `since` next time."""
+    """Logged API requests with `seq > since`; `last_seq` is the mark to pass as `since` next time.
+
+    `write_count` counts every non-read /v1 request after `since` (under `path_prefix` when that is a /v1 path),
+    in SQL: it is exact even when more entries exist than one answer lists (10,000).
+    """
+    writes_under = path_prefix if path_prefix.startswith("/v1/") else "/v1/"
     entries = [
         entry
         for entry in c.store.requests_since(since)
@@ -47,7 +50,7 @@ async def requests(c: C, since: int = 0, method: str | None = None, path_prefix:
     return {
         "requests": entries,
         "last_seq": c.store.last_request_seq(),
-        "write_count": sum(1 for e in entries if e["method"] not in _READ_METHODS and e["path"].startswith("/v1/")),
+        "write_count": c.store.count_writes_since(since, path_prefix=writes_under),
     }
 
 
