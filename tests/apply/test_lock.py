@@ -20,7 +20,8 @@ def test_a_second_holder_is_refused_until_the_first_releases():
     async def scenario():
         async with in_process_client(new_app()) as client:
             folder_id = await folder(client)
-            lock = await acquire_lock(client, folder_id, ENV, holder="ci run 1", purpose="deploy", settle_secs=0)
+            # The holder waits out its creation second (the default): only then is its claim final.
+            lock = await acquire_lock(client, folder_id, ENV, holder="ci run 1", purpose="deploy")
             with pytest.raises(LockHeld, match="ci run 1") as refused:
                 await acquire_lock(client, folder_id, ENV, holder="alice@laptop", purpose="apply", settle_secs=0)
             assert refused.value.info.purpose == "deploy"
