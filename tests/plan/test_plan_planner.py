@@ -218,6 +218,16 @@ def test_a_field_changed_in_git_and_in_the_dashboard_is_a_conflict_unless_a_side
     assert change.payload["conversation_config"]["agent"]["prompt"]["prompt"] == "x"
 
 
+def test_drift_that_the_files_adopted_is_neither_a_conflict_nor_drift_any_more():
+    live = _drifted(clinic(), _set_temperature(0.9))
+    files = clinic(
+        conversation_config={"agent": {"first_message": "Hello", "prompt": {"prompt": "x", "temperature": 0.9}}}
+    )
+    change = make_plan(files, live, prune=False).change_for("agent.receptionist")
+    assert not change.conflict and not change.drift
+    assert [f.path for f in change.fields] == ["conversation_config.agent.prompt.prompt"]
+
+
 def test_drift_on_a_field_git_does_not_touch_is_no_conflict_even_when_the_file_changed_elsewhere():
     live = _drifted(clinic(), _set_temperature(0.9))
     files = clinic(prompt="A new prompt.")

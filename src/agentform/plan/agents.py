@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentform.plan.diff import NOT_SET, changed_paths, field_changes, get_path
+from agentform.plan.diff import NOT_SET, changed_paths, field_changes, get_path, render_path
 from agentform.plan.live import LiveAgent
 from agentform.plan.model import DriftResolution, ResourceChange, refs_in
 from agentform.plan.normalize import comparable, normalize_agent, patch_body, without_nulls
@@ -56,8 +56,11 @@ def plan_agent(
     drift_fields = []
     if base is not None:
         base_view, live_on_base = comparable(base, live_payload)
-        drift_paths = changed_paths(base_view, live_on_base)
-        drift_fields = field_changes(base_view, live_on_base, redactor=redactor)
+        # Drift the files already agree with (someone copied the dashboard edit into git) needs no resolution.
+        pending = changed_paths(live_view, desired_view)
+        drift_paths = [p for p in changed_paths(base_view, live_on_base) if any(_overlap(p, q) for q in pending)]
+        shown = {render_path(path) for path in drift_paths}
+        drift_fields = [f for f in field_changes(base_view, live_on_base, redactor=redactor) if f.path in shown]
         desired_on_base, base_on_desired = comparable(desired, base, base)
         file_paths = changed_paths(base_on_desired, desired_on_base)
         conflict_paths = [path for path in drift_paths if any(_overlap(path, other) for other in file_paths)]
