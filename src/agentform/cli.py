@@ -213,6 +213,9 @@ poll_timeout_option = click.option(
 @click.option("--pr", "pr_number", type=int, default=None, help="PR number (default: from GITHUB_EVENT_PATH).")
 @click.option("--branch-name", default=None, help="Agent branch to test on (default: pr-<number> or the git branch).")
 @click.option("--no-comment", "comment", is_flag=True, flag_value=False, default=True, help="Do not post to GitHub.")
+@click.option(
+    "--lock-wait", type=click.FloatRange(min=0), default=600, show_default=True, help="Seconds to wait for the lock."
+)
 def ci_pr(**kwargs: Any) -> None:
     """Validate, plan, apply the PR's agents to their agent branch, test them, post one sticky PR comment.
 
@@ -232,6 +235,9 @@ def ci_pr(**kwargs: Any) -> None:
 @click.option("--head", default=None, help="Commit deployed (default: from the push event, else HEAD).")
 @click.option("--branch-hint", default=None, help="Agent branch of the merged PR (default: from the commit message).")
 @click.option("--lock-ttl", type=click.FloatRange(min=60), default=1800, show_default=True, help="Lock expiry (s).")
+@click.option(
+    "--lock-wait", type=click.FloatRange(min=0), default=0, show_default=True, help="Seconds to wait for the lock."
+)
 @click.option("--no-publish", "publish", is_flag=True, flag_value=False, default=True, help="Do not post to GitHub.")
 def ci_deploy(**kwargs: Any) -> None:
     """Merge tested agent branches into main, smoke-test main, roll back automatically when it fails."""

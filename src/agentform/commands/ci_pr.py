@@ -17,7 +17,7 @@ from agentform.gitops.event import EventError, agent_branch_name, ci_context_fro
 from agentform.gitops.outcome import CiOutcome
 from agentform.gitops.pr import PrRequest, run_pr
 from agentform.gitops.publish import publish_pr
-from agentform.gitops.runner import finish, resolve_sha, run_workflow
+from agentform.gitops.runner import finish, lock_holder, resolve_sha, run_workflow
 from agentform.redact import Redactor
 
 
@@ -46,6 +46,7 @@ def run(
     strict: bool = False,
     parallelism: int | None = None,
     poll_timeout: float | None = None,
+    lock_wait: float = 600.0,
     environ: Mapping[str, str] | None = None,
 ) -> int:
     environ = dict(os.environ if environ is None else environ)
@@ -85,6 +86,8 @@ def run(
         fork=bool(pr and pr.is_fork),
         parallelism=parallelism,
         poll_timeout_secs=poll_timeout,
+        holder=lock_holder(context, environ),
+        lock_wait_secs=lock_wait,
     )
     run_workflow(outcome, redactor, lambda: run_pr(request, outcome, redactor))
 

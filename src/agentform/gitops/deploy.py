@@ -44,6 +44,8 @@ class DeployRequest:
     # The agent branch of the PR this push merged, when known (`pr-12`); preferred among equal candidates.
     branch_hint: str | None = None
     lock_ttl_secs: float = 30 * 60
+    # 0: a deploy that finds the lock taken fails at once (exit 4) rather than queueing behind an unknown run.
+    lock_wait_secs: float = 0.0
     strict: bool = False
     parallelism: int | None = None
     poll_timeout_secs: float | None = None

@@ -7,8 +7,10 @@ layers shows up here only.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,9 @@ from agentform.plan import identity
 from agentform.plan.model import Plan
 from agentform.redact import Redactor
 from agentform.testing.report import AgentResult, TestReport
+
+# How often a run waiting for the environment lock asks again.
+_LOCK_POLL_SECS = 5.0
 
 
 @dataclass
@@ -218,15 +223,27 @@ async def run_tests(
 
 @contextlib.asynccontextmanager
 async def environment_lock(
-    client: Any, desired: Desired, *, holder: str, purpose: str, ttl_secs: float
+    client: Any, desired: Desired, *, holder: str, purpose: str, ttl_secs: float, wait_secs: float = 0.0
 ) -> AsyncIterator[Any]:
-    """Hold the environment's lock for the block; raises `LockHeld` (naming the holder) when it is taken."""
-    from agentform.plan.state import acquire_lock, ensure_folder
+    """Hold the environment's lock for the block, waiting up to `wait_secs` for another holder to finish.
+
+    Raises `LockHeld` (naming the holder) when it is still taken after that.
+    """
+    from agentform.plan.state import LockHeld, acquire_lock, ensure_folder
 
     folder_id = await ensure_folder(client, identity.folder_name(desired.settings.project, desired.environment.name))
-    lock = await acquire_lock(
-        client, folder_id, desired.environment.name, holder=holder, purpose=purpose, ttl_secs=ttl_secs
-    )
+    deadline = time.monotonic() + wait_secs
+    while True:
+        try:
+            lock = await acquire_lock(
+                client, folder_id, desired.environment.name, holder=holder, purpose=purpose, ttl_secs=ttl_secs
+            )
+            break
+        except LockHeld:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise
+            await asyncio.sleep(min(_LOCK_POLL_SECS, remaining))
     async with lock:
         yield lock
 

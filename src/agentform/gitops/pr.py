@@ -49,6 +49,9 @@ class PrRequest:
     fork: bool = False
     parallelism: int | None = None
     poll_timeout_secs: float | None = None
+    # Who takes the environment lock for the branch apply, and how long to wait for a deploy holding it.
+    holder: str = "agentform ci pr"
+    lock_wait_secs: float = 600.0
 
 
 async def run_pr(request: PrRequest, outcome: CiOutcome, redactor: Redactor) -> CiOutcome:
@@ -81,7 +84,16 @@ async def run_pr(request: PrRequest, outcome: CiOutcome, redactor: Redactor) -> 
         if not selection.agents:
             outcome.notes.append("No agent is affected by this change: nothing to apply to a branch or test.")
             return outcome
-        outcome.branches = await engine.apply_to_branch(client, desired, request.branch, selection.agents)
+        # The branch apply writes the workspace's state record: it takes the lock like `apply --branch` does.
+        async with engine.environment_lock(
+            client,
+            desired,
+            holder=request.holder,
+            purpose=f"ci pr: apply --branch {request.branch}",
+            ttl_secs=15 * 60,
+            wait_secs=request.lock_wait_secs,
+        ):
+            outcome.branches = await engine.apply_to_branch(client, desired, request.branch, selection.agents)
         outcome.tests = await engine.run_tests(
             client, desired, selection.agents, branch=request.branch, poll_timeout_secs=request.poll_timeout_secs
         )
