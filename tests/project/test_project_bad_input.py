@@ -270,3 +270,12 @@ def test_an_unknown_environment_is_an_error_that_lists_the_declared_ones(tmp_pat
     assert diagnostics == [
         "agentform.yaml:3:1: error: environments: no environment 'staging' (declared: local, production)"
     ]
+
+
+def test_a_conversation_config_section_in_the_way_of_the_prompt_is_an_error(tmp_path):
+    agent = "name: Helper\nconversation_config:\n  agent:\n    prompt: just a string\n"
+    root = write_project(tmp_path, {"agents/helper/agent.yaml": agent})
+    assert [str(d) for d in validate_project(root, environ={})] == [
+        "agents/helper/agent.yaml:4:5: error: conversation_config.agent.prompt: "
+        "expected a mapping (the prompt file's text goes inside it)"
+    ]

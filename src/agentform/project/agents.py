@@ -82,7 +82,10 @@ def _build_agent(
         if text is not None and not text.strip():
             context.diagnostics.error(path, START, "", "prompt is empty")
         elif text is not None:
-            _set_prompt(conversation_config, text)
+            at = _set_prompt(conversation_config, text)
+            if at:
+                message = "expected a mapping (the prompt file's text goes inside it)"
+                context.diagnostics.error(document.path, document.where(at), dotted(at), message)
             prompt_source = SourceLocation(path=path)
     elif not (isinstance(inline_prompt, str) and inline_prompt.strip()):
         context.diagnostics.error(
@@ -113,13 +116,16 @@ def _nested_dicts(config: dict[str, Any]) -> bool:
     return isinstance(agent, dict) and isinstance(agent.get("prompt", {}), dict)
 
 
-def _set_prompt(config: dict[str, Any], text: str) -> None:
+def _set_prompt(config: dict[str, Any], text: str) -> tuple[str, ...]:
+    """Put the prompt text at agent.prompt.prompt; returns the path of a section in the way, if any."""
     agent = config.setdefault("agent", {})
     if not isinstance(agent, dict):
-        return
+        return ("conversation_config", "agent")
     prompt = agent.setdefault("prompt", {})
-    if isinstance(prompt, dict):
-        prompt["prompt"] = text
+    if not isinstance(prompt, dict):
+        return ("conversation_config", "agent", "prompt")
+    prompt["prompt"] = text
+    return ()
 
 
 def _knowledge_refs(context: Context, document: YamlDocument, items: list[Any], known: set[str]) -> list[KnowledgeRef]:

@@ -79,7 +79,8 @@ def _load_test(
     defaults: DefaultsFile,
 ) -> DesiredTest | None:
     expand_shorthands(document.data)
-    for overlay in (document.data.get("environments") or {}).values():
+    overlays = document.data.get("environments")
+    for overlay in overlays.values() if isinstance(overlays, dict) else ():
         if isinstance(overlay, dict):
             expand_shorthands(overlay)
 
