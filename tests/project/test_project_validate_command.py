@@ -60,3 +60,15 @@ def test_the_installed_command_validates_the_example_in_a_fresh_process():
         result.stdout.strip().splitlines()[-1]
         == "Valid: 2 agents, 4 documents, 2 tools, 10 tests (environment local); 0 warnings."
     )
+
+
+def test_annotations_name_the_file_from_the_repository_root_when_the_project_is_in_a_subfolder(tmp_path):
+    agent = MINIMAL["agents/helper/agent.yaml"] + "tag: [x]\n"
+    root = write_project(tmp_path / "voice-agents", {"agents/helper/agent.yaml": agent})
+    out = io.StringIO()
+
+    validate.run(root, environ={"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(tmp_path)}, out=out)
+
+    assert out.getvalue().splitlines()[1] == (
+        "::error file=voice-agents/agents/helper/agent.yaml,line=9,col=1::tag: unknown key 'tag' (did you mean 'tags'?)"
+    )

@@ -27,10 +27,11 @@ def run(
     out = sys.stdout if out is None else out
     desired, diagnostics = inspect_project(project_dir, env=env, ref=ref, environ=environ, strict=strict)
     annotate = environ.get("GITHUB_ACTIONS") == "true"
+    prefix = _repository_prefix(project_dir, environ.get("GITHUB_WORKSPACE")) if annotate else ""
     for diagnostic in diagnostics:
         print(diagnostic, file=out)
         if annotate:
-            print(diagnostic.github_annotation(), file=out)
+            print(diagnostic.github_annotation(prefix), file=out)
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
     where = f" at {ref}" if ref else ""
@@ -51,6 +52,14 @@ def run(
         file=out,
     )
     return exitcodes.OK
+
+
+def _repository_prefix(project_dir: Path, workspace: str | None) -> str:
+    """The project folder relative to the checkout, so annotations land on the right file in the pull request."""
+    try:
+        return Path(project_dir).resolve().relative_to(Path(workspace or ".").resolve()).as_posix()
+    except ValueError:
+        return ""
 
 
 def _count(number: int, noun: str) -> str:

@@ -27,13 +27,17 @@ class Diagnostic:
         where = f"{self.field}: " if self.field else ""
         return f"{self.path}:{self.line}:{self.column}: {self.severity}: {where}{self.message}"
 
-    def github_annotation(self) -> str:
-        """The GitHub Actions workflow command that shows this diagnostic on the file in a pull request."""
+    def github_annotation(self, prefix: str = "") -> str:
+        """The GitHub Actions workflow command that shows this diagnostic on the file in a pull request.
+
+        `prefix` is the project's folder relative to the repository root, when the project is not at the root.
+        """
         kind = "error" if self.severity == "error" else "warning"
         text = f"{self.field}: {self.message}" if self.field else self.message
         # Workflow commands end at a newline and treat % specially: escape as GitHub documents.
         text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return f"::{kind} file={self.path},line={self.line},col={self.column}::{text}"
+        path = f"{prefix.rstrip('/')}/{self.path}" if prefix and prefix != "." else self.path
+        return f"::{kind} file={path},line={self.line},col={self.column}::{text}"
 
 
 class ProjectError(Exception):
