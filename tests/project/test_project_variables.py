@@ -84,3 +84,10 @@ def test_an_unset_variable_in_an_overlay_is_located_in_the_overlay(tmp_path):
         "agents/helper/agent.yaml:11:5: error: environments.production.name: "
         "variable PROD_NAME is not set (no environment value and no default)"
     ]
+
+
+def test_every_declared_secret_that_is_set_is_masked_even_if_no_file_uses_it(tmp_path):
+    config = CONFIG + "  UNUSED_SECRET:\n    secret: true\n  PUBLIC:\n    default: not-secret-at-all\n"
+    root = write_project(tmp_path, {"agentform.yaml": config})
+    desired = load_desired(root, environ={"UNUSED_SECRET": "hunter2-from-ci"})
+    assert desired.secret_values == {"s3cr3t-token-value", "hunter2-from-ci"}

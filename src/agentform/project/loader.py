@@ -113,7 +113,7 @@ def _load(
         documents=documents,
         tools=tools,
         tests=tests,
-        secret_values=frozenset(variables.secret_values),
+        secret_values=variables.all_secret_values(),
     )
     return desired, diagnostics.sorted()
 

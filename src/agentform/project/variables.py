@@ -39,6 +39,13 @@ class Variables:
             self.secret_values.add(value)
         return value
 
+    def all_secret_values(self) -> frozenset[str]:
+        """Values of every declared secret that is set, used in the files or not: anything may echo them."""
+        for name, declared in self.declared.items():
+            if declared.secret:
+                self.lookup(name, None)
+        return frozenset(self.secret_values)
+
     def substitute(self, text: str, report: Callable[[str], None]) -> str:
         """Replace every reference in `text`; `report(message)` is called once per problem."""
         if "$" not in text:
