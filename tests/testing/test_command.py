@@ -1,0 +1,57 @@
+"""`agentform test` argument and input handling that needs no live workspace."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from agentform import exitcodes
+from agentform.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE_PARTS = ("agentform.yaml", "agents", "knowledge", "tools", "tests_specs")
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("ELEVENLABS_BASE_URL", raising=False)
+    for part in EXAMPLE_PARTS:
+        (shutil.copytree if (REPO / part).is_dir() else shutil.copy)(REPO / part, tmp_path / part)
+    return tmp_path
+
+
+def test_branch_and_ref_exclude_each_other(project, capsys):
+    assert main(["test", "-C", str(project), "--branch", "pr-1", "--ref", "HEAD"]) == exitcodes.ERROR
+    assert "choose one" in capsys.readouterr().err
+
+
+def test_a_broken_spec_is_reported_with_file_and_line_and_nothing_runs(project, capsys):
+    spec = project / "tests_specs/clinic-receptionist/address.yaml"
+    spec.write_text(spec.read_text().replace("success_condition:", "success_conditon:"))
+    assert main(["test", "-C", str(project)]) == exitcodes.ERROR
+    err = capsys.readouterr().err
+    assert "tests_specs/clinic-receptionist/address.yaml:" in err and "success_conditon" in err
+    assert "nothing was sent" in err
+    assert not (project / ".agentform" / "emulator.sqlite").exists()
+
+
+def test_no_matching_test_is_not_an_error_and_still_writes_the_reports(project, tmp_path, capsys):
+    junit = tmp_path / "junit.xml"
+    assert main(["test", "-C", str(project), "--test", "no-such-test", "--junit", str(junit)]) == exitcodes.OK
+    assert "No test matched" in capsys.readouterr().err
+    assert 'tests="0"' in junit.read_text()
+
+
+def test_the_markdown_summary_is_appended_to_the_actions_step_summary(project, tmp_path, monkeypatch):
+    summary = tmp_path / "step-summary.md"
+    summary.write_text("## plan\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    assert main(["test", "-C", str(project), "--test", "none", "--markdown", str(summary)]) == exitcodes.OK
+    text = summary.read_text()
+    assert text.startswith("## plan\n### ") and "agentform test" in text
+    other = tmp_path / "comment.md"
+    other.write_text("old\n")
+    assert main(["test", "-C", str(project), "--test", "none", "--markdown", str(other)]) == exitcodes.OK
+    assert not other.read_text().startswith("old")
