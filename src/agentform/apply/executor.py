@@ -281,7 +281,8 @@ async def _save(run: _Run, stage: list[ResourceChange]) -> None:
                 changed |= store.record.agents.pop(change.key, None) is not None
             continue
         live_id = run.ids[change.address]
-        if live_id not in entries:
+        # Only what we created is ours: an adopted tool (`id:` in its file) is updated in place, never collected.
+        if change.action in ("create", "replace") and live_id not in entries:
             entries[live_id] = ResourceEntry(id=live_id, key=change.key, hash=change.hash or "")
             changed = True
     if any(c.kind == "tool" for c in stage):

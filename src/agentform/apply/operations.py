@@ -48,7 +48,7 @@ async def create(client: Any, change: ResourceChange, payload: dict[str, Any], d
     if kind == "test":
         return Outcome(str(await client.create_test(payload)), None, "create_test")
     if kind == "agent":
-        return Outcome(str(await client.create_agent(_without_nulls(payload))), None, "create_agent")
+        return Outcome(str(await client.create_agent(without_nulls(payload))), None, "create_agent")
     raise ApplyError(f"{change.address}: cannot create a {kind}")
 
 
@@ -127,13 +127,10 @@ def _live_id(change: ResourceChange) -> str:
     return change.live_id
 
 
-def _without_nulls(value: Any) -> Any:
+def without_nulls(value: Any) -> Any:
     # A create has no server default to reset to: a null there is only noise the API may reject.
     if isinstance(value, dict):
-        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+        return {key: without_nulls(item) for key, item in value.items() if item is not None}
     if isinstance(value, list):
-        return [_without_nulls(item) for item in value]
+        return [without_nulls(item) for item in value]
     return value
-
-
-without_nulls = _without_nulls
