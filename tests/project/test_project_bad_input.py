@@ -45,6 +45,17 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], list[str]]] = {
             "environment 'staging' is not declared (declared: local, production)"
         ],
     ),
+    "config: project name is not a slug": (
+        {"agentform.yaml": CONFIG.replace("project: demo", "project: Demo Project")},
+        ["agentform.yaml:1:1: error: project: expected a lowercase slug: a-z, 0-9 and '-' (e.g. clinic-voice)"],
+    ),
+    "config: api_key_env is not a variable name": (
+        {"agentform.yaml": CONFIG.replace("api_key_env: DEMO_API_KEY", "api_key_env: sk-live-1234")},
+        [
+            "agentform.yaml:8:5: error: environments.production.api_key_env: "
+            "expected an environment variable name: letters, digits and '_'"
+        ],
+    ),
     "config: unknown backend": (
         {"agentform.yaml": CONFIG.replace("backend: emulator", "backend: emulater")},
         ["agentform.yaml:5:5: error: environments.local.backend: Input should be 'emulator' or 'api'"],

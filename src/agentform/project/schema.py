@@ -15,7 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from agentform.model import Backend, TestKind, UsageMode
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# Pydantic's pattern errors quote the regex; users get these words instead.
+PATTERN_MESSAGES = {
+    SLUG_PATTERN: "expected a lowercase slug: a-z, 0-9 and '-' (e.g. clinic-voice)",
+    NAME_PATTERN: "expected an environment variable name: letters, digits and '_'",
+}
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 Scalar = str | int | float | bool
 
 
@@ -33,7 +40,7 @@ class EnvironmentFile(_Strict):
     backend: Backend = "api"
     base_url: str | None = None
     residency: Literal["global", "us", "eu", "in", "sg"] = "global"
-    api_key_env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] = "ELEVENLABS_API_KEY"
+    api_key_env: Annotated[str, StringConstraints(pattern=NAME_PATTERN)] = "ELEVENLABS_API_KEY"
     emulator_db: str = ".agentform/emulator.sqlite"
     prune: bool = False
     parallelism: Annotated[int, Field(ge=1, le=64)] = 8
@@ -141,6 +148,9 @@ def _messages(model: type[BaseModel], data: Any, error: ValidationError) -> list
             found.setdefault(path, unknown_key_message(str(key), allowed))
         elif item["type"] == "missing":
             found.setdefault(path, "required key is missing")
+        elif item["type"] == "string_pattern_mismatch":
+            pattern = (item.get("ctx") or {}).get("pattern", "")
+            found.setdefault(path, PATTERN_MESSAGES.get(pattern, item["msg"]))
         else:
             found.setdefault(path, item["msg"])
     return list(found.items())
