@@ -70,7 +70,7 @@ def test_a_pr_from_a_fork_is_validated_and_planned_offline_without_touching_the_
     assert '-    first_message: "Alo, bună ziua! Cu ce vă pot ajuta astăzi?"' in report
 
 
-def test_invalid_files_fail_the_check_with_file_and_line_in_the_comment_and_change_nothing(world):
+def test_invalid_files_fail_the_check_with_file_and_line_in_the_comment_and_change_nothing(world, capsys):
     base = world.repo.head.commit.hexsha
     head = _open_pr(world, 6, "typo", [(f"agents/{AGENT}/agent.yaml", "first_message:", "first_mesage:")])
     mark = _mark(world)
@@ -82,6 +82,7 @@ def test_invalid_files_fail_the_check_with_file_and_line_in_the_comment_and_chan
     assert "invalid project files" in comment["body"]
     assert f"agents/{AGENT}/agent.yaml:" in comment["body"] and "first_mesage" in comment["body"]
     assert [s["state"] for s in world.github.statuses(head)] == ["failure"]
+    assert f"::error file=agents/{AGENT}/agent.yaml,line=" in capsys.readouterr().out, "annotated on the PR's diff"
 
 
 def test_two_prs_on_one_agent_get_their_own_branches_and_the_second_deploy_replans_against_the_new_main(world):

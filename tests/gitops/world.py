@@ -114,6 +114,7 @@ class World:
             "GITHUB_STEP_SUMMARY": str(summary),
             "GITHUB_TOKEN": TOKEN,
             "GITHUB_ACTIONS": "true",
+            "GITHUB_WORKSPACE": str(self.root),
             "ELEVENLABS_BASE_URL": self.emulator_url,
         }
         for name, value in variables.items():

@@ -41,18 +41,21 @@ class Loaded:
 
 def load(root: Path, env: str | None, ref: str | None, environ: Mapping[str, str], *, strict: bool) -> Loaded:
     """Load and validate the project at `ref` (the working tree when None); never raises for bad files."""
+    from agentform.commands.validate import _repository_prefix
     from agentform.project import ProjectError, load_desired
 
     try:
         desired = load_desired(root, env=env, ref=ref, environ=dict(environ), strict=strict)
     except ProjectError as error:
+        prefix = _repository_prefix(root, environ.get("GITHUB_WORKSPACE"))
         errors = [d for d in error.diagnostics if d.severity == "error"]
         warnings = [d for d in error.diagnostics if d.severity != "error"]
         return Loaded(
             None,
             errors=[str(d) for d in errors] or [str(error)],
             warnings=[str(d) for d in warnings],
-            annotations=[d.github_annotation() for d in error.diagnostics],
+            # Paths from the repository root, so the annotations land on the files of the PR's diff.
+            annotations=[d.github_annotation(prefix) for d in error.diagnostics],
         )
     return Loaded(desired)
 
