@@ -73,9 +73,13 @@ def test_a_branch_that_does_not_exist_is_an_error_that_says_what_to_run(live_pro
     assert {t["status"] for t in agent["tests"]} == {"error"}
 
 
-def test_the_whole_example_suite_runs_with_reports_in_every_format(live_project, tmp_path):
+def test_the_whole_example_suite_runs_with_reports_in_every_format(live_project, tmp_path, capsys):
     junit, markdown = tmp_path / "out" / "junit.xml", tmp_path / "out" / "summary.md"
+    capsys.readouterr()
     code, out = live_project.cli("test", "--junit", str(junit), "--markdown", str(markdown), "--json")
+    progress = capsys.readouterr().err  # not a terminal: one line per finished invocation
+    assert "clinic-receptionist: 4 runs finished" in progress  # the repeat-1 tests; repeat 3 is its own call
+    assert "clinic-receptionist: 3 runs finished" in progress and "support-agent:" in progress
     verdicts = _verdicts(out)
     assert len(verdicts) == 10
     assert code == (exitcodes.OK if set(verdicts.values()) == {"passed"} else exitcodes.TESTS_FAILED)

@@ -63,6 +63,7 @@ def run(
                 project_dir,
                 chosen,
                 branch=branch,
+                target=_target(branch, ref),
                 repeat=repeat,
                 timeout=timeout,
                 parallelism=parallelism,
@@ -99,6 +100,7 @@ async def _run(
     chosen: dict[str, list[DesiredTest]],
     *,
     branch: str | None,
+    target: str,
     repeat: int | None,
     timeout: float | None,
     parallelism: int | None,
@@ -120,8 +122,8 @@ async def _run(
             ids = await create_missing_tests(client, desired, live, ids, to_create)
         planned = build_targets(desired, live, chosen, ids, branch=branch)
         poll = PollPolicy(timeout_secs=timeout or desired.settings.test_timeout_secs)
-        name = f"agentform {desired.settings.project}/{desired.environment.name}: {_target(branch, None)}"
-        with _ProgressDisplay(err, planned.targets, repeat) as progress:
+        name = f"agentform {desired.settings.project}/{desired.environment.name}: {target}"
+        with _ProgressDisplay(err) as progress:
             options = SuiteOptions(repeat=repeat, poll=poll, invocation_name=name, on_progress=progress.update)
             report = await run_suite(client, planned.targets, options)
     unrunnable = [_unrunnable(problem, chosen) for problem in planned.problems]
@@ -145,9 +147,10 @@ def _target(branch: str | None, ref: str | None) -> str:
 
 
 class _ProgressDisplay:
-    """A progress bar per agent on a terminal; nothing otherwise (CI logs get the report)."""
+    """Progress per invocation: live bars on a terminal; in CI logs, one line as each invocation finishes."""
 
-    def __init__(self, err: Console, targets: list[SuiteTarget], repeat: int | None) -> None:
+    def __init__(self, err: Console) -> None:
+        self._err = err
         self._progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -158,21 +161,25 @@ class _ProgressDisplay:
             disable=not err.is_terminal,
         )
         self._tasks: dict[str, TaskID] = {}
-        self._targets = targets
+        self._finished: set[str] = set()
 
     def __enter__(self) -> _ProgressDisplay:
         self._progress.__enter__()
-        for target in self._targets:
-            self._tasks[target.agent_key] = self._progress.add_task(target.agent_key, total=None)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self._progress.__exit__(*exc_info)  # type: ignore[arg-type]
 
     def update(self, agent_key: str, invocation: dict[str, Any]) -> None:
+        key = str(invocation.get("id"))
         runs = invocation.get("test_runs") or []
         done = sum(run.get("status") != "pending" for run in runs)
-        self._progress.update(self._tasks[agent_key], total=len(runs), completed=done)
+        if key not in self._tasks:
+            self._tasks[key] = self._progress.add_task(agent_key, total=len(runs))
+        self._progress.update(self._tasks[key], total=len(runs), completed=done)
+        if done == len(runs) and key not in self._finished and not self._err.is_terminal:
+            self._finished.add(key)
+            self._err.print(f"{agent_key}: {done} runs finished")
 
 
 def _emit(report: TestReport, *, junit: Path | None, markdown: Path | None, as_json: bool, redactor: Redactor) -> None:
