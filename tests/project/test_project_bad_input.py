@@ -210,6 +210,10 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], list[str]]] = {
         {"tests_specs/helper/hours.yaml": "kind: llm\nchat_history: [hi]\n"},
         ["tests_specs/helper/hours.yaml:1:1: error: success_condition: required for llm tests"],
     ),
+    "test: chat history ends with the agent": (
+        {"tests_specs/helper/hours.yaml": TEST.replace("When do you open?\n", "Hi\n  - agent: Yo\n")},
+        ["tests_specs/helper/hours.yaml:4:5: error: chat_history[1]: the last turn must be the user's"],
+    ),
     "test: field of another kind": (
         {"tests_specs/helper/hours.yaml": TEST + "simulation_scenario: A caller.\n"},
         [

@@ -108,8 +108,13 @@ def _load_test(
     body["name"] = parsed.name or key
     tool_key = None
     mocked: list[str] = []
-    if parsed.kind in ("llm", "tool") and not body.get("chat_history"):
-        errors.append((("chat_history",), f"a {parsed.kind} test needs a chat_history ending with a user turn"))
+    history = body.get("chat_history")
+    if parsed.kind in ("llm", "tool"):
+        if not history:
+            errors.append((("chat_history",), f"a {parsed.kind} test needs a chat_history ending with a user turn"))
+        elif isinstance(history[-1], dict) and history[-1].get("role") != "user":
+            # The test judges the agent's next turn, which answers the last user turn.
+            errors.append((("chat_history", len(history) - 1), "the last turn must be the user's"))
     if parsed.kind == "llm" and not body.get("success_condition"):
         errors.append((("success_condition",), "required for llm tests"))
     if parsed.kind == "tool":
