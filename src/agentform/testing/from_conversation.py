@@ -142,13 +142,12 @@ def _llm_fields(selected: TurnSelection, *, as_failure: bool) -> dict[str, Any]:
         raise FromConversationError(
             f"the agent answered user turn {selected.number} only with a tool call: use --kind tool"
         )
-    # Plain strings: the spec format's shorthand for {response, type} (project/specs.py expands them).
-    example = reply
     condition = FAILURE_CONDITION if as_failure else SUCCESS_CONDITION
+    # Examples as plain strings: the spec format's shorthand for {response, type} (project/specs.py expands them).
     return {
         "success_condition": condition.format(message=_excerpt(selected.user_message).translate(_NO_QUOTES)),
-        "success_examples": [] if as_failure else [example],
-        "failure_examples": [example] if as_failure else [],
+        "success_examples": [] if as_failure else [reply],
+        "failure_examples": [reply] if as_failure else [],
     }
 
 
