@@ -99,32 +99,11 @@ def _load_test(
     if resolved is None:
         return None
     parsed, data = resolved
-    errors: list[tuple[FieldPath, str]] = []
-    for field, kind in KIND_ONLY.items():
-        if field in data and kind != parsed.kind:
-            errors.append(((field,), f"only {kind} tests use {field} (this test is kind {parsed.kind})"))
     body = {k: v for k, v in data.items() if k not in NOT_IN_BODY}
     body["type"] = API_TYPE[parsed.kind]
     body["name"] = parsed.name or key
-    tool_key = None
-    mocked: list[str] = []
-    history = body.get("chat_history")
-    if parsed.kind in ("llm", "tool"):
-        if not history:
-            errors.append((("chat_history",), f"a {parsed.kind} test needs a chat_history ending with a user turn"))
-        elif isinstance(history[-1], dict) and history[-1].get("role") != "user":
-            # The test judges the agent's next turn, which answers the last user turn.
-            errors.append((("chat_history", len(history) - 1), "the last turn must be the user's"))
-    if parsed.kind == "llm" and not body.get("success_condition"):
-        errors.append((("success_condition",), "required for llm tests"))
-    if parsed.kind == "tool":
-        tool_key = _tool_reference(parsed.tool, body, tools, errors)
-    if parsed.kind == "simulation":
-        if not body.get("simulation_scenario"):
-            errors.append((("simulation_scenario",), "required for simulation tests"))
-        if not body.get("success_condition") and not body.get("success_conditions"):
-            errors.append((("success_conditions",), "required for simulation tests (or success_condition)"))
-        mocked = _mocked_tools(body, tools, errors)
+    errors: list[tuple[FieldPath, str]] = []
+    tool_key, mocked = _check_kind(parsed, data, body, tools, errors)
     for at, message in errors:
         context.diagnostics.error(document.path, document.where(at), dotted(at), message)
     if errors:
@@ -142,6 +121,37 @@ def _load_test(
         prevent_destroy=parsed.prevent_destroy,
         source=SourceLocation(path=document.path),
     )
+
+
+def _check_kind(
+    parsed: TestFile,
+    data: dict[str, Any],
+    body: dict[str, Any],
+    tools: dict[str, DesiredTool],
+    errors: list[tuple[FieldPath, str]],
+) -> tuple[str | None, list[str]]:
+    """What each kind of test requires; fills in tool references. Returns the tool key and the mocked tool keys."""
+    for field, kind in KIND_ONLY.items():
+        if field in data and kind != parsed.kind:
+            errors.append(((field,), f"only {kind} tests use {field} (this test is kind {parsed.kind})"))
+    history = body.get("chat_history")
+    if parsed.kind in ("llm", "tool"):
+        if not history:
+            errors.append((("chat_history",), f"a {parsed.kind} test needs a chat_history ending with a user turn"))
+        elif isinstance(history[-1], dict) and history[-1].get("role") != "user":
+            # The test judges the agent's next turn, which answers the last user turn.
+            errors.append((("chat_history", len(history) - 1), "the last turn must be the user's"))
+    if parsed.kind == "llm" and not body.get("success_condition"):
+        errors.append((("success_condition",), "required for llm tests"))
+    if parsed.kind == "tool":
+        return _tool_reference(parsed.tool, body, tools, errors), []
+    if parsed.kind == "simulation":
+        if not body.get("simulation_scenario"):
+            errors.append((("simulation_scenario",), "required for simulation tests"))
+        if not body.get("success_condition") and not body.get("success_conditions"):
+            errors.append((("success_conditions",), "required for simulation tests (or success_condition)"))
+        return None, _mocked_tools(body, tools, errors)
+    return None, []
 
 
 _API_SHORTHANDS = frozenset({"name", "chat_history", "success_examples", "failure_examples"})
