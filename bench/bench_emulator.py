@@ -58,25 +58,34 @@ def baseline_app():
 PATCH_BODY = {"conversation_config": {"agent": {"first_message": "Hello"}}, "version_description": "bench"}
 
 
-async def rate(call: Callable[[], Awaitable[httpx.Response]], seconds: float) -> float:
-    """Sequential requests per second over `seconds` (after a short warm-up)."""
-    for _ in range(20):
-        (await call()).raise_for_status()
+async def count_for(call: Callable[[], Awaitable[httpx.Response]], seconds: float) -> tuple[int, float]:
+    """Sequential requests completed in about `seconds`: (count, elapsed)."""
     count, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
         (await call()).raise_for_status()
         count += 1
-    return count / (time.perf_counter() - started)
+    return count, time.perf_counter() - started
 
 
-async def measure(client: httpx.AsyncClient, base: httpx.AsyncClient, seconds: float) -> dict[str, float]:
+async def measure(client: httpx.AsyncClient, base: httpx.AsyncClient, seconds: float, rounds: int = 6) -> dict:
+    """Requests per second of each call; the calls take turns in short rounds so that load from other processes
+    on the machine weighs on the emulator and its baseline alike."""
     agent_id = (await client.post("/v1/convai/agents/create", json={"conversation_config": {}})).json()["agent_id"]
-    return {
-        "GET agent": await rate(lambda: client.get(f"/v1/convai/agents/{agent_id}"), seconds),
-        "GET baseline": await rate(lambda: base.get("/ping"), seconds),
-        "PATCH agent": await rate(lambda: client.patch(f"/v1/convai/agents/{agent_id}", json=PATCH_BODY), seconds),
-        "PATCH baseline": await rate(lambda: base.patch("/ping", json=PATCH_BODY), seconds),
+    calls = {
+        "GET agent": lambda: client.get(f"/v1/convai/agents/{agent_id}"),
+        "GET baseline": lambda: base.get("/ping"),
+        "PATCH agent": lambda: client.patch(f"/v1/convai/agents/{agent_id}", json=PATCH_BODY),
+        "PATCH baseline": lambda: base.patch("/ping", json=PATCH_BODY),
     }
+    totals = {name: [0, 0.0] for name in calls}
+    for call in calls.values():
+        await count_for(call, 0.2)  # warm-up
+    for _ in range(rounds):
+        for name, call in calls.items():
+            count, elapsed = await count_for(call, seconds / rounds)
+            totals[name][0] += count
+            totals[name][1] += elapsed
+    return {name: count / elapsed for name, (count, elapsed) in totals.items()}
 
 
 async def in_process(seconds: float, db_path: str) -> dict[str, float]:
