@@ -19,7 +19,8 @@ REPORT_FORMAT_VERSION = 1
 TestStatus = Literal["passed", "failed", "error"]
 RunStatus = Literal["passed", "failed", "cancelled", "pending"]
 
-# Thresholds are read to the nearest half percent: a user who writes 0.67 for "two of three" means 2/3.
+# Thresholds are read to the nearest half percent (a user who writes 0.67 for "two of three" means 2/3), but never
+# by as much as half a run: with 500 runs, 1.0 still means all 500.
 _THRESHOLD_EPSILON = 0.005
 
 
@@ -155,4 +156,6 @@ def meets_threshold(passed: int, total: int, threshold: float) -> bool:
 
 def required_passes(total: int, threshold: float) -> int:
     """How many of `total` runs must pass: what a reader needs to see next to `k/n`."""
-    return max(1, math.ceil(total * (threshold - _THRESHOLD_EPSILON))) if total else 0
+    if not total:
+        return 0
+    return max(1, math.ceil(total * threshold - min(total * _THRESHOLD_EPSILON, 0.49)))
