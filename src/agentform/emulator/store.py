@@ -67,7 +67,11 @@ class Store:
 
     @contextmanager
     def tx(self) -> Iterator[Store]:
-        """One atomic unit of work; nested calls join the outer transaction."""
+        """One atomic unit of work; nested calls join the outer transaction.
+
+        Never `await` inside it: handlers share one event-loop thread, and the re-entrant lock would let another
+        coroutine of that thread into the open transaction.
+        """
         with self._lock:
             if self._depth == 0:
                 self._conn.execute("BEGIN IMMEDIATE")
