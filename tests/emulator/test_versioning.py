@@ -191,3 +191,27 @@ def test_unknown_version_is_a_404(api, agent):
     response = api.get(f"/v1/convai/agents/{agent['agent_id']}/versions/agtvrsn_missing")
 
     assert response.status_code == 404
+
+
+def test_duplicate_copies_unarchived_branches_and_the_live_split(api, agent):
+    agent_id = agent["agent_id"]
+    kept = branch_off(api, agent, name="kept", conversation_config={"agent": {"language": "fr"}})
+    archived = branch_off(api, agent, name="old")
+    split = [
+        {"branch_id": agent["main_branch_id"], "deployment_strategy": {"type": "percentage", "traffic_percentage": 70}},
+        {"branch_id": kept, "deployment_strategy": {"type": "percentage", "traffic_percentage": 20}},
+        {"branch_id": archived, "deployment_strategy": {"type": "percentage", "traffic_percentage": 10}},
+    ]
+    api.post(f"/v1/convai/agents/{agent_id}/deployments", json={"deployment_request": {"requests": split}})
+    api.patch(f"/v1/convai/agents/{agent_id}/branches/{archived}", json={"is_archived": True})
+
+    copy_id = api.post(f"/v1/convai/agents/{agent_id}/duplicate", json={}).json()["agent_id"]
+
+    branches = {b["name"]: b for b in api.get(f"/v1/convai/agents/{copy_id}/branches").json()["results"]}
+    assert sorted(branches) == ["Main", "kept"]
+    assert (branches["Main"]["current_live_percentage"], branches["kept"]["current_live_percentage"]) == (80.0, 20.0)
+    copied = api.get(f"/v1/convai/agents/{copy_id}", params={"branch_id": branches["kept"]["id"]}).json()
+    assert copied["conversation_config"]["agent"]["language"] == "fr"
+    assert copied["name"] == "Clinic"
+    history = api.get(f"/v1/convai/agents/{copy_id}/deployments").json()["results"]
+    assert [d["source"] for d in history] == ["duplicate"]

@@ -171,3 +171,27 @@ def delete_agent(c: Context, agent_id: str) -> None:
     for kind in ("version", "branch", "deployment"):
         c.store.delete_owned(kind, agent_id)
     c.store.delete("agent", agent_id)
+
+
+def live_split(c: Context, agent_id: str) -> dict[str, float]:
+    """The active traffic split (branch id -> percentage); all on main until a deployment says otherwise."""
+    active = [d for d in c.store.all("deployment", owner=agent_id) if d["is_active"]]
+    if active:
+        return active[-1]["traffic_percentage_branch_id_map"]
+    return {get_agent_record(c, agent_id)["main_branch_id"]: 100.0}
+
+
+def record_deployment(c: Context, agent_id: str, split: dict[str, float], source: str) -> Doc:
+    """Make `split` the active deployment (the previous ones stay in the history, inactive)."""
+    for previous in c.store.all("deployment", owner=agent_id):
+        if previous["is_active"]:
+            c.store.put("deployment", previous["id"], {**previous, "is_active": False}, owner=agent_id)
+    deployment = {
+        "id": new_id("agtdep_"),
+        "traffic_percentage_branch_id_map": split,
+        "deployed_at_unix_secs": c.now(),
+        "is_active": True,
+        "source": source,
+        "access_info": access_info(),
+    }
+    return c.store.put("deployment", deployment["id"], deployment, owner=agent_id)

@@ -119,12 +119,15 @@ async def delete_agent(agent_id: str, c: C, force: bool = False) -> Response:
 
 @router.post("/agents/{agent_id}/duplicate")
 async def duplicate_agent(agent_id: str, c: C, body: Annotated[DuplicateAgentBody | None, Body()] = None) -> dict:
-    """Copies every unarchived branch from its tip (history, archived branches and drafts are not copied)."""
+    """Copies every unarchived branch from its tip and the live traffic split (history, archived branches and
+    past splits are not copied)."""
     with c.store.tx():
         main_tip = state.resolve_version(c, agent_id)
         config = dict(main_tip["config"])
         config["name"] = (body.name if body and body.name else None) or f"{config['name']} (copy)"
         new_agent_id = state.create_agent(c, {**config, "version_description": f"Duplicated from {agent_id}"})
+        new_main = state.get_agent_record(c, new_agent_id)["main_branch_id"]
+        copies = {state.get_agent_record(c, agent_id)["main_branch_id"]: new_main}
         for branch in state.branches_of(c, agent_id):
             if branch["is_archived"] or branch["parent_branch_id"] is None:
                 continue
@@ -132,4 +135,12 @@ async def duplicate_agent(agent_id: str, c: C, body: Annotated[DuplicateAgentBod
             start = state.resolve_version(c, new_agent_id)
             copy = state.new_branch(c, new_agent_id, branch["name"], branch["description"], parent=start)
             state.commit(c, new_agent_id, copy, tip["config"], f"Duplicated from {agent_id}")
+            copies[branch["id"]] = copy["id"]
+        # The live split follows the copies; a share held by a branch that was not copied moves to main.
+        split: dict[str, float] = {}
+        for branch_id, share in state.live_split(c, agent_id).items():
+            target = copies.get(branch_id, new_main)
+            split[target] = split.get(target, 0.0) + share
+        if split != {new_main: 100.0}:
+            state.record_deployment(c, new_agent_id, split, "duplicate")
     return {"agent_id": new_agent_id}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentform.emulator import agent_state as state
-from agentform.emulator.common import Context, access_info, bad_request, ctx, deep_merge, new_id, validation_error
+from agentform.emulator.common import Context, access_info, bad_request, ctx, deep_merge, validation_error
 from agentform.emulator.merge import merge_configs
 
 router = APIRouter(prefix="/v1/convai/agents/{agent_id}")
@@ -59,13 +59,6 @@ class DeploymentBody(_Loose):
     deployment_request: DeploymentRequest
 
 
-def _live_split(c: Context, agent_id: str) -> dict[str, float]:
-    active = [d for d in c.store.all("deployment", owner=agent_id) if d["is_active"]]
-    if active:
-        return active[-1]["traffic_percentage_branch_id_map"]
-    return {state.get_agent_record(c, agent_id)["main_branch_id"]: 100.0}
-
-
 def _render_branch(c: Context, branch: dict[str, Any], *, summary: bool) -> dict[str, Any]:
     rendered = {
         "id": branch["id"],
@@ -78,7 +71,7 @@ def _render_branch(c: Context, branch: dict[str, Any], *, summary: bool) -> dict
         "protection_status": branch["protection_status"],
         "auto_rebase": branch["auto_rebase"],
         "access_info": access_info(),
-        "current_live_percentage": _live_split(c, branch["agent_id"]).get(branch["id"], 0.0),
+        "current_live_percentage": state.live_split(c, branch["agent_id"]).get(branch["id"], 0.0),
     }
     if summary:
         return {
@@ -237,17 +230,7 @@ async def deploy(agent_id: str, body: DeploymentBody, c: C) -> dict[str, Any]:
             raise validation_error(
                 ["body", "deployment_request", "requests"], "Traffic percentages must add up to 100."
             )
-        for previous in c.store.all("deployment", owner=agent_id):
-            c.store.put("deployment", previous["id"], {**previous, "is_active": False}, owner=agent_id)
-        deployment = {
-            "id": new_id("agtdep_"),
-            "traffic_percentage_branch_id_map": split,
-            "deployed_at_unix_secs": c.now(),
-            "is_active": True,
-            "source": "manual",
-            "access_info": access_info(),
-        }
-        c.store.put("deployment", deployment["id"], deployment, owner=agent_id)
+        state.record_deployment(c, agent_id, split, "manual")
     return {"traffic_percentage_branch_id_map": split}
 
 
