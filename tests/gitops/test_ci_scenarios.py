@@ -225,3 +225,21 @@ def test_a_deploy_whose_apply_fails_after_a_merge_rolls_the_merged_agent_back(wo
     assert merge["parents"]["merged_from_branch_id"] == world.branches()["pr-4"]["id"], "it had been merged"
     assert "rolled back" in world.report() and "knowledge-base" in world.report()
     assert world.branches()["pr-4"]["is_archived"] is False, "kept for the next attempt"
+
+
+def test_rollback_to_a_git_ref_reapplies_the_files_of_that_commit(world, capsys):
+    first = world.repo.head.commit.hexsha
+    original = world.main_config()
+    world.edit(f"agents/{AGENT}/agent.yaml", *GREETING)
+    world.commit("Greeting")
+    world.monkeypatch.chdir(world.root)
+    assert main(["apply", "--env", "local", "--auto-approve"]) == exitcodes.OK
+    capsys.readouterr()
+
+    code = main(["rollback", "--env", "local", "--agent", AGENT, "--to-ref", first, "--auto-approve"])
+
+    assert code == exitcodes.OK
+    assert f"~ agent.{AGENT}" in capsys.readouterr().out
+    restored = world.main_config()
+    assert first_message_of(restored) == first_message_of(original)
+    assert restored["version_id"] != original["version_id"], "a new version, history kept"
