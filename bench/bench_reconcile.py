@@ -107,6 +107,43 @@ async def timed_plan(client: ElevenLabsClient, want: Desired, *, refresh_all: bo
     return {"secs": elapsed, "requests": requests, "writes": writes, "plan": plan, "workspace": workspace}
 
 
+class Recording(httpx.AsyncBaseTransport):
+    """Passes requests to the network and keeps every answer, keyed by method and full URL."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.answers: dict[tuple[str, str], tuple[int, list[tuple[bytes, bytes]], bytes]] = {}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        content = await response.aread()
+        self.answers[(request.method, str(request.url))] = (response.status_code, response.headers.raw, content)
+        return httpx.Response(response.status_code, headers=response.headers.raw, content=content)
+
+
+class Replay(httpx.AsyncBaseTransport):
+    """Answers recorded requests after a pure network latency: the request pattern's cost without server CPU."""
+
+    def __init__(self, recording: Recording, latency: float) -> None:
+        self.answers = recording.answers
+        self.latency = latency
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(self.latency)
+        status, headers, content = self.answers[(request.method, str(request.url))]
+        return httpx.Response(status, headers=headers, content=content)
+
+
+async def replayed_plan_secs(base_url: str, want: Desired, parallelism: int, latency: float, **kwargs: Any) -> float:
+    """The plan's time when every answer costs exactly `latency`: record the answers once, then replay them."""
+    recording = Recording()
+    async with ElevenLabsClient(base_url, DEV_API_KEY, parallelism=parallelism, transport=recording) as client:
+        await timed_plan(client, want, **kwargs)
+    replay = Replay(recording, latency)
+    async with ElevenLabsClient(base_url, DEV_API_KEY, parallelism=parallelism, transport=replay) as client:
+        return min([(await timed_plan(client, want, **kwargs))["secs"] for _ in range(3)])
+
+
 def lower_bound(want: Desired, detail_reads: int, parallelism: int, latency: float) -> tuple[int, float]:
     """List pages a no-op plan cannot avoid, and the time they take at best with `parallelism` in flight."""
     pages = (
@@ -174,6 +211,18 @@ async def main(args: argparse.Namespace) -> None:
                 f"{paid:.2f} s = {paid / bound:.2f}x the bound; dependent round trips {rounds} "
                 f"(cursor pages are sequential: {rounds * latency:.2f} s at best)"
             )
+
+            async with httpx.AsyncClient(base_url=base_url, headers={"xi-api-key": DEV_API_KEY}) as admin:
+                (await admin.delete("/_emulator/faults")).raise_for_status()
+            pattern = await replayed_plan_secs(base_url, want, args.parallelism, latency)
+            pattern_baseline = await replayed_plan_secs(base_url, want, args.parallelism, latency, refresh_all=True)
+            print(
+                f"request pattern alone (answers replayed after exactly {args.latency_ms:.0f} ms, no server CPU): "
+                f"no-op plan {pattern:.2f} s = {pattern / bound:.2f}x the bound; "
+                f"--refresh-all {pattern_baseline:.2f} s = {pattern_baseline / bound:.2f}x"
+            )
+            async with httpx.AsyncClient(base_url=base_url, headers={"xi-api-key": DEV_API_KEY}) as admin:
+                (await admin.post("/_emulator/faults", json=fault)).raise_for_status()
 
             # A dashboard edit: one agent changed outside git must show up as drift with one detail read.
             agent_id = result.ids[f"agent.{sorted(want.agents)[0]}"]

@@ -56,28 +56,40 @@ async def read_workspace(
     """`read_live` plus the full state record (for apply)."""
     project, env = desired.settings.project, desired.environment.name
     name = identity.folder_name(project, env)
-    # Round 1: everything that needs no id. The record is found by name across the workspace (a prefix search) so
-    # that its content can be read in round 2 beside the folder listing instead of after it.
-    agent_items, kb_folders, tool_items, test_folders, record_items = await asyncio.gather(
-        client.list_agents(tags=[identity.owner_tag(project, env)]),
-        client.list_documents(types=["folder"], search=name),
-        client.list_tools(),
-        client.list_tests(types=["folder"]),
-        client.list_documents(types=["text"], search=STATE_DOCUMENT_NAME),
-    )
-    kb_folder = oldest([item for item in kb_folders if item.get("name") == name])
-    test_folder = oldest([item for item in test_folders if item.get("name") == name])
-    kb_folder_id = str(kb_folder["id"]) if kb_folder else None
-    test_folder_id = str(test_folder["id"]) if test_folder else None
-    record_document = find_record_document([i for i in record_items if kb_folder_id and parent_of(i) == kb_folder_id])
+    # Each chain starts as soon as what it needs arrives, so the slowest chain (the managed folder: search, then
+    # its pages) sets the time, not the sum of rounds. The record is found by name across the workspace (a prefix
+    # search) so that its content is read beside the folder listing rather than after it.
+    kb_search = asyncio.ensure_future(_folder(client.list_documents(types=["folder"], search=name), name))
 
-    # Round 2: the folders' contents, the record, adopted agents.
-    folder_items, test_items, text, agents = await asyncio.gather(
-        client.list_documents(parent_folder_id=kb_folder_id) if kb_folder_id else _value([]),
-        client.list_tests(parent_folder_id=test_folder_id) if test_folder_id else _value([]),
-        client.get_document_content(record_document["id"]) if record_document else _value(""),
-        _agents(client, desired, agent_items, project, env),
-    )
+    async def documents() -> list[dict[str, Any]]:
+        folder_id = await kb_search
+        return await client.list_documents(parent_folder_id=folder_id) if folder_id else []
+
+    async def tests() -> tuple[str | None, list[dict[str, Any]]]:
+        folder_id = await _folder(client.list_tests(types=["folder"]), name)
+        return folder_id, (await client.list_tests(parent_folder_id=folder_id) if folder_id else [])
+
+    async def state_record() -> tuple[dict[str, Any] | None, str]:
+        items = await client.list_documents(types=["text"], search=STATE_DOCUMENT_NAME)
+        folder_id = await kb_search
+        found = find_record_document([item for item in items if folder_id and parent_of(item) == folder_id])
+        return found, (await client.get_document_content(found["id"]) if found else "")
+
+    async def agents_of_scope() -> list[LiveAgent]:
+        items = await client.list_agents(tags=[identity.owner_tag(project, env)])
+        return await _agents(client, desired, items, project, env)
+
+    try:
+        (
+            agents,
+            tool_items,
+            folder_items,
+            (test_folder_id, test_items),
+            (record_document, text),
+        ) = await asyncio.gather(agents_of_scope(), client.list_tools(), documents(), tests(), state_record())
+    finally:
+        kb_search.cancel()
+    kb_folder_id = kb_search.result()
     record = parse_record(text, project=project, environment=env)
 
     recovered = recover_pending_tools(desired, record, tool_items)
@@ -111,6 +123,12 @@ async def read_workspace(
 
 async def _value(value: T) -> T:
     return value
+
+
+async def _folder(listing: Awaitable[list[dict[str, Any]]], name: str) -> str | None:
+    """The id of the canonical folder called `name` in a listing, or None."""
+    folder = oldest([item for item in await listing if item.get("name") == name])
+    return str(folder["id"]) if folder else None
 
 
 def parent_of(item: dict[str, Any]) -> str | None:
