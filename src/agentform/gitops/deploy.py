@@ -72,28 +72,27 @@ async def run_deploy(request: DeployRequest, outcome: CiOutcome, redactor: Redac
     redactor.add(*desired.secret_values)
     selection = changed_agents(request.project_root, request.base, request.head, desired)
     outcome.selection = selection.explain()
-    purpose = f"ci deploy of {(request.head or 'the working tree')[:12]}"
+    deployed = (request.head or "the working tree")[:12]
 
     async with (
         engine.client_for(desired, request.project_root, request.environ, request.parallelism, redactor) as client,
         engine.environment_lock(
-            client, desired, holder=request.holder, purpose=purpose, ttl_secs=request.lock_ttl_secs
+            client,
+            desired,
+            holder=request.holder,
+            purpose=f"ci deploy of {deployed}",
+            ttl_secs=request.lock_ttl_secs,
+            wait_secs=request.lock_wait_secs,
         ),
     ):
         plan, workspace = await engine.read_and_plan(client, desired)
         outcome.plan_summary = plan.summary().line()
         outcome.plan_markdown = engine.render_plan_markdown(plan, redactor)
         before = await _record_main(client, workspace, selection.agents)
-        merged, rest = await merge_tested_branches(
-            client, plan, workspace.record, selection.agents, prefer=request.branch_hint
-        )
-        if merged:
-            workspace = await _save_record(client, desired, workspace)
         try:
-            result = await engine.apply(client, desired, rest, workspace)
+            merged, result = await _bring_main_up(client, desired, plan, workspace, selection.agents, request)
         except engine.ApplyFailed as error:
             # Half a deploy is worse than none: put back what was recorded, then report the failure.
-            outcome.branches = merged
             outcome.rollbacks = await _roll_back(client, desired, before, f"deploy failed: {error}")
             outcome.error = redactor.text(f"{error}; the changed agents were rolled back")
             return outcome
@@ -110,20 +109,33 @@ async def run_deploy(request: DeployRequest, outcome: CiOutcome, redactor: Redac
             client, desired, selection.agents, smoke_only=True, poll_timeout_secs=request.poll_timeout_secs
         )
         if outcome.tests_failed:
-            reason = f"smoke tests failed after deploying {(request.head or 'the working tree')[:12]}"
+            reason = f"smoke tests failed after deploying {deployed}"
             outcome.rollbacks = await _roll_back(client, desired, before, reason)
             return outcome
         outcome.branches = await _archive(client, outcome.branches, _superseded(workspace, request.branch_hint, merged))
-        if not result.garbage_collected and merged:
-            # apply collects garbage after its own writes; when merges did all the work, do it here.
-            from agentform.apply.gc import collect_garbage
-            from agentform.plan.read import read_workspace
-
-            fresh = await read_workspace(client, desired)
-            result.garbage_collected = await collect_garbage(client, desired, fresh.live)
-        if result.garbage_collected:
-            outcome.notes.append(f"Garbage-collected {len(result.garbage_collected)} unreferenced managed resource(s).")
+        removed = result.garbage_collected or (await _collect_garbage(client, desired) if merged else [])
+        if removed:
+            outcome.notes.append(f"Garbage-collected {len(removed)} unreferenced managed resource(s).")
     return outcome
+
+
+async def _bring_main_up(
+    client: Any, desired: Desired, plan: Any, workspace: Any, agent_keys: list[str], request: DeployRequest
+) -> tuple[list[AgentBranch], Any]:
+    """Merge the tested branches, then apply what is left of the plan; raises `engine.ApplyFailed`."""
+    merged, rest = await merge_tested_branches(client, plan, workspace.record, agent_keys, prefer=request.branch_hint)
+    if merged:
+        workspace = await _save_record(client, desired, workspace)
+    return merged, await engine.apply(client, desired, rest, workspace)
+
+
+async def _collect_garbage(client: Any, desired: Desired) -> list[str]:
+    """Apply collects garbage after its own writes; when merges did all the work, it is done here."""
+    from agentform.apply.gc import collect_garbage
+    from agentform.plan.read import read_workspace
+
+    fresh = await read_workspace(client, desired)
+    return await collect_garbage(client, desired, fresh.live)
 
 
 async def _record_main(client: Any, workspace: Any, agent_keys: list[str]) -> list[_Before]:
