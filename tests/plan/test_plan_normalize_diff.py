@@ -73,6 +73,20 @@ def test_a_key_the_file_stopped_setting_is_a_change_back_to_the_server_default()
     assert patch_body(desired_view) == {"conversation_config": {"agent": {"first_message": None, "language": "ro"}}}
 
 
+def test_removing_a_whole_section_resets_only_the_keys_git_had_set():
+    last_applied = {"turn": {"turn_timeout": 7}}
+    live = {"turn": {"turn_timeout": 7, "turn_eagerness": "normal", "silence_end_call_timeout": -1}}
+    desired_view, live_view = comparable({}, live, last_applied)
+    [change] = field_changes(live_view, desired_view)
+    assert (change.path, change.before, change.after_set) == ("turn.turn_timeout", 7, False)
+    assert patch_body(desired_view) == {"turn": {"turn_timeout": None}}
+
+
+def test_removing_a_section_that_is_not_set_live_either_is_no_change():
+    desired_view, live_view = comparable({}, {}, {"turn": {"turn_timeout": 7}})
+    assert field_changes(live_view, desired_view) == [] and desired_view == {}
+
+
 def test_a_removed_key_that_is_not_set_live_either_is_no_change():
     desired_view, live_view = comparable({"a": 1}, {"a": 1}, {"a": 1, "b": 2})
     assert field_changes(live_view, desired_view) == [] and "b" not in desired_view

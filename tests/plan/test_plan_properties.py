@@ -51,10 +51,10 @@ def test_after_applying_a_plan_the_next_plan_is_a_no_op(files, read_agents):
 
 
 @settings(max_examples=20, deadline=None)
-@given(repositories(), repositories())
-def test_going_from_any_repository_to_any_other_converges_in_one_apply(first, second):
-    live = applied(make_plan(first, live_state(), prune=True))
-    live = applied(make_plan(second, live, prune=True), live)
+@given(repositories(), repositories(), st.booleans())
+def test_going_from_any_repository_to_any_other_converges_in_one_apply(first, second, read_agents):
+    live = applied(make_plan(first, live_state(), prune=True), read_agents=read_agents)
+    live = applied(make_plan(second, live, prune=True), live, read_agents=read_agents)
     again = make_plan(second, live, prune=True)
     assert not again.has_changes, [c.address for c in again.changes if c.is_change]
 
@@ -64,3 +64,17 @@ def test_going_from_any_repository_to_any_other_converges_in_one_apply(first, se
 def test_every_plan_survives_a_json_round_trip(files):
     plan = make_plan(files, live_state(), prune=False)
     assert parse_plan(render_json(plan)) == plan
+
+
+@settings(max_examples=40, deadline=None)
+@given(settings_tree, settings_tree, settings_tree, settings_tree, st.booleans())
+def test_any_edit_of_one_agent_converges_including_removed_keys(tts_one, tts_two, ps_one, ps_two, read_agents):
+    def files(tts, platform_settings):
+        config = {"agent": {"prompt": {"prompt": "p"}}, "tts": tts}
+        return desired(agents=[agent("a", conversation_config=config, platform_settings=platform_settings)])
+
+    live = applied(make_plan(files(tts_one, ps_one), live_state(), prune=True), read_agents=read_agents)
+    target = files(tts_two, ps_two)
+    live = applied(make_plan(target, live, prune=True), live, read_agents=read_agents)
+    again = make_plan(target, live, prune=True)
+    assert not again.has_changes, [f.path for c in again.changes for f in c.fields]

@@ -99,7 +99,7 @@ def recordable(payload: dict[str, Any]) -> dict[str, Any]:
     """What the state record keeps as last-applied after apply sent `payload` (placeholders already resolved).
 
     Nulls are resets to the server default: the file no longer sets those keys, so they are not part of the
-    last-applied configuration.
+    last-applied configuration; nor are the objects that held only such resets.
     """
     return normalize_agent(without_nulls(patch_body(payload)))
 

@@ -133,10 +133,13 @@ def with_removed(desired: Any, last_applied: Any) -> Any:
         return desired
     result = dict(desired)
     for key, old in last_applied.items():
-        if key not in desired:
-            result[key] = REMOVED
-        else:
+        if key in desired:
             result[key] = with_removed(desired[key], old)
+        elif isinstance(old, dict) and old:
+            # Reset only the leaves we set: the server's own keys in that object stay out of the comparison.
+            result[key] = with_removed({}, old)
+        else:
+            result[key] = REMOVED
     return result
 
 
@@ -158,11 +161,16 @@ def drop_unmatched_removals(desired: Any, live: Any) -> Any:
     if not isinstance(desired, dict):
         return desired
     live = live if isinstance(live, dict) else {}
-    return {
-        key: drop_unmatched_removals(value, live.get(key))
-        for key, value in desired.items()
-        if not (value is REMOVED and key not in live)
-    }
+    result = {}
+    for key, value in desired.items():
+        if value is REMOVED and key not in live:
+            continue
+        kept = drop_unmatched_removals(value, live.get(key))
+        # An object that held only removals of keys missing live is itself nothing to compare.
+        if isinstance(value, dict) and value and not kept and key not in live:
+            continue
+        result[key] = kept
+    return result
 
 
 def comparable(
@@ -179,16 +187,23 @@ def comparable(
 
 
 def without_nulls(value: Any) -> Any:
-    """`value` without dict entries whose value is null.
+    """`value` without dict entries that set nothing: nulls and empty objects (also those emptied so).
 
     A null in a file means "not set: the server default", exactly like leaving the key out: the server answers a
-    null with its default, so comparing the null itself would report a change on every plan.
+    null with its default, so comparing the null itself would report a change on every plan. An empty object sets
+    no field either; comparing it would report a change wherever the server omits the object.
     """
-    if isinstance(value, dict):
-        return {key: without_nulls(item) for key, item in value.items() if item is not None}
     if isinstance(value, list):
         return [without_nulls(item) for item in value]
-    return value
+    if not isinstance(value, dict):
+        return value
+    result = {}
+    for key, item in value.items():
+        kept = without_nulls(item)
+        if kept is None or kept == {}:
+            continue
+        result[key] = kept
+    return result
 
 
 def patch_body(desired_view: Any) -> Any:
