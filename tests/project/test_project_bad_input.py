@@ -294,3 +294,19 @@ def test_a_conversation_config_section_in_the_way_of_the_prompt_is_an_error(tmp_
         "agents/helper/agent.yaml:4:5: error: conversation_config.agent.prompt: "
         "expected a mapping (the prompt file's text goes inside it)"
     ]
+
+
+def test_an_invalid_agentform_yaml_does_not_hide_the_errors_in_other_files(tmp_path):
+    root = write_project(
+        tmp_path,
+        {
+            "agentform.yaml": CONFIG.replace("backend: emulator", "backend: emulater"),
+            "agents/helper/agent.yaml": AGENT.replace("knowledge:", "knowlege:"),
+            "tests_specs/helper/hours.yaml": TEST + "repeat: 0\n",
+        },
+    )
+    assert [str(d) for d in validate_project(root, environ={})] == [
+        "agentform.yaml:5:5: error: environments.local.backend: Input should be 'emulator' or 'api'",
+        "agents/helper/agent.yaml:2:1: error: knowlege: unknown key 'knowlege' (did you mean 'knowledge'?)",
+        "tests_specs/helper/hours.yaml:6:1: error: repeat: Input should be greater than or equal to 1",
+    ]

@@ -106,7 +106,8 @@ class Context(Files):
     """Files plus the selected environment: what every file kind's loader needs."""
 
     environments: list[str]
-    environment: str
+    # None when agentform.yaml is invalid: files are then checked without substituting variables.
+    environment: str | None
     variables: Variables
     fieldtree: FieldTree
 
@@ -132,7 +133,7 @@ class Context(Files):
         valid_overlays: dict[str, dict[str, Any]] = {}
         for name, overlay in overlays.items():
             at = ("environments", name)
-            if name not in self.environments:
+            if self.environments and name not in self.environments:  # empty: agentform.yaml lists none (invalid)
                 guess = did_you_mean(name, self.environments)
                 hint = f" (did you mean {guess!r}?)" if guess else ""
                 message = f"environment {name!r} is not declared in agentform.yaml{hint}"
@@ -149,6 +150,10 @@ class Context(Files):
             check_api(overlay, self._api_reporter(document, ("environments", name)))
 
         selected: tuple[M, dict[str, Any]] | None = None
+        if self.environment is None:
+            # agentform.yaml is invalid, so no environment is selected: check the file as written, build nothing.
+            validate_model(model, base, self._reporter(document, {}, ""))
+            ok = False
         for name in self.environments:
             overlay = valid_overlays.get(name, {})
             if name != self.environment and not overlay:

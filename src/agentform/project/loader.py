@@ -10,8 +10,9 @@ from agentform.model import Desired
 from agentform.project.context import START, Context, Files
 from agentform.project.diagnostics import Diagnostic, Diagnostics, ProjectError
 from agentform.project.fieldtree import load_fieldtree
+from agentform.project.schema import DefaultsFile
 from agentform.project.settings import CONFIG, parse_settings
-from agentform.project.sources import open_source
+from agentform.project.sources import GitRefSource, WorkingTree, open_source
 from agentform.project.variables import Variables
 
 
@@ -72,7 +73,13 @@ def _load(
 
     document = Files(source, diagnostics).read_yaml(CONFIG)
     parsed = parse_settings(document, diagnostics) if document is not None else None
+    environ = os.environ if environ is None else environ
     if parsed is None:
+        # Still check every other file, so one run shows every problem; without valid settings there is no
+        # environment to substitute variables for, and no desired state.
+        declared = document.data.get("environments") if document is not None else None
+        names = [str(name) for name in declared] if isinstance(declared, dict) else []
+        _load_resources(_context(source, diagnostics, names, None, Variables({}, {}, environ)), DefaultsFile())
         return None, diagnostics.sorted()
     settings, defaults = parsed
     name = env or settings.default_environment
@@ -83,27 +90,9 @@ def _load(
         )
         return None, diagnostics.sorted()
     environment = settings.environments[name]
-    variables = Variables(settings.variables, environment.variables, os.environ if environ is None else environ)
-    context = Context(
-        source=source,
-        diagnostics=diagnostics,
-        environments=list(settings.environments),
-        environment=name,
-        variables=variables,
-        fieldtree=load_fieldtree(),
-    )
-    for escape in source.escapes:
-        diagnostics.error(escape.path, START, "", f"symlink to {escape.target!r} points outside the repository")
-
-    from agentform.project.agents import load_agents
-    from agentform.project.knowledge import load_documents
-    from agentform.project.specs import load_tests
-    from agentform.project.tools import load_tools
-
-    documents = load_documents(context)
-    tools = load_tools(context)
-    agents = load_agents(context, _declared(context, "knowledge", documents), _declared(context, "tools", tools))
-    tests = load_tests(context, _declared(context, "agents", agents), tools, defaults)
+    variables = Variables(settings.variables, environment.variables, environ)
+    context = _context(source, diagnostics, list(settings.environments), name, variables)
+    documents, tools, agents, tests = _load_resources(context, defaults)
     if diagnostics.has_errors:
         return None, diagnostics.sorted()
     desired = Desired(
@@ -116,6 +105,39 @@ def _load(
         secret_values=variables.all_secret_values(),
     )
     return desired, diagnostics.sorted()
+
+
+def _context(
+    source: WorkingTree | GitRefSource,
+    diagnostics: Diagnostics,
+    environments: list[str],
+    environment: str | None,
+    variables: Variables,
+) -> Context:
+    return Context(
+        source=source,
+        diagnostics=diagnostics,
+        environments=environments,
+        environment=environment,
+        variables=variables,
+        fieldtree=load_fieldtree(),
+    )
+
+
+def _load_resources(context: Context, defaults: DefaultsFile) -> tuple[dict, dict, dict, dict]:
+    """Every file kind, in reference order: documents and tools, then agents, then tests."""
+    from agentform.project.agents import load_agents
+    from agentform.project.knowledge import load_documents
+    from agentform.project.specs import load_tests
+    from agentform.project.tools import load_tools
+
+    for escape in context.source.escapes:
+        context.diagnostics.error(escape.path, START, "", f"symlink to {escape.target!r} points outside the repository")
+    documents = load_documents(context)
+    tools = load_tools(context)
+    agents = load_agents(context, _declared(context, "knowledge", documents), _declared(context, "tools", tools))
+    tests = load_tests(context, _declared(context, "agents", agents), tools, defaults)
+    return documents, tools, agents, tests
 
 
 def _declared(context: Context, folder: str, loaded: Mapping[str, object]) -> set[str]:
