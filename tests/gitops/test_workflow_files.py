@@ -96,3 +96,44 @@ def test_init_writes_the_pr_deploy_and_drift_workflows_but_not_the_projects_own_
         ".github/workflows/agentform-drift.yml",
     }
     assert files[".github/workflows/agentform-pr.yml"] == (TEMPLATES / "agentform-pr.yml").read_text()
+
+
+def _action_script() -> str:
+    steps = _load(ACTION)["runs"]["steps"]
+    return next(step["run"] for step in steps if "agentform ci" in step.get("run", ""))
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [
+        (
+            {"AGENTFORM_COMMAND": "pr", "AGENTFORM_ENV": "production", "AGENTFORM_ARGS": ""},
+            ["ci", "pr", "--project-dir", "proj dir", "--env", "production", "--report-dir", "/tmp/r"],
+        ),
+        (
+            {"AGENTFORM_COMMAND": "drift", "AGENTFORM_ENV": "", "AGENTFORM_ARGS": "--issue"},
+            ["ci", "drift", "--project-dir", "proj dir", "--report-dir", "/tmp/r", "--issue"],
+        ),
+        (
+            # A hostile input stays one argument: nothing from inputs is evaluated by the shell.
+            {"AGENTFORM_COMMAND": "pr", "AGENTFORM_ENV": "$(touch pwned)", "AGENTFORM_ARGS": ""},
+            ["ci", "pr", "--project-dir", "proj dir", "--env", "$(touch pwned)", "--report-dir", "/tmp/r"],
+        ),
+    ],
+)
+def test_the_composite_action_passes_its_inputs_to_agentform_as_arguments(tmp_path, inputs, expected):
+    fake = tmp_path / "bin" / "agentform"
+    fake.parent.mkdir()
+    fake.write_text('#!/usr/bin/env bash\nprintf "%s\\n" "$@" > "$ARGS_FILE"\n')
+    fake.chmod(0o755)
+    env = {
+        "PATH": f"{fake.parent}:/usr/bin:/bin",
+        "ARGS_FILE": str(tmp_path / "args"),
+        "AGENTFORM_PROJECT_DIR": "proj dir",
+        "AGENTFORM_REPORT_DIR": "/tmp/r",
+        **inputs,
+    }
+    result = subprocess.run(["bash", "-c", _action_script()], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "args").read_text().splitlines() == expected
+    assert not (tmp_path / "pwned").exists()
