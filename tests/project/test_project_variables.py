@@ -91,3 +91,12 @@ def test_every_declared_secret_that_is_set_is_masked_even_if_no_file_uses_it(tmp
     root = write_project(tmp_path, {"agentform.yaml": config})
     desired = load_desired(root, environ={"UNUSED_SECRET": "hunter2-from-ci"})
     assert desired.secret_values == {"s3cr3t-token-value", "hunter2-from-ci"}
+
+
+def test_a_secret_too_short_to_mask_is_a_warning_that_does_not_show_it(tmp_path):
+    root = write_project(tmp_path)
+    diagnostics = [str(d) for d in validate_project(root, environ={"TOKEN": "abc"})]
+    assert diagnostics == [
+        "agentform.yaml:10:3: warning: variables.TOKEN: "
+        "the value of this secret is too short to be masked in output; use a longer one"
+    ]

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from agentform.model import Desired
+from agentform.model import Desired, ProjectSettings
 from agentform.project.context import START, Context, Files
 from agentform.project.diagnostics import Diagnostic, Diagnostics, ProjectError
 from agentform.project.fieldtree import load_fieldtree
@@ -14,6 +14,8 @@ from agentform.project.schema import DefaultsFile
 from agentform.project.settings import CONFIG, parse_settings
 from agentform.project.sources import GitRefSource, WorkingTree, open_source
 from agentform.project.variables import Variables
+from agentform.project.yamlio import YamlDocument
+from agentform.redact import Redactor
 
 
 def load_desired(
@@ -93,6 +95,8 @@ def _load(
     variables = Variables(settings.variables, environment.variables, environ)
     context = _context(source, diagnostics, list(settings.environments), name, variables)
     documents, tools, agents, tests = _load_resources(context, defaults)
+    secret_values = variables.all_secret_values()
+    _warn_unmaskable_secrets(settings, variables, document, diagnostics)
     if diagnostics.has_errors:
         return None, diagnostics.sorted()
     desired = Desired(
@@ -102,9 +106,20 @@ def _load(
         documents=documents,
         tools=tools,
         tests=tests,
-        secret_values=variables.all_secret_values(),
+        secret_values=secret_values,
     )
     return desired, diagnostics.sorted()
+
+
+def _warn_unmaskable_secrets(
+    settings: ProjectSettings, variables: Variables, document: YamlDocument, diagnostics: Diagnostics
+) -> None:
+    """Very short values cannot be masked without destroying output (see redact.py); say so, never the value."""
+    for name, declared in settings.variables.items():
+        value = variables.lookup(name, None) if declared.secret else None
+        if value and not Redactor([value]):  # the redactor ignores values too short to mask
+            message = "the value of this secret is too short to be masked in output; use a longer one"
+            diagnostics.warning(CONFIG, document.where(("variables", name)), f"variables.{name}", message)
 
 
 def _context(
