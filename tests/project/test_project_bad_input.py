@@ -310,3 +310,18 @@ def test_an_invalid_agentform_yaml_does_not_hide_the_errors_in_other_files(tmp_p
         "agents/helper/agent.yaml:2:1: error: knowlege: unknown key 'knowlege' (did you mean 'knowledge'?)",
         "tests_specs/helper/hours.yaml:6:1: error: repeat: Input should be greater than or equal to 1",
     ]
+
+
+def test_a_project_folder_that_is_a_symlink_out_of_the_repository_is_not_walked(tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "stolen.md").write_text("Not part of the project.\n")
+    root = write_project(tmp_path / "project", {"knowledge/faq.md": None})
+    os.symlink(outside, root / "knowledge")
+
+    diagnostics = [str(d) for d in validate_project(root, environ={})]
+
+    assert diagnostics == [
+        "agents/helper/agent.yaml:2:13: error: knowledge[0]: unknown document 'faq' (expected knowledge/faq.md)",
+        f"knowledge:1:1: error: symlink to '{outside}' points outside the repository",
+    ]

@@ -62,6 +62,8 @@ class WorkingTree:
             found.append(CONFIG_FILE)
         for top in PROJECT_DIRS:
             base = self.root / top
+            if base.is_symlink() and not self._link_stays_inside(str(base), top):
+                continue  # e.g. knowledge -> /etc: never walked
             if not base.is_dir():
                 continue
             for folder, dirs, names in os.walk(base, followlinks=False):
