@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from agentform.apply.gc import tool_versions
@@ -33,8 +33,10 @@ class LiveIds:
 
 @dataclass(frozen=True)
 class Targets:
+    """What can run, and why the rest cannot."""
+
     targets: list[SuiteTarget]
-    # One line per agent that cannot be tested, saying what to do about it.
+    # One line per agent that cannot be tested, "<agent_key>: <reason and what to run>".
     problems: list[str]
 
 
@@ -95,7 +97,9 @@ def missing_tests(chosen: dict[str, list[DesiredTest]], ids: LiveIds) -> list[De
     return [test for tests in chosen.values() for test in tests if test.address not in ids.tests]
 
 
-async def create_missing_tests(client: Any, desired: Desired, live: LiveState, ids: LiveIds, tests: list[DesiredTest]):
+async def create_missing_tests(
+    client: Any, desired: Desired, live: LiveState, ids: LiveIds, tests: list[DesiredTest]
+) -> LiveIds:
     """Create the desired version of each test in the managed folder; returns `ids` with their new ids."""
     if not tests:
         return ids
@@ -115,7 +119,7 @@ async def create_missing_tests(client: Any, desired: Desired, live: LiveState, i
             test, ids.tools, test_hash=ids.test_hashes[test.address], parent_folder_id=folder_id
         )
         created[test.address] = await client.create_test(body)
-    return LiveIds(**{**ids.__dict__, "tests": created})
+    return replace(ids, tests=created)
 
 
 def build_targets(
