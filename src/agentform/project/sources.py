@@ -58,7 +58,8 @@ class WorkingTree:
 
     def _scan(self) -> list[str]:
         found: list[str] = []
-        if (self.root / CONFIG_FILE).is_file():
+        config = self.root / CONFIG_FILE
+        if config.is_file() and (not config.is_symlink() or self._link_stays_inside(str(config), CONFIG_FILE)):
             found.append(CONFIG_FILE)
         for top in PROJECT_DIRS:
             base = self.root / top
