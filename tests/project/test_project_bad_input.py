@@ -325,3 +325,14 @@ def test_a_project_folder_that_is_a_symlink_out_of_the_repository_is_not_walked(
         "agents/helper/agent.yaml:2:13: error: knowledge[0]: unknown document 'faq' (expected knowledge/faq.md)",
         f"knowledge:1:1: error: symlink to '{outside}' points outside the repository",
     ]
+
+
+def test_an_agentform_yaml_that_is_a_symlink_out_of_the_repository_is_refused(tmp_path):
+    outside = tmp_path / "other-project.yaml"
+    outside.write_text(CONFIG)
+    root = write_project(tmp_path / "project", {"agentform.yaml": None})
+    os.symlink(outside, root / "agentform.yaml")
+
+    assert [str(d) for d in validate_project(root, environ={})] == [
+        "agentform.yaml:1:1: error: agentform.yaml is a symlink that points outside the repository"
+    ]

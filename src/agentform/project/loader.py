@@ -69,6 +69,9 @@ def _load(
         diagnostics.error(CONFIG, START, "", f"cannot read git ref {ref!r}: {type(error).__name__}")
         return None, diagnostics.sorted()
     if CONFIG not in source.files():
+        if any(escape.path == CONFIG for escape in source.escapes):
+            diagnostics.error(CONFIG, START, "", "agentform.yaml is a symlink that points outside the repository")
+            return None, diagnostics.sorted()
         where = f" at {ref}" if ref else ""
         diagnostics.error(CONFIG, START, "", f"no {CONFIG} in {root}{where}: run `agentform init` to create a project")
         return None, diagnostics.sorted()
