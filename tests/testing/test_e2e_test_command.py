@@ -33,6 +33,7 @@ def test_removing_the_address_from_the_prompt_fails_the_address_test_and_restori
 
     live_project.edit(PROMPT, ADDRESS, "")
     junit = tmp_path / "junit.xml"
+    mark = live_project.admin("GET", "/requests")["last_seq"]
     code, out = live_project.cli("test", "--test", "address", "--junit", str(junit))
     assert code == exitcodes.TESTS_FAILED, out
     assert "FAIL   address: Clinic address  [0/1 passed, 1 needed]" in out
@@ -40,7 +41,11 @@ def test_removing_the_address_from_the_prompt_fails_the_address_test_and_restori
     case = ET.parse(junit).getroot().find("testsuite/testcase[@name='address']")
     assert case.find("failure") is not None
 
-    # The working tree was tested through agent_config_override: main still has the address.
+    # The working tree was tested through agent_config_override: the only writes start and poll a test run, and
+    # main still has the address.
+    log = live_project.admin("GET", "/requests", params={"since": mark})["requests"]
+    writes = {(entry["method"], entry["path"].split("/")[-1]) for entry in log if entry["method"] != "GET"}
+    assert writes == {("POST", "run-tests")}
     agent = live_project.api(f"/agents/{live_project.agent_id('clinic-receptionist')}")
     assert "Strada Florilor" in agent["conversation_config"]["agent"]["prompt"]["prompt"]
 
