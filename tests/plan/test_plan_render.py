@@ -201,3 +201,15 @@ def test_renderers_mask_known_secrets_as_a_second_line_of_defence():
     assert "tok-123456" not in render_text(plan, redactor=redactor)
     assert "tok-123456" not in render_markdown(plan, redactor=redactor)
     assert "tok-123456" not in render_json(plan, redactor=redactor)
+
+
+def test_a_saved_plan_never_contains_secret_values_and_gets_them_back_on_loading(tmp_path):
+    secret = "Bearer sk-live-abcdef"
+    files = desired(tools=[tool("book", description=f"uses {secret} to call")], secrets=frozenset({secret}))
+    plan = make_plan(files, live_state(), prune=False)
+    path = tmp_path / "plan.json"
+    save_plan(plan, path, secrets=files.secret_values)
+    assert secret not in path.read_text() and "$secret:" in path.read_text()
+    assert load_plan(path, secrets=files.secret_values) == plan
+    with pytest.raises(PlanFileError, match="secret value that is not set now"):
+        load_plan(path, secrets={"Bearer rotated-value"})

@@ -131,7 +131,7 @@ def run(
     async def go() -> int:
         async with open_env_client(desired, project_dir, parallelism, redactor) as client:
             if plan_file is not None:
-                plan = load_plan(plan_file)
+                plan = load_plan(plan_file, secrets=desired.secret_values)
                 try:
                     check_fresh(plan, (await read_workspace(client, desired, branch=plan.branch)).live)
                 except StalePlanError as error:

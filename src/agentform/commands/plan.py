@@ -140,7 +140,7 @@ def run(
     if out is not None:
         from agentform.plan.saved import save_plan
 
-        save_plan(plan, out)
+        save_plan(plan, out, secrets=desired.secret_values)
     if as_json:
         from agentform.plan.render_json import render_json
 
