@@ -173,3 +173,24 @@ def test_agents_run_in_parallel(make_spec):
     assert report.totals.passed == 10
     # Every invocation was started before any of them finished: the agents did not wait for each other.
     assert api.events.index("finished") > max(i for i, event in enumerate(api.events) if event == "started")
+
+
+def test_a_timeout_stays_the_reported_cause_when_cancelling_fails(make_spec):
+    api = ScriptedApi({"ta": ["passed"]}, reads_until_done=10_000)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/cancel"):
+            return httpx.Response(404, json={"detail": "invocation not found"})
+        return api(request)
+
+    async def go():
+        transport = httpx.MockTransport(handler)
+        async with ElevenLabsClient("http://api.test", "sk-test-key", transport=transport, max_retries=0) as client:
+            poll = PollPolicy(first_delay=0.01, factor=1, max_delay=0.01, timeout_secs=0.05)
+            return await run_suite(
+                client, [SuiteTarget("clinic", "ag-1", [(make_spec("a"), "ta")])], SuiteOptions(poll=poll)
+            )
+
+    report = asyncio.run(go())
+    assert report.agents[0].error.startswith("timed out after 0.05s; cancelling invocation inv-ag-1-1 failed")
+    assert report.agents[0].tests[0].status == "error"

@@ -176,8 +176,12 @@ async def _poll(
             return invocation, ""
         remaining = deadline - clock.now()
         if remaining <= 0:
-            await client.cancel_test_invocation(invocation["id"])
-            return invocation, f"timed out after {options.poll.timeout_secs:g}s; the invocation was cancelled"
+            timed_out = f"timed out after {options.poll.timeout_secs:g}s"
+            try:
+                await client.cancel_test_invocation(invocation["id"])
+            except ElevenLabsError as error:  # the timeout is the news; a failed cancel must not hide it
+                return invocation, f"{timed_out}; cancelling invocation {invocation['id']} failed: {error}"
+            return invocation, f"{timed_out}; the invocation was cancelled"
         await clock.sleep(min(next(delays), remaining))
         invocation = await client.get_test_invocation(invocation["id"])
 
