@@ -204,8 +204,7 @@ def run(
             return exitcodes.ERROR
         summary = plan.summary()
         out.print(
-            f"\nApply complete! Resources: {summary.add} added, {summary.change} changed, "
-            f"{summary.destroy if prune_for_summary(plan, use_prune) else 0} destroyed."
+            f"\nApply complete! Resources: {summary.add} added, {summary.change} changed, {summary.destroy} destroyed."
         )
         if result.garbage_collected:
             out.print(f"Removed {len(result.garbage_collected)} superseded version(s) that nothing references.")
@@ -219,7 +218,3 @@ def run(
     except Exception as error:  # API, transport, state record: one readable line, secrets masked
         err.print(Text(f"Error: {redactor.text(str(error))}", style="red"))
         return exitcodes.ERROR
-
-
-def prune_for_summary(plan: Plan, prune: bool) -> bool:
-    return plan.prune or prune
