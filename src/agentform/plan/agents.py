@@ -77,10 +77,8 @@ def plan_agent(
         reason = _join(reason, "edited outside git since the last apply; git wins")
 
     fields = field_changes(live_view, desired_view, redactor=redactor)
+    # An adopted agent always differs at first: our marker tags are part of `desired`.
     action = "update" if fields else "no-op"
-    if live.adopted and action == "no-op":
-        # The first apply of an adopted agent must still write our marker tags; they are part of `desired`.
-        action = "update"
     return ResourceChange(
         **common,
         action=action,
