@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 from pydantic import TypeAdapter
+from tests.emulator.openapi_check import check_openapi
 
 # (method, path template) -> dotted name of the SDK model; None = not JSON (content) or an untyped `Any` in the SDK.
 CONTRACTS: dict[tuple[str, str], str | None] = {
@@ -125,6 +126,7 @@ def check_response(response: httpx.Response) -> None:
                 adapter(model).validate_python(response.json())
             except Exception as error:  # pragma: no cover - the message is the point
                 raise AssertionError(f"{request.method} {template} does not match {model}: {error}") from error
+            check_openapi(request.method, template, response.json())
         elif template.endswith("/content"):
             assert response.headers["content-type"].startswith("text/plain")
         else:

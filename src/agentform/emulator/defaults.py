@@ -55,7 +55,12 @@ PLATFORM_SETTINGS_DEFAULTS: dict[str, Any] = {
     "safety": {"is_blocked_ivc": False, "is_blocked_non_ivc": False, "ignore_safety_evaluation": False},
 }
 
-WORKFLOW_DEFAULTS: dict[str, Any] = {"edges": {}, "nodes": {}, "prevent_subagent_loops": False}
+# The API's workflow always has its start node (the OpenAPI schema requires at least one node).
+WORKFLOW_DEFAULTS: dict[str, Any] = {
+    "edges": {},
+    "nodes": {"start_node": {"type": "start", "position": {"x": 0.0, "y": 0.0}, "edge_order": []}},
+    "prevent_subagent_loops": False,
+}
 
 DEFAULT_AGENT_NAME = "New agent"
 

@@ -125,6 +125,7 @@ def get_rendered(conversation: dict[str, Any]) -> dict[str, Any]:
         "metadata": {
             "start_time_unix_secs": conversation["start_time_unix_secs"],
             "call_duration_secs": conversation["call_duration_secs"],
+            "cost_fiat": None,
             "feedback": conversation["feedback"],
             "main_language": conversation["main_language"],
         },

@@ -65,12 +65,12 @@ def _render(c: Context, invocation: dict[str, Any]) -> dict[str, Any]:
         "version_id": invocation["version_id"],
         "ran_against_draft": False,
         "created_at": invocation["created_at"],
-        "repeat_count": invocation["repeat_count"],
+        "repeat_count": invocation["repeat_count"] or 1,
         "cancelled": invocation["cancelled"],
         "bucketing_status": (
             ("pending" if any(r["status"] == "pending" for r in rendered_runs) else "completed") if repeated else None
         ),
-        "result_groups": runs.result_groups(rendered_runs) if repeated else None,
+        "result_groups": runs.result_groups(rendered_runs) if repeated else [],
         "test_runs": rendered_runs,
     }
 
@@ -142,7 +142,7 @@ def _summary(invocation: dict[str, Any], statuses: list[str]) -> dict[str, Any]:
         **{f"{s}_count": statuses.count(s) for s in ("passed", "failed", "pending", "cancelled")},
         "title": invocation["name"] or f"Test run of {len(statuses)} test(s)",
         "access_info": access_info(),
-        "repeat_count": invocation["repeat_count"],
+        "repeat_count": invocation["repeat_count"] or 1,
         "cancelled": invocation["cancelled"],
     }
 
