@@ -59,6 +59,8 @@ def test_a_lost_create_response_followed_by_a_rerun_creates_no_duplicate(kind):
             _, rerun = await converge(client, want)
             assert rerun.ok, [e.error for e in rerun.failed]
             assert await counts(client) == {"agent": 1, "tool": 1, "document": 1}
+            record = (await read_workspace(client, want)).record
+            assert record.pending == [] and len([t for t in record.tools.values() if t.key == "book"]) == 1
             _, third = await converge(client, want)
             assert third.journal.entries == []
 

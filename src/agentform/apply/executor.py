@@ -164,11 +164,12 @@ async def apply_plan(
 
         fresh = await read_workspace(client, desired)
         result.garbage_collected = await collect_garbage(client, desired, fresh.live, log=run.log, store=run.store)
-    if run.store is not None and run.store.record.pending:
-        run.store.record.pending = []
-        await run.store.save()
-    elif run.store is None and workspace.recovered_tools:
-        await (await run.record_store()).save()
+    if workspace.recovered_tools:
+        # Tools found through an interrupted create's intent become ours for good (`record_store` adds them).
+        store = await run.record_store()
+        recovered = set(workspace.recovered_tools.values())
+        store.record.pending = [p for p in store.record.pending if p.key not in recovered]
+        await store.save()
     result.ids = run.ids
     result.failed = run.journal.of("failed")
     result.skipped = run.journal.of("skipped")
@@ -287,7 +288,9 @@ async def _save(run: _Run, stage: list[ResourceChange]) -> None:
             changed = True
     if any(c.kind == "tool" for c in stage):
         store = store or await run.record_store()
-        done = {c.key for c in stage if c.kind == "tool"}
+        # A failed create keeps its intent: its tool may exist anyway (the answer was lost), and the next read
+        # must be able to recognise it.
+        done = {c.key for c in stage if c.kind == "tool" and c.address not in run.failed_addresses}
         store.record.pending = [p for p in store.record.pending if p.key not in done]
         changed = True
     if changed and store is not None:

@@ -137,7 +137,7 @@ def run(
                 except StalePlanError as error:
                     err.print(f"Error: {plan_file} is stale: {error}")
                     return exitcodes.STALE_OR_CONFLICT
-                prune_now = plan.prune
+                prune_now, recovered = plan.prune, {}
             else:
                 planned = await make_fresh_plan(
                     client,
@@ -149,12 +149,16 @@ def run(
                     redactor=redactor,
                 )
                 plan, prune_now = planned.plan, use_prune
+                recovered = planned.workspace.recovered_tools
             print_plan_text(plan, out)
             if plan.has_conflicts:
                 err.print("Error: drift conflict: choose a side with --on-drift git-wins or --on-drift live-wins.")
                 return exitcodes.STALE_OR_CONFLICT
             if not plan.has_changes:
                 out.print("\nNo changes. The live workspace matches the files.")
+                if recovered:
+                    # Bookkeeping after a crash, not a live change: record the tools an interrupted apply created.
+                    return await _execute(client, desired, plan, prune_now)
                 return exitcodes.OK
             if not _confirm(plan, auto_approve):
                 out.print("Apply cancelled.")
