@@ -128,7 +128,7 @@ def check_response(response: httpx.Response) -> None:
                 raise AssertionError(f"{request.method} {template} does not match {model}: {error}") from error
             check_openapi(request.method, template, response.json())
         elif template.endswith("/content"):
-            assert response.headers["content-type"].startswith("text/plain")
+            assert response.headers["content-type"].startswith("text/html")
         else:
             json.loads(response.content or b"null")
     checked.append((request.method, template, response.status_code))

@@ -16,7 +16,7 @@ def attach(api, agent_id, *, doc_id=None, tool_id=None, branch_id=None):
     assert response.status_code == 200, response.text
 
 
-def test_a_text_document_round_trips_its_content_as_plain_text(api):
+def test_a_text_document_round_trips_its_content_as_a_raw_body(api):
     created = api.post("/v1/convai/knowledge-base/text", json={"text": "Opening hours: 9 to 17.", "name": "Hours"})
 
     doc_id = created.json()["id"]
@@ -24,7 +24,7 @@ def test_a_text_document_round_trips_its_content_as_plain_text(api):
     doc = api.get(f"/v1/convai/knowledge-base/{doc_id}").json()
 
     assert content.text == "Opening hours: 9 to 17."
-    assert content.headers["content-type"].startswith("text/plain")
+    assert content.headers["content-type"].startswith("text/html")
     assert (doc["type"], doc["name"], doc["extracted_inner_html"]) == ("text", "Hours", "Opening hours: 9 to 17.")
 
 

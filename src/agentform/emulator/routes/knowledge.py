@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict
 
 from agentform.emulator.common import (
@@ -224,9 +224,10 @@ async def get_document(documentation_id: str, c: C) -> dict[str, Any]:
     return _common(c, _load(c, documentation_id), listing=False)
 
 
-@router.get("/{documentation_id}/content", response_class=PlainTextResponse)
-async def get_content(documentation_id: str, c: C) -> PlainTextResponse:
-    return PlainTextResponse(_load(c, documentation_id).get("content", ""))
+@router.get("/{documentation_id}/content", response_class=HTMLResponse)
+async def get_content(documentation_id: str, c: C) -> HTMLResponse:
+    """The raw content (not JSON). The API's OpenAPI document declares it as text/html, so the emulator does too."""
+    return HTMLResponse(_load(c, documentation_id).get("content", ""))
 
 
 @router.patch("/{documentation_id}")
