@@ -44,3 +44,16 @@ def test_an_adopted_tool_is_updated_in_place_and_never_collected():
             assert tool_id not in (await read_workspace(client, adopting("x"))).record.tools
 
     asyncio.run(scenario())
+
+
+def test_a_hand_made_tool_identical_to_a_managed_one_is_not_mistaken_for_a_retry_twin():
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            hand_tool = (await client.create_tool(tool("book").tool_config))["id"]
+            _, result = await converge(
+                client, desired(agents=[agent("receptionist", tools=["book"])], tools=[tool("book")])
+            )
+            assert result.ok and result.ids["tool.book"] != hand_tool
+            assert sorted(t["id"] for t in await client.list_tools()) == sorted([hand_tool, result.ids["tool.book"]])
+
+    asyncio.run(scenario())

@@ -39,6 +39,7 @@ async def remove_retry_duplicates(
         | {t.id for t in live.tests}
         | {t.id for t in live.tools}
         | set(workspace.record.tools)
+        | workspace.tool_ids_seen
         | {workspace.documents_folder_id, workspace.tests_folder_id}
     )
     ours = set(created.values())

@@ -41,6 +41,8 @@ class Workspace:
     # Tools found through a pending create intent (a crash between create and record): id -> key. Apply records
     # them as ours; without this they would be orphans and the next apply would create duplicates.
     recovered_tools: dict[str, str]
+    # Every tool id in the workspace when it was read, ours or not: a tool that appears later was made since.
+    tool_ids_seen: frozenset[str] = frozenset()
 
 
 async def read_live(
@@ -118,6 +120,7 @@ async def read_workspace(
         documents_folder_id=kb_folder_id,
         tests_folder_id=test_folder_id,
         recovered_tools=recovered,
+        tool_ids_seen=frozenset(str(item["id"]) for item in tool_items),
     )
 
 
