@@ -70,6 +70,22 @@ def test_a_pr_from_a_fork_is_validated_and_planned_offline_without_touching_the_
     assert '-    first_message: "Alo, bună ziua! Cu ce vă pot ajuta astăzi?"' in report
 
 
+def test_without_an_api_key_a_pr_from_the_repository_fails_the_check_and_says_which_secret_is_missing(world):
+    world.monkeypatch.setenv("CLINIC_WEBHOOK_TOKEN", "token-from-the-ci-secrets")
+    base = world.repo.head.commit.hexsha
+    head = _open_pr(world, 7, "greeting", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
+    mark = _mark(world)
+
+    code = world.run_workflow("agentform-pr.yml", "pull_request", pr_event(7, "greeting", head, base), env="production")
+
+    assert code == exitcodes.ERROR
+    assert _write_count_since(world, mark) == 0
+    (comment,) = world.github.comments(7)
+    assert comment["body"].startswith("<!-- agentform:pr env=production -->")
+    assert "ELEVENLABS_API_KEY is not set" in comment["body"]
+    assert [s["state"] for s in world.github.statuses(head)] == ["error"]
+
+
 def test_invalid_files_fail_the_check_with_file_and_line_in_the_comment_and_change_nothing(world, capsys):
     base = world.repo.head.commit.hexsha
     head = _open_pr(world, 6, "typo", [(f"agents/{AGENT}/agent.yaml", "first_message:", "first_mesage:")])

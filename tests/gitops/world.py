@@ -97,13 +97,13 @@ class World:
 
     # GitHub Actions
 
-    def run_workflow(self, workflow: str, event_name: str, event: dict[str, Any]) -> int:
+    def run_workflow(self, workflow: str, event_name: str, event: dict[str, Any], *, env: str = "local") -> int:
         self.run_id += 1
         event_path = self.root.parent / f"event-{self.run_id}.json"
         event_path.write_text(json.dumps(event), encoding="utf-8")
         summary = self.root.parent / f"summary-{self.run_id}.md"
         variables = {
-            "AGENTFORM_ENV": "local",
+            "AGENTFORM_ENV": env,
             "RUNNER_TEMP": str(self.runner_temp / str(self.run_id)),
             "GITHUB_EVENT_NAME": event_name,
             "GITHUB_EVENT_PATH": str(event_path),

@@ -4,7 +4,8 @@ The workflow, in order; each step that fails records why in the `CiOutcome` and 
 
 1. load and validate the files at the head ref (errors: file, line, field; nothing live is touched);
 2. find the agents the PR affects (git change detection from the merge base);
-3. without secrets (a PR from a fork) or without an API key: stop here with an offline plan of the file changes;
+3. without secrets (a PR from a fork): stop here with an offline plan of the file changes; without an API key
+   otherwise: the same, but the check fails (a misconfigured check must not pass);
 4. plan the head against the environment's main (what the merge will do);
 5. apply the affected agents to the agent branch named after the PR (new KB document and tool versions are
    created content-addressed and referenced from the branch only, so main is unaffected);
@@ -28,9 +29,9 @@ FORK_NOTE = (
     "validated the files and shows the file changes, but did not plan against the live workspace or run tests. "
     "A maintainer can push the branch to this repository to get the full check."
 )
-NO_KEY_NOTE = (
-    "No API key is available ({variable} is not set): agentform validated the files and shows the file changes, "
-    "but did not plan against the live workspace or run tests."
+NO_KEY_ERROR = (
+    "{variable} is not set, so nothing could be planned against the workspace or tested: add it as a secret of the "
+    "repository (or of the GitHub environment) and pass it to the step's env. The file changes are shown below."
 )
 
 
@@ -71,7 +72,11 @@ async def run_pr(request: PrRequest, outcome: CiOutcome, redactor: Redactor) -> 
     missing_key = engine.missing_api_key(desired.environment, request.environ)
     if request.fork or missing_key:
         outcome.mode = "offline"
-        outcome.notes.append(FORK_NOTE if request.fork else NO_KEY_NOTE.format(variable=missing_key))
+        if request.fork:
+            outcome.notes.append(FORK_NOTE)
+        else:
+            # Not a fork: a missing key is a broken setup, and a check that tested nothing must not pass.
+            outcome.error = NO_KEY_ERROR.format(variable=missing_key)
         outcome.plan_markdown = engine.offline_plan(request.project_root, request.base, request.head, redactor)
         return outcome
 
