@@ -65,3 +65,16 @@ def test_feedback_is_recorded_on_the_conversation(api):
 
 def test_an_unknown_conversation_is_a_404(api):
     assert api.get("/v1/convai/conversations/conv_missing").status_code == 404
+
+
+def test_a_conversation_of_a_known_agent_defaults_to_its_name_main_branch_and_tip_version(api, make_agent):
+    agent_id = make_agent(name="Clinic")
+    agent = api.get(f"/v1/convai/agents/{agent_id}").json()
+
+    conversation = api.get(f"/v1/convai/conversations/{seed(api, agent_id, 100)}").json()
+
+    assert (conversation["agent_name"], conversation["branch_id"], conversation["version_id"]) == (
+        "Clinic",
+        agent["main_branch_id"],
+        agent["version_id"],
+    )

@@ -48,7 +48,23 @@ class FeedbackBody(BaseModel):
     feedback: Literal["like", "dislike"] | None = None
 
 
+def _agent_defaults(c: Context, agent_id: str) -> dict[str, Any]:
+    """Name, main branch and its tip version of the agent, when it exists in the emulator (else nothing)."""
+    agent = c.store.get("agent", agent_id)
+    if agent is None:
+        return {}
+    branch = c.store.get("branch", agent["main_branch_id"]) or {}
+    version = c.store.get("version", branch.get("tip_version_id") or "") or {}
+    return {
+        "agent_name": (version.get("config") or {}).get("name"),
+        "branch_id": branch.get("id"),
+        "version_id": version.get("id"),
+    }
+
+
 def seed(c: Context, body: SeedConversation) -> dict[str, Any]:
+    """Store a conversation; agent name, branch and version default to the agent's main tip when it exists."""
+    known = _agent_defaults(c, body.agent_id)
     transcript = [item.model_dump(exclude_none=True) for item in body.transcript]
     duration = body.call_duration_secs
     if duration is None:
@@ -58,9 +74,9 @@ def seed(c: Context, body: SeedConversation) -> dict[str, Any]:
         **extra,
         "conversation_id": body.conversation_id or new_id("conv_"),
         "agent_id": body.agent_id,
-        "agent_name": body.agent_name,
-        "branch_id": body.branch_id,
-        "version_id": body.version_id,
+        "agent_name": body.agent_name or known.get("agent_name"),
+        "branch_id": body.branch_id or known.get("branch_id"),
+        "version_id": body.version_id or known.get("version_id"),
         "status": body.status,
         "start_time_unix_secs": body.start_time_unix_secs if body.start_time_unix_secs is not None else c.now(),
         "call_duration_secs": duration,
