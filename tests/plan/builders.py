@@ -26,6 +26,7 @@ from agentform.plan.live import (
     RecordedTool,
     StateRecord,
 )
+from agentform.project.context import deep_merge
 
 PROJECT, ENV = "clinic", "prod"
 
@@ -279,13 +280,6 @@ def applied(plan: Any, previous: LiveState | None = None, *, read_agents: bool =
 
 
 def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    # PATCH semantics as the planner assumes them: objects merge, null resets (drops) a key.
-    result = dict(base)
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        elif isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = _merge(result[key], value)
-        else:
-            result[key] = value
-    return result
+    # PATCH semantics as the planner assumes them: objects merge, null resets (drops) a key; the same rule as the
+    # project loader's environment overlays.
+    return deep_merge(base, patch)
