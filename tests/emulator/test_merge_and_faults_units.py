@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from agentform.emulator.faults import FaultBook, FaultSpec
@@ -40,6 +40,8 @@ def test_merging_an_unchanged_source_keeps_the_target(base, target):
 
 
 @given(sections, sections, sections)
+# The source deleted the only path of a section that the target changed: the deletion must win.
+@example(base={"b": 1, "a": 0}, source={"a": 0}, target={"b": 0})
 def test_a_forced_merge_never_reports_a_value_other_than_the_sources_for_a_conflicting_path(base, source, target):
     result = merge_configs(config(base), config(source), config(target), force=True)
 

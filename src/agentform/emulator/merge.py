@@ -73,7 +73,8 @@ def merge_configs(base: dict[str, Any], source: dict[str, Any], target: dict[str
             for other in [k for k in merged if k.startswith(path + ".") or path.startswith(k + ".")]:
                 del merged[other]
             merged[path] = source_value
-    config = {**target, **unflatten(merged)}
+    # A section whose every path the source deleted has no key left in `merged`: it must still replace target's.
+    config = {**target, **{s: {} for s in SECTIONS}, **unflatten(merged)}
     for name in ("name", "tags"):
         if source.get(name) != base.get(name) and target.get(name) == base.get(name):
             config[name] = source.get(name)
