@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
+from agentform.testing.judging import judge_invocation, judge_test, merge_results, reply_excerpt
 from agentform.testing.report import meets_threshold, required_passes
-from agentform.testing.runner import (
-    PollPolicy,
-    SuiteTarget,
-    judge_invocation,
-    judge_test,
-    merge_results,
-    repeat_groups,
-    reply_excerpt,
-)
+from agentform.testing.runner import PollPolicy, SuiteTarget, repeat_groups
 
 
 def test_a_single_passing_run_passes_a_default_spec(make_spec, make_run):
