@@ -58,34 +58,54 @@ def _load(
     root: Path, env: str | None, ref: str | None, environ: Mapping[str, str] | None, strict: bool
 ) -> tuple[Desired | None, list[Diagnostic]]:
     diagnostics = Diagnostics(strict=strict)
-    try:
-        source = open_source(root, ref)
-    except LookupError as error:
-        diagnostics.error(CONFIG, START, "", str(error))
+    source = _open_project(root, ref, diagnostics)
+    if source is None:
         return None, diagnostics.sorted()
-    except Exception as error:  # gitpython: not a repository, or a broken one
-        if ref is None:
-            raise
-        diagnostics.error(CONFIG, START, "", f"cannot read git ref {ref!r}: {type(error).__name__}")
-        return None, diagnostics.sorted()
-    if CONFIG not in source.files():
-        if any(escape.path == CONFIG for escape in source.escapes):
-            diagnostics.error(CONFIG, START, "", "agentform.yaml is a symlink that points outside the repository")
-            return None, diagnostics.sorted()
-        where = f" at {ref}" if ref else ""
-        diagnostics.error(CONFIG, START, "", f"no {CONFIG} in {root}{where}: run `agentform init` to create a project")
-        return None, diagnostics.sorted()
-
     document = Files(source, diagnostics).read_yaml(CONFIG)
     parsed = parse_settings(document, diagnostics) if document is not None else None
     environ = os.environ if environ is None else environ
-    if parsed is None:
+    if document is None or parsed is None:
         # Still check every other file, so one run shows every problem; without valid settings there is no
         # environment to substitute variables for, and no desired state.
         declared = document.data.get("environments") if document is not None else None
         names = [str(name) for name in declared] if isinstance(declared, dict) else []
         _load_resources(_context(source, diagnostics, names, None, Variables({}, {}, environ)), DefaultsFile())
         return None, diagnostics.sorted()
+    desired = _load_environment(source, document, parsed, env, environ, diagnostics)
+    return desired, diagnostics.sorted()
+
+
+def _open_project(root: Path, ref: str | None, diagnostics: Diagnostics) -> WorkingTree | GitRefSource | None:
+    """The project's files on disk (or at git `ref`); None after reporting why there is no project to read."""
+    try:
+        source = open_source(root, ref)
+    except LookupError as error:
+        diagnostics.error(CONFIG, START, "", str(error))
+        return None
+    except Exception as error:  # gitpython: not a repository, or a broken one
+        if ref is None:
+            raise
+        diagnostics.error(CONFIG, START, "", f"cannot read git ref {ref!r}: {type(error).__name__}")
+        return None
+    if CONFIG in source.files():
+        return source
+    if any(escape.path == CONFIG for escape in source.escapes):
+        diagnostics.error(CONFIG, START, "", "agentform.yaml is a symlink that points outside the repository")
+    else:
+        where = f" at {ref}" if ref else ""
+        diagnostics.error(CONFIG, START, "", f"no {CONFIG} in {root}{where}: run `agentform init` to create a project")
+    return None
+
+
+def _load_environment(
+    source: WorkingTree | GitRefSource,
+    document: YamlDocument,
+    parsed: tuple[ProjectSettings, DefaultsFile],
+    env: str | None,
+    environ: Mapping[str, str],
+    diagnostics: Diagnostics,
+) -> Desired | None:
+    """Every file for the selected environment (`env`, else the default); None after reporting any error."""
     settings, defaults = parsed
     name = env or settings.default_environment
     if name not in settings.environments:
@@ -93,7 +113,7 @@ def _load(
         diagnostics.error(
             CONFIG, document.where(("environments",)), "environments", f"no environment {name!r} (declared: {known})"
         )
-        return None, diagnostics.sorted()
+        return None
     environment = settings.environments[name]
     variables = Variables(settings.variables, environment.variables, environ)
     context = _context(source, diagnostics, list(settings.environments), name, variables)
@@ -101,8 +121,8 @@ def _load(
     secret_values = variables.all_secret_values()
     _warn_unmaskable_secrets(settings, variables, document, diagnostics)
     if diagnostics.has_errors:
-        return None, diagnostics.sorted()
-    desired = Desired(
+        return None
+    return Desired(
         settings=settings.model_copy(update={"source_revision": source.revision}),
         environment=environment,
         agents=agents,
@@ -111,7 +131,6 @@ def _load(
         tests=tests,
         secret_values=secret_values,
     )
-    return desired, diagnostics.sorted()
 
 
 def _warn_unmaskable_secrets(
