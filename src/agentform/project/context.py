@@ -129,8 +129,19 @@ class Context(Files):
                 document.path, document.where(("environments",)), "environments", "expected a mapping"
             )
             return None
+        valid_overlays, ok = self._valid_overlays(document, overlays)
+        check_api(base, self._api_reporter(document, ()))
+        for name, overlay in valid_overlays.items():
+            check_api(overlay, self._api_reporter(document, ("environments", name)))
+        selected = self._validate_environments(document, model, base, valid_overlays)
+        return selected if ok else None
+
+    def _valid_overlays(
+        self, document: YamlDocument, overlays: dict[str, Any]
+    ) -> tuple[dict[str, dict[str, Any]], bool]:
+        """The usable overlays, and False if any was reported (an undeclared environment, not a mapping)."""
         ok = True
-        valid_overlays: dict[str, dict[str, Any]] = {}
+        valid: dict[str, dict[str, Any]] = {}
         for name, overlay in overlays.items():
             at = ("environments", name)
             if self.environments and name not in self.environments:  # empty: agentform.yaml lists none (invalid)
@@ -143,19 +154,20 @@ class Context(Files):
                 self.diagnostics.error(document.path, document.where(at), dotted(at), "expected a mapping")
                 ok = False
             else:
-                valid_overlays[name] = overlay or {}
+                valid[name] = overlay or {}
+        return valid, ok
 
-        check_api(base, self._api_reporter(document, ()))
-        for name, overlay in valid_overlays.items():
-            check_api(overlay, self._api_reporter(document, ("environments", name)))
-
-        selected: tuple[M, dict[str, Any]] | None = None
+    def _validate_environments(
+        self, document: YamlDocument, model: type[M], base: dict[str, Any], overlays: dict[str, dict[str, Any]]
+    ) -> tuple[M, dict[str, Any]] | None:
+        """Validate base + overlay for every environment; the selected one's model and substituted data, or None."""
         if self.environment is None:
             # agentform.yaml is invalid, so no environment is selected: check the file as written, build nothing.
             validate_model(model, base, self._reporter(document, {}, ""))
-            ok = False
+        ok = self.environment is not None
+        selected: tuple[M, dict[str, Any]] | None = None
         for name in self.environments:
-            overlay = valid_overlays.get(name, {})
+            overlay = overlays.get(name, {})
             if name != self.environment and not overlay:
                 continue  # identical to the base, which the selected environment validates
             merged = deep_merge(base, overlay)
