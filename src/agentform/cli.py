@@ -295,6 +295,37 @@ def emulator_serve(**kwargs: Any) -> None:
     _run("emulator_serve", **kwargs)
 
 
+@cli.group("import")
+def import_group() -> None:
+    """Adopt existing live resources: write their files, with `id:` so that apply updates them in place."""
+
+
+import_key_option = click.option("--key", default=None, help="File key (default: a slug of the live name).")
+import_force_option = click.option("--force", is_flag=True, help="Replace existing files with other content.")
+
+
+@import_group.command("agent")
+@click.argument("resource_id", metavar="AGENT_ID")
+@import_key_option
+@env_option
+@project_dir_option
+@import_force_option
+def import_agent(**kwargs: Any) -> None:
+    """Write agents/<key>/ (agent.yaml, prompt.md) and the tools, KB documents and tests the agent uses."""
+    _run("import_", kind="agent", **kwargs)
+
+
+@import_group.command("tool")
+@click.argument("resource_id", metavar="TOOL_ID")
+@import_key_option
+@env_option
+@project_dir_option
+@import_force_option
+def import_tool(**kwargs: Any) -> None:
+    """Write tools/<key>.yaml for one live workspace tool."""
+    _run("import_", kind="tool", **kwargs)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="agentform", standalone_mode=True)

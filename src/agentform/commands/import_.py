@@ -1,0 +1,164 @@
+"""`agentform import agent|tool ID`: write the files of an existing live resource, adopting it (Terraform import).
+
+I/O only: read the live resources through the client, let `project/importer.py` turn them into file texts, check
+that no file is overwritten without `--force`, write them, then validate the project with them in place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from rich.text import Text
+
+from agentform import exitcodes
+from agentform.commands._shared import Session, console, print_diagnostics
+from agentform.model import Desired
+from agentform.project.importer import (
+    Existing,
+    ImportResult,
+    LiveDocument,
+    SecretVariable,
+    check_importable,
+    import_agent,
+    import_tool,
+    referenced_ids,
+    tools_of_tests,
+)
+
+Kind = Literal["agent", "tool"]
+
+
+def run(
+    kind: Kind,
+    resource_id: str,
+    project_dir: Path = Path("."),
+    env: str | None = None,
+    key: str | None = None,
+    force: bool = False,
+) -> int:
+    session = Session.open(project_dir, env)
+    if session is None:
+        return exitcodes.ERROR
+    existing = existing_of(session.desired)
+    try:
+        result = session.run(lambda client: _read_and_import(client, kind, resource_id, existing, key, force))
+    except Exception as error:  # refusals, API, transport: one readable line, never a traceback with secrets
+        return session.fail(error)
+    conflicts = conflicting(project_dir, result.files, force=force)
+    if conflicts:
+        err = console(stderr=True)
+        for path, why in conflicts:
+            err.print(Text(f"{path}: {why}", style="red"))
+        err.print("Nothing was written.")
+        return exitcodes.ERROR
+    written = write_files(project_dir, result.files)
+    _report(kind, resource_id, result, written)
+    return exitcodes.OK if validates(project_dir, env, result.secrets) else exitcodes.ERROR
+
+
+def validates(project_dir: Path, env: str | None, secrets: Sequence[SecretVariable]) -> bool:
+    """Whether the project loads with the imported files, the credentials they reference set to their live values."""
+    from agentform.project import ProjectError, load_desired
+
+    environ = {**os.environ, **{secret.name: secret.value for secret in secrets}}
+    try:
+        load_desired(project_dir, env=env, environ=environ)
+    except ProjectError as error:
+        err = console(stderr=True)
+        print_diagnostics(error.diagnostics, err)
+        err.print(Text("The imported files do not validate (see above): fix them, or report this.", style="red"))
+        return False
+    return True
+
+
+def existing_of(desired: Desired) -> Existing:
+    """What the project declares already: adopted agents and tools by live id, and every tool key."""
+    return Existing(
+        agent_ids={agent.id: key for key, agent in desired.agents.items() if agent.id},
+        tool_ids={tool.id: key for key, tool in desired.tools.items() if tool.id},
+        tool_keys=frozenset(desired.tools),
+    )
+
+
+async def _read_and_import(
+    client: Any, kind: Kind, resource_id: str, existing: Existing, key: str | None, force: bool
+) -> ImportResult:
+    if kind == "tool":
+        return import_tool(await client.get_tool(resource_id), existing=existing, key=key, force=force)
+    agent = await client.get_agent(resource_id)
+    check_importable(agent, existing, key=key, force=force)  # before reading anything else
+    tool_ids, locators, test_ids = referenced_ids(agent)
+    tests = await _read_each(client.get_test, test_ids)
+    more_tools = [tool_id for tool_id in tools_of_tests(tests.values()) if tool_id not in tool_ids]
+    tools = await _read_each(client.get_tool, [i for i in [*tool_ids, *more_tools] if i not in existing.tool_ids])
+    doc_ids = [str(loc["id"]) for loc in locators if isinstance(loc, dict) and loc.get("type") != "folder"]
+    documents = await _read_each(lambda doc_id: _read_document(client, doc_id), list(dict.fromkeys(doc_ids)))
+    return import_agent(agent, tools=tools, documents=documents, tests=tests, existing=existing, key=key, force=force)
+
+
+async def _read_document(client: Any, doc_id: str) -> LiveDocument:
+    payload = await client.get_document(doc_id)
+    # URL documents are re-created from their URL; the others from their text (file documents: the extracted text).
+    content = None if payload.get("type") == "url" else await client.get_document_content(doc_id)
+    return LiveDocument(payload=payload, content=content)
+
+
+async def _read_each(read: Any, ids: Sequence[str]) -> dict[str, Any]:
+    """id -> what `read(id)` returns, read concurrently (the client bounds the concurrency)."""
+    return dict(zip(ids, await asyncio.gather(*(read(item) for item in ids)), strict=True))
+
+
+def conflicting(project_dir: Path, files: dict[str, str], *, force: bool = False) -> list[tuple[str, str]]:
+    """(path, why) for each file that may not be written: another file's content (unless `force`), or not a file."""
+    conflicts = []
+    for relative, text in sorted(files.items()):
+        path = project_dir / relative
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            # Never written through, even with --force: a symlink may point outside the repository.
+            conflicts.append((relative, "exists and is not a regular file"))
+        elif not force and path.exists() and path.read_bytes() != text.encode():
+            conflicts.append((relative, "exists with other content (use --force to replace it)"))
+    return conflicts
+
+
+def write_files(project_dir: Path, files: dict[str, str]) -> list[str]:
+    """Write every file whose content differs; returns the paths written."""
+    written = []
+    for relative, text in sorted(files.items()):
+        path = project_dir / relative
+        if path.is_file() and path.read_bytes() == text.encode():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Bytes, not text mode: a prompt or document keeps its own line endings exactly.
+        path.write_bytes(text.encode())
+        written.append(relative)
+    return written
+
+
+def _report(kind: Kind, resource_id: str, result: ImportResult, written: list[str]) -> None:
+    out = console()
+    folder = f"agents/{result.key}/" if kind == "agent" else f"tools/{result.key}.yaml"
+    out.print(f"Imported {kind} {resource_id} as {folder} ({len(written)} file(s) written).")
+    for path in written:
+        out.print(f"  + {path}")
+    for path in sorted(set(result.files) - set(written)):
+        out.print(f"  = {path} (unchanged)")
+    for reused in result.reused:
+        out.print(f"  = {reused}.yaml (already adopts this tool)")
+    for note in result.notes:
+        out.print(f"Note: {note}.")
+    if result.secrets:
+        out.print("\nThese credentials were found live and NOT written to the files; the files reference variables:")
+        for secret in result.secrets:
+            out.print(f"  {secret.path}: {secret.field} -> ${{{secret.name}}}")
+        out.print("Declare them in agentform.yaml and set their values (your shell, CI secrets) before plan:")
+        out.print("  variables:")
+        for secret in result.secrets:
+            out.print(f"    {secret.name}: {{secret: true}}")
+    out.print(
+        "\nNext: `agentform plan` shows the adoption itself (marker tags, managed copies of documents and tests)."
+    )

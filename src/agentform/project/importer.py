@@ -1,0 +1,450 @@
+"""Live resources -> project files: the pure half of `agentform import` (docs/decisions/0015-import.md).
+
+The command reads an agent (or a tool) and everything it references through the client, then calls
+`import_agent` / `import_tool` here with the API's JSON. What comes back is the text of every file to write, keyed
+by its path in the project, plus the secret variables the files now reference instead of live secret values.
+
+The files say exactly what is live, minus what agentform manages itself or the server owns: read-only fields, nulls
+and empty containers, the references that become `knowledge:` / `tools:` / test specs, and our marker tags. Adopted
+agents and tools carry `id:`, so the next plan updates them in place; documents and tests become managed,
+content-addressed copies (they have no `id:` adoption: their identity is their managed folder and name).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentform.plan import identity
+from agentform.plan.normalize import AGENT_READ_ONLY_PATHS, TEST_READ_ONLY_PATHS, TOOL_READ_ONLY_PATHS, without_paths
+from agentform.project.context import KEY
+from agentform.testing.from_conversation import slugify, spec_yaml
+
+# Also managed by agentform or owned by the server, beyond the read-only fields the planner ignores.
+_AGENT_DROPPED_PATHS: tuple[tuple[str, ...], ...] = (
+    *AGENT_READ_ONLY_PATHS,
+    # Become prompt.md, `knowledge:`, `tools:` and test specs.
+    ("conversation_config", "agent", "prompt", "prompt"),
+    ("conversation_config", "agent", "prompt", "knowledge_base"),
+    ("conversation_config", "agent", "prompt", "tool_ids"),
+    ("platform_settings", "testing", "attached_tests"),
+    # Deprecated inline copies of tools; sending them next to tool_ids is refused by the API.
+    ("conversation_config", "agent", "prompt", "tools"),
+    # Issued by the server (elevenlabs-api.md §1.5) and a credential: never written to git.
+    ("platform_settings", "auth", "shareable_token"),
+)
+# Header names whose plain values are credentials: written as `${VARIABLE}` references, never as values.
+_SENSITIVE_HEADER = re.compile(r"auth|token|secret|key|password|cookie|signature|credential", re.IGNORECASE)
+
+
+class ImportRefused(ValueError):
+    """The live resource cannot be imported as asked (already managed, no prompt, ...): nothing is written."""
+
+
+@dataclass(frozen=True)
+class LiveDocument:
+    """A KB document as read live: the GET payload and, for text and file documents, its content."""
+
+    payload: dict[str, Any]
+    content: str | None = None
+
+
+@dataclass(frozen=True)
+class SecretVariable:
+    """A credential found live and replaced in a file by `${name}`; `value` must never be printed."""
+
+    name: str
+    path: str
+    field: str
+    value: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Existing:
+    """What the project already declares, so that an import reuses it instead of writing a second copy."""
+
+    agent_ids: Mapping[str, str] = field(default_factory=dict)  # live agent id -> agent key (its `id:`)
+    tool_ids: Mapping[str, str] = field(default_factory=dict)  # live tool id -> tool key (its `id:`)
+    # Every tool key of the project: a different tool gets another key (`<slug>-2`) rather than a clash.
+    tool_keys: frozenset[str] = frozenset()
+
+
+@dataclass
+class ImportResult:
+    """The files to write (project-relative path -> text) and what the user must know about them."""
+
+    key: str
+    files: dict[str, str] = field(default_factory=dict)
+    secrets: list[SecretVariable] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    # Keys of resources referenced but already in the project (nothing written for them).
+    reused: list[str] = field(default_factory=list)
+
+
+def check_importable(
+    agent: Mapping[str, Any], existing: Existing, *, key: str | None = None, force: bool = False
+) -> str | None:
+    """Refuse an agent that agentform manages already (marker tags) or that a file of this project adopts.
+
+    With `force`, an agent adopted by this project may be imported again over its own files: returns their key.
+    """
+    agent_id = str(agent.get("agent_id"))
+    if key is not None and not KEY.match(key):
+        raise ImportRefused(
+            f"--key {key!r}: a key is letters, digits, '.', '_' and '-', starting with a letter or digit"
+        )
+    markers = [tag for tag in agent.get("tags") or [] if identity.is_marker_tag(tag)]
+    if markers:
+        raise ImportRefused(
+            f"agent {agent_id} ({agent.get('name')!r}) is already managed by agentform (tags {', '.join(markers)}): "
+            "its files live in the repository that manages it; there is nothing to import"
+        )
+    adopted_by = existing.agent_ids.get(agent_id)
+    if adopted_by is not None and force and key in (None, adopted_by):
+        return adopted_by
+    if adopted_by is not None:
+        raise ImportRefused(
+            f"agent {agent_id} is already adopted by agents/{existing.agent_ids[agent_id]}/agent.yaml "
+            "(use --force to write its files again from the live agent)"
+        )
+    return key
+
+
+def referenced_ids(agent: Mapping[str, Any]) -> tuple[list[str], list[Any], list[str]]:
+    """(tool ids, knowledge-base locators, attached test ids) of an agent's main branch, in the agent's order."""
+    prompt = _get(agent, "conversation_config", "agent", "prompt")
+    attached = _get(agent, "platform_settings", "testing", "attached_tests") or []
+    tool_ids = [str(tool_id) for tool_id in prompt.get("tool_ids") or []] if isinstance(prompt, dict) else []
+    locators = list(prompt.get("knowledge_base") or []) if isinstance(prompt, dict) else []
+    test_ids = [str(item["test_id"]) for item in attached if isinstance(item, dict) and item.get("test_id")]
+    return _unique(tool_ids), locators, _unique(test_ids)
+
+
+def tools_of_tests(tests: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Ids of the workspace tools that tests reference (expected calls, mocks): they are imported too."""
+    ids: list[str] = []
+    for test in tests:
+        referenced = _get(test, "tool_call_parameters", "referenced_tool")
+        if isinstance(referenced, dict) and referenced.get("id") and referenced.get("type") != "system":
+            ids.append(str(referenced["id"]))
+        ids.extend(str(tool_id) for tool_id in _get(test, "tool_mock_config", "mocked_tool_ids") or [])
+        ids.extend(str(tool_id) for tool_id in test.get("tool_mock_overrides") or {})
+    return _unique(ids)
+
+
+def import_agent(
+    agent: Mapping[str, Any],
+    *,
+    tools: Mapping[str, Mapping[str, Any]],
+    documents: Mapping[str, LiveDocument],
+    tests: Mapping[str, Mapping[str, Any]],
+    existing: Existing = Existing(),
+    key: str | None = None,
+    force: bool = False,
+) -> ImportResult:
+    """The files of one live agent: `tools`, `documents` and `tests` map live ids to what was read for them."""
+    key = check_importable(agent, existing, key=key, force=force)
+    # Documents and tests have no `id:` to tell them apart from the project's own: their keys are checked against
+    # the files on disk by the command (same content: reused; other content: a conflict unless --force).
+    taken = {f"tools/{tool_key}" for tool_key in existing.tool_keys}
+    agent_key = key or slugify(str(agent.get("name") or ""), fallback="agent")
+    result = ImportResult(key=agent_key)
+    tool_ids, locators, test_ids = referenced_ids(agent)
+
+    tool_keys = {}
+    for tool_id in _unique([*tool_ids, *tools_of_tests(tests[t] for t in test_ids if t in tests)]):
+        if tool_id in existing.tool_ids:
+            tool_keys[tool_id] = existing.tool_ids[tool_id]
+            result.reused.append(f"tools/{tool_keys[tool_id]}")
+            continue
+        if tool_id not in tools:
+            raise ImportRefused(f"agent {agent.get('agent_id')} references tool {tool_id}, which does not exist live")
+        tool_keys[tool_id] = _free_key("tools", _tool_slug(tools[tool_id]), taken)
+        taken.add(f"tools/{tool_keys[tool_id]}")
+        _add_tool(result, tool_keys[tool_id], tools[tool_id])
+
+    knowledge, raw_locators = _add_documents(result, locators, documents, taken)
+    for test_id in test_ids:
+        if test_id not in tests:
+            raise ImportRefused(f"agent {agent.get('agent_id')} has attached test {test_id}, which does not exist live")
+    test_keys: set[str] = set()
+    for test_id in test_ids:
+        test_key = _unique_key(slugify(str(tests[test_id].get("name") or ""), fallback="test"), test_keys)
+        test_keys.add(test_key)
+        spec = escaped(spec_of_test(tests[test_id], tool_keys))
+        result.files[f"tests_specs/{agent_key}/{test_key}.yaml"] = _yaml(spec, f"Imported from live test {test_id}.")
+    if any(isinstance(item, dict) and item.get("workflow_node_id") for item in _attached(agent)):
+        result.notes.append("tests attached to a workflow node are attached to the agent as a whole")
+
+    prompt_text = _get(agent, "conversation_config", "agent", "prompt", "prompt")
+    if not isinstance(prompt_text, str) or not prompt_text.strip():
+        raise ImportRefused(
+            f"agent {agent.get('agent_id')} has no system prompt; agentform requires one (set it live, then import)"
+        )
+    agent_file = agent_document(agent, tool_keys=[tool_keys[t] for t in tool_ids], knowledge=knowledge)
+    if raw_locators:
+        _get(agent_file, "conversation_config", "agent", "prompt")["knowledge_base"] = raw_locators
+        result.notes.append("knowledge-base folders stay referenced by id (only documents become files)")
+    agent_file = _with_secret_references(agent_file, agent_key, f"agents/{agent_key}/agent.yaml", result)
+    header = (
+        f"Imported from live agent {agent.get('agent_id')} (agentform import): `id:` adopts it, so apply updates it\n"
+        "in place. tool_ids, knowledge_base and attached tests are written as tools:, knowledge: and tests_specs/."
+    )
+    result.files[f"agents/{agent_key}/agent.yaml"] = _yaml(agent_file, header)
+    result.files[f"agents/{agent_key}/prompt.md"] = prompt_text
+    return result
+
+
+def import_tool(
+    tool: Mapping[str, Any], *, existing: Existing = Existing(), key: str | None = None, force: bool = False
+) -> ImportResult:
+    """The file of one live workspace tool, adopted through `id:` (with `force`, again over its own file)."""
+    tool_id = str(tool.get("id"))
+    _check_key(key)
+    adopted_by = existing.tool_ids.get(tool_id)
+    if adopted_by is not None and not (force and key in (None, adopted_by)):
+        raise ImportRefused(
+            f"tool {tool_id} is already adopted by tools/{adopted_by}.yaml "
+            "(use --force to write it again from the live tool)"
+        )
+    others = {f"tools/{other}" for other in existing.tool_keys if other != adopted_by}
+    tool_key = key or adopted_by or _free_key("tools", _tool_slug(tool), others)
+    result = ImportResult(key=tool_key)
+    _add_tool(result, tool_key, tool)
+    return result
+
+
+def agent_document(agent: Mapping[str, Any], *, tool_keys: list[str], knowledge: list[Any]) -> dict[str, Any]:
+    """agent.yaml's data: our keys first, then the API sections without what the server or agentform owns."""
+    sections = pruned(without_paths(dict(agent), _AGENT_DROPPED_PATHS))
+    data: dict[str, Any] = {"id": agent.get("agent_id"), "name": agent.get("name")}
+    user_tags = [tag for tag in agent.get("tags") or [] if not identity.is_marker_tag(tag)]
+    if user_tags:
+        data["tags"] = user_tags
+    data["prompt_file"] = "prompt.md"
+    if knowledge:
+        data["knowledge"] = knowledge
+    if tool_keys:
+        data["tools"] = tool_keys
+    for section in ("conversation_config", "platform_settings"):
+        if sections.get(section):
+            data[section] = sections[section]
+    workflow = sections.get("workflow")
+    if workflow and not _is_default_workflow(workflow):
+        data["workflow"] = workflow
+    return data
+
+
+def tool_document(tool: Mapping[str, Any]) -> dict[str, Any]:
+    """tools/<key>.yaml's data: `id:` (adoption) and the tool's own config."""
+    content = pruned(without_paths(dict(tool), TOOL_READ_ONLY_PATHS))
+    data: dict[str, Any] = {"id": tool.get("id"), "tool_config": content.get("tool_config", {})}
+    if content.get("response_mocks"):
+        data["response_mocks"] = content["response_mocks"]
+    return data
+
+
+def spec_of_test(test: Mapping[str, Any], tool_keys: Mapping[str, str]) -> dict[str, Any]:
+    """tests_specs/<agent>/<key>.yaml's data from a live test body: tool ids become tool keys, shorthands used."""
+    body = pruned(without_paths(dict(test), (*TEST_READ_ONLY_PATHS, ("name",), ("type",))))
+    spec: dict[str, Any] = {"kind": test.get("type"), "name": test.get("name")}
+    parameters = body.get("tool_call_parameters")
+    referenced = parameters.get("referenced_tool") if isinstance(parameters, dict) else None
+    if isinstance(referenced, dict) and referenced.get("id") in tool_keys:
+        spec["tool"] = tool_keys[referenced["id"]]
+        del parameters["referenced_tool"]
+        if not parameters:
+            del body["tool_call_parameters"]
+    mock_config = body.get("tool_mock_config")
+    if isinstance(mock_config, dict) and mock_config.get("mocked_tool_ids"):
+        mock_config["mocked_tool_ids"] = [tool_keys.get(str(i), i) for i in mock_config["mocked_tool_ids"]]
+    if isinstance(body.get("tool_mock_overrides"), dict):
+        body["tool_mock_overrides"] = {tool_keys.get(k, k): v for k, v in body["tool_mock_overrides"].items()}
+    if isinstance(body.get("chat_history"), list):
+        body["chat_history"] = [_history_shorthand(item, index) for index, item in enumerate(body["chat_history"])]
+    for examples, kind in (("success_examples", "success"), ("failure_examples", "failure")):
+        if isinstance(body.get(examples), list):
+            body[examples] = [_example_shorthand(item, kind) for item in body[examples]]
+    spec.update(body)
+    return spec
+
+
+def pruned(value: Any) -> Any:
+    """`value` without nulls and empty containers, at any depth (an object emptied so goes too).
+
+    They set nothing: the planner treats a missing key and a null alike, and compares only keys a file sets.
+    """
+    if isinstance(value, dict):
+        kept = {key: pruned(item) for key, item in value.items()}
+        return {key: item for key, item in kept.items() if item is not None and item != {} and item != []}
+    if isinstance(value, list):
+        return [pruned(item) for item in value]
+    return value
+
+
+def escaped(value: Any) -> Any:
+    """Strings with `${` written as `$${`: the loader substitutes variables in YAML files, live text is literal."""
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, dict):
+        return {key: escaped(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [escaped(item) for item in value]
+    return value
+
+
+def variable_name(*parts: str) -> str:
+    """A variable name from a key and a header: (book-appointment, Authorization) -> BOOK_APPOINTMENT_AUTHORIZATION."""
+    return "_".join(re.sub(r"[^A-Za-z0-9]+", "_", part).strip("_").upper() for part in parts if part)
+
+
+# --- pieces -------------------------------------------------------------------------------------------------------
+
+
+def _add_tool(result: ImportResult, tool_key: str, tool: Mapping[str, Any]) -> None:
+    path = f"tools/{tool_key}.yaml"
+    data = _with_secret_references(tool_document(tool), tool_key, path, result)
+    header = f"Adopted live tool {tool.get('id')} (agentform import): apply updates it in place, never recreates it."
+    result.files[path] = _yaml(data, header)
+
+
+def _add_documents(
+    result: ImportResult,
+    locators: list[Any],
+    documents: Mapping[str, LiveDocument],
+    taken: set[str],
+) -> tuple[list[Any], list[Any]]:
+    """Write one file per referenced document; returns the agent's `knowledge:` items and folder locators kept raw."""
+    knowledge: list[Any] = []
+    raw: list[Any] = []
+    for locator in locators:
+        if not isinstance(locator, dict) or locator.get("type") == "folder":
+            raw.append(locator)
+            continue
+        doc_id = str(locator.get("id"))
+        if doc_id not in documents:
+            raise ImportRefused(f"the agent references knowledge-base document {doc_id}, which does not exist live")
+        document = documents[doc_id]
+        name = str(document.payload.get("name") or locator.get("name") or doc_id)
+        key = _free_key("knowledge", slugify(name, fallback="document"), taken)
+        taken.add(f"knowledge/{key}")
+        result.files.update(document_files(key, document))
+        mode = locator.get("usage_mode")
+        knowledge.append({"key": key, "usage_mode": mode} if mode else key)
+    return knowledge, raw
+
+
+def document_files(key: str, document: LiveDocument) -> dict[str, str]:
+    """`knowledge/<key>.<ext>` (+ the `<key>.yaml` with its display name) for one live document.
+
+    URL documents become `.url`; text documents keep their format (`.md`, `.html`); file documents (PDF, DOCX, ...)
+    become their extracted text as `.md`, since the API does not give the original bytes back.
+    """
+    payload = document.payload
+    kind = payload.get("type")
+    if kind == "url":
+        body, extension = f"{payload.get('url')}\n", "url"
+    else:
+        if not (document.content or "").strip():
+            raise ImportRefused(f"knowledge-base document {payload.get('id')} ({payload.get('name')!r}) is empty")
+        body = document.content or ""
+        extension = "html" if kind == "text" and payload.get("content_format") == "html" else "md"
+    meta = {"name": escaped(str(payload.get("name") or key))}
+    note = f"Imported from live document {payload.get('id')} ({kind}); apply creates a managed copy."
+    return {f"knowledge/{key}.{extension}": body, f"knowledge/{key}.yaml": spec_yaml(meta, header=note)}
+
+
+def _with_secret_references(data: dict[str, Any], key: str, path: str, result: ImportResult) -> dict[str, Any]:
+    """`data` (escaped) with every plain credential in a `request_headers` map replaced by a `${VARIABLE}`."""
+
+    def walk(value: Any, at: tuple[str, ...]) -> Any:
+        if isinstance(value, dict):
+            if at and at[-1] == "request_headers":
+                return {name: secret(name, item, at) for name, item in value.items()}
+            return {name: walk(item, (*at, str(name))) for name, item in value.items()}
+        if isinstance(value, list):
+            return [walk(item, (*at, str(index))) for index, item in enumerate(value)]
+        return escaped(value)
+
+    def secret(header: str, value: Any, at: tuple[str, ...]) -> Any:
+        if not isinstance(value, str) or not _SENSITIVE_HEADER.search(header):
+            return walk(value, (*at, header))
+        taken = {variable.name for variable in result.secrets}
+        name = base = variable_name(key, header)
+        for suffix in range(2, 1000):
+            if name not in taken:
+                break
+            name = f"{base}_{suffix}"
+        result.secrets.append(SecretVariable(name=name, path=path, field=".".join((*at, header)), value=value))
+        return f"${{{name}}}"
+
+    return walk(data, ())
+
+
+def _yaml(data: dict[str, Any], header: str) -> str:
+    """Readable YAML (block style, multi-line strings as blocks) with `header` as a comment; `data` escaped already."""
+    return spec_yaml(data, header=header)
+
+
+def _history_shorthand(item: Any, index: int) -> Any:
+    """`{user: ...}` where the loader expands it back to exactly this item (time_in_call_secs = its index)."""
+    if (
+        isinstance(item, dict)
+        and set(item) == {"role", "message", "time_in_call_secs"}
+        and item["role"] in ("user", "agent")
+        and isinstance(item["message"], str)
+        and item["time_in_call_secs"] == index
+    ):
+        return {item["role"]: item["message"]}
+    return item
+
+
+def _example_shorthand(item: Any, kind: str) -> Any:
+    if isinstance(item, dict) and set(item) == {"response", "type"} and item["type"] == kind:
+        return item["response"]
+    return item
+
+
+def _check_key(key: str | None) -> None:
+    if key is not None and not KEY.match(key):
+        raise ImportRefused(f"--key {key!r}: use letters, digits, '-', '_' or '.' (starting with a letter or digit)")
+
+
+def _tool_slug(tool: Mapping[str, Any]) -> str:
+    return slugify(str(_get(tool, "tool_config", "name") or ""), fallback="tool")
+
+
+def _free_key(folder: str, slug: str, taken: set[str]) -> str:
+    """`slug`, or `slug-2`, `slug-3`, ... when the project (or this import) uses it already in `folder`."""
+    used = {entry.split("/", 1)[1] for entry in taken if entry.startswith(f"{folder}/")}
+    return _unique_key(slug, used)
+
+
+def _unique_key(slug: str, used: set[str]) -> str:
+    key, number = slug, 2
+    while key in used:
+        key, number = f"{slug}-{number}", number + 1
+    return key
+
+
+def _is_default_workflow(workflow: Mapping[str, Any]) -> bool:
+    """The server's empty workflow: no edges and only a start node (the API always returns one)."""
+    nodes = workflow.get("nodes") or {}
+    only_start = all(isinstance(node, dict) and node.get("type") == "start" for node in nodes.values())
+    return not workflow.get("edges") and only_start and not workflow.get("prevent_subagent_loops")
+
+
+def _attached(agent: Mapping[str, Any]) -> list[Any]:
+    return list(_get(agent, "platform_settings", "testing", "attached_tests") or [])
+
+
+def _get(data: Any, *path: str) -> Any:
+    for key in path:
+        data = data.get(key) if isinstance(data, Mapping) else None
+    return data
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
