@@ -133,32 +133,36 @@ def build_targets(
     """One target per chosen agent: on `branch` when given, else with the files' config as an override."""
     targets, problems = [], []
     for agent_key, tests in sorted(chosen.items()):
-        live_agent = live.agent_by_key(agent_key)
-        if live_agent is None:
-            problems.append(f"{agent_key}: the agent does not exist live yet: run `agentform apply` first")
-            continue
-        test_ids = [(test, ids.tests[test.address]) for test in tests if test.address in ids.tests]
-        if len(test_ids) < len(tests):
-            problems.append(f"{agent_key}: some tests do not exist live")
-            continue
-        if branch is not None:
-            if live_agent.branch is None:
-                problems.append(
-                    f"{agent_key}: the agent has no branch {branch!r}: run `agentform apply --branch {branch}` first"
-                )
-                continue
-            targets.append(SuiteTarget(agent_key, live_agent.id, test_ids, branch_id=live_agent.branch.id))
-            continue
-        unresolved = _unresolved(desired, agent_key, ids)
-        if unresolved:
-            problems.append(
-                f"{agent_key}: {unresolved} not exist live at the files' version, so the working tree cannot be "
-                "tested as an override: run `agentform apply --branch <name>`, then `agentform test --branch <name>`"
-            )
-            continue
-        override = config_override(desired, agent_key, ids)
-        targets.append(SuiteTarget(agent_key, live_agent.id, test_ids, agent_config_override=override))
+        target = _target(desired, live, agent_key, tests, ids, branch)
+        if isinstance(target, SuiteTarget):
+            targets.append(target)
+        else:
+            problems.append(f"{agent_key}: {target}")
     return Targets(targets, problems)
+
+
+def _target(
+    desired: Desired, live: LiveState, agent_key: str, tests: list[DesiredTest], ids: LiveIds, branch: str | None
+) -> SuiteTarget | str:
+    """The agent's target, or why it cannot be tested and what to run."""
+    live_agent = live.agent_by_key(agent_key)
+    if live_agent is None:
+        return "the agent does not exist live yet: run `agentform apply` first"
+    test_ids = [(test, ids.tests[test.address]) for test in tests if test.address in ids.tests]
+    if len(test_ids) < len(tests):
+        return "some tests do not exist live"
+    if branch is not None:
+        if live_agent.branch is None:
+            return f"the agent has no branch {branch!r}: run `agentform apply --branch {branch}` first"
+        return SuiteTarget(agent_key, live_agent.id, test_ids, branch_id=live_agent.branch.id)
+    unresolved = _unresolved(desired, agent_key, ids)
+    if unresolved:
+        return (
+            f"{unresolved} not exist live at the files' version, so the working tree cannot be tested as an "
+            "override: run `agentform apply --branch <name>`, then `agentform test --branch <name>`"
+        )
+    override = config_override(desired, agent_key, ids)
+    return SuiteTarget(agent_key, live_agent.id, test_ids, agent_config_override=override)
 
 
 def config_override(desired: Desired, agent_key: str, ids: LiveIds) -> dict[str, Any]:
