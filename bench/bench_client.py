@@ -12,7 +12,11 @@ Every figure comes with a baseline measured in the same run, reported as a ratio
 - faults: the same M GETs with `fault-rate` of attempts failing (503, 429 with Retry-After 0, dropped
   connections) next to the fault-free run: every request must still succeed; extra attempts and time are shown.
 
-In-process on purpose: it measures the client, not a server or the loopback stack.
+- loopback PATCH: sequential PATCHes to the emulator served on 127.0.0.1, through the client's own network
+  transport (TCP_NODELAY) next to httpx's default transport (Nagle on): without TCP_NODELAY a request with a body
+  waits for the server's delayed ACK, about 40 ms each.
+
+The first three are in-process on purpose: they measure the client, not a server or the loopback stack.
 """
 
 from __future__ import annotations
@@ -27,9 +31,14 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 
-from agentform.elevenlabs import ElevenLabsClient, RetryPolicy
+from tests.support.emulator_server import running_emulator  # noqa: E402
+
+from agentform.elevenlabs import ElevenLabsClient, RetryPolicy  # noqa: E402
+from agentform.emulator import DEV_API_KEY  # noqa: E402
 
 BASE_URL = "https://api.bench.test"
 KEY = "sk_bench_key_0000"
@@ -98,6 +107,17 @@ async def client_gets(count: int, handler, *, parallelism: int = 8, policy: Retr
         return elapsed, client.request_count, sum(1 for result in results if result == BODY)
 
 
+async def loopback_patches(base_url: str, count: int, transport: httpx.AsyncBaseTransport | None) -> float:
+    """Seconds per PATCH of one agent, one after another, over a real loopback socket."""
+    async with ElevenLabsClient(base_url, DEV_API_KEY, transport=transport) as client:
+        agent_id = await client.create_agent({"name": "Bench", "conversation_config": {}})
+        await client.update_agent(agent_id, {"name": "warm-up"})  # opens the connection
+        started = time.perf_counter()
+        for index in range(count):
+            await client.update_agent(agent_id, {"name": f"Bench {index}"})
+        return (time.perf_counter() - started) / count
+
+
 async def main(args: argparse.Namespace) -> None:
     latency = args.latency_ms / 1000
     print(f"ElevenLabs client: {args.requests} instant GETs; {args.parallel_requests} GETs at {args.latency_ms} ms")
@@ -128,6 +148,14 @@ async def main(args: argparse.Namespace) -> None:
         f"({faulty / clean:.2f}x)"
     )
 
+    with running_emulator() as base_url:
+        nodelay = await loopback_patches(base_url, args.patches, None)
+        nagle = await loopback_patches(base_url, args.patches, httpx.AsyncHTTPTransport())
+    print(
+        f"loopback     {args.patches} PATCHes: TCP_NODELAY {nodelay * 1000:6.1f} ms/req   httpx default transport "
+        f"{nagle * 1000:6.1f} ms/req   ratio {nagle / nodelay:.1f}x"
+    )
+
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -136,4 +164,5 @@ if __name__ == "__main__":
     parser.add_argument("--latency-ms", type=float, default=10.0)
     parser.add_argument("--fault-rate", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--patches", type=int, default=50)
     asyncio.run(main(parser.parse_args()))

@@ -19,10 +19,27 @@ def _branch(agent_id: str, branch_id: str) -> str:
 
 class AgentsApi(ClientCore):
     async def list_agents(
-        self, *, tags: list[str] | None = None, search: str | None = None, archived: bool | None = None
+        self,
+        *,
+        tags: list[str] | None = None,
+        search: str | None = None,
+        archived: bool | None = None,
+        from_both_ends: bool = False,
     ) -> list[dict[str, Any]]:
-        """Every agent summary (all pages); `tags` matches agents carrying any of them."""
+        """Every agent summary (all pages); `tags` matches agents carrying any of them.
+
+        `from_both_ends` reads oldest-first and newest-first at once (see `list_documents`).
+        """
         params = query(tags=list(tags) if tags else None, search=search, archived=archived)
+        if from_both_ends:
+            return await self._pages_from_both_ends(
+                _AGENTS,
+                "agents",
+                resource="agents",
+                params=params,
+                id_key="agent_id",
+                created_at=lambda item: item.get("created_at_unix_secs"),
+            )
         return await self._pages(_AGENTS, "agents", resource="agents", params=params)
 
     async def get_agent(

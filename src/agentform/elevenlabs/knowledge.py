@@ -16,10 +16,28 @@ def _document(doc_id: str) -> str:
 
 class KnowledgeApi(ClientCore):
     async def list_documents(
-        self, *, parent_folder_id: str | None = None, types: list[str] | None = None, search: str | None = None
+        self,
+        *,
+        parent_folder_id: str | None = None,
+        types: list[str] | None = None,
+        search: str | None = None,
+        from_both_ends: bool = False,
     ) -> list[dict[str, Any]]:
-        """Every document summary (all pages); `search` is a name prefix, `types` any of file|url|text|folder."""
+        """Every document summary (all pages); `search` is a name prefix, `types` any of file|url|text|folder.
+
+        `from_both_ends` reads oldest-first and newest-first at once: fewer round trips for a long list, one
+        request more for a list of one page.
+        """
         params = query(parent_folder_id=parent_folder_id, types=list(types) if types else None, search=search)
+        if from_both_ends:
+            return await self._pages_from_both_ends(
+                _KB,
+                "documents",
+                resource="knowledge-base documents",
+                params=params,
+                id_key="id",
+                created_at=_document_created_at,
+            )
         return await self._pages(_KB, "documents", resource="knowledge-base documents", params=params)
 
     async def get_document(self, doc_id: str) -> dict[str, Any]:
@@ -89,6 +107,10 @@ class KnowledgeApi(ClientCore):
         """`{agents, branches}` that reference the document, all pages merged."""
         path = f"{_document(doc_id)}/dependent-agents"
         return await self._collect(path, ("agents", "branches"), resource=f"agents using document {doc_id}")
+
+
+def _document_created_at(item: dict[str, Any]) -> Any:
+    return (item.get("metadata") or {}).get("created_at_unix_secs")
 
 
 def _content_type(filename: str) -> str:
