@@ -8,43 +8,33 @@ saved; apply with a progress display and a journal in `.agentform/journal/`; rel
 
 from __future__ import annotations
 
-import asyncio
 import os
-import socket
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from agentform import exitcodes
 from agentform.apply import ApplyRefused, ApplyResult, Journal, apply_plan, stages
 from agentform.apply.journal import JournalEntry, summarise
-from agentform.commands.plan import console, load, make_fresh_plan, open_env_client, print_plan_text
+from agentform.commands._shared import Session, confirmation_possible, console, lock_holder, progress_bar
+from agentform.commands.plan import print_plan_text
 from agentform.model import Desired
 from agentform.plan import identity
+from agentform.plan.fresh import make_fresh_plan
 from agentform.plan.live import LiveState
 from agentform.plan.model import Plan, refs_in
 from agentform.plan.read import read_workspace
 from agentform.plan.saved import PlanFileError, StalePlanError, check_fresh, load_plan
 from agentform.plan.state import LockHeld, acquire_lock, ensure_folder
-from agentform.redact import Redactor
 
 
 def journal_path(project_dir: Path, env: str) -> Path:
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     return project_dir / ".agentform" / "journal" / f"{env}-{stamp}-{os.getpid()}.jsonl"
-
-
-def lock_holder() -> str:
-    """Who holds the lock, for the message another run shows: CI run or user@host."""
-    if os.environ.get("GITHUB_RUN_ID"):
-        return f"github run {os.environ['GITHUB_RUN_ID']} ({os.environ.get('GITHUB_REPOSITORY', '')})"
-    return f"{os.environ.get('USER', 'someone')}@{socket.gethostname()}"
 
 
 async def apply_with_lock(
@@ -118,65 +108,55 @@ def run(
     is_terminal: bool | None = None,
 ) -> int:
     out, err = console(), console(stderr=True)
-    interactive = sys.stdin.isatty() if is_terminal is None else is_terminal
-    if not auto_approve and not interactive:
-        err.print("Error: not a terminal, so there is no one to confirm: pass --auto-approve to apply.")
+    if not confirmation_possible(auto_approve, is_terminal, "apply"):
         return exitcodes.ERROR
-    desired = load(project_dir, env, ref, strict)
-    if desired is None:
+    session = Session.open(project_dir, env, ref=ref, strict=strict, parallelism=parallelism)
+    if session is None:
         return exitcodes.ERROR
-    redactor = Redactor(desired.secret_values)
+    desired, redactor = session.desired, session.redactor
     use_prune = desired.environment.prune if prune is None else prune
 
-    async def go() -> int:
-        async with open_env_client(desired, project_dir, parallelism, redactor) as client:
-            if plan_file is not None:
-                plan = load_plan(plan_file, secrets=desired.secret_values)
-                try:
-                    check_fresh(plan, (await read_workspace(client, desired, branch=plan.branch)).live)
-                except StalePlanError as error:
-                    err.print(f"Error: {plan_file} is stale: {error}")
-                    return exitcodes.STALE_OR_CONFLICT
-                prune_now, recovered = plan.prune, {}
-            else:
-                planned = await make_fresh_plan(
-                    client,
-                    desired,
-                    prune=use_prune,
-                    select=select,
-                    branch=branch,
-                    on_drift=on_drift,
-                    redactor=redactor,
-                )
-                plan, prune_now = planned.plan, use_prune
-                recovered = planned.workspace.recovered_tools
-            print_plan_text(plan, out)
-            if plan.has_conflicts:
-                err.print("Error: drift conflict: choose a side with --on-drift git-wins or --on-drift live-wins.")
+    async def go(client: Any) -> int:
+        if plan_file is not None:
+            plan = load_plan(plan_file, secrets=desired.secret_values)
+            try:
+                check_fresh(plan, (await read_workspace(client, desired, branch=plan.branch)).live)
+            except StalePlanError as error:
+                err.print(f"Error: {plan_file} is stale: {error}")
                 return exitcodes.STALE_OR_CONFLICT
-            if not plan.has_changes:
-                out.print("\nNo changes. The live workspace matches the files.")
-                if recovered:
-                    # Bookkeeping after a crash, not a live change: record the tools an interrupted apply created.
-                    return await _execute(client, desired, plan, prune_now)
-                return exitcodes.OK
-            if not _confirm(plan, auto_approve):
-                out.print("Apply cancelled.")
-                return exitcodes.ERROR
-            return await _execute(client, desired, plan, prune_now)
+            prune_now, recovered = plan.prune, {}
+        else:
+            planned = await make_fresh_plan(
+                client,
+                desired,
+                prune=use_prune,
+                select=select,
+                branch=branch,
+                on_drift=on_drift,
+                redactor=redactor,
+            )
+            plan, prune_now = planned.plan, use_prune
+            recovered = planned.workspace.recovered_tools
+        print_plan_text(plan, out)
+        if plan.has_conflicts:
+            err.print("Error: drift conflict: choose a side with --on-drift git-wins or --on-drift live-wins.")
+            return exitcodes.STALE_OR_CONFLICT
+        if not plan.has_changes:
+            out.print("\nNo changes. The live workspace matches the files.")
+            if recovered:
+                # Bookkeeping after a crash, not a live change: record the tools an interrupted apply created.
+                return await _execute(client, desired, plan, prune_now)
+            return exitcodes.OK
+        if not _confirm(plan, auto_approve):
+            out.print("Apply cancelled.")
+            return exitcodes.ERROR
+        return await _execute(client, desired, plan, prune_now)
 
     async def _execute(client: Any, desired: Desired, plan: Plan, prune_now: bool) -> int:
         journal = Journal(journal_path(project_dir, desired.environment.name))
         total = sum(len(stage) for stage in stages(plan, prune=prune_now))
         try:
-            with Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err,
-                transient=True,
-            ) as bar:
+            with progress_bar(err) as bar:
                 task = bar.add_task("Applying", total=total)
 
                 def advance(entry: JournalEntry) -> None:
@@ -186,13 +166,7 @@ def run(
                 result = await apply_with_lock(
                     client, desired, plan, prune=prune_now, journal=journal, progress=advance
                 )
-        except StalePlanError as error:
-            err.print(f"Error: {error}")
-            return exitcodes.STALE_OR_CONFLICT
-        except LockHeld as error:
-            err.print(f"Error: {error}")
-            return exitcodes.STALE_OR_CONFLICT
-        except ApplyRefused as error:
+        except (StalePlanError, LockHeld, ApplyRefused) as error:
             err.print(f"Error: {error}")
             return exitcodes.STALE_OR_CONFLICT
         finally:
@@ -215,10 +189,9 @@ def run(
         return exitcodes.OK
 
     try:
-        return asyncio.run(go())
+        return session.run(go)
     except PlanFileError as error:
         err.print(f"Error: {error}")
         return exitcodes.ERROR
     except Exception as error:  # API, transport, state record: one readable line, secrets masked
-        err.print(Text(f"Error: {redactor.text(str(error))}", style="red"))
-        return exitcodes.ERROR
+        return session.fail(error)

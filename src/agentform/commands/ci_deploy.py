@@ -10,11 +10,10 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-import click
-
 from agentform import exitcodes
+from agentform.commands._shared import ci_context
 from agentform.gitops.deploy import DeployRequest, run_deploy
-from agentform.gitops.event import EventError, agent_branch_name, ci_context_from_env
+from agentform.gitops.event import agent_branch_name
 from agentform.gitops.outcome import CiOutcome
 from agentform.gitops.publish import publish_deploy
 from agentform.gitops.runner import finish, lock_holder, resolve_sha, run_workflow
@@ -40,10 +39,8 @@ def run(
     environ: Mapping[str, str] | None = None,
 ) -> int:
     environ = dict(os.environ if environ is None else environ)
-    try:
-        context = ci_context_from_env(environ)
-    except EventError as error:
-        click.echo(f"Error: {error}", err=True)
+    context = ci_context(environ)
+    if context is None:
         return exitcodes.ERROR
     push = context.push
     head_ref = head or (push.after if push else "HEAD")

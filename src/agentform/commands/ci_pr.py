@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 
 from agentform import exitcodes
-from agentform.gitops.event import EventError, agent_branch_name, ci_context_from_env
+from agentform.commands._shared import ci_context
+from agentform.gitops.event import agent_branch_name
 from agentform.gitops.outcome import CiOutcome
 from agentform.gitops.pr import PrRequest, run_pr
 from agentform.gitops.publish import publish_pr
@@ -50,10 +51,8 @@ def run(
     environ: Mapping[str, str] | None = None,
 ) -> int:
     environ = dict(os.environ if environ is None else environ)
-    try:
-        context = ci_context_from_env(environ)
-    except EventError as error:
-        click.echo(f"Error: {error}", err=True)
+    context = ci_context(environ)
+    if context is None:
         return exitcodes.ERROR
     pr = context.pull_request
     number = pr_number if pr_number is not None else (pr.number if pr else None)

@@ -12,7 +12,7 @@ from typing import Any
 from rich.text import Text
 
 from agentform import exitcodes
-from agentform.commands.plan import console, load, open_env_client
+from agentform.commands._shared import Session, console
 from agentform.model import Desired
 from agentform.redact import Redactor
 
@@ -31,18 +31,15 @@ def run(
     limit: int = 30,
     as_json: bool = False,
 ) -> int:
-    desired = load(project_dir, env, None, False)
-    if desired is None:
+    session = Session.open(project_dir, env)
+    if session is None:
         return exitcodes.ERROR
-    redactor = Redactor(desired.secret_values)
-    err = console(stderr=True)
     try:
         if action == "show":
-            return asyncio.run(_show(desired, project_dir, str(conversation_id), as_json, redactor))
-        return asyncio.run(_list(desired, project_dir, agent_key, since, feedback, limit, as_json, redactor))
+            return _show(session, str(conversation_id), as_json)
+        return _list(session, agent_key, since, feedback, limit, as_json)
     except Exception as error:  # API, transport, bad --since: one readable line, never a traceback with secrets
-        err.print(Text(f"Error: {redactor.text(str(error))}", style="red"))
-        return exitcodes.ERROR
+        return session.fail(error)
 
 
 async def managed_agent_keys(client: Any, desired: Desired) -> dict[str, str]:
@@ -56,20 +53,15 @@ async def managed_agent_keys(client: Any, desired: Desired) -> dict[str, str]:
     return {agent_id: key for agent_id, key in {**keys, **adopted}.items() if key}
 
 
-async def _list(
-    desired: Desired,
-    project_dir: Path,
-    agent_key: str | None,
-    since: str | None,
-    feedback: str | None,
-    limit: int,
-    as_json: bool,
-    redactor: Redactor,
+def _list(
+    session: Session, agent_key: str | None, since: str | None, feedback: str | None, limit: int, as_json: bool
 ) -> int:
     from agentform.testing.conversations import feedback_of, parse_since, summary_row, table_lines
 
+    desired, redactor = session.desired, session.redactor
     after = parse_since(since, datetime.now(UTC)) if since else None
-    async with open_env_client(desired, project_dir, None, redactor) as client:
+
+    async def read(client: Any) -> tuple[dict[str, str], list[dict]]:
         keys = await managed_agent_keys(client, desired)
         agent_id = None
         if agent_key is not None:
@@ -81,10 +73,11 @@ async def _list(
         if feedback:
             details = await asyncio.gather(*(client.get_conversation(s["conversation_id"]) for s in summaries))
             summaries = [s for s, d in zip(summaries, details, strict=True) if feedback_of(d) == feedback]
-        summaries = summaries[:limit]
+        return keys, summaries[:limit]
+
+    keys, summaries = session.run(read)
     if as_json:
-        sys.stdout.write(json.dumps(redactor.data(summaries), indent=2, ensure_ascii=False) + "\n")
-        return exitcodes.OK
+        return _print_json(summaries, redactor)
     out = console()
     for line in table_lines([summary_row(summary, keys) for summary in summaries]):
         out.print(Text(redactor.text(line)))
@@ -92,16 +85,16 @@ async def _list(
     return exitcodes.OK
 
 
-async def _show(desired: Desired, project_dir: Path, conversation_id: str, as_json: bool, redactor: Redactor) -> int:
+def _show(session: Session, conversation_id: str, as_json: bool) -> int:
     from agentform.testing.conversations import header_lines, transcript_lines
 
-    async with open_env_client(desired, project_dir, None, redactor) as client:
-        conversation = await client.get_conversation(conversation_id)
-        keys = await managed_agent_keys(client, desired)
+    async def read(client: Any) -> tuple[dict, dict[str, str]]:
+        return await client.get_conversation(conversation_id), await managed_agent_keys(client, session.desired)
+
+    conversation, keys = session.run(read)
     if as_json:
-        sys.stdout.write(json.dumps(redactor.data(conversation), indent=2, ensure_ascii=False) + "\n")
-        return exitcodes.OK
-    out = console()
+        return _print_json(conversation, session.redactor)
+    redactor, out = session.redactor, console()
     for line in [
         *header_lines(conversation, keys.get(str(conversation.get("agent_id")))),
         "",
@@ -111,4 +104,10 @@ async def _show(desired: Desired, project_dir: Path, conversation_id: str, as_js
     out.print(
         Text(f"\n`agentform tests from-conversation {conversation_id} --turn N` turns user turn [N] into a test.")
     )
+    return exitcodes.OK
+
+
+def _print_json(data: Any, redactor: Redactor) -> int:
+    """The API's own JSON, secrets masked, for scripts."""
+    sys.stdout.write(json.dumps(redactor.data(data), indent=2, ensure_ascii=False) + "\n")
     return exitcodes.OK

@@ -10,11 +10,9 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-import click
-
 from agentform import exitcodes
+from agentform.commands._shared import ci_context
 from agentform.gitops.drift import ISSUE_LABEL, DriftRequest, run_drift
-from agentform.gitops.event import EventError, ci_context_from_env
 from agentform.gitops.outcome import CiOutcome, render_comment
 from agentform.gitops.publish import Published
 from agentform.gitops.runner import finish, run_workflow
@@ -31,10 +29,8 @@ def run(
     environ: Mapping[str, str] | None = None,
 ) -> int:
     environ = dict(os.environ if environ is None else environ)
-    try:
-        context = ci_context_from_env(environ)
-    except EventError as error:
-        click.echo(f"Error: {error}", err=True)
+    context = ci_context(environ)
+    if context is None:
         return exitcodes.ERROR
     redactor = Redactor()
     outcome = CiOutcome(kind="drift", environment=env or "default", run_url=context.run_url)

@@ -6,17 +6,17 @@ removing the lock of a deploy that is still running lets a second one interleave
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
 from agentform import exitcodes
-from agentform.commands.plan import console, load, open_env_client
+from agentform.commands._shared import Session, console
+from agentform.model import Desired
 from agentform.plan import identity
 from agentform.plan.state import find_folder, force_unlock, list_locks
-from agentform.redact import Redactor
 
 
 def _describe(lock, now: float) -> str:
@@ -26,34 +26,31 @@ def _describe(lock, now: float) -> str:
 
 
 def run(project_dir: Path = Path("."), env: str | None = None, yes: bool = False) -> int:
-    desired = load(project_dir, env, None, False)
-    if desired is None:
-        return exitcodes.ERROR
-    return asyncio.run(_unlock(project_dir, desired, yes))
-
-
-async def _unlock(project_dir: Path, desired, yes: bool) -> int:
     from agentform.elevenlabs import ElevenLabsError
 
-    out, err = console(), console(stderr=True)
-    env_name = desired.environment.name
-    redactor = Redactor(desired.secret_values)
-    try:
-        async with open_env_client(desired, project_dir, None, redactor) as client:
-            folder = await find_folder(client, identity.folder_name(desired.settings.project, env_name))
-            locks = await list_locks(client, str(folder["id"]), env_name) if folder else []
-            if not locks:
-                out.print(f"Environment {env_name!r} is not locked.")
-                return exitcodes.OK
-            now = time.time()
-            for lock in locks:
-                out.print(f"Lock on {env_name!r}: {_describe(lock, now)}")
-            if not yes and not click.confirm("Remove it? A run that still holds it would lose it", default=False):
-                out.print("Nothing removed.")
-                return exitcodes.ERROR
-            removed = await force_unlock(client, str(folder["id"]), env_name)
-    except ElevenLabsError as error:
-        err.print(f"Error: {redactor.text(str(error))}")
+    session = Session.open(project_dir, env)
+    if session is None:
         return exitcodes.ERROR
+    try:
+        return session.run(lambda client: _unlock(client, session.desired, yes))
+    except ElevenLabsError as error:
+        return session.fail(error)
+
+
+async def _unlock(client: Any, desired: Desired, yes: bool) -> int:
+    out = console()
+    env_name = desired.environment.name
+    folder = await find_folder(client, identity.folder_name(desired.settings.project, env_name))
+    locks = await list_locks(client, str(folder["id"]), env_name) if folder else []
+    if not locks:
+        out.print(f"Environment {env_name!r} is not locked.")
+        return exitcodes.OK
+    now = time.time()
+    for lock in locks:
+        out.print(f"Lock on {env_name!r}: {_describe(lock, now)}")
+    if not yes and not click.confirm("Remove it? A run that still holds it would lose it", default=False):
+        out.print("Nothing removed.")
+        return exitcodes.ERROR
+    removed = await force_unlock(client, str(folder["id"]), env_name)
     out.print(f"Removed {len(removed)} lock document(s) of {env_name!r}.")
     return exitcodes.OK

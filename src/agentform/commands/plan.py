@@ -1,100 +1,33 @@
-"""`agentform plan`: load the files, read the live workspace, show what apply would change.
-
-Also the shared steps of `plan` and `apply` (loading with diagnostics, making a plan from a fresh read, rendering),
-so that both commands show a plan the same way.
-"""
+"""`agentform plan`: load the files, read the live workspace, show what apply would change."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.text import Text
 
 from agentform import exitcodes
-from agentform.model import Desired
+from agentform.commands._shared import Session, console, print_styled
+from agentform.plan.fresh import Planned, make_fresh_plan
 from agentform.plan.model import Plan
-from agentform.plan.read import Workspace, read_workspace
-from agentform.redact import Redactor
+
+# Longest symbol first, so that "-/+" is not taken for "-".
+_STYLES = (("-/+", "magenta"), ("+", "green"), ("-", "red"), ("~", "yellow"), ("!", "red"))
 
 
-def console(*, stderr: bool = False) -> Console:
-    # No soft wrapping and no highlighting: plans are diffs, and a colourised id or a folded line misleads.
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
-
-
-def load(project_dir: Path, env: str | None, ref: str | None, strict: bool) -> Desired | None:
-    """The desired state, or None after printing every diagnostic (bad input: nothing is sent)."""
-    from agentform.project import ProjectError, load_desired
-
-    try:
-        return load_desired(project_dir, env=env, ref=ref, strict=strict)
-    except ProjectError as error:
-        err = console(stderr=True)
-        for diagnostic in error.diagnostics:
-            err.print(Text(str(diagnostic), style="red" if diagnostic.severity == "error" else "yellow"))
-        errors = sum(1 for d in error.diagnostics if d.severity == "error")
-        err.print(f"{errors} error(s): nothing was sent to the API.")
-        return None
-
-
-@dataclass(frozen=True)
-class Planned:
-    plan: Plan
-    workspace: Workspace
-
-
-async def make_fresh_plan(
-    client: Any,
-    desired: Desired,
-    *,
-    prune: bool,
-    select: Sequence[str] = (),
-    branch: str | None = None,
-    on_drift: str = "refuse",
-    refresh_all: bool = False,
-    redactor: Redactor | None = None,
-) -> Planned:
-    """Read the workspace and plan against it."""
-    from agentform.plan.planner import make_plan
-
-    workspace = await read_workspace(client, desired, branch=branch, refresh_all=refresh_all)
-    plan = make_plan(
-        desired,
-        workspace.live,
-        prune=prune,
-        select_globs=list(select),
-        branch=branch,
-        on_drift=on_drift,  # type: ignore[arg-type]
-        redactor=redactor,
-    )
-    return Planned(plan, workspace)
-
-
-_STYLES = {"+": "green", "-": "red", "~": "yellow", "-/+": "magenta", "!": "red"}
+def _plan_style(line: str) -> str:
+    stripped = line.lstrip()
+    return next((style for symbol, style in _STYLES if stripped.startswith(symbol)), "")
 
 
 def print_plan_text(plan: Plan, out: Console) -> None:
     """The text rendering, coloured by the Terraform symbol that starts each line."""
     from agentform.plan.render_text import render_text
 
-    for line in render_text(plan).splitlines():
-        stripped = line.lstrip()
-        style = next(
-            (s for sym, s in sorted(_STYLES.items(), key=lambda i: -len(i[0])) if stripped.startswith(sym)), ""
-        )
-        out.print(Text(line, style=style))
-
-
-def open_env_client(desired: Desired, project_dir: Path, parallelism: int | None, redactor: Redactor) -> Any:
-    from agentform.elevenlabs import open_client
-
-    return open_client(desired.environment, project_dir, parallelism=parallelism, redactor=redactor)
+    print_styled(render_text(plan).splitlines(), out, _plan_style)
 
 
 def run(
@@ -112,31 +45,21 @@ def run(
     prune: bool | None = None,
     refresh_all: bool = False,
 ) -> int:
-    desired = load(project_dir, env, ref, strict)
-    if desired is None:
+    session = Session.open(project_dir, env, ref=ref, strict=strict, parallelism=parallelism)
+    if session is None:
         return exitcodes.ERROR
-    redactor = Redactor(desired.secret_values)
+    desired, redactor = session.desired, session.redactor
     use_prune = desired.environment.prune if prune is None else prune
-    err = console(stderr=True)
 
-    async def plan_it() -> Planned:
-        async with open_env_client(desired, project_dir, parallelism, redactor) as client:
-            return await make_fresh_plan(
-                client,
-                desired,
-                prune=use_prune,
-                select=select,
-                branch=branch,
-                refresh_all=refresh_all,
-                redactor=redactor,
-            )
+    async def plan_it(client: Any) -> Planned:
+        return await make_fresh_plan(
+            client, desired, prune=use_prune, select=select, branch=branch, refresh_all=refresh_all, redactor=redactor
+        )
 
     try:
-        planned = asyncio.run(plan_it())
+        plan = session.run(plan_it).plan
     except Exception as error:  # API, transport, state record: one readable line, never a traceback with secrets
-        err.print(Text(f"Error: {redactor.text(str(error))}", style="red"))
-        return exitcodes.ERROR
-    plan = planned.plan
+        return session.fail(error)
     if out is not None:
         from agentform.plan.saved import save_plan
 

@@ -8,8 +8,6 @@ with the same plan, confirmation, lock and staleness check.
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,8 @@ from typing import Any
 import click
 
 from agentform import exitcodes
-from agentform.commands.plan import console, load, open_env_client, print_plan_text
+from agentform.commands._shared import Session, confirmation_possible, console, lock_holder, print_error
+from agentform.commands.plan import print_plan_text
 from agentform.gitops import engine
 from agentform.gitops.rollback import RollbackTarget, read_version, restorable, rollback_body, write_rollback
 from agentform.model import Desired
@@ -60,10 +59,8 @@ def run(
     parallelism: int | None = None,
     is_terminal: bool | None = None,
 ) -> int:
-    err = console(stderr=True)
     if (to_version is None) == (to_ref is None):
-        err.print("Error: give exactly one of --to-version VID or --to-ref GITREF.")
-        return exitcodes.ERROR
+        return print_error("give exactly one of --to-version VID or --to-ref GITREF.")
     if to_ref is not None:
         from agentform.commands import apply
 
@@ -76,71 +73,59 @@ def run(
             parallelism=parallelism,
             is_terminal=is_terminal,
         )
-    interactive = sys.stdin.isatty() if is_terminal is None else is_terminal
-    if not auto_approve and not interactive:
-        err.print("Error: not a terminal, so there is no one to confirm: pass --auto-approve to roll back.")
+    if not confirmation_possible(auto_approve, is_terminal, "roll back"):
         return exitcodes.ERROR
-    desired = load(project_dir, env, None, False)
-    if desired is None:
+    session = Session.open(project_dir, env, parallelism=parallelism)
+    if session is None:
         return exitcodes.ERROR
-    if len(agents) != 1 and len(desired.agents) != 1:
-        err.print("Error: a version id belongs to one agent: name it with --agent KEY.")
-        return exitcodes.ERROR
-    key = agents[0] if agents else next(iter(desired.agents))
-    redactor = Redactor(desired.secret_values)
-    return asyncio.run(
-        _to_version(project_dir, desired, key, to_version or "", reason, auto_approve, parallelism, redactor)
-    )
+    if len(agents) != 1 and len(session.desired.agents) != 1:
+        return print_error("a version id belongs to one agent: name it with --agent KEY.")
+    key = agents[0] if agents else next(iter(session.desired.agents))
+    return _to_version(session, key, to_version or "", reason, auto_approve)
 
 
-async def _to_version(
-    project_dir: Path,
-    desired: Desired,
-    key: str,
-    version_id: str,
-    reason: str | None,
-    auto_approve: bool,
-    parallelism: int | None,
-    redactor: Redactor,
-) -> int:
-    from agentform.elevenlabs import ApiError, ElevenLabsError
+def _to_version(session: Session, key: str, version_id: str, reason: str | None, auto_approve: bool) -> int:
+    from agentform.elevenlabs import ElevenLabsError
     from agentform.plan.state import LockHeld
 
-    out, err = console(), console(stderr=True)
     try:
-        async with open_env_client(desired, project_dir, parallelism, redactor) as client:
-            agent_id = (await engine.agent_ids(client, desired)).get(key)
-            if agent_id is None:
-                err.print(f"Error: agent {key!r} is not managed live in environment {desired.environment.name!r}.")
-                return exitcodes.ERROR
-            current = await client.get_agent(agent_id)
-            try:
-                target = await read_version(client, agent_id, version_id)
-            except ApiError as error:
-                err.print(f"Error: cannot read version {version_id} of agent {key!r}: {error}")
-                return exitcodes.ERROR
-            plan = rollback_plan(desired, key, agent_id, current, target, version_id, redactor)
-            print_plan_text(plan, out)
-            if not plan.has_changes:
-                out.print(f"\nNothing to roll back: main already has the configuration of {version_id}.")
-                return exitcodes.OK
-            if not auto_approve and not click.confirm(f"\nRoll agent {key} back to {version_id}?", default=False):
-                out.print("Rollback cancelled.")
-                return exitcodes.ERROR
-            return await _write(client, desired, key, agent_id, version_id, target, reason, out)
+        return session.run(lambda client: _roll_back(client, session, key, version_id, reason, auto_approve))
     except LockHeld as error:
-        err.print(f"Error: {error}")
+        print_error(error)
         return exitcodes.STALE_OR_CONFLICT
     except ElevenLabsError as error:
-        err.print(f"Error: {redactor.text(str(error))}")
+        return session.fail(error)
+
+
+async def _roll_back(
+    client: Any, session: Session, key: str, version_id: str, reason: str | None, auto_approve: bool
+) -> int:
+    """Show the rollback as a plan, ask, then write the version back under the lock."""
+    from agentform.elevenlabs import ApiError
+
+    desired, out = session.desired, console()
+    agent_id = (await engine.agent_ids(client, desired)).get(key)
+    if agent_id is None:
+        return print_error(f"agent {key!r} is not managed live in environment {desired.environment.name!r}.")
+    current = await client.get_agent(agent_id)
+    try:
+        target = await read_version(client, agent_id, version_id)
+    except ApiError as error:
+        return print_error(f"cannot read version {version_id} of agent {key!r}: {error}")
+    plan = rollback_plan(desired, key, agent_id, current, target, version_id, session.redactor)
+    print_plan_text(plan, out)
+    if not plan.has_changes:
+        out.print(f"\nNothing to roll back: main already has the configuration of {version_id}.")
+        return exitcodes.OK
+    if not auto_approve and not click.confirm(f"\nRoll agent {key} back to {version_id}?", default=False):
+        out.print("Rollback cancelled.")
         return exitcodes.ERROR
+    return await _write(client, desired, key, agent_id, version_id, target, reason, out)
 
 
 async def _write(
     client: Any, desired: Desired, key: str, agent_id: str, version_id: str, target: dict, reason: str | None, out: Any
 ) -> int:
-    from agentform.commands.apply import lock_holder
-
     async with engine.environment_lock(
         client, desired, holder=lock_holder(), purpose=f"rollback {key} to {version_id}", ttl_secs=10 * 60
     ):

@@ -7,7 +7,6 @@ invocation per agent in parallel, then print the report and write the requested 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import Sequence
@@ -15,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.text import Text
+from rich.progress import TaskID
 
 from agentform import exitcodes
-from agentform.commands.plan import console, load, open_env_client
+from agentform.commands._shared import Session, console, print_error, print_styled, progress_bar, write_text
 from agentform.model import Desired, DesiredTest
 from agentform.redact import Redactor
 from agentform.testing.report import TestReport
@@ -42,14 +40,12 @@ def run(
     strict: bool = False,
     parallelism: int | None = None,
 ) -> int:
-    err = console(stderr=True)
     if branch and ref:
-        err.print(Text("Error: --branch tests what is on the agent branch; --ref tests files: choose one.", "red"))
+        return print_error("--branch tests what is on the agent branch; --ref tests files: choose one.")
+    session = Session.open(project_dir, env, ref=ref, strict=strict, parallelism=parallelism)
+    if session is None:
         return exitcodes.ERROR
-    desired = load(project_dir, env, ref, strict)
-    if desired is None:
-        return exitcodes.ERROR
-    redactor = Redactor(desired.secret_values)
+    desired, redactor = session.desired, session.redactor
     try:
         selection = _changed(project_dir, changed_since, ref, desired)
         from agentform.testing.targets import choose_tests
@@ -57,23 +53,9 @@ def run(
         chosen = choose_tests(
             desired, agent_globs=select, test_globs=tests, agents=None if selection is None else selection.agents
         )
-        report = asyncio.run(
-            _run(
-                desired,
-                project_dir,
-                chosen,
-                branch=branch,
-                target=_target(branch, ref),
-                repeat=repeat,
-                timeout=timeout,
-                parallelism=parallelism,
-                redactor=redactor,
-                err=err,
-            )
-        )
+        report = _run(session, chosen, branch=branch, target=_target(branch, ref), repeat=repeat, timeout=timeout)
     except Exception as error:  # API, transport, git: one readable line, never a traceback with secrets
-        err.print(Text(f"Error: {redactor.text(str(error))}", style="red"))
-        return exitcodes.ERROR
+        return session.fail(error)
     report = report.model_copy(
         update={
             "project": desired.settings.project,
@@ -94,26 +76,24 @@ def _changed(project_dir: Path, since: str | None, ref: str | None, desired: Des
     return changed_agents(project_dir, since, ref, desired)
 
 
-async def _run(
-    desired: Desired,
-    project_dir: Path,
+def _run(
+    session: Session,
     chosen: dict[str, list[DesiredTest]],
     *,
     branch: str | None,
     target: str,
     repeat: int | None,
     timeout: float | None,
-    parallelism: int | None,
-    redactor: Redactor,
-    err: Console,
 ) -> TestReport:
     from agentform.plan.read import read_live
     from agentform.testing.targets import build_targets, create_missing_tests, missing_tests, resolve_ids
 
+    err, desired = console(stderr=True), session.desired
     if not chosen:
         err.print("No test matched the selection.")
         return TestReport()
-    async with open_env_client(desired, project_dir, parallelism, redactor) as client:
+
+    async def run_them(client: Any) -> tuple[TestReport, list[str]]:
         live = await read_live(client, desired, branch=branch)
         ids = resolve_ids(desired, live)
         to_create = missing_tests(chosen, ids)
@@ -125,8 +105,10 @@ async def _run(
         name = f"agentform {desired.settings.project}/{desired.environment.name}: {target}"
         with _ProgressDisplay(err) as progress:
             options = SuiteOptions(repeat=repeat, poll=poll, invocation_name=name, on_progress=progress.update)
-            report = await run_suite(client, planned.targets, options)
-    unrunnable = [_unrunnable(problem, chosen) for problem in planned.problems]
+            return await run_suite(client, planned.targets, options), planned.problems
+
+    report, problems = session.run(run_them)
+    unrunnable = [_unrunnable(problem, chosen) for problem in problems]
     return report.model_copy(update={"agents": sorted([*report.agents, *unrunnable], key=lambda a: a.agent_key)})
 
 
@@ -151,15 +133,7 @@ class _ProgressDisplay:
 
     def __init__(self, err: Console) -> None:
         self._err = err
-        self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        )
+        self._progress = progress_bar(err, disable=not err.is_terminal)
         self._tasks: dict[str, TaskID] = {}
         self._finished: set[str] = set()
 
@@ -188,21 +162,16 @@ def _emit(report: TestReport, *, junit: Path | None, markdown: Path | None, as_j
     from agentform.testing.render import render_json, render_text
 
     if junit is not None:
-        _write(junit, render_junit(report, redactor=redactor))
+        write_text(junit, render_junit(report, redactor=redactor))
     if markdown is not None:
         # The Actions step summary is shared by every step of a job: append to it rather than replace it.
         append = str(markdown) == os.environ.get("GITHUB_STEP_SUMMARY")
-        _write(markdown, render_markdown(report, redactor=redactor), append=append)
+        write_text(markdown, render_markdown(report, redactor=redactor), append=append)
     if as_json:
         sys.stdout.write(render_json(report, redactor=redactor))
         return
-    out = console()
-    for line in render_text(report, redactor=redactor).splitlines():
-        style = {"PASS": "green", "FAIL": "red", "ERRO": "red"}.get(line.strip()[:4], "")
-        out.print(Text(line, style=style))
+    print_styled(render_text(report, redactor=redactor).splitlines(), console(), _verdict_style)
 
 
-def _write(path: Path, text: str, *, append: bool = False) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a" if append else "w", encoding="utf-8") as handle:
-        handle.write(text)
+def _verdict_style(line: str) -> str:
+    return {"PASS": "green", "FAIL": "red", "ERRO": "red"}.get(line.strip()[:4], "")

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
 
 from agentform import exitcodes
+from agentform.commands._shared import Session, console, load
 from agentform.commands.conversations import managed_agent_keys
-from agentform.commands.plan import console, load, open_env_client
 from agentform.model import Desired
-from agentform.redact import Redactor
 
 
 def run(
@@ -26,36 +24,27 @@ def run(
     key: str | None = None,
     force: bool = False,
 ) -> int:
-    from agentform.testing.from_conversation import FromConversationError
-
-    desired = load(project_dir, env, None, False)
-    if desired is None:
+    session = Session.open(project_dir, env)
+    if session is None:
         return exitcodes.ERROR
-    redactor = Redactor(desired.secret_values)
-    err = console(stderr=True)
     try:
-        path = asyncio.run(
-            _write(desired, project_dir, conversation_id, agent_key, turn, kind, as_failure, key, force, redactor)
-        )
-    except (FromConversationError, LookupError) as error:
-        err.print(Text(f"Error: {redactor.text(str(error))}", style="red"))
-        return exitcodes.ERROR
-    except Exception as error:  # API, transport: one readable line, never a traceback with secrets
-        err.print(Text(f"Error: {redactor.text(str(error))}", style="red"))
-        return exitcodes.ERROR
+        path = _write(session, conversation_id, agent_key, turn, kind, as_failure, key, force)
+    except Exception as error:  # a bad --turn/--agent, API, transport: one readable line, never a traceback
+        return session.fail(error)
     relative = path.relative_to(project_dir)
     # The file must load like any hand-written spec: validate the whole project with it in place.
     if load(project_dir, env, None, False) is None:
-        err.print(Text(f"{relative} was written but does not validate (see above): please report this.", "red"))
+        console(stderr=True).print(
+            Text(f"{relative} was written but does not validate (see above): please report this.", "red")
+        )
         return exitcodes.ERROR
     address = f"{relative.parent.name}/{relative.stem}"
     console().print(f"Wrote {relative}. Sharpen its success_condition, then run: agentform test --test {address}")
     return exitcodes.OK
 
 
-async def _write(
-    desired: Desired,
-    project_dir: Path,
+def _write(
+    session: Session,
     conversation_id: str,
     agent_key: str | None,
     turn: int | None,
@@ -63,15 +52,18 @@ async def _write(
     as_failure: bool,
     key: str | None,
     force: bool,
-    redactor: Redactor,
 ) -> Path:
     from agentform.testing.from_conversation import build_spec, select_turn, spec_key, spec_yaml, write_spec
 
-    async with open_env_client(desired, project_dir, None, redactor) as client:
+    desired = session.desired
+
+    async def read(client: Any) -> tuple[dict, str | None]:
         conversation = await client.get_conversation(conversation_id)
-        if agent_key is None:
-            keys = await managed_agent_keys(client, desired)
-            agent_key = keys.get(str(conversation.get("agent_id")))
+        if agent_key is not None:
+            return conversation, agent_key
+        return conversation, (await managed_agent_keys(client, desired)).get(str(conversation.get("agent_id")))
+
+    conversation, agent_key = session.run(read)
     if agent_key is None:
         raise LookupError(
             f"conversation {conversation_id} belongs to agent {conversation.get('agent_id')}, which this project does "
@@ -83,8 +75,8 @@ async def _write(
     selected = select_turn(conversation.get("transcript") or [], turn)
     test_key = key or spec_key(selected.user_message, conversation_id)
     header = _header(conversation_id, selected.number, spec["kind"], as_failure)
-    path = project_dir / "tests_specs" / agent_key / f"{test_key}.yaml"
-    write_spec(path, redactor.text(spec_yaml(spec, header=header)), force=force)
+    path = session.project_dir / "tests_specs" / agent_key / f"{test_key}.yaml"
+    write_spec(path, session.redactor.text(spec_yaml(spec, header=header)), force=force)
     return path
 
 

@@ -22,12 +22,13 @@ def run(
 ) -> int:
     """Print diagnostics and a summary line; 0 when there is no error (warnings allowed unless `strict`)."""
     from agentform.project import inspect_project
+    from agentform.project.diagnostics import repository_prefix
 
     environ = os.environ if environ is None else environ
     out = sys.stdout if out is None else out
     desired, diagnostics = inspect_project(project_dir, env=env, ref=ref, environ=environ, strict=strict)
     annotate = environ.get("GITHUB_ACTIONS") == "true"
-    prefix = _repository_prefix(project_dir, environ.get("GITHUB_WORKSPACE")) if annotate else ""
+    prefix = repository_prefix(project_dir, environ.get("GITHUB_WORKSPACE")) if annotate else ""
     for diagnostic in diagnostics:
         print(diagnostic, file=out)
         if annotate:
@@ -52,14 +53,6 @@ def run(
         file=out,
     )
     return exitcodes.OK
-
-
-def _repository_prefix(project_dir: Path, workspace: str | None) -> str:
-    """The project folder relative to the checkout, so annotations land on the right file in the pull request."""
-    try:
-        return Path(project_dir).resolve().relative_to(Path(workspace or ".").resolve()).as_posix()
-    except ValueError:
-        return ""
 
 
 def _count(number: int, noun: str) -> str:

@@ -62,14 +62,11 @@ class _Before:
 
 
 async def run_deploy(request: DeployRequest, outcome: CiOutcome, redactor: Redactor) -> CiOutcome:
-    loaded = engine.load(request.project_root, request.env, request.head, request.environ, strict=request.strict)
-    outcome.warnings, outcome.annotations = loaded.warnings, loaded.annotations
-    if loaded.desired is None:
-        outcome.diagnostics = loaded.errors
+    desired = engine.load_into(
+        outcome, redactor, request.project_root, request.env, request.head, request.environ, strict=request.strict
+    )
+    if desired is None:
         return outcome
-    desired = loaded.desired
-    outcome.environment = desired.environment.name
-    redactor.add(*desired.secret_values)
     selection = changed_agents(request.project_root, request.base, request.head, desired)
     outcome.selection = selection.explain()
     deployed = (request.head or "the working tree")[:12]

@@ -27,14 +27,11 @@ class DriftRequest:
 
 
 async def run_drift(request: DriftRequest, outcome: CiOutcome, redactor: Redactor) -> CiOutcome:
-    loaded = engine.load(request.project_root, request.env, request.ref, request.environ, strict=False)
-    outcome.warnings, outcome.annotations = loaded.warnings, loaded.annotations
-    if loaded.desired is None:
-        outcome.diagnostics = loaded.errors
+    desired = engine.load_into(
+        outcome, redactor, request.project_root, request.env, request.ref, request.environ, strict=False
+    )
+    if desired is None:
         return outcome
-    desired = loaded.desired
-    outcome.environment = desired.environment.name
-    redactor.add(*desired.secret_values)
     async with engine.client_for(
         desired, request.project_root, request.environ, request.parallelism, redactor
     ) as client:

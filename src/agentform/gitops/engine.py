@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from agentform.elevenlabs import open_client
-from agentform.gitops.outcome import AgentBranch
+from agentform.gitops.outcome import AgentBranch, CiOutcome
 from agentform.model import Desired, DesiredTest, EnvironmentSettings
 from agentform.plan import identity
 from agentform.plan.model import Plan
@@ -41,13 +41,13 @@ class Loaded:
 
 def load(root: Path, env: str | None, ref: str | None, environ: Mapping[str, str], *, strict: bool) -> Loaded:
     """Load and validate the project at `ref` (the working tree when None); never raises for bad files."""
-    from agentform.commands.validate import _repository_prefix
     from agentform.project import ProjectError, load_desired
+    from agentform.project.diagnostics import repository_prefix
 
     try:
         desired = load_desired(root, env=env, ref=ref, environ=dict(environ), strict=strict)
     except ProjectError as error:
-        prefix = _repository_prefix(root, environ.get("GITHUB_WORKSPACE"))
+        prefix = repository_prefix(root, environ.get("GITHUB_WORKSPACE"))
         errors = [d for d in error.diagnostics if d.severity == "error"]
         warnings = [d for d in error.diagnostics if d.severity != "error"]
         return Loaded(
@@ -58,6 +58,29 @@ def load(root: Path, env: str | None, ref: str | None, environ: Mapping[str, str
             annotations=[d.github_annotation(prefix) for d in error.diagnostics],
         )
     return Loaded(desired)
+
+
+def load_into(
+    outcome: CiOutcome,
+    redactor: Redactor,
+    root: Path,
+    env: str | None,
+    ref: str | None,
+    environ: Mapping[str, str],
+    *,
+    strict: bool,
+) -> Desired | None:
+    """Load the files at `ref` the way every workflow starts: warnings and annotations go to `outcome` always; the
+    errors too when the files are invalid (None: the workflow stops, nothing live touched); else the environment's
+    name goes to `outcome` and the project's secret values join `redactor`."""
+    loaded = load(root, env, ref, environ, strict=strict)
+    outcome.warnings, outcome.annotations = loaded.warnings, loaded.annotations
+    if loaded.desired is None:
+        outcome.diagnostics = loaded.errors
+        return None
+    outcome.environment = loaded.desired.environment.name
+    redactor.add(*loaded.desired.secret_values)
+    return loaded.desired
 
 
 def missing_api_key(environment: EnvironmentSettings, environ: Mapping[str, str]) -> str | None:
@@ -95,7 +118,7 @@ async def read_and_plan(
     client: Any, desired: Desired, *, branch: str | None = None, select: Iterable[str] = ()
 ) -> tuple[Plan, Any]:
     """Read the live workspace (and `branch`'s tips) and plan `desired` against it: the plan and the workspace."""
-    from agentform.commands.plan import make_fresh_plan
+    from agentform.plan.fresh import make_fresh_plan
 
     planned = await make_fresh_plan(
         client,

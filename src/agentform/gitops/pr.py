@@ -57,15 +57,12 @@ class PrRequest:
 
 async def run_pr(request: PrRequest, outcome: CiOutcome, redactor: Redactor) -> CiOutcome:
     """Run the PR workflow, filling `outcome`; returns it for convenience. Secrets found join `redactor`."""
-    loaded = engine.load(request.project_root, request.env, request.head, request.environ, strict=request.strict)
-    outcome.warnings, outcome.annotations = loaded.warnings, loaded.annotations
-    if loaded.desired is None:
-        outcome.diagnostics = loaded.errors
+    desired = engine.load_into(
+        outcome, redactor, request.project_root, request.env, request.head, request.environ, strict=request.strict
+    )
+    if desired is None:
         return outcome
-    desired = loaded.desired
-    outcome.environment = desired.environment.name
     outcome.dashboard_links = desired.environment.backend == "api" and not request.environ.get(BASE_URL_VARIABLE)
-    redactor.add(*desired.secret_values)
     selection = changed_agents(request.project_root, request.base, request.head, desired)
     outcome.selection = selection.explain()
 

@@ -7,6 +7,7 @@ A message never quotes a value that could be secret: it names the field, not its
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -38,6 +39,18 @@ class Diagnostic:
         text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         path = f"{prefix.rstrip('/')}/{self.path}" if prefix and prefix != "." else self.path
         return f"::{kind} file={path},line={self.line},col={self.column}::{text}"
+
+
+def repository_prefix(project_dir: Path | str, workspace: str | None) -> str:
+    """The project folder relative to the checkout (`GITHUB_WORKSPACE`), for `Diagnostic.github_annotation`.
+
+    Annotations name files from the repository root, so they land on the right file in the pull request; a project
+    outside the checkout gets no prefix.
+    """
+    try:
+        return Path(project_dir).resolve().relative_to(Path(workspace or ".").resolve()).as_posix()
+    except ValueError:
+        return ""
 
 
 class ProjectError(Exception):

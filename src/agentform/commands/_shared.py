@@ -1,0 +1,169 @@
+"""The steps the commands share, in one place: consoles, loading the project (bad input: every diagnostic, nothing
+sent), the environment's client, one-line errors with secrets masked, the confirmation rule and progress bars.
+
+A command module is then argument handling, a library call and an exit code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from agentform import exitcodes
+from agentform.model import Desired
+from agentform.redact import Redactor
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs import ElevenLabsClient
+    from agentform.gitops.event import CiContext
+    from agentform.project import Diagnostic
+
+T = TypeVar("T")
+
+
+def console(*, stderr: bool = False) -> Console:
+    # No soft wrapping and no highlighting: plans are diffs, and a colourised id or a folded line misleads.
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def print_diagnostics(diagnostics: Iterable[Diagnostic], err: Console) -> None:
+    """Each diagnostic (`file:line:column: severity: field: message`), then how many errors stopped the command."""
+    diagnostics = list(diagnostics)
+    for diagnostic in diagnostics:
+        err.print(Text(str(diagnostic), style="red" if diagnostic.severity == "error" else "yellow"))
+    errors = sum(1 for d in diagnostics if d.severity == "error")
+    err.print(f"{errors} error(s): nothing was sent to the API.")
+
+
+def load(project_dir: Path, env: str | None, ref: str | None = None, strict: bool = False) -> Desired | None:
+    """The desired state, or None after printing every diagnostic (bad input: nothing is sent)."""
+    from agentform.project import ProjectError, load_desired
+
+    try:
+        return load_desired(project_dir, env=env, ref=ref, strict=strict)
+    except ProjectError as error:
+        print_diagnostics(error.diagnostics, console(stderr=True))
+        return None
+
+
+def print_error(error: BaseException | str, redactor: Redactor | None = None) -> int:
+    """`Error: <message>` on stderr, secrets masked: one readable line instead of a traceback. Returns ERROR."""
+    message = str(error) if redactor is None else redactor.text(str(error))
+    console(stderr=True).print(Text(f"Error: {message}", style="red"))
+    return exitcodes.ERROR
+
+
+@dataclass(frozen=True)
+class Session:
+    """A loaded project for one environment, and what a command needs to talk to that environment's API."""
+
+    project_dir: Path
+    desired: Desired
+    # Knows the project's secret values (and the API key once a client is open): every error line goes through it.
+    redactor: Redactor
+    parallelism: int | None = None
+
+    @classmethod
+    def open(
+        cls,
+        project_dir: Path,
+        env: str | None,
+        *,
+        ref: str | None = None,
+        strict: bool = False,
+        parallelism: int | None = None,
+    ) -> Session | None:
+        """Load the project; None after printing every diagnostic (the command exits 1, nothing was sent)."""
+        desired = load(project_dir, env, ref, strict)
+        if desired is None:
+            return None
+        return cls(project_dir, desired, Redactor(desired.secret_values), parallelism)
+
+    def client(self) -> ElevenLabsClient:
+        """The environment's API client (an async context manager); its key joins the redactor."""
+        from agentform.elevenlabs import open_client
+
+        return open_client(
+            self.desired.environment, self.project_dir, parallelism=self.parallelism, redactor=self.redactor
+        )
+
+    def run(self, work: Callable[[ElevenLabsClient], Awaitable[T]]) -> T:
+        """Open the client, run `work` with it and close it; exceptions propagate (see `fail`)."""
+
+        async def with_client() -> T:
+            async with self.client() as client:
+                return await work(client)
+
+        return asyncio.run(with_client())
+
+    def fail(self, error: BaseException | str) -> int:
+        """Print `error` as one line with the secrets masked; the ERROR exit code."""
+        return print_error(error, self.redactor)
+
+
+def confirmation_possible(auto_approve: bool, is_terminal: bool | None, to_do: str) -> bool:
+    """Whether a write may go ahead to the question: approved already, or someone at a terminal to answer it.
+
+    When not, says so (naming `--auto-approve`) so a CI job fails with the reason instead of hanging on a prompt.
+    """
+    import sys
+
+    interactive = sys.stdin.isatty() if is_terminal is None else is_terminal
+    if auto_approve or interactive:
+        return True
+    print_error(f"not a terminal, so there is no one to confirm: pass --auto-approve to {to_do}.")
+    return False
+
+
+def lock_holder() -> str:
+    """Who holds the lock, for the message another run shows: CI run or user@host."""
+    if os.environ.get("GITHUB_RUN_ID"):
+        return f"github run {os.environ['GITHUB_RUN_ID']} ({os.environ.get('GITHUB_REPOSITORY', '')})"
+    return f"{os.environ.get('USER', 'someone')}@{socket.gethostname()}"
+
+
+def progress_bar(err: Console, *, disable: bool = False) -> Progress:
+    """The progress display of long runs (apply steps, test runs): on stderr, gone when done."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=disable,
+    )
+
+
+def write_text(path: Path, text: str, *, append: bool = False) -> None:
+    """Write a report file the user asked for, creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a" if append else "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def print_styled(lines: Iterable[str], out: Console, style_of: Callable[[str], str]) -> None:
+    """Print `lines`, each in the style `style_of` picks for it (plans by their symbol, reports by their verdict)."""
+    for line in lines:
+        out.print(Text(line, style=style_of(line)))
+
+
+def ci_context(environ: Mapping[str, str]) -> CiContext | None:
+    """The CI run's context (event, repository, run URL) from `environ`; None after printing why it is unreadable."""
+    from agentform.gitops.event import EventError, ci_context_from_env
+
+    try:
+        return ci_context_from_env(environ)
+    except EventError as error:
+        click.echo(f"Error: {error}", err=True)
+        return None

@@ -1,0 +1,51 @@
+"""A plan from a fresh read: read the live workspace, then plan the desired state against it.
+
+The one composition that `plan`, `apply` and the CI workflows share, so that they all show the same plan for the
+same files and workspace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from agentform.model import Desired
+from agentform.plan.model import Plan
+from agentform.plan.read import Workspace, read_workspace
+from agentform.redact import Redactor
+
+
+@dataclass(frozen=True)
+class Planned:
+    """The plan and the workspace it was made against (apply reuses the read; `recovered_tools` lives there)."""
+
+    plan: Plan
+    workspace: Workspace
+
+
+async def make_fresh_plan(
+    client: Any,
+    desired: Desired,
+    *,
+    prune: bool,
+    select: Iterable[str] = (),
+    branch: str | None = None,
+    on_drift: str = "refuse",
+    refresh_all: bool = False,
+    redactor: Redactor | None = None,
+) -> Planned:
+    """Read the workspace (and `branch`'s tips) and plan `desired` against it."""
+    from agentform.plan.planner import make_plan
+
+    workspace = await read_workspace(client, desired, branch=branch, refresh_all=refresh_all)
+    plan = make_plan(
+        desired,
+        workspace.live,
+        prune=prune,
+        select_globs=list(select),
+        branch=branch,
+        on_drift=on_drift,  # type: ignore[arg-type]
+        redactor=redactor,
+    )
+    return Planned(plan, workspace)
