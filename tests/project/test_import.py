@@ -51,7 +51,7 @@ PROMPT = (
     "Nu inventa prețuri: folosește lista de prețuri.\n"
 )
 FAQ = "# Întrebări frecvente\n\nParcarea este gratuită, în spatele clădirii, timp de două ore.\n"
-TOKEN = "Bearer live-booking-token-8c1f"  # noqa: S105 - a test credential; the point is that it is never written
+TOKEN = "Bearer live-booking-token-8c1f"
 BOOK_TOOL = {
     "type": "webhook",
     "name": "book_appointment",
@@ -234,3 +234,239 @@ def test_import_over_real_loopback_http_adopts_the_agent_the_same_way(project, c
         monkeypatch.setenv("ELEVENLABS_BASE_URL", base_url)
         ids = dashboard(project, build_clinic_agent)
         import_validate_plan_apply_plan(project, ids, capsys, monkeypatch)
+
+
+# --- refusals and files: nothing is overwritten or written by a refused import -------------------------------------
+
+
+def project_files(project_dir: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(project_dir).as_posix(): path.read_bytes()
+        for path in sorted(project_dir.rglob("*"))
+        if path.is_file() and ".agentform" not in path.parts
+    }
+
+
+async def build_plain_agent(client: Any) -> str:
+    return await client.create_agent(
+        {"name": "Front Desk", "conversation_config": {"agent": {"prompt": {"prompt": "You greet visitors."}}}}
+    )
+
+
+def test_an_agent_agentform_manages_already_is_refused_and_nothing_is_written(project, capsys):
+    agent_id = dashboard(
+        project,
+        lambda client: client.create_agent(
+            {
+                "name": "Managed",
+                "tags": ["af:other-project:production", "af-key:managed"],
+                "conversation_config": {"agent": {"prompt": {"prompt": "Hi."}}},
+            }
+        ),
+    )
+    before = project_files(project)
+    assert import_command.run("agent", agent_id, project_dir=project) == exitcodes.ERROR
+    err = capsys.readouterr().err
+    assert "already managed by agentform" in err and "af:other-project:production" in err
+    assert project_files(project) == before
+
+
+def test_an_unknown_agent_id_is_a_one_line_error(project, capsys):
+    assert import_command.run("agent", "agent_does_not_exist", project_dir=project) == exitcodes.ERROR
+    err = capsys.readouterr().err
+    assert err.startswith("Error:") and "agent_does_not_exist" in err
+    assert not (project / "agents").exists()
+
+
+def test_existing_files_with_other_content_are_kept_unless_forced(project, capsys):
+    agent_id = dashboard(project, build_plain_agent)
+    folder = project / "agents/front-desk"
+    folder.mkdir(parents=True)
+    (folder / "agent.yaml").write_text("name: Someone else's agent\n")
+    (folder / "prompt.md").write_text("Someone else's prompt.\n")
+    before = project_files(project)
+    assert import_command.run("agent", agent_id, project_dir=project) == exitcodes.ERROR
+    err = capsys.readouterr().err
+    assert "agents/front-desk/prompt.md: exists with other content (use --force to replace it)" in err
+    assert "agents/front-desk/agent.yaml: exists with other content" in err
+    assert "Nothing was written." in err
+    assert project_files(project) == before
+
+    assert import_command.run("agent", agent_id, project_dir=project, force=True) == exitcodes.OK
+    assert (folder / "prompt.md").read_text() == "You greet visitors."
+    assert yaml_of(folder / "agent.yaml")["id"] == agent_id
+
+
+def test_an_adopted_agent_is_imported_again_only_with_force_and_under_its_own_key(project, capsys):
+    agent_id = dashboard(project, build_plain_agent)
+    assert import_command.run("agent", agent_id, project_dir=project, key="desk") == exitcodes.OK
+    capsys.readouterr()
+    assert import_command.run("agent", agent_id, project_dir=project) == exitcodes.ERROR
+    assert "already adopted by agents/desk/agent.yaml" in capsys.readouterr().err
+    assert import_command.run("agent", agent_id, project_dir=project, key="other", force=True) == exitcodes.ERROR
+    assert not (project / "agents/other").exists()
+    assert import_command.run("agent", agent_id, project_dir=project, force=True) == exitcodes.OK
+    assert "agents/desk/agent.yaml (unchanged)" in capsys.readouterr().out
+
+
+def test_a_key_that_cannot_name_a_file_is_refused(project, capsys):
+    agent_id = dashboard(project, build_plain_agent)
+    assert import_command.run("agent", agent_id, project_dir=project, key="../escape") == exitcodes.ERROR
+    assert "--key '../escape'" in capsys.readouterr().err
+    assert project_files(project) == {"agentform.yaml": PROJECT_YAML.encode()}
+
+
+def test_a_single_tool_is_adopted_in_place_and_an_agent_imported_later_reuses_its_file(project, capsys, monkeypatch):
+    async def build(client: Any) -> tuple[str, str]:
+        tool_id = (await client.create_tool({**BOOK_TOOL, "api_schema": {"url": "https://booking.example/"}}))["id"]
+        agent_id = await client.create_agent(
+            {
+                "name": "Booker",
+                "conversation_config": {"agent": {"prompt": {"prompt": "You book.", "tool_ids": [tool_id]}}},
+            }
+        )
+        return tool_id, agent_id
+
+    tool_id, agent_id = dashboard(project, build)
+    assert import_command.run("tool", tool_id, project_dir=project, key="booking") == exitcodes.OK
+    assert yaml_of(project / "tools/booking.yaml")["id"] == tool_id
+    assert changes_by_address(plan_document(project, capsys)) == {}, "adopting a tool as it is changes nothing"
+
+    assert import_command.run("agent", agent_id, project_dir=project) == exitcodes.OK
+    assert "tools/booking.yaml (already adopts this tool)" in capsys.readouterr().out
+    assert sorted(path.name for path in (project / "tools").iterdir()) == ["booking.yaml"]
+    assert yaml_of(project / "agents/booker/agent.yaml")["tools"] == ["booking"]
+    assert set(changes_by_address(plan_document(project, capsys))) == {"agent.booker"}
+
+
+# --- the pure part: live JSON -> file data ------------------------------------------------------------------------
+
+
+def agent_payload(**prompt: Any) -> dict[str, Any]:
+    return {
+        "agent_id": "agent_1",
+        "name": "Ana",
+        "tags": [],
+        "conversation_config": {"agent": {"prompt": {"prompt": "Be kind.", **prompt}}},
+    }
+
+
+def test_nulls_and_empty_containers_are_left_out_at_any_depth():
+    assert pruned({"a": None, "b": {}, "c": [], "d": {"e": {"f": None}}, "g": [{"h": None}], "i": 0, "j": ""}) == {
+        "g": [{}],
+        "i": 0,
+        "j": "",
+    }
+
+
+def test_variable_syntax_in_live_text_is_escaped_so_the_loader_keeps_it_literal():
+    assert escaped({"a": ["costs ${price}", "$${already}"], "n": 3}) == {
+        "a": ["costs $${price}", "$$${already}"],
+        "n": 3,
+    }
+
+
+def test_the_server_default_workflow_is_left_out_and_a_real_one_kept():
+    start = {"start_node": {"type": "start", "position": {"x": 0.0, "y": 0.0}, "edge_order": []}}
+    default = {**agent_payload(), "workflow": {"edges": {}, "nodes": start, "prevent_subagent_loops": False}}
+    assert "workflow" not in yaml_of_text(import_agent(default, tools={}, documents={}, tests={}), "agents/ana")
+    real = {
+        **agent_payload(),
+        "workflow": {
+            "edges": {"e1": {"source": "start_node", "target": "n1"}},
+            "nodes": {**start, "n1": {"type": "end"}},
+        },
+    }
+    written = yaml_of_text(import_agent(real, tools={}, documents={}, tests={}), "agents/ana")
+    assert written["workflow"]["edges"] == {"e1": {"source": "start_node", "target": "n1"}}
+
+
+def yaml_of_text(result: Any, folder: str) -> Any:
+    return YAML(typ="safe").load(result.files[f"{folder}/agent.yaml"])
+
+
+def test_an_agent_without_a_prompt_is_refused():
+    agent = agent_payload()
+    agent["conversation_config"]["agent"]["prompt"]["prompt"] = "  "
+    with pytest.raises(ImportRefused, match="no system prompt"):
+        import_agent(agent, tools={}, documents={}, tests={})
+
+
+def test_documents_become_files_by_type_and_folders_stay_referenced_by_id():
+    locators = [
+        {"type": "file", "name": "Tarife.pdf", "id": "d1"},
+        {"type": "text", "name": "Pagina", "id": "d2", "usage_mode": "auto"},
+        {"type": "folder", "name": "Ghiduri", "id": "f1"},
+    ]
+    documents = {
+        "d1": LiveDocument({"id": "d1", "type": "file", "name": "Tarife.pdf"}, "Consultație: 150 lei"),
+        "d2": LiveDocument({"id": "d2", "type": "text", "name": "Pagina", "content_format": "html"}, "<p>Salut</p>"),
+    }
+    result = import_agent(agent_payload(knowledge_base=locators), tools={}, documents=documents, tests={})
+    assert result.files["knowledge/tarife-pdf.md"] == "Consultație: 150 lei"
+    assert result.files["knowledge/pagina.html"] == "<p>Salut</p>"
+    written = yaml_of_text(result, "agents/ana")
+    assert written["knowledge"] == ["tarife-pdf", {"key": "pagina", "usage_mode": "auto"}]
+    assert written["conversation_config"]["agent"]["prompt"]["knowledge_base"] == [locators[2]]
+    assert any("folders" in note for note in result.notes)
+
+
+def test_an_empty_document_is_refused_naming_it():
+    documents = {"d1": LiveDocument({"id": "d1", "type": "text", "name": "Gol"}, "")}
+    locators = [{"type": "text", "name": "Gol", "id": "d1"}]
+    with pytest.raises(ImportRefused, match=r"d1 \('Gol'\) is empty"):
+        import_agent(agent_payload(knowledge_base=locators), tools={}, documents=documents, tests={})
+
+
+def test_test_bodies_reference_tools_by_key_and_use_shorthands_only_where_they_expand_back_exactly():
+    spec = spec_of_test(
+        {
+            "id": "t1",
+            "type": "simulation",
+            "name": "Whole call",
+            "access_info": {"role": "admin"},
+            "chat_history": [
+                {"role": "agent", "message": "Alo", "time_in_call_secs": 0},
+                {"role": "user", "message": "Bună", "time_in_call_secs": 7},
+            ],
+            "simulation_scenario": "A patient books.",
+            "success_conditions": ["Books it."],
+            "tool_mock_config": {"mocking_strategy": "selected", "mocked_tool_ids": ["tool_a", "tool_other"]},
+            "tool_mock_overrides": {"tool_a": [{"mock_result": "{}"}]},
+            "dynamic_variables": {},
+        },
+        {"tool_a": "booking"},
+    )
+    assert spec == {
+        "kind": "simulation",
+        "name": "Whole call",
+        "chat_history": [{"agent": "Alo"}, {"role": "user", "message": "Bună", "time_in_call_secs": 7}],
+        "simulation_scenario": "A patient books.",
+        "success_conditions": ["Books it."],
+        "tool_mock_config": {"mocking_strategy": "selected", "mocked_tool_ids": ["booking", "tool_other"]},
+        "tool_mock_overrides": {"booking": [{"mock_result": "{}"}]},
+    }
+
+
+def test_credentials_in_request_headers_become_variables_and_other_headers_stay():
+    tool = {"id": "tool_1", "tool_config": BOOK_TOOL, "access_info": {}, "usage_stats": {"total_calls": 3}}
+    result = import_tool(tool)
+    text = result.files["tools/book-appointment.yaml"]
+    assert TOKEN not in text and "usage_stats" not in text and "access_info" not in text
+    assert yaml_of_text_at(text)["tool_config"]["api_schema"]["request_headers"] == {
+        "Authorization": "${BOOK_APPOINTMENT_AUTHORIZATION}",
+        "X-Clinic": "zambet",
+    }
+    [secret] = result.secrets
+    assert (secret.name, secret.value) == ("BOOK_APPOINTMENT_AUTHORIZATION", TOKEN)
+    assert TOKEN not in repr(secret)
+
+
+def yaml_of_text_at(text: str) -> Any:
+    return YAML(typ="safe").load(text)
+
+
+def test_a_tool_of_another_key_in_the_project_makes_the_slug_unique():
+    tool = {"id": "tool_2", "tool_config": {**BOOK_TOOL, "api_schema": {"url": "https://x.example/"}}}
+    result = import_tool(tool, existing=Existing(tool_keys=frozenset({"book-appointment"})))
+    assert list(result.files) == ["tools/book-appointment-2.yaml"]

@@ -185,7 +185,10 @@ def import_agent(
         )
     agent_file = agent_document(agent, tool_keys=[tool_keys[t] for t in tool_ids], knowledge=knowledge)
     if raw_locators:
-        _get(agent_file, "conversation_config", "agent", "prompt")["knowledge_base"] = raw_locators
+        section: dict[str, Any] = agent_file.setdefault("conversation_config", {})
+        for name in ("agent", "prompt"):
+            section = section.setdefault(name, {})
+        section["knowledge_base"] = raw_locators
         result.notes.append("knowledge-base folders stay referenced by id (only documents become files)")
     agent_file = _with_secret_references(agent_file, agent_key, f"agents/{agent_key}/agent.yaml", result)
     header = (
