@@ -9,11 +9,13 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from agentform import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 project_dir_option = click.option(
     "--project-dir",
@@ -31,6 +33,46 @@ parallelism_option = click.option(
     "--parallelism", type=click.IntRange(1, 64), default=None, help="Concurrent API requests (default 8)."
 )
 strict_option = click.option("--strict", is_flag=True, help="Treat warnings (unknown API keys) as errors.")
+report_dir_option = click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write the full report (markdown, JUnit, JSON) here, for upload as an artifact.",
+)
+poll_timeout_option = click.option(
+    "--poll-timeout", type=click.FloatRange(min=1), default=None, help="Seconds to wait for test results."
+)
+
+
+def lock_wait_option(default: float) -> Callable[[F], F]:
+    return click.option(
+        "--lock-wait",
+        type=click.FloatRange(min=0),
+        default=default,
+        show_default=True,
+        help="Seconds to wait for the lock.",
+    )
+
+
+def options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    """Several click options as one decorator, listed in `--help` in the order given."""
+
+    def decorate(function: F) -> F:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return decorate
+
+
+# Every command that reads the project.
+project_options = options(project_dir_option, env_option)
+# Commands that plan the files against the live workspace: plan, apply, test.
+planning_options = options(project_dir_option, env_option, select_option, strict_option, parallelism_option)
+# The CI workflows that apply and test: ci pr, ci deploy.
+ci_options = options(
+    project_dir_option, env_option, strict_option, parallelism_option, report_dir_option, poll_timeout_option
+)
 
 
 def _run(module: str, **kwargs: Any) -> None:
@@ -54,8 +96,7 @@ def cli() -> None:
 
 
 @cli.command()
-@project_dir_option
-@env_option
+@project_options
 @strict_option
 @click.option("--ref", default=None, help="Validate the files at this git ref instead of the working tree.")
 def validate(project_dir: Path, env: str | None, strict: bool, ref: str | None) -> None:
@@ -73,11 +114,7 @@ def init(directory: Path, name: str | None, force: bool) -> None:
 
 
 @cli.command()
-@project_dir_option
-@env_option
-@select_option
-@strict_option
-@parallelism_option
+@planning_options
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan as JSON.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (versioned schema).")
 @click.option("--markdown", "as_markdown", is_flag=True, help="Print the plan as markdown (PR comments).")
@@ -93,11 +130,7 @@ def plan(**kwargs: Any) -> None:
 
 @cli.command()
 @click.argument("plan_file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@project_dir_option
-@env_option
-@select_option
-@strict_option
-@parallelism_option
+@planning_options
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (required when not in a terminal).")
 @click.option("--prune", is_flag=True, default=None, help="Delete managed resources gone from git.")
 @click.option("--branch", default=None, help="Apply agent changes to this agent branch (created if missing).")
@@ -115,11 +148,7 @@ def apply(**kwargs: Any) -> None:
 
 
 @cli.command("test")
-@project_dir_option
-@env_option
-@select_option
-@strict_option
-@parallelism_option
+@planning_options
 @click.option("--test", "tests", multiple=True, help="Only tests whose key or agent/test address matches (repeatable).")
 @click.option("--branch", default=None, help="Run on this agent branch (made by `apply --branch`).")
 @click.option("--ref", default=None, help="Test the files at this git ref instead of the working tree.")
@@ -143,8 +172,7 @@ def conversations() -> None:
 
 
 @conversations.command("list")
-@project_dir_option
-@env_option
+@project_options
 @click.option("--agent", "agent_key", default=None, help="Only this agent (file key).")
 @click.option("--since", default=None, help="Started after: a date (2026-11-01), or an age (3d, 12h, 30m).")
 @click.option("--feedback", type=click.Choice(["like", "dislike"]), default=None, help="Only rated like/dislike.")
@@ -157,8 +185,7 @@ def conversations_list(**kwargs: Any) -> None:
 
 @conversations.command("show")
 @click.argument("conversation_id")
-@project_dir_option
-@env_option
+@project_options
 @click.option("--json", "as_json", is_flag=True, help="Print the API's conversation as JSON.")
 def conversations_show(**kwargs: Any) -> None:
     """Show one conversation's transcript, turn by turn (user turns numbered for --turn)."""
@@ -172,8 +199,7 @@ def tests_group() -> None:
 
 @tests_group.command("from-conversation")
 @click.argument("conversation_id")
-@project_dir_option
-@env_option
+@project_options
 @click.option("--agent", "agent_key", default=None, help="Agent file key (default: the conversation's agent).")
 @click.option("--turn", type=int, default=None, help="User turn to test (1-based; default: the last answered).")
 @click.option("--kind", type=click.Choice(["llm", "tool"]), default=None, help="Default: tool if a tool was called.")
@@ -190,32 +216,14 @@ def ci_group() -> None:
     """The GitOps workflows GitHub Actions runs (also runnable locally with --base/--head)."""
 
 
-report_dir_option = click.option(
-    "--report-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Write the full report (markdown, JUnit, JSON) here, for upload as an artifact.",
-)
-poll_timeout_option = click.option(
-    "--poll-timeout", type=click.FloatRange(min=1), default=None, help="Seconds to wait for test results."
-)
-
-
 @ci_group.command("pr")
-@project_dir_option
-@env_option
-@strict_option
-@parallelism_option
-@report_dir_option
-@poll_timeout_option
+@ci_options
 @click.option("--base", default=None, help="Base git ref (default: the PR's base commit, else main).")
 @click.option("--head", default=None, help="Head git ref (default: the PR's head commit, else HEAD).")
 @click.option("--pr", "pr_number", type=int, default=None, help="PR number (default: from GITHUB_EVENT_PATH).")
 @click.option("--branch-name", default=None, help="Agent branch to test on (default: pr-<number> or the git branch).")
 @click.option("--no-comment", "comment", is_flag=True, flag_value=False, default=True, help="Do not post to GitHub.")
-@click.option(
-    "--lock-wait", type=click.FloatRange(min=0), default=600, show_default=True, help="Seconds to wait for the lock."
-)
+@lock_wait_option(600)
 def ci_pr(**kwargs: Any) -> None:
     """Validate, plan, apply the PR's agents to their agent branch, test them, post one sticky PR comment.
 
@@ -225,19 +233,12 @@ def ci_pr(**kwargs: Any) -> None:
 
 
 @ci_group.command("deploy")
-@project_dir_option
-@env_option
-@strict_option
-@parallelism_option
-@report_dir_option
-@poll_timeout_option
+@ci_options
 @click.option("--base", default=None, help="Commit before the push (default: from the push event, else HEAD~1).")
 @click.option("--head", default=None, help="Commit deployed (default: from the push event, else HEAD).")
 @click.option("--branch-hint", default=None, help="Agent branch of the merged PR (default: from the commit message).")
 @click.option("--lock-ttl", type=click.FloatRange(min=60), default=1800, show_default=True, help="Lock expiry (s).")
-@click.option(
-    "--lock-wait", type=click.FloatRange(min=0), default=0, show_default=True, help="Seconds to wait for the lock."
-)
+@lock_wait_option(0)
 @click.option("--no-publish", "publish", is_flag=True, flag_value=False, default=True, help="Do not post to GitHub.")
 def ci_deploy(**kwargs: Any) -> None:
     """Merge tested agent branches into main, smoke-test main, roll back automatically when it fails."""
@@ -245,8 +246,7 @@ def ci_deploy(**kwargs: Any) -> None:
 
 
 @ci_group.command("drift")
-@project_dir_option
-@env_option
+@project_options
 @parallelism_option
 @report_dir_option
 @click.option("--ref", default=None, help="Compare the files at this git ref (default: the working tree).")
@@ -257,8 +257,7 @@ def ci_drift(**kwargs: Any) -> None:
 
 
 @cli.command()
-@project_dir_option
-@env_option
+@project_options
 @parallelism_option
 @click.option("--agent", "agents", multiple=True, help="Agent file key (repeatable with --to-ref).")
 @click.option("--to-version", default=None, metavar="VID", help="Write this recorded version back as a new version.")
@@ -271,8 +270,7 @@ def rollback(**kwargs: Any) -> None:
 
 
 @cli.command("force-unlock")
-@project_dir_option
-@env_option
+@project_options
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def force_unlock(**kwargs: Any) -> None:
     """Remove the environment's lock left by a run that died."""
