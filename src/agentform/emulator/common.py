@@ -7,9 +7,10 @@ import copy
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
+from pydantic import BaseModel, ConfigDict
 
 from agentform.emulator.store import Doc, Store
 
@@ -40,6 +41,25 @@ class Context:
 def ctx(request: Request) -> Context:
     """FastAPI dependency: the emulator context of the app that received the request (no global state)."""
     return request.app.state.emulator
+
+
+# A handler's parameter `c: C` receives the emulator context of its app.
+C = Annotated[Context, Depends(ctx)]
+
+
+class LooseBody(BaseModel):
+    """A request body that keeps fields it does not declare: the real API ignores fields it does not know, and its
+    bodies have many that the emulator only stores."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+def load(c: Context, kind: str, id_: str, what: str) -> Doc:
+    """The stored document, or the API's 404 naming `what` (`Document`, `Test folder`, ...)."""
+    found = c.store.get(kind, id_)
+    if found is None:
+        raise not_found(what, id_)
+    return found
 
 
 def new_id(prefix: str) -> str:

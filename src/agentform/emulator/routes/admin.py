@@ -10,13 +10,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentform.emulator.common import Context, ctx, new_id, not_found
+from agentform.emulator.common import C, Context, load, new_id, not_found
 from agentform.emulator.faults import FaultBook, FaultSpec
 from agentform.emulator.routes.conversations import SeedConversation, seed
 
 router = APIRouter(prefix="/_emulator")
-
-C = Annotated[Context, Depends(ctx)]
 
 
 def _faults(request: Request) -> FaultBook:
@@ -149,8 +147,7 @@ async def remove_pin(pin_id: str, c: C) -> dict[str, Any]:
 async def set_invocation_delay(invocation_id: str, body: Settings, c: C) -> dict[str, Any]:
     """Change how long the runs of one invocation stay pending (counted from their creation)."""
     with c.store.tx():
-        if c.store.get("invocation", invocation_id) is None:
-            raise not_found("Test invocation", invocation_id)
+        load(c, "invocation", invocation_id, "Test invocation")
         found = c.store.all("testrun", owner=invocation_id)
         for run in found:
             updated = {**run, "eval_delay_secs": body.eval_delay_secs or 0.0}

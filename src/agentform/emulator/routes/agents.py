@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Response
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Body, Query, Response
 
 from agentform.emulator import agent_state as state
-from agentform.emulator.common import Context, bad_request, ctx, deep_merge, fold, paginate
+from agentform.emulator.common import C, LooseBody, bad_request, deep_merge, fold, paginate
 
 router = APIRouter(prefix="/v1/convai")
 
 
-class _Loose(BaseModel):
-    # The real API ignores fields it does not know; so does the emulator.
-    model_config = ConfigDict(extra="allow")
-
-
-class CreateAgentBody(_Loose):
+class CreateAgentBody(LooseBody):
     conversation_config: dict[str, Any]
     platform_settings: dict[str, Any] | None = None
     workflow: dict[str, Any] | None = None
@@ -26,7 +20,7 @@ class CreateAgentBody(_Loose):
     tags: list[str] | None = None
 
 
-class UpdateAgentBody(_Loose):
+class UpdateAgentBody(LooseBody):
     conversation_config: dict[str, Any] | None = None
     platform_settings: dict[str, Any] | None = None
     workflow: dict[str, Any] | None = None
@@ -35,11 +29,8 @@ class UpdateAgentBody(_Loose):
     version_description: str | None = None
 
 
-class DuplicateAgentBody(_Loose):
+class DuplicateAgentBody(LooseBody):
     name: str | None = None
-
-
-C = Annotated[Context, Depends(ctx)]
 
 
 @router.post("/agents/create")

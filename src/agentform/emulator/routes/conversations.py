@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter
+from pydantic import Field
 
-from agentform.emulator.common import Context, ctx, new_id, not_found, paginate
+from agentform.emulator.common import C, Context, LooseBody, load, new_id, paginate
 
 router = APIRouter(prefix="/v1/convai/conversations")
-C = Annotated[Context, Depends(ctx)]
 
 
-class TranscriptItem(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
+class TranscriptItem(LooseBody):
     role: Literal["user", "agent"]
     message: str | None = None
     time_in_call_secs: int = 0
 
 
-class SeedConversation(BaseModel):
+class SeedConversation(LooseBody):
     """The body of `POST /_emulator/conversations`: a finished call to store as if it had happened."""
-
-    model_config = ConfigDict(extra="allow")
 
     agent_id: str
     transcript: list[TranscriptItem]
@@ -42,9 +37,7 @@ class SeedConversation(BaseModel):
     tag_ids: list[str] = Field(default_factory=list)
 
 
-class FeedbackBody(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
+class FeedbackBody(LooseBody):
     feedback: Literal["like", "dislike"] | None = None
 
 
@@ -101,10 +94,7 @@ def _feedback(score: str | None) -> dict[str, Any]:
 
 
 def _load(c: Context, conversation_id: str) -> dict[str, Any]:
-    conversation = c.store.get("conversation", conversation_id)
-    if conversation is None:
-        raise not_found("Conversation", conversation_id)
-    return conversation
+    return load(c, "conversation", conversation_id, "Conversation")
 
 
 def _summary(conversation: dict[str, Any]) -> dict[str, Any]:

@@ -4,38 +4,33 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict
 
 from agentform.emulator.common import (
+    C,
     Context,
+    LooseBody,
     access_info,
     bad_request,
-    ctx,
     fold,
+    load,
     new_id,
-    not_found,
     paginate,
     validation_error,
 )
-from agentform.emulator.dependents import dependents, kb_ids, reference_index, remove_references
+from agentform.emulator.dependents import dependents, dependents_page, kb_ids, reference_index, remove_references
 
 router = APIRouter(prefix="/v1/convai/knowledge-base")
-C = Annotated[Context, Depends(ctx)]
 
 
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class TextBody(_Loose):
+class TextBody(LooseBody):
     text: str
     name: str | None = None
     parent_folder_id: str | None = None
 
 
-class UrlBody(_Loose):
+class UrlBody(LooseBody):
     url: str
     name: str | None = None
     parent_folder_id: str | None = None
@@ -44,21 +39,18 @@ class UrlBody(_Loose):
     minimum_frequency_days: int | None = None
 
 
-class FolderBody(_Loose):
+class FolderBody(LooseBody):
     name: str
     parent_folder_id: str | None = None
 
 
-class UpdateBody(_Loose):
+class UpdateBody(LooseBody):
     name: str | None = None
     content: str | None = None
 
 
 def _load(c: Context, doc_id: str) -> dict[str, Any]:
-    doc = c.store.get("document", doc_id)
-    if doc is None:
-        raise not_found("Document", doc_id)
-    return doc
+    return load(c, "document", doc_id, "Document")
 
 
 def _folder_path(c: Context, doc: dict[str, Any], *, with_names: bool) -> list[dict[str, Any]]:
@@ -277,12 +269,4 @@ async def document_dependents(
     documentation_id: str, c: C, cursor: str | None = None, page_size: int | None = None
 ) -> dict[str, Any]:
     _load(c, documentation_id)
-    agents, branches = dependents(c, documentation_id, kb_ids)
-    page, next_cursor, has_more = paginate(agents, cursor, page_size)
-    page_ids = {a["id"] for a in page}
-    return {
-        "agents": page,
-        "branches": [b for b in branches if b["agent_id"] in page_ids],
-        "next_cursor": next_cursor,
-        "has_more": has_more,
-    }
+    return dependents_page(c, documentation_id, kb_ids, cursor, page_size)

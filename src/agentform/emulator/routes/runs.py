@@ -2,37 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter
+from pydantic import Field
 
 from agentform.emulator import agent_state as state
 from agentform.emulator import test_runs as runs
-from agentform.emulator.common import Context, access_info, ctx, new_id, not_found, paginate, validation_error
+from agentform.emulator.common import (
+    C,
+    Context,
+    LooseBody,
+    access_info,
+    load,
+    new_id,
+    not_found,
+    paginate,
+    validation_error,
+)
 from agentform.emulator.routes.admin import effective_eval_delay
 from agentform.emulator.routes.testing import load_test
 
 router = APIRouter(prefix="/v1/convai")
-C = Annotated[Context, Depends(ctx)]
 
 
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class TestRef(_Loose):
+class TestRef(LooseBody):
     test_id: str
     workflow_node_id: str | None = None
 
 
-class ConfigOverride(_Loose):
+class ConfigOverride(LooseBody):
     conversation_config: dict[str, Any]
     platform_settings: dict[str, Any]
     workflow: dict[str, Any] | None = None
 
 
-class RunTestsBody(_Loose):
+class RunTestsBody(LooseBody):
     tests: list[TestRef]
     name: str | None = None
     branch_id: str | None = None
@@ -40,7 +45,7 @@ class RunTestsBody(_Loose):
     agent_config_override: ConfigOverride | None = None
 
 
-class ResubmitBody(_Loose):
+class ResubmitBody(LooseBody):
     test_run_ids: list[str]
     agent_id: str
     agent_config_override: ConfigOverride | None = None
@@ -48,10 +53,7 @@ class ResubmitBody(_Loose):
 
 
 def _invocation(c: Context, invocation_id: str) -> dict[str, Any]:
-    invocation = c.store.get("invocation", invocation_id)
-    if invocation is None:
-        raise not_found("Test invocation", invocation_id)
-    return invocation
+    return load(c, "invocation", invocation_id, "Test invocation")
 
 
 def _render(c: Context, invocation: dict[str, Any]) -> dict[str, Any]:

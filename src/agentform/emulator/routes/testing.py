@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, model_validator
+from fastapi import APIRouter, Query
+from pydantic import model_validator
 
-from agentform.emulator.common import Context, access_info, bad_request, ctx, fold, new_id, not_found, paginate
+from agentform.emulator.common import (
+    C,
+    Context,
+    LooseBody,
+    access_info,
+    bad_request,
+    fold,
+    load,
+    new_id,
+    paginate,
+)
 
 router = APIRouter(prefix="/v1/convai/agent-testing")
-C = Annotated[Context, Depends(ctx)]
 
 
-class TestBody(BaseModel):
+class TestBody(LooseBody):
     """The create / PUT body; fields beyond these are stored as sent (the API's union has many)."""
-
-    model_config = ConfigDict(extra="allow")
 
     type: Literal["llm", "tool", "simulation"]
     name: str
@@ -32,25 +39,17 @@ class TestBody(BaseModel):
         return self
 
 
-class FolderBody(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
+class FolderBody(LooseBody):
     name: str
     parent_folder_id: str | None = None
 
 
 def load_test(c: Context, test_id: str) -> dict[str, Any]:
-    test = c.store.get("test", test_id)
-    if test is None:
-        raise not_found("Test", test_id)
-    return test
+    return load(c, "test", test_id, "Test")
 
 
 def _folder(c: Context, folder_id: str) -> dict[str, Any]:
-    folder = c.store.get("testfolder", folder_id)
-    if folder is None:
-        raise not_found("Test folder", folder_id)
-    return folder
+    return load(c, "testfolder", folder_id, "Test folder")
 
 
 def _folder_path(c: Context, parent_id: str | None) -> list[dict[str, Any]]:

@@ -4,48 +4,40 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Query
 
 from agentform.emulator import agent_state as state
 from agentform.emulator.common import (
+    C,
     Context,
+    LooseBody,
     access_info,
     bad_request,
-    ctx,
     fold,
+    load,
     new_id,
-    not_found,
     paginate,
     validation_error,
 )
-from agentform.emulator.dependents import dependents, remove_references, tool_ids
+from agentform.emulator.dependents import dependents, dependents_page, remove_references, tool_ids
 
 router = APIRouter(prefix="/v1/convai/tools")
-C = Annotated[Context, Depends(ctx)]
 
 
-class ToolConfig(BaseModel):
+class ToolConfig(LooseBody):
     # Only what the emulator relies on is checked; every other field of the union is stored as sent.
-    model_config = ConfigDict(extra="allow")
-
     type: Literal["webhook", "client", "system", "mcp", "api_integration_webhook"]
     name: str
     description: str | None = None
 
 
-class ToolBody(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
+class ToolBody(LooseBody):
     tool_config: ToolConfig
     response_mocks: list[dict[str, Any]] | None = None
 
 
 def _load(c: Context, tool_id: str) -> dict[str, Any]:
-    tool = c.store.get("tool", tool_id)
-    if tool is None:
-        raise not_found("Tool", tool_id)
-    return tool
+    return load(c, "tool", tool_id, "Tool")
 
 
 def _render(tool: dict[str, Any]) -> dict[str, Any]:
@@ -143,12 +135,4 @@ async def delete_tool(tool_id: str, c: C, force: bool = False) -> dict[str, Any]
 @router.get("/{tool_id}/dependent-agents")
 async def tool_dependents(tool_id: str, c: C, cursor: str | None = None, page_size: int | None = None) -> dict:
     _load(c, tool_id)
-    agents, branches = dependents(c, tool_id, tool_ids)
-    page, next_cursor, has_more = paginate(agents, cursor, page_size)
-    page_ids = {a["id"] for a in page}
-    return {
-        "agents": page,
-        "branches": [b for b in branches if b["agent_id"] in page_ids],
-        "next_cursor": next_cursor,
-        "has_more": has_more,
-    }
+    return dependents_page(c, tool_id, tool_ids, cursor, page_size)

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, HTTPException
+from pydantic import Field
 
 from agentform.emulator import agent_state as state
-from agentform.emulator.common import Context, access_info, bad_request, ctx, deep_merge, validation_error
+from agentform.emulator.common import C, Context, LooseBody, access_info, bad_request, deep_merge, validation_error
 from agentform.emulator.merge import merge_configs
 
 router = APIRouter(prefix="/v1/convai/agents/{agent_id}")
-C = Annotated[Context, Depends(ctx)]
 
 
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class CreateBranchBody(_Loose):
+class CreateBranchBody(LooseBody):
     parent_version_id: str
     name: str
     description: str
@@ -28,7 +23,7 @@ class CreateBranchBody(_Loose):
     workflow: dict[str, Any] | None = None
 
 
-class UpdateBranchBody(_Loose):
+class UpdateBranchBody(LooseBody):
     name: str | None = None
     description: str | None = None
     is_archived: bool | None = None
@@ -36,26 +31,26 @@ class UpdateBranchBody(_Loose):
     auto_rebase: bool | None = None
 
 
-class MergeBody(_Loose):
+class MergeBody(LooseBody):
     archive_source_branch: bool = False
     force: bool = False
 
 
-class DeploymentStrategy(_Loose):
+class DeploymentStrategy(LooseBody):
     type: str = "percentage"
     traffic_percentage: float = Field(ge=0, le=100)
 
 
-class DeploymentItem(_Loose):
+class DeploymentItem(LooseBody):
     branch_id: str
     deployment_strategy: DeploymentStrategy
 
 
-class DeploymentRequest(_Loose):
+class DeploymentRequest(LooseBody):
     requests: list[DeploymentItem]
 
 
-class DeploymentBody(_Loose):
+class DeploymentBody(LooseBody):
     deployment_request: DeploymentRequest
 
 
