@@ -102,6 +102,46 @@ def test_list_items_carry_their_dependent_agents(api, make_agent):
     assert [a["id"] for a in listed[0]["dependent_agents"]] == [agent_id]
 
 
+def test_listed_dependents_skip_archived_branches_and_take_the_agent_name_from_main(api, make_agent):
+    agent_id = make_agent(name="Clinic")
+    agent = api.get(f"/v1/convai/agents/{agent_id}").json()
+    branches = [
+        api.post(
+            f"/v1/convai/agents/{agent_id}/branches",
+            json={"parent_version_id": agent["version_id"], "name": name, "description": ""},
+        ).json()["created_branch_id"]
+        for name in ("live", "old")
+    ]
+    live_doc, old_doc = (
+        api.post("/v1/convai/knowledge-base/text", json={"text": "x", "name": name}).json()["id"]
+        for name in ("live-faq", "old-faq")
+    )
+    attach(api, agent_id, doc_id=live_doc, branch_id=branches[0])
+    attach(api, agent_id, doc_id=old_doc, branch_id=branches[1])
+    api.patch(f"/v1/convai/agents/{agent_id}/branches/{branches[1]}", json={"is_archived": True})
+    api.patch(f"/v1/convai/agents/{agent_id}/branches/{branches[0]}", json={"name": "Branch name"})
+    api.patch(f"/v1/convai/agents/{agent_id}", json={"name": "Clinic renamed"})
+
+    listed = {d["name"]: d["dependent_agents"] for d in api.get("/v1/convai/knowledge-base").json()["documents"]}
+
+    assert [(a["id"], a["name"]) for a in listed["live-faq"]] == [(agent_id, "Clinic renamed")]
+    assert listed["old-faq"] == []
+
+
+def test_a_listed_folder_counts_its_children_as_its_own_page_does(api):
+    folder = api.post("/v1/convai/knowledge-base/folder", json={"name": "outer"}).json()["id"]
+    api.post("/v1/convai/knowledge-base/folder", json={"name": "inner", "parent_folder_id": folder})
+    for name in ("a", "b"):
+        api.post("/v1/convai/knowledge-base/text", json={"text": name, "name": name, "parent_folder_id": folder})
+
+    listed = api.get("/v1/convai/knowledge-base", params={"types": ["folder"]}).json()["documents"]
+    detail = api.get(f"/v1/convai/knowledge-base/{folder}").json()
+
+    outer = next(d for d in listed if d["id"] == folder)
+    assert (outer["children_count"], outer["document_count"]) == (3, 2)
+    assert (detail["children_count"], detail["document_count"]) == (3, 2)
+
+
 WEBHOOK = {
     "type": "webhook",
     "name": "book_appointment",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
@@ -19,9 +22,11 @@ from agentform.emulator.common import (
     paginate,
     validation_error,
 )
-from agentform.emulator.dependents import dependents, dependents_page, kb_ids, reference_index, remove_references
+from agentform.emulator.dependents import Index, dependents, dependents_page, kb_ids, reference_index, remove_references
+from agentform.emulator.store import Doc
 
 router = APIRouter(prefix="/v1/convai/knowledge-base")
+Lookup = Callable[[str], Doc | None]
 
 
 class TextBody(LooseBody):
@@ -53,15 +58,32 @@ def _load(c: Context, doc_id: str) -> dict[str, Any]:
     return load(c, "document", doc_id, "Document")
 
 
-def _folder_path(c: Context, doc: dict[str, Any], *, with_names: bool) -> list[dict[str, Any]]:
+def _folder_path(get: Lookup, doc: Doc, *, with_names: bool) -> list[dict[str, Any]]:
     path, parent_id = [], doc.get("parent_folder_id")
     while parent_id:
-        parent = c.store.get("document", parent_id)
+        parent = get(parent_id)
         if parent is None:
             break
         path.insert(0, {"id": parent["id"], "name": parent["name"]} if with_names else {"id": parent["id"]})
         parent_id = parent.get("parent_folder_id")
     return path
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """What rendering a listed document reads besides the document, gathered once per request so that a page costs
+    the same whatever the number of documents, folders and agents."""
+
+    by_id: dict[str, Doc]
+    children: dict[str | None, list[Doc]]
+    dependents: Index
+
+    @classmethod
+    def of(cls, c: Context, everything: list[Doc]) -> _Listing:
+        children: dict[str | None, list[Doc]] = {}
+        for doc in everything:
+            children.setdefault(doc.get("parent_folder_id"), []).append(doc)
+        return cls({d["id"]: d for d in everything}, children, reference_index(c, kb_ids))
 
 
 def _create(c: Context, type_: str, name: str, *, parent_folder_id: str | None, **fields: Any) -> dict[str, Any]:
@@ -81,11 +103,14 @@ def _create(c: Context, type_: str, name: str, *, parent_folder_id: str | None, 
         **fields,
     }
     c.store.put("document", doc["id"], doc)
-    return {"id": doc["id"], "name": doc["name"], "folder_path": _folder_path(c, doc, with_names=False)}
+    path = _folder_path(partial(c.store.get, "document"), doc, with_names=False)
+    return {"id": doc["id"], "name": doc["name"], "folder_path": path}
 
 
-def _common(c: Context, doc: dict[str, Any], *, listing: bool, index: dict | None = None) -> dict[str, Any]:
+def _common(c: Context, doc: Doc, *, listing: _Listing | None) -> dict[str, Any]:
+    """A document as `GET /knowledge-base/{id}` renders it, or as a list item when given the request's `listing`."""
     content = doc.get("content", "")
+    get = listing.by_id.get if listing else partial(c.store.get, "document")
     rendered: dict[str, Any] = {
         "id": doc["id"],
         "name": doc["name"],
@@ -98,10 +123,13 @@ def _common(c: Context, doc: dict[str, Any], *, listing: bool, index: dict | Non
         "supported_usages": [] if doc["type"] == "folder" else ["prompt", "auto"],
         "access_info": access_info(),
         "folder_parent_id": doc.get("parent_folder_id"),
-        "folder_path": _folder_path(c, doc, with_names=not listing),
+        "folder_path": _folder_path(get, doc, with_names=listing is None),
     }
     if doc["type"] == "folder":
-        children = [d for d in c.store.all("document") if d.get("parent_folder_id") == doc["id"]]
+        if listing:
+            children = listing.children.get(doc["id"], [])
+        else:
+            children = [d for d in c.store.all("document") if d.get("parent_folder_id") == doc["id"]]
         rendered["children_count"] = len(children)
         rendered["document_count"] = sum(1 for d in children if d["type"] != "folder")
     elif doc["type"] == "url":
@@ -109,8 +137,7 @@ def _common(c: Context, doc: dict[str, Any], *, listing: bool, index: dict | Non
     elif doc["type"] == "file" and not listing:
         rendered["filename"] = doc["filename"]
     if listing:
-        index = reference_index(c, kb_ids) if index is None else index
-        rendered["dependent_agents"] = index.get(doc["id"], ([], []))[0]
+        rendered["dependent_agents"] = listing.dependents.get(doc["id"], ([], []))[0]
     elif doc["type"] != "folder":
         rendered["extracted_inner_html"] = content
         rendered["content_format"] = "markdown" if doc["type"] == "text" else "html"
@@ -191,12 +218,18 @@ async def list_documents(
     sort_by: str | None = None,
     sort_direction: str | None = None,
 ) -> dict[str, Any]:
-    docs = c.store.all("document")
+    everything = c.store.all("document")
+    listing = _Listing.of(c, everything)
+    docs = list(everything)
     if parent_folder_id:
         wanted = None if parent_folder_id == "root" else parent_folder_id
         docs = [d for d in docs if d.get("parent_folder_id") == wanted]
     if ancestor_folder_id:
-        docs = [d for d in docs if ancestor_folder_id in [p["id"] for p in _folder_path(c, d, with_names=False)]]
+        docs = [
+            d
+            for d in docs
+            if ancestor_folder_id in [p["id"] for p in _folder_path(listing.by_id.get, d, with_names=False)]
+        ]
     if types:
         docs = [d for d in docs if d["type"] in types]
     if search:
@@ -206,14 +239,13 @@ async def list_documents(
     if folders_first:
         docs.sort(key=lambda d: d["type"] != "folder")
     page, next_cursor, has_more = paginate(docs, cursor, page_size)
-    index = reference_index(c, kb_ids)
-    documents = [_common(c, d, listing=True, index=index) for d in page]
+    documents = [_common(c, d, listing=listing) for d in page]
     return {"documents": documents, "next_cursor": next_cursor, "has_more": has_more}
 
 
 @router.get("/{documentation_id}")
 async def get_document(documentation_id: str, c: C) -> dict[str, Any]:
-    return _common(c, _load(c, documentation_id), listing=False)
+    return _common(c, _load(c, documentation_id), listing=None)
 
 
 @router.get("/{documentation_id}/content", response_class=HTMLResponse)
@@ -231,7 +263,7 @@ async def update_document(documentation_id: str, body: UpdateBody, c: C) -> dict
         changes = {k: v for k, v in (("name", body.name), ("content", body.content)) if v is not None}
         doc = {**doc, **changes, "updated_at": c.now()}
         c.store.put("document", doc["id"], doc)
-        return _common(c, doc, listing=False)
+        return _common(c, doc, listing=None)
 
 
 @router.delete("/{documentation_id}")
