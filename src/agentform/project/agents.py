@@ -62,35 +62,7 @@ def _build_agent(
 ) -> DesiredAgent | None:
     errors_before = len(context.diagnostics.items)
     conversation_config = copy.deepcopy(parsed.conversation_config)
-    inline_prompt = (
-        conversation_config.get("agent", {}).get("prompt", {}).get("prompt")
-        if _nested_dicts(conversation_config)
-        else None
-    )
-    prompt_file = parsed.prompt_file
-    if prompt_file is None and f"agents/{key}/{DEFAULT_PROMPT}" in context.files and inline_prompt is None:
-        prompt_file = DEFAULT_PROMPT
-    prompt_source = None
-    if prompt_file is not None:
-        if inline_prompt is not None:
-            at = ("conversation_config", "agent", "prompt", "prompt")
-            context.diagnostics.error(
-                document.path, document.where(at), dotted(at), "the prompt is set twice: here and by prompt_file"
-            )
-        path = context.resolve_path(document, ("prompt_file",), prompt_file)
-        text = context.read_text(path) if path else None
-        if text is not None and not text.strip():
-            context.diagnostics.error(path, START, "", "prompt is empty")
-        elif text is not None:
-            at = _set_prompt(conversation_config, text)
-            if at:
-                message = "expected a mapping (the prompt file's text goes inside it)"
-                context.diagnostics.error(document.path, document.where(at), dotted(at), message)
-            prompt_source = SourceLocation(path=path)
-    elif not (isinstance(inline_prompt, str) and inline_prompt.strip()):
-        context.diagnostics.error(
-            document.path, START, "prompt_file", f"the agent has no prompt: add agents/{key}/{DEFAULT_PROMPT}"
-        )
+    prompt_source = _place_prompt(context, key, document, parsed.prompt_file, conversation_config)
     knowledge = _knowledge_refs(context, document, parsed.knowledge, documents)
     _check_refs(context, document, "tools", parsed.tools, tools, "tool")
     if any(d.severity == "error" for d in context.diagnostics.items[errors_before:]):
@@ -109,6 +81,45 @@ def _build_agent(
         source=SourceLocation(path=document.path),
         prompt_source=prompt_source,
     )
+
+
+def _place_prompt(
+    context: Context, key: str, document: YamlDocument, prompt_file: str | None, conversation_config: dict[str, Any]
+) -> SourceLocation | None:
+    """Put the prompt file's text into `conversation_config` (in place); returns where it came from.
+
+    The prompt is the file named by prompt_file, else agents/<key>/prompt.md, else an inline prompt; each problem
+    (set twice, empty, missing, a section in the way) is reported."""
+    inline_prompt = (
+        conversation_config.get("agent", {}).get("prompt", {}).get("prompt")
+        if _nested_dicts(conversation_config)
+        else None
+    )
+    if prompt_file is None and f"agents/{key}/{DEFAULT_PROMPT}" in context.files and inline_prompt is None:
+        prompt_file = DEFAULT_PROMPT
+    if prompt_file is None:
+        if not (isinstance(inline_prompt, str) and inline_prompt.strip()):
+            context.diagnostics.error(
+                document.path, START, "prompt_file", f"the agent has no prompt: add agents/{key}/{DEFAULT_PROMPT}"
+            )
+        return None
+    if inline_prompt is not None:
+        at = ("conversation_config", "agent", "prompt", "prompt")
+        context.diagnostics.error(
+            document.path, document.where(at), dotted(at), "the prompt is set twice: here and by prompt_file"
+        )
+    path = context.resolve_path(document, ("prompt_file",), prompt_file)
+    text = context.read_text(path) if path else None
+    if text is None:
+        return None
+    if not text.strip():
+        context.diagnostics.error(path, START, "", "prompt is empty")
+        return None
+    at = _set_prompt(conversation_config, text)
+    if at:
+        message = "expected a mapping (the prompt file's text goes inside it)"
+        context.diagnostics.error(document.path, document.where(at), dotted(at), message)
+    return SourceLocation(path=path)
 
 
 def _nested_dicts(config: dict[str, Any]) -> bool:

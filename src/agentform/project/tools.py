@@ -6,7 +6,7 @@ import posixpath
 from typing import Any
 
 from agentform.model import DesiredTool, SourceLocation
-from agentform.project.context import START, Context
+from agentform.project.context import START, Context, dotted
 from agentform.project.schema import ToolFile
 
 TOOL_TYPES = ("webhook", "client", "system", "mcp")
@@ -54,8 +54,7 @@ def _load_tool(context: Context, key: str, path: str) -> DesiredTool | None:
     if not isinstance(config.get("name"), str) or not config.get("name"):
         problems.append((("tool_config", "name"), "required: the name the LLM sees"))
     for at, message in problems:
-        field = ".".join(str(s) for s in at)
-        context.diagnostics.error(path, document.where(at), field, message)
+        context.diagnostics.error(path, document.where(at), dotted(at), message)
     if problems:
         return None
     return DesiredTool(
