@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
@@ -25,7 +24,6 @@ from agentform.redact import Redactor
 
 if TYPE_CHECKING:
     from agentform.elevenlabs import ElevenLabsClient
-    from agentform.gitops.event import CiContext
     from agentform.project import Diagnostic
 
 T = TypeVar("T")
@@ -156,14 +154,3 @@ def print_styled(lines: Iterable[str], out: Console, style_of: Callable[[str], s
     """Print `lines`, each in the style `style_of` picks for it (plans by their symbol, reports by their verdict)."""
     for line in lines:
         out.print(Text(line, style=style_of(line)))
-
-
-def ci_context(environ: Mapping[str, str]) -> CiContext | None:
-    """The CI run's context (event, repository, run URL) from `environ`; None after printing why it is unreadable."""
-    from agentform.gitops.event import EventError, ci_context_from_env
-
-    try:
-        return ci_context_from_env(environ)
-    except EventError as error:
-        click.echo(f"Error: {error}", err=True)
-        return None

@@ -6,20 +6,18 @@ In GitHub Actions the refs, the PR number and the fork flag come from the event 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
 from agentform import exitcodes
-from agentform.commands._shared import ci_context
 from agentform.gitops.event import agent_branch_name
 from agentform.gitops.outcome import CiOutcome
 from agentform.gitops.pr import PrRequest, run_pr
-from agentform.gitops.publish import publish_pr
-from agentform.gitops.runner import finish, lock_holder, resolve_sha, run_workflow
-from agentform.redact import Redactor
+from agentform.gitops.publish import Published, publish_pr
+from agentform.gitops.runner import CiRun, resolve_sha
 
 
 def _git_branch(project_dir: Path, head: str | None) -> str | None:
@@ -50,11 +48,10 @@ def run(
     lock_wait: float = 600.0,
     environ: Mapping[str, str] | None = None,
 ) -> int:
-    environ = dict(os.environ if environ is None else environ)
-    context = ci_context(environ)
-    if context is None:
+    ci = CiRun.start(environ)
+    if ci is None:
         return exitcodes.ERROR
-    pr = context.pull_request
+    pr = ci.context.pull_request
     number = pr_number if pr_number is not None else (pr.number if pr else None)
     head_ref = head or (pr.head_sha if pr else "HEAD")
     base_ref = base or (pr.base_sha if pr else "main")
@@ -66,13 +63,12 @@ def run(
         click.echo(f"Error: {error}; pass --branch-name", err=True)
         return exitcodes.ERROR
 
-    redactor = Redactor()
     outcome = CiOutcome(
         kind="pr",
         environment=env or "default",
         head_sha=pr.head_sha if pr else resolve_sha(project_dir, head_ref),
         branch=branch,
-        run_url=context.run_url,
+        run_url=ci.context.run_url,
     )
     request = PrRequest(
         project_root=project_dir,
@@ -80,26 +76,20 @@ def run(
         base=base_ref,
         head=head_ref,
         branch=branch,
-        environ=environ,
+        environ=ci.environ,
         strict=strict,
         fork=bool(pr and pr.is_fork),
         parallelism=parallelism,
         poll_timeout_secs=poll_timeout,
-        holder=lock_holder(context, environ),
+        holder=ci.lock_holder,
         lock_wait_secs=lock_wait,
     )
-    run_workflow(outcome, redactor, lambda: run_pr(request, outcome, redactor))
+    ci.execute(outcome, lambda: run_pr(request, outcome, ci.redactor))
 
-    async def publish(github):
+    async def publish(github: Any) -> Published:
         sha = pr.head_sha if pr else None
-        return await publish_pr(github, outcome, pr_number=number, sha=sha, redactor=redactor)
+        return await publish_pr(github, outcome, pr_number=number, sha=sha, redactor=ci.redactor)
 
-    return finish(
-        outcome,
-        redactor,
-        context=context,
-        report_dir=report_dir,
-        # A fork's token is read-only: the report goes to the log and the step summary only.
-        publish=publish if comment and number is not None and not (pr and pr.is_fork) else None,
-        environ=environ,
-    )
+    # A fork's token is read-only: the report goes to the log and the step summary only.
+    can_post = comment and number is not None and not (pr and pr.is_fork)
+    return ci.finish(outcome, report_dir=report_dir, publish=publish if can_post else None)

@@ -6,17 +6,15 @@ labelled `agentform-drift` carries the current plan: opened or edited while ther
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from agentform import exitcodes
-from agentform.commands._shared import ci_context
 from agentform.gitops.drift import ISSUE_LABEL, DriftRequest, run_drift
 from agentform.gitops.outcome import CiOutcome, render_comment
 from agentform.gitops.publish import Published
-from agentform.gitops.runner import finish, run_workflow
-from agentform.redact import Redactor
+from agentform.gitops.runner import CiRun
 
 
 def run(
@@ -28,29 +26,20 @@ def run(
     parallelism: int | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> int:
-    environ = dict(os.environ if environ is None else environ)
-    context = ci_context(environ)
-    if context is None:
+    ci = CiRun.start(environ)
+    if ci is None:
         return exitcodes.ERROR
-    redactor = Redactor()
-    outcome = CiOutcome(kind="drift", environment=env or "default", run_url=context.run_url)
-    request = DriftRequest(project_root=project_dir, env=env, environ=environ, ref=ref, parallelism=parallelism)
-    run_workflow(outcome, redactor, lambda: run_drift(request, outcome, redactor))
+    outcome = CiOutcome(kind="drift", environment=env or "default", run_url=ci.context.run_url)
+    request = DriftRequest(project_root=project_dir, env=env, environ=ci.environ, ref=ref, parallelism=parallelism)
+    ci.execute(outcome, lambda: run_drift(request, outcome, ci.redactor))
 
-    async def to_github(github) -> Published:
+    async def to_github(github: Any) -> Published:
         title = f"agentform: drift in {outcome.environment}"
         if outcome.drift_found:
-            body = redactor.text(render_comment(outcome))
+            body = ci.redactor.text(render_comment(outcome))
             return Published(issue_number=(await github.open_or_update_issue(title, body, label=ISSUE_LABEL)).id)
         await github.close_issue(title, label=ISSUE_LABEL, comment="No drift any more: main matches the workspace.")
         return Published()
 
     usable = issue and not outcome.error and not outcome.diagnostics
-    return finish(
-        outcome,
-        redactor,
-        context=context,
-        report_dir=report_dir,
-        publish=to_github if usable else None,
-        environ=environ,
-    )
+    return ci.finish(outcome, report_dir=report_dir, publish=to_github if usable else None)

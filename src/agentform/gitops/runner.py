@@ -1,5 +1,7 @@
 """What `ci pr`, `ci deploy` and `ci drift` share at the edge: reading the CI context, running a workflow under a
 uniform error policy, and handing the outcome to the terminal, the report folder, the step summary and GitHub.
+
+`CiRun` strings these together, so that a CI command is its own arguments, its request and its publisher.
 """
 
 from __future__ import annotations
@@ -8,16 +10,20 @@ import asyncio
 import os
 import socket
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
 from agentform import exitcodes
-from agentform.gitops.event import CiContext
+from agentform.gitops.event import CiContext, EventError, ci_context_from_env
 from agentform.gitops.outcome import CiOutcome, render_full_report
 from agentform.gitops.publish import Published, append_step_summary, write_reports
 from agentform.redact import Redactor
+
+# Posts an outcome with a GitHub client (comment, status, issue); what it posted.
+Publisher = Callable[[Any], Awaitable[Published]]
 
 
 def lock_holder(context: CiContext, environ: Mapping[str, str]) -> str:
@@ -61,7 +67,7 @@ def finish(
     *,
     context: CiContext,
     report_dir: Path | None,
-    publish: Callable[[Any], Awaitable[Published]] | None = None,
+    publish: Publisher | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> int:
     """Print the report, write the report files and step summary, publish to GitHub; return the exit code."""
@@ -93,10 +99,41 @@ def finish(
     return outcome.exit_code()
 
 
-async def _publish(
-    publish: Callable[[Any], Awaitable[Published]], context: CiContext, token: str, redactor: Redactor
-) -> Published:
+async def _publish(publish: Publisher, context: CiContext, token: str, redactor: Redactor) -> Published:
     from agentform.gitops.github import GitHubClient
 
     async with GitHubClient(context.repository or "", token, api_url=context.api_url, redactor=redactor) as github:
         return await publish(github)
+
+
+@dataclass
+class CiRun:
+    """One CI command from its context to its exit code: the variables it runs with and the redactor of its output."""
+
+    context: CiContext
+    environ: dict[str, str]
+    redactor: Redactor = field(default_factory=Redactor)
+
+    @classmethod
+    def start(cls, environ: Mapping[str, str] | None = None) -> CiRun | None:
+        """Read the CI context from `environ` (the process's by default); None after printing why it is unreadable."""
+        environ = dict(os.environ if environ is None else environ)
+        try:
+            return cls(ci_context_from_env(environ), environ)
+        except EventError as error:
+            click.echo(f"Error: {error}", err=True)
+            return None
+
+    @property
+    def lock_holder(self) -> str:
+        return lock_holder(self.context, self.environ)
+
+    def execute(self, outcome: CiOutcome, workflow: Callable[[], Awaitable[Any]]) -> CiOutcome:
+        """Run `workflow` under the CI error policy (`run_workflow`)."""
+        return run_workflow(outcome, self.redactor, workflow)
+
+    def finish(self, outcome: CiOutcome, *, report_dir: Path | None, publish: Publisher | None = None) -> int:
+        """Report and publish the outcome (`finish`); the exit code."""
+        return finish(
+            outcome, self.redactor, context=self.context, report_dir=report_dir, publish=publish, environ=self.environ
+        )
