@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 from tests.support.emulator_server import running_emulator
 
@@ -470,3 +472,25 @@ def test_a_tool_of_another_key_in_the_project_makes_the_slug_unique():
     tool = {"id": "tool_2", "tool_config": {**BOOK_TOOL, "api_schema": {"url": "https://x.example/"}}}
     result = import_tool(tool, existing=Existing(tool_keys=frozenset({"book-appointment"})))
     assert list(result.files) == ["tools/book-appointment-2.yaml"]
+
+
+# --- round trip: whatever text is live, the loader reads back exactly that ----------------------------------------
+
+_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\ufeff"), max_size=40)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first_message=_text, prompt=_text.filter(lambda text: text.strip()), tag=_text.filter(bool))
+def test_imported_files_load_back_to_the_live_values(tmp_path_factory, first_message, prompt, tag):
+    root = tmp_path_factory.mktemp("roundtrip")
+    (root / "agentform.yaml").write_text(PROJECT_YAML, encoding="utf-8")
+    agent = agent_payload(llm="gpt-4o-mini")
+    agent["conversation_config"]["agent"].update(first_message=first_message)
+    agent["conversation_config"]["agent"]["prompt"]["prompt"] = prompt
+    agent["tags"] = [tag]
+    result = import_agent(agent, tools={}, documents={}, tests={}, key="ana")
+    import_command.write_files(root, result.files)
+    loaded = load_desired(root, environ={}).agents["ana"]
+    assert loaded.conversation_config["agent"]["prompt"]["prompt"] == prompt
+    assert loaded.conversation_config["agent"].get("first_message", "") == first_message
+    assert loaded.tags == ([] if identity.is_marker_tag(tag) else [tag])

@@ -21,6 +21,7 @@ _HISTORY_FIELDS = ("role", "message", "time_in_call_secs", "tool_calls", "tool_r
 _TOOL_CALL_FIELDS = ("type", "request_id", "tool_name", "tool_id", "params_as_json", "tool_has_been_called")
 _TOOL_RESULT_FIELDS = ("type", "request_id", "tool_name", "tool_id", "result_value", "is_error", "tool_has_been_called")
 _MAX_SLUG_LENGTH = 48
+_NOT_IN_BLOCKS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 _NO_QUOTES = str.maketrans({quote: "'" for quote in '"“”„«»'})
 
 # A condition that works as written (an evaluator can judge it against the example) and that the header of the
@@ -239,9 +240,12 @@ def spec_key(selected_user_message: str, conversation_id: str) -> str:
 def spec_yaml(spec: dict[str, Any], *, header: str = "") -> str:
     """The spec as YAML for humans: multi-line strings as blocks, non-ASCII kept, `header` as leading comments."""
     from ruamel.yaml import YAML
-    from ruamel.yaml.scalarstring import LiteralScalarString
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
     def blocks(value: Any) -> Any:
+        # Control characters and Unicode line breaks do not survive a block (or ruamel's own style choice): quote.
+        if isinstance(value, str) and _NOT_IN_BLOCKS.search(value):
+            return DoubleQuotedScalarString(value)
         if isinstance(value, str) and "\n" in value:
             return LiteralScalarString(value)
         if isinstance(value, dict):
