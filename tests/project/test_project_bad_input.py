@@ -373,6 +373,22 @@ CASES: list[BadInput] = [
         },
         ["tests_specs/helper/sim.yaml:5:29: error: tool_mock_config.mocked_tool_ids[1]: unknown tool 'nope'"],
     ),
+    BadInput(
+        "test: mocked tools not a list",
+        {
+            "tests_specs/helper/sim.yaml": "kind: simulation\nsimulation_scenario: A caller.\n"
+            "success_conditions: [ok]\ntool_mock_config:\n  mocked_tool_ids: true\n"
+        },
+        ["tests_specs/helper/sim.yaml:5:3: error: tool_mock_config.mocked_tool_ids: expected a list of tool keys"],
+    ),
+    BadInput(
+        "test: a mocked tool that is not a key",
+        {
+            "tests_specs/helper/sim.yaml": "kind: simulation\nsimulation_scenario: A caller.\n"
+            "success_conditions: [ok]\ntool_mock_config:\n  mocked_tool_ids: [lookup, {a: 1}]\n"
+        },
+        ["tests_specs/helper/sim.yaml:5:29: error: tool_mock_config.mocked_tool_ids[1]: expected a tool key"],
+    ),
 ]
 
 

@@ -221,9 +221,14 @@ def _mocked_tools(
     mocked: list[str] = []
     config = body.get("tool_mock_config")
     ids = config.get("mocked_tool_ids") if isinstance(config, dict) else None
+    if ids is not None and not isinstance(ids, list):
+        errors.append((("tool_mock_config", "mocked_tool_ids"), "expected a list of tool keys"))
+        ids = None
     for index, key in enumerate(ids or []):
         at: FieldPath = ("tool_mock_config", "mocked_tool_ids", index)
-        if key not in tools:
+        if not isinstance(key, str):
+            errors.append((at, "expected a tool key"))
+        elif key not in tools:
             errors.append((at, f"unknown tool {key!r}"))
         elif key not in mocked:
             mocked.append(key)

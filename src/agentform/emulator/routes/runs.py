@@ -56,9 +56,8 @@ def _invocation(c: Context, invocation_id: str) -> dict[str, Any]:
     return load(c, "invocation", invocation_id, "Test invocation")
 
 
-def _render(c: Context, invocation: dict[str, Any]) -> dict[str, Any]:
-    rendered_runs = [runs.render_run(c, run) for run in c.store.all("testrun", owner=invocation["id"])]
-    repeated = (invocation["repeat_count"] or 1) > 1
+def _identity(invocation: dict[str, Any]) -> dict[str, Any]:
+    """The fields an invocation and its list summary share, in the API's order."""
     return {
         "id": invocation["id"],
         "name": invocation["name"],
@@ -66,6 +65,14 @@ def _render(c: Context, invocation: dict[str, Any]) -> dict[str, Any]:
         "branch_id": invocation["branch_id"],
         "version_id": invocation["version_id"],
         "ran_against_draft": False,
+    }
+
+
+def _render(c: Context, invocation: dict[str, Any]) -> dict[str, Any]:
+    rendered_runs = [runs.render_run(c, run) for run in c.store.all("testrun", owner=invocation["id"])]
+    repeated = (invocation["repeat_count"] or 1) > 1
+    return {
+        **_identity(invocation),
         "created_at": invocation["created_at"],
         "repeat_count": invocation["repeat_count"] or 1,
         "cancelled": invocation["cancelled"],
@@ -123,22 +130,17 @@ async def list_invocations(
         invocations = [i for i in invocations if i["branch_id"] == branch_id]
     summaries = []
     for invocation in reversed(invocations):
-        statuses = [runs.run_status(c, r) for r in c.store.all("testrun", owner=invocation["id"])]
-        if test_id and test_id not in {r["test_id"] for r in c.store.all("testrun", owner=invocation["id"])}:
+        found = c.store.all("testrun", owner=invocation["id"])
+        if test_id and test_id not in {r["test_id"] for r in found}:
             continue
-        summaries.append(_summary(invocation, statuses))
+        summaries.append(_summary(invocation, [runs.run_status(c, r) for r in found]))
     page, next_cursor, has_more = paginate(summaries, cursor, page_size)
     return {"meta": {"total": len(summaries)}, "results": page, "next_cursor": next_cursor, "has_more": has_more}
 
 
 def _summary(invocation: dict[str, Any], statuses: list[str]) -> dict[str, Any]:
     return {
-        "id": invocation["id"],
-        "name": invocation["name"],
-        "agent_id": invocation["agent_id"],
-        "branch_id": invocation["branch_id"],
-        "version_id": invocation["version_id"],
-        "ran_against_draft": False,
+        **_identity(invocation),
         "created_at_unix_secs": invocation["created_at"],
         "test_run_count": len(statuses),
         **{f"{s}_count": statuses.count(s) for s in ("passed", "failed", "pending", "cancelled")},

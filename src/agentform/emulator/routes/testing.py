@@ -89,19 +89,27 @@ def _check_parent(c: Context, parent_folder_id: str | None) -> None:
         _folder(c, parent_folder_id)
 
 
+_ID_PREFIX = {"test": "test_", "testfolder": "tfold_"}
+
+
+def _create(c: Context, kind: str, parent_folder_id: str | None, **fields: Any) -> dict[str, Any]:
+    """Store a new test or test folder under an existing folder (or at the root)."""
+    _check_parent(c, parent_folder_id)
+    now = c.now()
+    item = {
+        "id": new_id(_ID_PREFIX[kind]),
+        **fields,
+        "parent_folder_id": parent_folder_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return c.store.put(kind, item["id"], item)
+
+
 @router.post("/create")
 async def create_test(body: TestBody, c: C) -> dict[str, Any]:
     with c.store.tx():
-        _check_parent(c, body.parent_folder_id)
-        now = c.now()
-        test = {
-            "id": new_id("test_"),
-            "body": body.model_dump(exclude_none=True),
-            "parent_folder_id": body.parent_folder_id,
-            "created_at": now,
-            "updated_at": now,
-        }
-        c.store.put("test", test["id"], test)
+        test = _create(c, "test", body.parent_folder_id, body=body.model_dump(exclude_none=True))
     return {"id": test["id"]}
 
 
@@ -131,16 +139,7 @@ async def list_tests(
 @router.post("/folders")
 async def create_folder(body: FolderBody, c: C) -> dict[str, Any]:
     with c.store.tx():
-        _check_parent(c, body.parent_folder_id)
-        now = c.now()
-        folder = {
-            "id": new_id("tfold_"),
-            "name": body.name,
-            "parent_folder_id": body.parent_folder_id,
-            "created_at": now,
-            "updated_at": now,
-        }
-        c.store.put("testfolder", folder["id"], folder)
+        folder = _create(c, "testfolder", body.parent_folder_id, name=body.name)
     return {"id": folder["id"], "name": folder["name"]}
 
 
