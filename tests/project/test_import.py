@@ -494,3 +494,18 @@ def test_imported_files_load_back_to_the_live_values(tmp_path_factory, first_mes
     assert loaded.conversation_config["agent"]["prompt"]["prompt"] == prompt
     assert loaded.conversation_config["agent"].get("first_message", "") == first_message
     assert loaded.tags == ([] if identity.is_marker_tag(tag) else [tag])
+
+
+def test_a_document_key_taken_by_a_file_of_another_type_is_a_conflict_even_with_force(project, capsys):
+    async def build(client: Any) -> str:
+        faq = await client.create_text_document(text=FAQ, name="Clinic FAQ")
+        prompt = {"prompt": "You answer.", "knowledge_base": [{"type": "text", "name": "Clinic FAQ", "id": faq["id"]}]}
+        return await client.create_agent({"name": "Answers", "conversation_config": {"agent": {"prompt": prompt}}})
+
+    agent_id = dashboard(project, build)
+    (project / "knowledge").mkdir()
+    (project / "knowledge/clinic-faq.txt").write_text("Our own FAQ.\n")
+    before = project_files(project)
+    assert import_command.run("agent", agent_id, project_dir=project, force=True) == exitcodes.ERROR
+    assert "knowledge/clinic-faq.txt is another document with the key 'clinic-faq'" in capsys.readouterr().err
+    assert project_files(project) == before

@@ -122,6 +122,13 @@ def conflicting(project_dir: Path, files: dict[str, str], *, force: bool = False
             conflicts.append((relative, "exists and is not a regular file"))
         elif not force and path.exists() and path.read_bytes() != text.encode():
             conflicts.append((relative, "exists with other content (use --force to replace it)"))
+    for relative in sorted(files):
+        if relative.startswith("knowledge/") and not relative.endswith(".yaml"):
+            # One document per key: knowledge/faq.txt and knowledge/faq.md together would not load.
+            stem = (project_dir / relative).stem
+            for other in sorted((project_dir / "knowledge").glob(f"{stem}.*")):
+                if f"knowledge/{other.name}" not in files:
+                    conflicts.append((relative, f"knowledge/{other.name} is another document with the key {stem!r}"))
     return conflicts
 
 
