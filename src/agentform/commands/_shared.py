@@ -24,6 +24,7 @@ from agentform.redact import Redactor
 
 if TYPE_CHECKING:
     from agentform.elevenlabs import ElevenLabsClient
+    from agentform.plan.fresh import Planned
     from agentform.project import Diagnostic
 
 T = TypeVar("T")
@@ -103,6 +104,30 @@ class Session:
                 return await work(client)
 
         return asyncio.run(with_client())
+
+    async def fresh_plan(
+        self,
+        client: ElevenLabsClient,
+        *,
+        prune: bool | None,
+        select: Iterable[str] = (),
+        branch: str | None = None,
+        on_drift: str = "refuse",
+        refresh_all: bool = False,
+    ) -> Planned:
+        """Read the workspace and plan against it; `prune` None: the environment's setting."""
+        from agentform.plan.fresh import make_fresh_plan
+
+        return await make_fresh_plan(
+            client,
+            self.desired,
+            prune=self.desired.environment.prune if prune is None else prune,
+            select=select,
+            branch=branch,
+            on_drift=on_drift,
+            refresh_all=refresh_all,
+            redactor=self.redactor,
+        )
 
     def fail(self, error: BaseException | str) -> int:
         """Print `error` as one line with the secrets masked; the ERROR exit code."""

@@ -24,7 +24,6 @@ from agentform.commands._shared import Session, confirmation_possible, console, 
 from agentform.commands.plan import print_plan_text
 from agentform.model import Desired
 from agentform.plan import identity
-from agentform.plan.fresh import make_fresh_plan
 from agentform.plan.live import LiveState
 from agentform.plan.model import Plan, refs_in
 from agentform.plan.read import read_workspace
@@ -114,7 +113,6 @@ def run(
     if session is None:
         return exitcodes.ERROR
     desired, redactor = session.desired, session.redactor
-    use_prune = desired.environment.prune if prune is None else prune
 
     async def go(client: Any) -> int:
         if plan_file is not None:
@@ -124,19 +122,10 @@ def run(
             except StalePlanError as error:
                 err.print(f"Error: {plan_file} is stale: {error}")
                 return exitcodes.STALE_OR_CONFLICT
-            prune_now, recovered = plan.prune, {}
+            recovered = {}
         else:
-            planned = await make_fresh_plan(
-                client,
-                desired,
-                prune=use_prune,
-                select=select,
-                branch=branch,
-                on_drift=on_drift,
-                redactor=redactor,
-            )
-            plan, prune_now = planned.plan, use_prune
-            recovered = planned.workspace.recovered_tools
+            planned = await session.fresh_plan(client, prune=prune, select=select, branch=branch, on_drift=on_drift)
+            plan, recovered = planned.plan, planned.workspace.recovered_tools
         print_plan_text(plan, out)
         if plan.has_conflicts:
             err.print("Error: drift conflict: choose a side with --on-drift git-wins or --on-drift live-wins.")
@@ -145,16 +134,16 @@ def run(
             out.print("\nNo changes. The live workspace matches the files.")
             if recovered:
                 # Bookkeeping after a crash, not a live change: record the tools an interrupted apply created.
-                return await _execute(client, desired, plan, prune_now)
+                return await _execute(client, desired, plan)
             return exitcodes.OK
         if not _confirm(plan, auto_approve):
             out.print("Apply cancelled.")
             return exitcodes.ERROR
-        return await _execute(client, desired, plan, prune_now)
+        return await _execute(client, desired, plan)
 
-    async def _execute(client: Any, desired: Desired, plan: Plan, prune_now: bool) -> int:
+    async def _execute(client: Any, desired: Desired, plan: Plan) -> int:
         journal = Journal(journal_path(project_dir, desired.environment.name))
-        total = sum(len(stage) for stage in stages(plan, prune=prune_now))
+        total = sum(len(stage) for stage in stages(plan, prune=plan.prune))
         try:
             with progress_bar(err) as bar:
                 task = bar.add_task("Applying", total=total)
@@ -164,7 +153,7 @@ def run(
                         bar.update(task, advance=1, description=f"{entry.outcome} {entry.address}")
 
                 result = await apply_with_lock(
-                    client, desired, plan, prune=prune_now, journal=journal, progress=advance
+                    client, desired, plan, prune=plan.prune, journal=journal, progress=advance
                 )
         except (StalePlanError, LockHeld, ApplyRefused) as error:
             err.print(f"Error: {error}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ from rich.console import Console
 
 from agentform import exitcodes
 from agentform.commands._shared import Session, console, print_styled
-from agentform.plan.fresh import Planned, make_fresh_plan
+from agentform.plan.fresh import Planned
 from agentform.plan.model import Plan
 
 # Longest symbol first, so that "-/+" is not taken for "-".
@@ -49,12 +49,9 @@ def run(
     if session is None:
         return exitcodes.ERROR
     desired, redactor = session.desired, session.redactor
-    use_prune = desired.environment.prune if prune is None else prune
 
-    async def plan_it(client: Any) -> Planned:
-        return await make_fresh_plan(
-            client, desired, prune=use_prune, select=select, branch=branch, refresh_all=refresh_all, redactor=redactor
-        )
+    def plan_it(client: Any) -> Awaitable[Planned]:
+        return session.fresh_plan(client, prune=prune, select=select, branch=branch, refresh_all=refresh_all)
 
     try:
         plan = session.run(plan_it).plan
