@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-
 import git
-from tests.project.projectkit import MINIMAL, REPO_ROOT, write_project
+from tests.project.projectkit import MINIMAL, copy_example, write_project
 
 from agentform.project import load_desired
 
@@ -96,12 +94,7 @@ def test_an_inline_prompt_is_used_when_there_is_no_prompt_file(tmp_path):
 
 
 def test_the_example_loads_the_same_from_a_git_ref_as_from_the_working_tree(tmp_path):
-    for name in ("agentform.yaml", "agents", "knowledge", "tools", "tests_specs"):
-        source = REPO_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, tmp_path / name)
-        else:
-            shutil.copy(source, tmp_path / name)
+    copy_example(tmp_path)
     repo = git.Repo.init(tmp_path)
     repo.git.add(A=True)
     repo.git.commit(m="example", author="T <t@example.com>")

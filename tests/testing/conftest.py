@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import git
 import httpx
 import pytest
+from tests.project.projectkit import EXAMPLE_PARTS, copy_example
 
 from agentform import exitcodes
 from agentform.cli import main
@@ -74,9 +74,6 @@ def make_run() -> Callable[..., dict[str, Any]]:
 
 # --- end-to-end fixtures: the example project applied to a real emulator server on loopback ---------------------
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE_PARTS = ("agentform.yaml", "agents", "knowledge", "tools", "tests_specs")
-
 
 @dataclass
 class LiveProject:
@@ -125,10 +122,7 @@ def applied_example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePr
     """One emulator server per test module with the example project applied (apply takes seconds: share it)."""
     from tests.support.emulator_server import running_emulator
 
-    root = tmp_path_factory.mktemp("project")
-    for part in EXAMPLE_PARTS:
-        source = REPO / part
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, root / part)
+    root = copy_example(tmp_path_factory.mktemp("project"))
     repo = git.Repo.init(root, initial_branch="main")
     with repo.config_writer() as config:
         config.set_value("user", "name", "Test").set_value("user", "email", "test@example.com")

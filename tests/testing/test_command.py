@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from tests.project.projectkit import copy_example
 
 from agentform import exitcodes
 from agentform.cli import main
-
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE_PARTS = ("agentform.yaml", "agents", "knowledge", "tools", "tests_specs")
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("ELEVENLABS_BASE_URL", raising=False)
-    for part in EXAMPLE_PARTS:
-        (shutil.copytree if (REPO / part).is_dir() else shutil.copy)(REPO / part, tmp_path / part)
-    return tmp_path
+    return copy_example(tmp_path)
 
 
 def test_branch_and_ref_exclude_each_other(project, capsys):
