@@ -21,6 +21,15 @@ ADDRESS = "Clinica se află pe Strada Florilor numărul 12, în Cluj-Napoca, lâ
 PROMPT = "agents/clinic-receptionist/prompt.md"
 
 
+def _forget_address(project) -> None:
+    """The receptionist's prompt no longer says where the clinic is: the address test must fail."""
+    project.edit(PROMPT, ADDRESS, "")
+
+
+def _restore_address(project) -> None:
+    project.edit(PROMPT, "Răspunde politicos", ADDRESS + "Răspunde politicos")
+
+
 def _verdicts(output: str) -> dict[str, str]:
     report = json.loads(output)
     return {f"{t['agent_key']}/{t['key']}": t["status"] for a in report["agents"] for t in a["tests"]}
@@ -31,7 +40,7 @@ def test_removing_the_address_from_the_prompt_fails_the_address_test_and_restori
     assert code == exitcodes.OK, out
     assert _verdicts(out) == {"clinic-receptionist/address": "passed"}
 
-    live_project.edit(PROMPT, ADDRESS, "")
+    _forget_address(live_project)
     junit = tmp_path / "junit.xml"
     mark = live_project.admin("GET", "/requests")["last_seq"]
     code, out = live_project.cli("test", "--test", "address", "--junit", str(junit))
@@ -49,17 +58,17 @@ def test_removing_the_address_from_the_prompt_fails_the_address_test_and_restori
     agent = live_project.api(f"/agents/{live_project.agent_id('clinic-receptionist')}")
     assert "Strada Florilor" in agent["conversation_config"]["agent"]["prompt"]["prompt"]
 
-    live_project.edit(PROMPT, "Răspunde politicos", ADDRESS + "Răspunde politicos")
+    _restore_address(live_project)
     code, out = live_project.cli("test", "--test", "address")
     assert code == exitcodes.OK, out
     assert "PASS   address" in out
 
 
 def test_a_branch_carries_the_change_and_is_tested_with_branch_id(live_project):
-    live_project.edit(PROMPT, ADDRESS, "")
+    _forget_address(live_project)
     code, out = live_project.cli("apply", "--auto-approve", "--branch", "no-address")
     assert code == exitcodes.OK, out
-    live_project.edit(PROMPT, "Răspunde politicos", ADDRESS + "Răspunde politicos")  # the files move on
+    _restore_address(live_project)  # the files move on
 
     code, out = live_project.cli("test", "--branch", "no-address", "--test", "clinic-receptionist/address", "--json")
     assert code == exitcodes.TESTS_FAILED
@@ -129,7 +138,7 @@ def test_a_run_that_does_not_finish_in_time_is_cancelled_and_is_an_error(live_pr
 
 
 def test_the_installed_command_line_exits_3_on_a_failing_test(live_project):
-    live_project.edit(PROMPT, ADDRESS, "")
+    _forget_address(live_project)
     result = subprocess.run(
         [sys.executable, "-m", "agentform", "test", "-C", str(live_project.root), "--test", "address"],
         capture_output=True,
@@ -170,10 +179,10 @@ def test_a_changed_kb_document_cannot_be_tested_as_an_override_and_says_to_use_a
 
 
 def test_ref_tests_the_files_at_a_commit_without_checking_it_out(live_project):
-    live_project.edit(PROMPT, ADDRESS, "")
+    _forget_address(live_project)
     live_project.repo.index.add([PROMPT])
     live_project.repo.index.commit("drop the address")
-    live_project.edit(PROMPT, "Răspunde politicos", ADDRESS + "Răspunde politicos")  # working tree has it again
+    _restore_address(live_project)  # working tree has it again
     try:
         code, out = live_project.cli("test", "--ref", "HEAD", "--test", "address", "--json")
         assert code == exitcodes.TESTS_FAILED, out
