@@ -91,10 +91,7 @@ def check_importable(
     With `force`, an agent adopted by this project may be imported again over its own files: returns their key.
     """
     agent_id = str(agent.get("agent_id"))
-    if key is not None and not KEY.match(key):
-        raise ImportRefused(
-            f"--key {key!r}: a key is letters, digits, '.', '_' and '-', starting with a letter or digit"
-        )
+    _check_key(key)
     markers = [tag for tag in agent.get("tags") or [] if identity.is_marker_tag(tag)]
     if markers:
         raise ImportRefused(
@@ -146,43 +143,25 @@ def import_agent(
 ) -> ImportResult:
     """The files of one live agent: `tools`, `documents` and `tests` map live ids to what was read for them."""
     key = check_importable(agent, existing, key=key, force=force)
-    # Documents and tests have no `id:` to tell them apart from the project's own: their keys are checked against
-    # the files on disk by the command (same content: reused; other content: a conflict unless --force).
-    taken = {f"tools/{tool_key}" for tool_key in existing.tool_keys}
-    agent_key = key or slugify(str(agent.get("name") or ""), fallback="agent")
-    result = ImportResult(key=agent_key)
-    tool_ids, locators, test_ids = referenced_ids(agent)
-
-    tool_keys = {}
-    for tool_id in _unique([*tool_ids, *tools_of_tests(tests[t] for t in test_ids if t in tests)]):
-        if tool_id in existing.tool_ids:
-            tool_keys[tool_id] = existing.tool_ids[tool_id]
-            result.reused.append(f"tools/{tool_keys[tool_id]}")
-            continue
-        if tool_id not in tools:
-            raise ImportRefused(f"agent {agent.get('agent_id')} references tool {tool_id}, which does not exist live")
-        tool_keys[tool_id] = _free_key("tools", _tool_slug(tools[tool_id]), taken)
-        taken.add(f"tools/{tool_keys[tool_id]}")
-        _add_tool(result, tool_keys[tool_id], tools[tool_id])
-
-    knowledge, raw_locators = _add_documents(result, locators, documents, taken)
-    for test_id in test_ids:
-        if test_id not in tests:
-            raise ImportRefused(f"agent {agent.get('agent_id')} has attached test {test_id}, which does not exist live")
-    test_keys: set[str] = set()
-    for test_id in test_ids:
-        test_key = _unique_key(slugify(str(tests[test_id].get("name") or ""), fallback="test"), test_keys)
-        test_keys.add(test_key)
-        spec = escaped(spec_of_test(tests[test_id], tool_keys))
-        result.files[f"tests_specs/{agent_key}/{test_key}.yaml"] = _yaml(spec, f"Imported from live test {test_id}.")
-    if any(isinstance(item, dict) and item.get("workflow_node_id") for item in _attached(agent)):
-        result.notes.append("tests attached to a workflow node are attached to the agent as a whole")
-
+    agent_id = agent.get("agent_id")
     prompt_text = _get(agent, "conversation_config", "agent", "prompt", "prompt")
     if not isinstance(prompt_text, str) or not prompt_text.strip():
-        raise ImportRefused(
-            f"agent {agent.get('agent_id')} has no system prompt; agentform requires one (set it live, then import)"
-        )
+        raise ImportRefused(f"agent {agent_id} has no system prompt; agentform requires one (set it live, then import)")
+    tool_ids, locators, test_ids = referenced_ids(agent)
+    missing = [test_id for test_id in test_ids if test_id not in tests]
+    if missing:
+        raise ImportRefused(f"agent {agent_id} has attached test {missing[0]}, which does not exist live")
+    agent_key = key or slugify(str(agent.get("name") or ""), fallback="agent")
+    result = ImportResult(key=agent_key)
+
+    attached = [tests[test_id] for test_id in test_ids]
+    tool_keys = _add_tools(result, _unique([*tool_ids, *tools_of_tests(attached)]), tools, existing)
+    knowledge, raw_locators = _add_documents(result, locators, documents)
+    _add_tests(result, agent_key, attached, tool_keys)
+    attachments = _get(agent, "platform_settings", "testing", "attached_tests") or []
+    if any(isinstance(item, dict) and item.get("workflow_node_id") for item in attachments):
+        result.notes.append("tests attached to a workflow node are attached to the agent as a whole")
+
     agent_file = agent_document(agent, tool_keys=[tool_keys[t] for t in tool_ids], knowledge=knowledge)
     if raw_locators:
         section: dict[str, Any] = agent_file.setdefault("conversation_config", {})
@@ -192,10 +171,10 @@ def import_agent(
         result.notes.append("knowledge-base folders stay referenced by id (only documents become files)")
     agent_file = _with_secret_references(agent_file, agent_key, f"agents/{agent_key}/agent.yaml", result)
     header = (
-        f"Imported from live agent {agent.get('agent_id')} (agentform import): `id:` adopts it, so apply updates it\n"
-        "in place. tool_ids, knowledge_base and attached tests are written as tools:, knowledge: and tests_specs/."
+        f"Imported from live agent {agent_id} (agentform import): `id:` adopts it, so apply updates it in place.\n"
+        "tool_ids, knowledge_base and attached tests are written as tools:, knowledge: and tests_specs/."
     )
-    result.files[f"agents/{agent_key}/agent.yaml"] = _yaml(agent_file, header)
+    result.files[f"agents/{agent_key}/agent.yaml"] = spec_yaml(agent_file, header=header)
     result.files[f"agents/{agent_key}/prompt.md"] = prompt_text
     return result
 
@@ -212,8 +191,7 @@ def import_tool(
             f"tool {tool_id} is already adopted by tools/{adopted_by}.yaml "
             "(use --force to write it again from the live tool)"
         )
-    others = {f"tools/{other}" for other in existing.tool_keys if other != adopted_by}
-    tool_key = key or adopted_by or _free_key("tools", _tool_slug(tool), others)
+    tool_key = key or adopted_by or _unique_key(_tool_slug(tool), set(existing.tool_keys))
     result = ImportResult(key=tool_key)
     _add_tool(result, tool_key, tool)
     return result
@@ -310,18 +288,51 @@ def _add_tool(result: ImportResult, tool_key: str, tool: Mapping[str, Any]) -> N
     path = f"tools/{tool_key}.yaml"
     data = _with_secret_references(tool_document(tool), tool_key, path, result)
     header = f"Adopted live tool {tool.get('id')} (agentform import): apply updates it in place, never recreates it."
-    result.files[path] = _yaml(data, header)
+    result.files[path] = spec_yaml(data, header=header)
+
+
+def _add_tools(
+    result: ImportResult, tool_ids: list[str], tools: Mapping[str, Mapping[str, Any]], existing: Existing
+) -> dict[str, str]:
+    """Write a file per tool the project does not adopt yet; returns tool id -> key for every id."""
+    taken = set(existing.tool_keys)
+    keys: dict[str, str] = {}
+    for tool_id in tool_ids:
+        if tool_id in existing.tool_ids:
+            keys[tool_id] = existing.tool_ids[tool_id]
+            result.reused.append(f"tools/{keys[tool_id]}")
+            continue
+        if tool_id not in tools:
+            raise ImportRefused(f"the agent or its tests reference tool {tool_id}, which does not exist live")
+        keys[tool_id] = _unique_key(_tool_slug(tools[tool_id]), taken)
+        taken.add(keys[tool_id])
+        _add_tool(result, keys[tool_id], tools[tool_id])
+    return keys
+
+
+def _add_tests(
+    result: ImportResult, agent_key: str, tests: list[Mapping[str, Any]], tool_keys: Mapping[str, str]
+) -> None:
+    used: set[str] = set()
+    for test in tests:
+        test_key = _unique_key(slugify(str(test.get("name") or ""), fallback="test"), used)
+        used.add(test_key)
+        spec = escaped(spec_of_test(test, tool_keys))
+        header = f"Imported from live test {test.get('id')}."
+        result.files[f"tests_specs/{agent_key}/{test_key}.yaml"] = spec_yaml(spec, header=header)
 
 
 def _add_documents(
     result: ImportResult,
     locators: list[Any],
     documents: Mapping[str, LiveDocument],
-    taken: set[str],
 ) -> tuple[list[Any], list[Any]]:
     """Write one file per referenced document; returns the agent's `knowledge:` items and folder locators kept raw."""
     knowledge: list[Any] = []
     raw: list[Any] = []
+    # Documents have no `id:` to tell them apart from the project's own: the command checks their paths on disk
+    # (same content: nothing to write; other content: a conflict unless --force).
+    taken: set[str] = set()
     for locator in locators:
         if not isinstance(locator, dict) or locator.get("type") == "folder":
             raw.append(locator)
@@ -331,8 +342,8 @@ def _add_documents(
             raise ImportRefused(f"the agent references knowledge-base document {doc_id}, which does not exist live")
         document = documents[doc_id]
         name = str(document.payload.get("name") or locator.get("name") or doc_id)
-        key = _free_key("knowledge", slugify(name, fallback="document"), taken)
-        taken.add(f"knowledge/{key}")
+        key = _unique_key(slugify(name, fallback="document"), taken)
+        taken.add(key)
         result.files.update(document_files(key, document))
         mode = locator.get("usage_mode")
         knowledge.append({"key": key, "usage_mode": mode} if mode else key)
@@ -374,21 +385,11 @@ def _with_secret_references(data: dict[str, Any], key: str, path: str, result: I
     def secret(header: str, value: Any, at: tuple[str, ...]) -> Any:
         if not isinstance(value, str) or not _SENSITIVE_HEADER.search(header):
             return walk(value, (*at, header))
-        taken = {variable.name for variable in result.secrets}
-        name = base = variable_name(key, header)
-        for suffix in range(2, 1000):
-            if name not in taken:
-                break
-            name = f"{base}_{suffix}"
+        name = _unique_key(variable_name(key, header), {variable.name for variable in result.secrets}, "_")
         result.secrets.append(SecretVariable(name=name, path=path, field=".".join((*at, header)), value=value))
         return f"${{{name}}}"
 
     return walk(data, ())
-
-
-def _yaml(data: dict[str, Any], header: str) -> str:
-    """Readable YAML (block style, multi-line strings as blocks) with `header` as a comment; `data` escaped already."""
-    return spec_yaml(data, header=header)
 
 
 def _history_shorthand(item: Any, index: int) -> Any:
@@ -419,16 +420,11 @@ def _tool_slug(tool: Mapping[str, Any]) -> str:
     return slugify(str(_get(tool, "tool_config", "name") or ""), fallback="tool")
 
 
-def _free_key(folder: str, slug: str, taken: set[str]) -> str:
-    """`slug`, or `slug-2`, `slug-3`, ... when the project (or this import) uses it already in `folder`."""
-    used = {entry.split("/", 1)[1] for entry in taken if entry.startswith(f"{folder}/")}
-    return _unique_key(slug, used)
-
-
-def _unique_key(slug: str, used: set[str]) -> str:
+def _unique_key(slug: str, used: set[str], separator: str = "-") -> str:
+    """`slug`, or `slug-2`, `slug-3`, ... when `used` holds it already."""
     key, number = slug, 2
     while key in used:
-        key, number = f"{slug}-{number}", number + 1
+        key, number = f"{slug}{separator}{number}", number + 1
     return key
 
 
@@ -437,10 +433,6 @@ def _is_default_workflow(workflow: Mapping[str, Any]) -> bool:
     nodes = workflow.get("nodes") or {}
     only_start = all(isinstance(node, dict) and node.get("type") == "start" for node in nodes.values())
     return not workflow.get("edges") and only_start and not workflow.get("prevent_subagent_loops")
-
-
-def _attached(agent: Mapping[str, Any]) -> list[Any]:
-    return list(_get(agent, "platform_settings", "testing", "attached_tests") or [])
 
 
 def _get(data: Any, *path: str) -> Any:
