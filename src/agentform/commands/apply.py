@@ -20,7 +20,14 @@ from rich.text import Text
 from agentform import exitcodes
 from agentform.apply import ApplyRefused, ApplyResult, Journal, apply_plan, stages
 from agentform.apply.journal import JournalEntry, summarise
-from agentform.commands._shared import Session, confirmation_possible, console, lock_holder, progress_bar
+from agentform.commands._shared import (
+    Session,
+    confirmation_possible,
+    console,
+    lock_holder,
+    print_error,
+    progress_bar,
+)
 from agentform.commands.plan import print_plan_text
 from agentform.model import Desired
 from agentform.plan import identity
@@ -29,6 +36,7 @@ from agentform.plan.model import Plan, refs_in
 from agentform.plan.read import read_workspace
 from agentform.plan.saved import PlanFileError, StalePlanError, check_fresh, load_plan
 from agentform.plan.state import LockHeld, acquire_lock, ensure_folder
+from agentform.redact import Redactor
 
 
 def journal_path(project_dir: Path, env: str) -> Path:
@@ -106,13 +114,13 @@ def run(
     on_drift: str = "refuse",
     is_terminal: bool | None = None,
 ) -> int:
-    out, err = console(), console(stderr=True)
+    out = console()
     if not confirmation_possible(auto_approve, is_terminal, "apply"):
         return exitcodes.ERROR
     session = Session.open(project_dir, env, ref=ref, strict=strict, parallelism=parallelism)
     if session is None:
         return exitcodes.ERROR
-    desired, redactor = session.desired, session.redactor
+    desired = session.desired
 
     async def go(client: Any) -> int:
         if plan_file is not None:
@@ -120,7 +128,7 @@ def run(
             try:
                 check_fresh(plan, (await read_workspace(client, desired, branch=plan.branch)).live)
             except StalePlanError as error:
-                err.print(f"Error: {plan_file} is stale: {error}")
+                print_error(f"{plan_file} is stale: {error}")
                 return exitcodes.STALE_OR_CONFLICT
             recovered = {}
         else:
@@ -128,59 +136,61 @@ def run(
             plan, recovered = planned.plan, planned.workspace.recovered_tools
         print_plan_text(plan, out)
         if plan.has_conflicts:
-            err.print("Error: drift conflict: choose a side with --on-drift git-wins or --on-drift live-wins.")
+            print_error("drift conflict: choose a side with --on-drift git-wins or --on-drift live-wins.")
             return exitcodes.STALE_OR_CONFLICT
         if not plan.has_changes:
             out.print("\nNo changes. The live workspace matches the files.")
             if recovered:
                 # Bookkeeping after a crash, not a live change: record the tools an interrupted apply created.
-                return await _execute(client, desired, plan)
+                return await _execute(client, session, plan)
             return exitcodes.OK
         if not _confirm(plan, auto_approve):
             out.print("Apply cancelled.")
             return exitcodes.ERROR
-        return await _execute(client, desired, plan)
-
-    async def _execute(client: Any, desired: Desired, plan: Plan) -> int:
-        journal = Journal(journal_path(project_dir, desired.environment.name))
-        total = sum(len(stage) for stage in stages(plan, prune=plan.prune))
-        try:
-            with progress_bar(err) as bar:
-                task = bar.add_task("Applying", total=total)
-
-                def advance(entry: JournalEntry) -> None:
-                    if entry.step:
-                        bar.update(task, advance=1, description=f"{entry.outcome} {entry.address}")
-
-                result = await apply_with_lock(
-                    client, desired, plan, prune=plan.prune, journal=journal, progress=advance
-                )
-        except (StalePlanError, LockHeld, ApplyRefused) as error:
-            err.print(f"Error: {error}")
-            return exitcodes.STALE_OR_CONFLICT
-        finally:
-            journal.close()
-        return _report(result, plan, journal)
-
-    def _report(result: ApplyResult, plan: Plan, journal: Journal) -> int:
-        if not result.ok:
-            err.print(Text("\nApply failed. What was done (journal: " + str(journal.path) + "):", style="red"))
-            for line in summarise(journal.entries):
-                err.print(Text(redactor.text(line)))
-            err.print("Run `agentform apply` again to finish: completed steps are found again, not repeated.")
-            return exitcodes.ERROR
-        summary = plan.summary()
-        out.print(
-            f"\nApply complete! Resources: {summary.add} added, {summary.change} changed, {summary.destroy} destroyed."
-        )
-        if result.garbage_collected:
-            out.print(f"Removed {len(result.garbage_collected)} superseded version(s) that nothing references.")
-        return exitcodes.OK
+        return await _execute(client, session, plan)
 
     try:
         return session.run(go)
     except PlanFileError as error:
-        err.print(f"Error: {error}")
-        return exitcodes.ERROR
+        return print_error(error)
     except Exception as error:  # API, transport, state record: one readable line, secrets masked
         return session.fail(error)
+
+
+async def _execute(client: Any, session: Session, plan: Plan) -> int:
+    """Apply `plan` under the lock with a progress bar and a journal; report the result."""
+    desired, err = session.desired, console(stderr=True)
+    journal = Journal(journal_path(session.project_dir, desired.environment.name))
+    total = sum(len(stage) for stage in stages(plan, prune=plan.prune))
+    try:
+        with progress_bar(err) as bar:
+            task = bar.add_task("Applying", total=total)
+
+            def advance(entry: JournalEntry) -> None:
+                if entry.step:
+                    bar.update(task, advance=1, description=f"{entry.outcome} {entry.address}")
+
+            result = await apply_with_lock(client, desired, plan, prune=plan.prune, journal=journal, progress=advance)
+    except (StalePlanError, LockHeld, ApplyRefused) as error:
+        print_error(error)
+        return exitcodes.STALE_OR_CONFLICT
+    finally:
+        journal.close()
+    return _report(result, plan, journal, session.redactor)
+
+
+def _report(result: ApplyResult, plan: Plan, journal: Journal, redactor: Redactor) -> int:
+    if not result.ok:
+        err = console(stderr=True)
+        err.print(Text("\nApply failed. What was done (journal: " + str(journal.path) + "):", style="red"))
+        for line in summarise(journal.entries):
+            err.print(Text(redactor.text(line)))
+        err.print("Run `agentform apply` again to finish: completed steps are found again, not repeated.")
+        return exitcodes.ERROR
+    out, summary = console(), plan.summary()
+    out.print(
+        f"\nApply complete! Resources: {summary.add} added, {summary.change} changed, {summary.destroy} destroyed."
+    )
+    if result.garbage_collected:
+        out.print(f"Removed {len(result.garbage_collected)} superseded version(s) that nothing references.")
+    return exitcodes.OK
