@@ -509,3 +509,19 @@ def test_a_document_key_taken_by_a_file_of_another_type_is_a_conflict_even_with_
     assert import_command.run("agent", agent_id, project_dir=project, force=True) == exitcodes.ERROR
     assert "knowledge/clinic-faq.txt is another document with the key 'clinic-faq'" in capsys.readouterr().err
     assert project_files(project) == before
+
+
+def test_the_command_line_imports_an_agent_and_a_tool(project, capsys):
+    from agentform.cli import main
+
+    async def build(client: Any) -> tuple[str, str]:
+        tool_id = (await client.create_tool({**BOOK_TOOL, "api_schema": {"url": "https://booking.example/"}}))["id"]
+        return await build_plain_agent(client), tool_id
+
+    agent_id, tool_id = dashboard(project, build)
+    assert main(["import", "agent", agent_id, "-C", str(project), "--key", "desk"]) == exitcodes.OK
+    assert main(["import", "tool", tool_id, "--project-dir", str(project)]) == exitcodes.OK
+    assert yaml_of(project / "agents/desk/agent.yaml")["id"] == agent_id
+    assert yaml_of(project / "tools/book-appointment.yaml")["id"] == tool_id
+    assert main(["import", "tool", tool_id, "-C", str(project)]) == exitcodes.ERROR
+    assert "already adopted by tools/book-appointment.yaml" in capsys.readouterr().err
