@@ -2,7 +2,10 @@
 loopback (a served `agentform emulator serve` process), each beside a baseline measured in the same run: a bare
 FastAPI endpoint on the same transport. Ratios (emulator / baseline) are what to compare across machines.
 
-    .venv/bin/python bench/bench_emulator.py [--seconds 3]
+First, the list pages a plan reads (100 KB documents with their dependent agents, 100 agents) with 200 agents of
+two branches each, beside the tool list page measured in the same run (no cross-resource lookup).
+
+    .venv/bin/python bench/bench_emulator.py [--seconds 3] [--agents 200 --documents 200] [--listing-only]
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
+from _support import free_port, wait_up
 
 from agentform.emulator import DEV_API_KEY, create_app
 
@@ -102,23 +106,6 @@ def nodelay() -> httpx.AsyncHTTPTransport:
     return httpx.AsyncHTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_up(url: str) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=0.5)
-            return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{url} did not come up")
-
-
 async def loopback(seconds: float, db_path: str) -> dict[str, float]:
     emulator_port, base_port = free_port(), free_port()
     emulator_args = ["-m", "agentform", "emulator", "serve", "--port", str(emulator_port), "--db", db_path]
@@ -169,6 +156,60 @@ def cold_start(db_path: str, runs: int = 3) -> dict[str, float]:
     return {"emulator": emulator, "again": again, "fastapi": best("fastapi")[0]}
 
 
+async def build_workspace(client: httpx.AsyncClient, agents: int, documents: int, tools: int) -> None:
+    """`documents` KB documents, `tools` tools and `agents` agents; each agent references one document and one tool
+    on its main branch and another document on a second branch (so the reverse index has two tips per agent)."""
+    doc_ids = [
+        (await client.post("/v1/convai/knowledge-base/text", json={"text": f"Fact {i}.", "name": f"Doc {i}"})).json()[
+            "id"
+        ]
+        for i in range(documents)
+    ]
+    tool_body = {"type": "client", "description": "A tool"}
+    tool_ids = [
+        (await client.post("/v1/convai/tools", json={"tool_config": {**tool_body, "name": f"tool_{i}"}})).json()["id"]
+        for i in range(tools)
+    ]
+    for i in range(agents):
+        prompt = {"prompt": f"Agent {i}.", "knowledge_base": [knowledge(doc_ids[i % documents])]}
+        prompt["tool_ids"] = [tool_ids[i % tools]]
+        body = {"name": f"Agent {i}", "conversation_config": {"agent": {"prompt": prompt}}}
+        agent_id = (await client.post("/v1/convai/agents/create", json=body)).json()["agent_id"]
+        tip = (await client.get(f"/v1/convai/agents/{agent_id}")).json()["version_id"]
+        branch = {"parent_version_id": tip, "name": "feature", "description": "bench"}
+        branch["conversation_config"] = {
+            "agent": {"prompt": {"knowledge_base": [knowledge(doc_ids[-1 - i % documents])]}}
+        }
+        (await client.post(f"/v1/convai/agents/{agent_id}/branches", json=branch)).raise_for_status()
+
+
+def knowledge(doc_id: str) -> dict[str, str]:
+    return {"type": "text", "id": doc_id, "name": "doc", "usage_mode": "auto"}
+
+
+async def listing(seconds: float, agents: int, documents: int) -> dict[str, float]:
+    """Milliseconds per page of 100 for the KB list (every item carries its dependent agents, found across every
+    agent's branch tips), the agent list and the tool list (no cross-resource lookup: the baseline), in-process."""
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(":memory:")), base_url="http://e", headers=HEADERS
+    )
+    async with client:
+        await build_workspace(client, agents, documents, tools=100)
+        pages = {
+            "KB documents": "/v1/convai/knowledge-base",
+            "agents": "/v1/convai/agents",
+            "tools (baseline)": "/v1/convai/tools",
+        }
+        calls = {name: (lambda path=path: client.get(path, params={"page_size": 100})) for name, path in pages.items()}
+        totals = {name: [0, 0.0] for name in calls}
+        for _ in range(6):
+            for name, call in calls.items():
+                count, elapsed = await count_for(call, seconds / 6)
+                totals[name][0] += count
+                totals[name][1] += elapsed
+        return {name: elapsed / count * 1000 for name, (count, elapsed) in totals.items()}
+
+
 def report(title: str, figures: dict[str, float]) -> None:
     print(f"{title}")
     for verb in ("GET", "PATCH"):
@@ -179,7 +220,19 @@ def report(title: str, figures: dict[str, float]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="Measuring time per figure.")
+    parser.add_argument("--agents", type=int, default=200, help="Agents in the listing case.")
+    parser.add_argument("--documents", type=int, default=200, help="KB documents in the listing case.")
+    parser.add_argument("--listing-only", action="store_true", help="Only the listing case.")
     args = parser.parse_args()
+    pages = asyncio.run(listing(args.seconds, args.agents, args.documents))
+    baseline = pages["tools (baseline)"]
+    print(
+        f"list pages of 100, {args.agents} agents (2 branches each), {args.documents} documents, 100 tools, in-process"
+    )
+    for name, ms in pages.items():
+        print(f"  {name:<17} {ms:7.1f} ms/page   ratio to the tools page {ms / baseline:5.2f}")
+    if args.listing_only:
+        return
     with tempfile.TemporaryDirectory() as tmp:
         cold = cold_start(str(Path(tmp) / "cold.sqlite"))
         print(

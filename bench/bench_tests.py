@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,29 +28,14 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
+from _support import free_port, wait_up
+
 from agentform.elevenlabs import ElevenLabsClient
 from agentform.emulator import DEV_API_KEY
 from agentform.model import DesiredTest, SourceLocation
 from agentform.testing.runner import SuiteTarget, run_suite
 
 PROMPT = "Be brief. The clinic is on Flower Street {n}. It opens at eight."
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_up(url: str) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=0.5)
-            return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{url} did not come up")
 
 
 def spec(agent: int, test: int) -> DesiredTest:

@@ -35,25 +35,34 @@ def tool_ids(config: Config) -> list[str]:
     return list(_prompt(config).get("tool_ids") or [])
 
 
-# Only what the index needs of a version: SQLite extracts it, so the full configs are never decoded.
-_NAME_AND_PROMPT = ("$.config.name", "$.config.conversation_config.agent.prompt")
+# Only what the index reads of each record: SQLite extracts it, so configs (and records) are never decoded whole.
+_AGENT_FIELDS = ("$.agent_id", "$.created_at", "$.main_branch_id")
+_BRANCH_FIELDS = ("$.id", "$.agent_id", "$.name", "$.is_archived", "$.tip_version_id")
+_TIP_FIELDS = (
+    "$.config.name",
+    "$.config.conversation_config.agent.prompt.knowledge_base",
+    "$.config.conversation_config.agent.prompt.tool_ids",
+)
 
 
 def _branch_tips(c: Context, *, include_archived: bool) -> Iterator[tuple[Doc, Doc, Config, str]]:
     """(agent, branch, tip references, agent name) for every branch with a tip, agents and branches oldest first.
 
-    The tip references are the tip's config cut down to its prompt (what `kb_ids` and `tool_ids` read). Three
-    queries whatever the number of agents: every agent, every branch, and the tips' names and prompts (the main
-    tips' names are the agents' names).
+    The agent and branch carry only the fields the index renders; the tip references are the tip's config cut down
+    to what `kb_ids` and `tool_ids` read. Three queries whatever the number of agents: agents, branches, and the
+    tips' names and references (the main tips' names are the agents' names).
     """
-    agents = c.store.all("agent")
+    agents = [
+        dict(zip(("agent_id", "created_at", "main_branch_id"), values, strict=True))
+        for values in c.store.extract("agent", _AGENT_FIELDS).values()
+    ]
     branches_by_agent: dict[str, list[Doc]] = {}
-    for branch in c.store.all("branch"):
+    for values in c.store.extract("branch", _BRANCH_FIELDS).values():
+        branch = dict(zip(("id", "agent_id", "name", "is_archived", "tip_version_id"), values, strict=True))
         if branch["tip_version_id"] and (include_archived or not branch["is_archived"]):
             branches_by_agent.setdefault(branch["agent_id"], []).append(branch)
-    tips = c.store.extract(
-        "version", [b["tip_version_id"] for branches in branches_by_agent.values() for b in branches], _NAME_AND_PROMPT
-    )
+    tip_ids = [b["tip_version_id"] for branches in branches_by_agent.values() for b in branches]
+    tips = c.store.extract("version", _TIP_FIELDS, tip_ids)
     for agent in agents:
         branches = branches_by_agent.get(agent["agent_id"], [])
         main = [b for b in branches if b["id"] == agent["main_branch_id"]]
@@ -63,7 +72,8 @@ def _branch_tips(c: Context, *, include_archived: bool) -> Iterator[tuple[Doc, D
         elif branches:
             name = state.resolve_version(c, agent["agent_id"])["config"]["name"]
         for branch in branches:
-            prompt = tips[branch["tip_version_id"]][1] or {}
+            _, knowledge_base, tools = tips[branch["tip_version_id"]]
+            prompt = {"knowledge_base": knowledge_base, "tool_ids": tools}
             yield agent, branch, {"conversation_config": {"agent": {"prompt": prompt}}}, name
 
 
@@ -126,6 +136,8 @@ def remove_references(c: Context, resource_id: str, refs: References, kind: str)
     for agent, branch, references, _ in list(_branch_tips(c, include_archived=True)):
         if resource_id not in refs(references):
             continue
+        # The full records: the cut-down ones above are for reading only.
+        branch = state.get_branch(c, agent["agent_id"], branch["id"])
         config = state.get_version(c, agent["agent_id"], branch["tip_version_id"])["config"]
         prompt = dict(config["conversation_config"]["agent"]["prompt"])
         if kind == "document":

@@ -95,24 +95,31 @@ class Store:
             row = self._conn.execute("SELECT data FROM objects WHERE kind=? AND id=?", (kind, id_)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def extract(self, kind: str, ids: Iterable[str], paths: Sequence[str]) -> dict[str, list[Any]]:
-        """id -> the values at `paths` (SQLite JSON paths, `$.a.b`; None where absent) of the documents that exist.
+    def extract(self, kind: str, paths: Sequence[str], ids: Iterable[str] | None = None) -> dict[str, list[Any]]:
+        """id -> the values at `paths` (SQLite JSON paths, `$.a.b`; None where absent) of every document of a kind,
+        oldest first, or of the given `ids` that exist.
 
-        SQLite reads the values out of the stored JSON, so a caller that needs two small fields of large documents
-        does not decode them whole; ids are looked up in a few queries rather than one per id.
+        SQLite reads the values out of the stored JSON, so a caller that needs a few small fields of many large
+        documents does not decode them whole; ids are looked up in a few queries rather than one per id.
         """
-        wanted = list(dict.fromkeys(ids))
-        found: dict[str, list[Any]] = {}
+        # With several paths json_extract parses the document once and answers a JSON array; with one, the value.
+        values = (
+            f"json_extract(data, {','.join('?' * len(paths))})"
+            if len(paths) > 1
+            else "json_array(json_extract(data, ?))"
+        )
+        columns = f"SELECT id, {values} FROM objects WHERE kind=?"
         with self._lock:
+            if ids is None:
+                rows = self._conn.execute(f"{columns} ORDER BY seq", (*paths, kind)).fetchall()
+                return {row[0]: json.loads(row[1]) for row in rows}
+            wanted = list(dict.fromkeys(ids))
+            found: dict[str, list[Any]] = {}
             # Chunked below SQLite's bound-parameter limit.
             for start in range(0, len(wanted), _IN_CHUNK):
                 chunk = wanted[start : start + _IN_CHUNK]
-                query = (
-                    f"SELECT id, json_array({','.join('json_extract(data, ?)' for _ in paths)}) FROM objects "
-                    f"WHERE kind=? AND id IN ({','.join('?' * len(chunk))})"
-                )
-                rows = self._conn.execute(query, (*paths, kind, *chunk)).fetchall()
-                found.update((row[0], json.loads(row[1])) for row in rows)
+                query = f"{columns} AND id IN ({','.join('?' * len(chunk))})"
+                found.update((row[0], json.loads(row[1])) for row in self._conn.execute(query, (*paths, kind, *chunk)))
         return found
 
     def put(self, kind: str, id_: str, data: Doc, *, owner: str | None = None) -> Doc:
