@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sys
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,8 +140,6 @@ def confirmation_possible(auto_approve: bool, is_terminal: bool | None, to_do: s
 
     When not, says so (naming `--auto-approve`) so a CI job fails with the reason instead of hanging on a prompt.
     """
-    import sys
-
     interactive = sys.stdin.isatty() if is_terminal is None else is_terminal
     if auto_approve or interactive:
         return True
