@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from tests.support.desired import desired_state
 
 from agentform.apply import ApplyResult, Journal, apply_plan
 from agentform.elevenlabs import ElevenLabsClient, RetryPolicy
@@ -16,9 +17,7 @@ from agentform.model import (
     DesiredDocument,
     DesiredTest,
     DesiredTool,
-    EnvironmentSettings,
     KnowledgeRef,
-    ProjectSettings,
     SourceLocation,
 )
 from agentform.plan.model import Plan
@@ -87,17 +86,8 @@ def desired(
     tests: list[DesiredTest] = (),
     revision: str | None = "abc1234",
 ) -> Desired:
-    environment = EnvironmentSettings(name=ENV, backend="emulator")
-    settings = ProjectSettings(
-        project=PROJECT, default_environment=ENV, environments={ENV: environment}, source_revision=revision
-    )
-    return Desired(
-        settings=settings,
-        environment=environment,
-        agents={a.key: a for a in agents},
-        documents={d.key: d for d in documents},
-        tools={t.key: t for t in tools},
-        tests={t.address: t for t in tests},
+    return desired_state(
+        agents, documents, tools, tests, project=PROJECT, environment=ENV, backend="emulator", revision=revision
     )
 
 

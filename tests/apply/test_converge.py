@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 
 from tests.apply.helpers import (
     agent,
@@ -59,13 +60,19 @@ def test_a_first_apply_creates_everything_and_a_second_plan_is_empty():
     asyncio.run(scenario())
 
 
+@asynccontextmanager
+async def converged(want):
+    """A fresh emulator with `want` applied: (app, client, sequence number of its last logged request)."""
+    app = new_app()
+    async with in_process_client(app) as client:
+        await converge(client, want)
+        yield app, client, await last_seq(app)
+
+
 def test_a_second_apply_of_unchanged_files_sends_no_write_request():
     async def scenario():
-        app = new_app()
         want = clinic()
-        async with in_process_client(app) as client:
-            await converge(client, want)
-            mark = await last_seq(app)
+        async with converged(want) as (app, client, mark):
             plan, result = await converge(client, want)
             assert not plan.has_changes and result.ok
             log = await request_log(app, since=mark)
@@ -77,11 +84,8 @@ def test_a_second_apply_of_unchanged_files_sends_no_write_request():
 
 def test_an_unchanged_workspace_is_planned_from_list_calls_without_reading_agents():
     async def scenario():
-        app = new_app()
         want = clinic()
-        async with in_process_client(app) as client:
-            await converge(client, want)
-            mark = await last_seq(app)
+        async with converged(want) as (app, client, mark):
             await plan_for(client, want)
             paths = [entry["path"] for entry in await request_log(app, since=mark)]
             assert not [p for p in paths if p.startswith("/v1/convai/agents/")], paths

@@ -35,6 +35,19 @@ async def with_record(client):
     assert result.ok
 
 
+def lost_response(kind: str) -> dict:
+    """A fault: the first create of `kind` is carried out, but its response never arrives."""
+    return {"kind": "drop", "method": "POST", "path": CREATES[kind], "nth": 1, "when": "after"}
+
+
+async def apply_losing_a_create_response(app, client, kind: str, want):
+    """Apply `want` over an existing record while the first create of `kind` loses its response."""
+    await with_record(client)
+    await inject(app, [lost_response(kind)])
+    _, result = await converge(client, want)
+    return result
+
+
 async def counts(client):
     agents = await client.list_agents(tags=[identity.owner_tag("clinic", "local")])
     workspace = await read_workspace(client, small())
@@ -51,9 +64,7 @@ def test_a_lost_create_response_followed_by_a_rerun_creates_no_duplicate(kind):
         app = new_app()
         want = small()
         async with in_process_client(app, retry_policy=NO_RETRIES) as client:
-            await with_record(client)
-            await inject(app, [{"kind": "drop", "method": "POST", "path": CREATES[kind], "nth": 1, "when": "after"}])
-            _, crashed = await converge(client, want)
+            crashed = await apply_losing_a_create_response(app, client, kind, want)
             assert not crashed.ok and crashed.failed[0].address == f"{kind}.{want_key(kind)}"
             await clear(app)
             _, rerun = await converge(client, want)
@@ -73,9 +84,7 @@ def test_a_create_retried_by_the_client_after_a_lost_response_leaves_no_twin(kin
         app = new_app()
         want = small()
         async with in_process_client(app, retry_policy=FAST_RETRIES) as client:
-            await with_record(client)
-            await inject(app, [{"kind": "drop", "method": "POST", "path": CREATES[kind], "nth": 1, "when": "after"}])
-            _, result = await converge(client, want)
+            result = await apply_losing_a_create_response(app, client, kind, want)
             assert result.ok
             assert [e.action for e in result.journal.entries].count("dedupe") == 1
             assert await counts(client) == {"agent": 1, "tool": 1, "document": 1}
@@ -91,7 +100,7 @@ def test_a_state_record_created_twice_by_a_retry_is_settled_on_one_document():
     async def scenario():
         app = new_app()
         want = small()
-        await inject(app, [{"kind": "drop", "method": "POST", "path": CREATES["document"], "nth": 1, "when": "after"}])
+        await inject(app, [lost_response("document")])
         async with in_process_client(app, retry_policy=FAST_RETRIES) as client:
             _, result = await converge(client, want)
             assert result.ok

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 from tests.elevenlabs.client_fakes import API_KEY, BASE_URL, Handler, Recorder
+from tests.support.emulator_server import running_emulator
 
 from agentform.elevenlabs import ElevenLabsClient, RetryPolicy
 from agentform.redact import Redactor
@@ -29,3 +30,10 @@ def make_client() -> Callable[..., tuple[ElevenLabsClient, Recorder]]:
         return client, recorder
 
     return make
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[str]:
+    """The emulator served on a free loopback port, one per test module (tests reset it as they need)."""
+    with running_emulator() as base_url:
+        yield base_url

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from tests.support.emulator_server import running_emulator
 
 from agentform.elevenlabs import ApiError, ElevenLabsClient, NotFoundError, RetryPolicy
 from agentform.emulator import DEV_API_KEY
 
 # Short real waits: these tests cross a socket, so sleeping is real, but it need not be long.
 FAST = RetryPolicy(max_retries=8, base_delay=0.005, max_delay=0.05, max_total_wait=5.0)
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[str]:
-    with running_emulator() as base_url:
-        yield base_url
 
 
 @pytest.fixture

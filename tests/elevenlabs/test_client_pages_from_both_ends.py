@@ -8,14 +8,11 @@ mirror of the oldest-first one, which is what makes "stop when the ids meet" uns
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.elevenlabs.client_fakes import answer
-from tests.support.emulator_server import running_emulator
 
 from agentform.elevenlabs import ElevenLabsClient
 from agentform.emulator import DEV_API_KEY
@@ -82,12 +79,6 @@ def test_every_item_is_returned_exactly_once_whatever_the_times_and_page_size(
 ) -> None:
     ids, _ = read(make_client, times, page_size)
     assert sorted(ids) == sorted(f"d{i}" for i in range(len(times)))
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[str]:
-    with running_emulator() as base_url:
-        yield base_url
 
 
 def test_agents_and_documents_read_from_both_ends_over_loopback_match_the_sequential_read(emulator: str) -> None:

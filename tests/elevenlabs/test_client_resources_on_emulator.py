@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from tests.support.emulator_server import running_emulator
 
 from agentform.elevenlabs import ApiError, ElevenLabsClient, NotFoundError, RetryPolicy
 from agentform.emulator import DEV_API_KEY
@@ -20,12 +18,6 @@ WEBHOOK = {
     "description": "Books an appointment at the clinic",
     "api_schema": {"url": "https://clinic.example.test/book", "method": "POST"},
 }
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[str]:
-    with running_emulator() as base_url:
-        yield base_url
 
 
 @pytest.fixture

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from tests.support.emulator_server import running_emulator
 
 from agentform.elevenlabs import ElevenLabsClient, core
 from agentform.emulator import DEV_API_KEY
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[str]:
-    with running_emulator() as base_url:
-        yield base_url
 
 
 def test_the_network_transport_opens_sockets_with_tcp_nodelay(emulator: str) -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from tests.support.desired import desired_state
+
 from agentform.model import (
     Desired,
     DesiredAgent,
     DesiredDocument,
     DesiredTest,
     DesiredTool,
-    EnvironmentSettings,
-    ProjectSettings,
     SourceLocation,
 )
 from agentform.plan import identity
@@ -83,17 +83,7 @@ def desired(
     tests: list[DesiredTest] = (),
     secrets: frozenset[str] = frozenset(),
 ) -> Desired:
-    environment = EnvironmentSettings(name=ENV)
-    settings = ProjectSettings(project=PROJECT, default_environment=ENV, environments={ENV: environment})
-    return Desired(
-        settings=settings,
-        environment=environment,
-        agents={a.key: a for a in agents},
-        documents={d.key: d for d in documents},
-        tools={t.key: t for t in tools},
-        tests={t.address: t for t in tests},
-        secret_values=secrets,
-    )
+    return desired_state(agents, documents, tools, tests, project=PROJECT, environment=ENV, secrets=secrets)
 
 
 def live_state(**fields: Any) -> LiveState:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from tests.plan.builders import agent, document, llm_test, tool
 
 from agentform.model import DesiredTest, KnowledgeRef, SourceLocation
+from agentform.plan import identity
 from agentform.plan.payload import DocumentRef, Refs, agent_payload, document_payload, test_content_hash, test_payload
 
 REFS = Refs(
@@ -102,3 +108,43 @@ def test_tool_payload_is_a_copy():
     body = tool_payload(book)
     body["tool_config"]["name"] = "changed"
     assert book.tool_config["name"] == "book"
+
+
+def test_a_test_is_named_in_the_dashboard_by_its_spec_name_with_a_parseable_marker():
+    spec = _tool_test()
+    named = spec.model_copy(update={"body": {**spec.body, "name": "Books an appointment [v2]"}})
+    test_hash = test_content_hash(named, {"book": "book@aaaaaaaaaaaa"})
+    body = test_payload(named, {"book": "tool-1"}, test_hash=test_hash)
+    assert body["name"] == f"Books an appointment [v2] [receptionist/books@{test_hash}]"
+    marker = identity.parse_test_name(body["name"])
+    assert marker == ("Books an appointment [v2]", "receptionist", "books", test_hash)
+
+
+def test_a_test_without_a_spec_name_is_named_by_its_key():
+    assert test_payload(_tool_test(), {}, test_hash="0123456789ab")["name"].startswith("books [receptionist/books@")
+
+
+def test_the_content_address_of_a_named_test_is_the_same_on_every_run():
+    # Separate processes with different str-hash seeds: nothing in the address may depend on one process's state.
+    script = (
+        "from tests.plan.test_plan_payload import _tool_test\n"
+        "from agentform.plan.payload import test_content_hash\n"
+        "spec = _tool_test()\n"
+        "named = spec.model_copy(update={'body': {**spec.body, 'name': 'Books an appointment'}})\n"
+        "print(test_content_hash(named, {'book': 'book@aaaaaaaaaaaa'}))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    hashes = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": f"{root}{os.pathsep}{root / 'src'}"},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    spec = _tool_test()
+    named = spec.model_copy(update={"body": {**spec.body, "name": "Books an appointment"}})
+    assert hashes == {test_content_hash(named, {"book": "book@aaaaaaaaaaaa"})}

@@ -76,36 +76,32 @@ def stages(plan: Plan, *, prune: bool) -> list[list[ResourceChange]]:
     return [grouped[stage] for stage in sorted(grouped)]
 
 
+@dataclass(eq=False)
 class _Run:
     """The mutable state of one apply."""
 
-    def __init__(
-        self,
-        client: Any,
-        plan: Plan,
-        desired: Desired,
-        workspace: Workspace,
-        journal: Journal,
-        progress: Progress | None,
-    ) -> None:
-        self.client = client
-        self.plan = plan
-        self.desired = desired
-        self.workspace = workspace
-        self.journal = journal
-        self.progress = progress
-        self.ids: dict[str, str] = {c.address: c.live_id for c in plan.changes if c.live_id}
-        if workspace.documents_folder_id:
-            self.ids.setdefault("folder.documents", workspace.documents_folder_id)
-        if workspace.tests_folder_id:
-            self.ids.setdefault("folder.tests", workspace.tests_folder_id)
-        self.failed_addresses: set[str] = set()
-        self.store: RecordStore | None = None
-        self.written_agents: dict[str, tuple[str, dict[str, Any], dict[str, Any] | None]] = {}
-        self.created: dict[str, str] = {}
-        self.created_names: dict[str, str] = {}
-        self.branch_entries_unsaved = False
-        self.step = 0
+    client: Any
+    plan: Plan
+    desired: Desired
+    workspace: Workspace
+    journal: Journal
+    progress: Progress | None
+    # Address -> live id, from the plan and filled as creates succeed; `$ref:` placeholders resolve through it.
+    ids: dict[str, str] = field(init=False)
+    failed_addresses: set[str] = field(default_factory=set)
+    store: RecordStore | None = None
+    written_agents: dict[str, tuple[str, dict[str, Any], dict[str, Any] | None]] = field(default_factory=dict)
+    created: dict[str, str] = field(default_factory=dict)
+    created_names: dict[str, str] = field(default_factory=dict)
+    branch_entries_unsaved: bool = False
+    step: int = 0
+
+    def __post_init__(self) -> None:
+        self.ids = {c.address: c.live_id for c in self.plan.changes if c.live_id}
+        if self.workspace.documents_folder_id:
+            self.ids.setdefault("folder.documents", self.workspace.documents_folder_id)
+        if self.workspace.tests_folder_id:
+            self.ids.setdefault("folder.tests", self.workspace.tests_folder_id)
 
     def log(self, entry: JournalEntry) -> JournalEntry:
         self.journal.add(entry)

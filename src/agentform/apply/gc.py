@@ -9,48 +9,44 @@ key altogether is a planned delete, carried out only with prune. `prevent_destro
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from agentform.apply.journal import JournalEntry
-from agentform.model import Desired
+from agentform.model import Desired, DesiredDocument, DesiredTest, DesiredTool
 from agentform.plan.live import LiveState
 from agentform.plan.payload import test_content_hash
+from agentform.plan.resources import tool_versions  # also imported from here by testing/targets.py
 from agentform.plan.state import RecordStore
 
-
-def tool_versions(desired: Desired) -> dict[str, str]:
-    """Tool key -> the token a test's content address uses for it (`plan.payload.test_content_hash`)."""
-    return {key: tool.id or f"{key}@{tool.content_hash()}" for key, tool in desired.tools.items()}
+Declared = TypeVar("Declared", DesiredDocument, DesiredTool, DesiredTest)
 
 
 def superseded(desired: Desired, live: LiveState) -> dict[str, list[str]]:
     """Candidate ids per kind: live versions of declared keys that are not the declared version."""
     versions = tool_versions(desired)
-    documents = [
-        d.id
-        for d in live.documents
-        if d.key in desired.documents
-        and d.hash != desired.documents[d.key].content_hash()
-        and not desired.documents[d.key].prevent_destroy
-    ]
+    documents = [d.id for d in live.documents if _stale(desired.documents, d.key, d.hash, _own_address)]
     tools = [
         t.id
         for t in live.tools
-        if t.key in desired.tools
-        and not t.adopted
-        and t.hash is not None
-        and t.hash != desired.tools[t.key].content_hash()
-        and not desired.tools[t.key].prevent_destroy
+        if not t.adopted and t.hash is not None and _stale(desired.tools, t.key, t.hash, _own_address)
     ]
     tests = [
         t.id
         for t in live.tests
-        if t.address in desired.tests
-        and t.hash != test_content_hash(desired.tests[t.address], versions)
-        and not desired.tests[t.address].prevent_destroy
+        if _stale(desired.tests, t.address, t.hash, lambda test: test_content_hash(test, versions))
     ]
     return {"document": documents, "tool": tools, "test": tests}
+
+
+def _stale(declared: Mapping[str, Declared], key: str, live_hash: str, address: Callable[[Declared], str]) -> bool:
+    """True for a version of a declared key whose content address is not the declared one (and may go)."""
+    wanted = declared.get(key)
+    return wanted is not None and not wanted.prevent_destroy and live_hash != address(wanted)
+
+
+def _own_address(resource: DesiredDocument | DesiredTool) -> str:
+    return resource.content_hash()
 
 
 def _has_dependents(answer: dict[str, Any]) -> bool:

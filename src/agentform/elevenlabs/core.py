@@ -146,6 +146,15 @@ class ClientCore:
         response = await self._send("GET", path, resource=resource)
         return response.text
 
+    async def _create_folder(self, path: str, kind: str, name: str, parent_folder_id: str | None) -> dict[str, Any]:
+        """POST `{name, parent_folder_id?}`: how both the knowledge base and agent testing make a folder."""
+        return await self._call(
+            "POST",
+            path,
+            resource=f"new {kind} {name!r}",
+            json={"name": name, **compact(parent_folder_id=parent_folder_id)},
+        )
+
     async def _pages(
         self,
         path: str,

@@ -82,12 +82,8 @@ class KnowledgeApi(ClientCore):
         )
 
     async def create_folder(self, *, name: str, parent_folder_id: str | None = None) -> dict[str, Any]:
-        return await self._call(
-            "POST",
-            f"{_KB}/folder",
-            resource=f"new knowledge-base folder {name!r}",
-            json={"name": name, **compact(parent_folder_id=parent_folder_id)},
-        )
+        """`{id, name, ...}` of a new knowledge-base folder."""
+        return await self._create_folder(f"{_KB}/folder", "knowledge-base folder", name, parent_folder_id)
 
     async def update_document(
         self, doc_id: str, *, name: str | None = None, content: str | None = None

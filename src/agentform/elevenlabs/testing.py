@@ -45,12 +45,7 @@ class TestsApi(ClientCore):
 
     async def create_test_folder(self, *, name: str, parent_folder_id: str | None = None) -> dict[str, Any]:
         """`{id, name}` of a new test folder."""
-        return await self._call(
-            "POST",
-            f"{_TESTS}/folders",
-            resource=f"new test folder {name!r}",
-            json={"name": name, **compact(parent_folder_id=parent_folder_id)},
-        )
+        return await self._create_folder(f"{_TESTS}/folders", "test folder", name, parent_folder_id)
 
     async def run_tests(
         self,

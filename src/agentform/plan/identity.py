@@ -103,8 +103,11 @@ def parse_document_name(name: str) -> DocumentMarker | None:
 
 
 def test_display_name(test: DesiredTest) -> str:
-    """What a person sees in the dashboard before the marker: the spec's own key."""
-    return test.key
+    """What a person sees in the dashboard before the marker: the spec's `name:`, else its key.
+
+    Only the marker after it identifies the test, so any name (brackets included) keeps the full name parseable.
+    """
+    return str(test.body.get("name") or test.key)
 
 
 def test_name(display: str, agent_key: str, test_key: str, content_hash: str) -> str:

@@ -61,17 +61,22 @@ class LiveAgent(_Frozen):
     adopted: bool = False
 
 
-class LiveDocument(_Frozen):
-    """One version of a managed KB document (a document in the managed folder whose name parses)."""
+class _FolderItem(_Frozen):
+    """One version of a content-addressed resource found in a managed folder by its name's marker."""
 
     id: str
-    key: str
     # The 12-hex content address parsed from the live name.
     hash: str
     name: str
-    kind: DocumentKind
     updated_at: int | None = None
     folder_id: str | None = None
+
+
+class LiveDocument(_FolderItem):
+    """One version of a managed KB document (a document in the managed folder whose name parses)."""
+
+    key: str
+    kind: DocumentKind
     # Text content (`GET .../content`), when read; only for text documents whose diff must be shown.
     text: str | None = None
     # Agents (and branches) that reference this version, as `agent_id` or `agent_id/branch_id`, when known
@@ -94,17 +99,12 @@ class LiveTool(_Frozen):
     adopted: bool = False
 
 
-class LiveTest(_Frozen):
+class LiveTest(_FolderItem):
     """One version of a managed agent-testing test (in the managed test folder, name parses)."""
 
-    id: str
     # "<agent_key>/<test_key>"
     address: str
-    hash: str
-    name: str
     kind: str | None = None
-    updated_at: int | None = None
-    folder_id: str | None = None
     # The full `GET /agent-testing/{id}` body, when read.
     body: dict[str, Any] | None = None
 
@@ -170,16 +170,20 @@ class LiveState(_Frozen):
     record_updated_at: int | None = None
 
     def agent_by_key(self, key: str) -> LiveAgent | None:
-        return next((agent for agent in self.agents if agent.key == key), None)
+        found = self._grouped("agents", key)
+        return found[0] if found else None
 
     def documents_of(self, key: str) -> list[LiveDocument]:
-        return [document for document in self.documents if document.key == key]
+        return self._grouped("documents", key)
 
     def tools_of(self, key: str) -> list[LiveTool]:
-        return [tool for tool in self.tools if tool.key == key]
+        return self._grouped("tools", key)
 
     def tests_of(self, address: str) -> list[LiveTest]:
-        return [test for test in self.tests if test.address == address]
+        return self._grouped("tests", address)
+
+    def _grouped(self, field: str, key: str) -> list[Any]:
+        return list(_groups(getattr(self, field), "address" if field == "tests" else "key").get(key, ()))
 
     def fingerprint(self) -> str:
         """A stable hash of the live facts a plan depends on; `apply plan.json` refuses when it changed.
@@ -204,6 +208,26 @@ class LiveState(_Frozen):
             "tests": _sorted([t.id, t.address, t.hash, t.updated_at] for t in self.tests),
         }
         return _digest(facts, length=64)
+
+
+# Lookups by key are grouped once per list: the planner asks for every desired key, which was quadratic at scale.
+# Not a field or private attribute of the frozen model (pydantic compares those in `==`); keyed by the list object
+# itself, held here, so a copy with a replaced list (`model_copy(update=...)`) never meets a stale index.
+_GROUPS: dict[tuple[int, str], tuple[list[Any], int, dict[str, list[Any]]]] = {}
+_GROUPS_KEPT = 32
+
+
+def _groups(items: list[Any], attribute: str) -> dict[str, list[Any]]:
+    cached = _GROUPS.get((id(items), attribute))
+    if cached is not None and cached[0] is items and cached[1] == len(items):
+        return cached[2]
+    groups: dict[str, list[Any]] = {}
+    for item in items:
+        groups.setdefault(getattr(item, attribute), []).append(item)
+    if len(_GROUPS) >= _GROUPS_KEPT:
+        _GROUPS.clear()
+    _GROUPS[(id(items), attribute)] = (items, len(items), groups)
+    return groups
 
 
 def _sorted(rows: Any) -> list[Any]:

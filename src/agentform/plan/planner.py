@@ -121,7 +121,7 @@ def needed_reads(desired: Desired, live: LiveState) -> NeededReads:
     texts = set()
     for key, document in desired.documents.items():
         versions = live.documents_of(key)
-        if document.kind == "text" and versions and all(v.hash != document.content_hash() for v in versions):
+        if document.kind == "text" and versions and document.content_hash() not in {v.hash for v in versions}:
             newest = resources.newest(versions)
             if newest.kind == "text" and newest.text is None:
                 texts.add(newest.id)

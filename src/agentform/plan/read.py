@@ -24,10 +24,11 @@ from typing import Any, TypeVar
 from agentform.elevenlabs.core import PAGE_SIZE
 from agentform.model import Desired
 from agentform.plan import identity
-from agentform.plan.live import LiveAgent, LiveBranch, LiveState
+from agentform.plan.live import LiveAgent, LiveBranch, LiveDocument, LiveState, LiveTest
 from agentform.plan.state import STATE_DOCUMENT_NAME, StateRecord, find_record_document, oldest, parse_record
 
 T = TypeVar("T")
+Item = TypeVar("Item", LiveAgent, LiveDocument, LiveTest)
 
 
 @dataclass(frozen=True)
@@ -216,20 +217,20 @@ async def _detail_reads(
     if branch:
         for agent, tip in zip(live.agents, branches, strict=True):
             agent_updates.setdefault(agent.id, {})["branch"] = tip
-    text_of = {document.id: text for document, text in zip(documents, texts, strict=True)}
-    body_of = {test.id: body for test, body in zip(tests, bodies, strict=True)}
+    text_of = {document.id: {"text": text} for document, text in zip(documents, texts, strict=True)}
+    body_of = {test.id: {"body": body} for test, body in zip(tests, bodies, strict=True)}
     return live.model_copy(
         update={
-            "agents": [agent.model_copy(update=agent_updates.get(agent.id, {})) for agent in live.agents],
-            "documents": [
-                doc.model_copy(update={"text": text_of[doc.id]}) if doc.id in text_of else doc for doc in live.documents
-            ],
-            "tests": [
-                test.model_copy(update={"body": body_of[test.id]}) if test.id in body_of else test
-                for test in live.tests
-            ],
+            "agents": _updated(live.agents, agent_updates),
+            "documents": _updated(live.documents, text_of),
+            "tests": _updated(live.tests, body_of),
         }
     )
+
+
+def _updated(items: list[Item], updates: dict[str, dict[str, Any]]) -> list[Item]:
+    """`items` with the fields of `updates` (by id) set: copies only where something was read."""
+    return [item.model_copy(update=updates[item.id]) if item.id in updates else item for item in items]
 
 
 async def _gather(awaitables: Iterable[Awaitable[T]]) -> list[T]:

@@ -14,7 +14,7 @@ from agentform.model import Desired, DesiredDocument, DesiredTest, DesiredTool
 from agentform.plan import identity, payload
 from agentform.plan.diff import field_changes, text_change
 from agentform.plan.live import LiveDocument, LiveState, LiveTest, LiveTool
-from agentform.plan.model import DriftResolution, FieldChange, ResourceChange, ref, refs_in
+from agentform.plan.model import DriftResolution, FieldChange, ResourceChange, ResourceKind, ref, refs_in
 from agentform.plan.normalize import comparable, normalize_test, normalize_tool, same
 from agentform.plan.versions import Version, Wanted, plan_versioned
 from agentform.redact import Redactor
@@ -36,13 +36,10 @@ def document_change(
             return []
         return [text_change("text", old_text, document.text or "", redactor=redactor)]
 
-    wanted = Wanted(
-        kind="document",
-        key=document.key,
-        hash=document.content_hash(),
-        payload=body,
-        source=document.source.path,
-        prevent_destroy=document.prevent_destroy,
+    wanted = _wanted(
+        "document",
+        document,
+        body,
         diff=diff,
         repair_payload={"content": document.text} if document.kind == "text" else None,
         create_fields=lambda: _document_create_fields(document, redactor),
@@ -50,6 +47,19 @@ def document_change(
     )
     return plan_versioned(
         wanted, [document_version(v, live) for v in live.documents_of(document.key)], on_drift=on_drift
+    )
+
+
+def _wanted(kind: ResourceKind, resource: DesiredDocument | DesiredTool, body: dict[str, Any], **parts: Any) -> Wanted:
+    """The desired side of a document or tool file: its key, content address, source and `prevent_destroy`."""
+    return Wanted(
+        kind=kind,
+        key=resource.key,
+        hash=resource.content_hash(),
+        payload=body,
+        source=resource.source.path,
+        prevent_destroy=resource.prevent_destroy,
+        **parts,
     )
 
 
@@ -109,13 +119,10 @@ def tool_change(tool: DesiredTool, live: LiveState, on_drift: DriftResolution, r
     versions = [
         tool_version(v, desired_view if v.hash == tool.content_hash() else None) for v in live.tools_of(tool.key)
     ]
-    wanted = Wanted(
-        kind="tool",
-        key=tool.key,
-        hash=tool.content_hash(),
-        payload=body,
-        source=tool.source.path,
-        prevent_destroy=tool.prevent_destroy,
+    wanted = _wanted(
+        "tool",
+        tool,
+        body,
         diff=diff,
         repair_payload=body,
         create_fields=lambda: field_changes({}, desired_view, redactor=redactor),
@@ -166,6 +173,7 @@ def tool_ids(desired: Desired, live: LiveState) -> dict[str, str]:
 
 
 def tool_versions(desired: Desired) -> dict[str, str]:
+    """Tool key -> the token a test's content address uses for it (`plan.payload.test_content_hash`)."""
     return {key: tool.id or f"{key}@{tool.content_hash()}" for key, tool in desired.tools.items()}
 
 
