@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from agentform import exitcodes
 from agentform.cli import main
 
@@ -33,3 +35,21 @@ def test_a_broken_event_file_is_an_error_naming_it(capsys, tmp_path, monkeypatch
     monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
     assert main(["ci", "pr", "-C", str(tmp_path)]) == exitcodes.ERROR
     assert "event.json" in capsys.readouterr().err
+
+
+def test_rollback_outside_a_terminal_without_auto_approve_refuses_before_reading_anything(
+    capsys, tmp_path, monkeypatch
+):
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # not a terminal, even under `pytest -s`
+    # No agentform.yaml here: the refusal comes first, so the message is about confirming, not about the files.
+    assert main(["rollback", "-C", str(tmp_path), "--to-version", "agtvrsn_1"]) == exitcodes.ERROR
+    err = capsys.readouterr().err
+    assert "pass --auto-approve to roll back" in err
+    assert "agentform.yaml" not in err
+
+
+def test_rollback_of_a_project_that_does_not_load_reports_its_diagnostics_and_sends_nothing(capsys, tmp_path):
+    assert main(["rollback", "-C", str(tmp_path), "--to-version", "agtvrsn_1", "--auto-approve"]) == exitcodes.ERROR
+    err = capsys.readouterr().err
+    assert "agentform.yaml:1:1: error: no agentform.yaml" in err
+    assert "1 error(s): nothing was sent to the API." in err
