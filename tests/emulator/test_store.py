@@ -27,3 +27,11 @@ def test_extract_of_ids_skips_missing_ones_and_reads_past_the_query_parameter_li
     assert len(found) == 600
     assert found["d1198"] == [{"nested": [1198]}]
     assert "d1200" not in found
+
+
+def test_extract_keeps_json_types_with_one_path_or_several():
+    store = Store()
+    store.put("agent", "a1", {"archived": True, "settings": {"on": False}, "score": 1.0})
+
+    assert store.extract("agent", ["$.archived"]) == {"a1": [True]}
+    assert store.extract("agent", ["$.archived", "$.settings", "$.score"]) == {"a1": [True, {"on": False}, 1.0]}

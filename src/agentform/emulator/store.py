@@ -102,12 +102,9 @@ class Store:
         SQLite reads the values out of the stored JSON, so a caller that needs a few small fields of many large
         documents does not decode them whole; ids are looked up in a few queries rather than one per id.
         """
-        # With several paths json_extract parses the document once and answers a JSON array; with one, the value.
-        values = (
-            f"json_extract(data, {','.join('?' * len(paths))})"
-            if len(paths) > 1
-            else "json_array(json_extract(data, ?))"
-        )
+        # With several paths json_extract parses the document once and answers a JSON array. With one it answers
+        # the bare value, as SQL (true becomes 1): `->` keeps it JSON.
+        values = f"json_extract(data, {','.join('?' * len(paths))})" if len(paths) > 1 else "json_array(data -> ?)"
         columns = f"SELECT id, {values} FROM objects WHERE kind=?"
         with self._lock:
             if ids is None:

@@ -51,8 +51,7 @@ async def list_agents(
     sort_by: str | None = None,
     sort_direction: str | None = None,
 ) -> dict[str, Any]:
-    summaries = [state.render_summary(c, agent) for agent in c.store.all("agent")]
-    selected = [s for s in summaries if _matches(s, search=search, archived=archived, tags=tags)]
+    selected = [s for s in state.render_summaries(c) if _matches(s, search=search, archived=archived, tags=tags)]
     key = {"name": "name", "updated_at": "updated_at_unix_secs"}.get(sort_by or "", "created_at_unix_secs")
     # Ties (same second) keep creation order so that pages are stable.
     ordered = sorted(selected, key=lambda s: s[key], reverse=(sort_direction or "desc") == "desc")
