@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -18,6 +20,7 @@ from agentform.emulator.common import (
     new_id,
     paginate,
 )
+from agentform.emulator.store import Doc
 
 router = APIRouter(prefix="/v1/convai/agent-testing")
 
@@ -52,10 +55,10 @@ def _folder(c: Context, folder_id: str) -> dict[str, Any]:
     return load(c, "testfolder", folder_id, "Test folder")
 
 
-def _folder_path(c: Context, parent_id: str | None) -> list[dict[str, Any]]:
+def _folder_path(folders: Callable[[str], Doc | None], parent_id: str | None) -> list[dict[str, Any]]:
     path = []
     while parent_id:
-        folder = c.store.get("testfolder", parent_id)
+        folder = folders(parent_id)
         if folder is None:
             break
         path.insert(0, {"id": folder["id"], "name": folder["name"]})
@@ -69,7 +72,7 @@ def render_test(test: dict[str, Any]) -> dict[str, Any]:
     return {**body, "id": test["id"], "access_info": access_info()}
 
 
-def _summary(c: Context, item: dict[str, Any], *, folder: bool) -> dict[str, Any]:
+def _summary(folders: dict[str, Doc], item: dict[str, Any], *, folder: bool) -> dict[str, Any]:
     parent = item.get("parent_folder_id")
     return {
         "id": item["id"],
@@ -80,7 +83,7 @@ def _summary(c: Context, item: dict[str, Any], *, folder: bool) -> dict[str, Any
         "type": "folder" if folder else item["body"]["type"],
         "entity_type": "folder" if folder else "test",
         "folder_parent_id": parent,
-        "folder_path": _folder_path(c, parent),
+        "folder_path": _folder_path(folders.get, parent),
     }
 
 
@@ -122,9 +125,11 @@ async def list_tests(
     parent_folder_id: str | None = None,
     types: Annotated[list[str] | None, Query()] = None,
 ) -> dict[str, Any]:
-    items = [_summary(c, t, folder=False) for t in c.store.all("test")]
+    # Every folder once per request: each item's folder path is then looked up in memory.
+    folders = {f["id"]: f for f in c.store.all("testfolder")}
+    items = [_summary(folders, t, folder=False) for t in c.store.all("test")]
     if types and "folder" in types:
-        items = [_summary(c, f, folder=True) for f in c.store.all("testfolder")] + items
+        items = [_summary(folders, f, folder=True) for f in folders.values()] + items
     if parent_folder_id:
         wanted = None if parent_folder_id == "root" else parent_folder_id
         items = [i for i in items if i["folder_parent_id"] == wanted]
@@ -149,7 +154,7 @@ def _render_folder(c: Context, folder: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": folder["id"],
         "name": folder["name"],
-        "folder_path": _folder_path(c, folder.get("parent_folder_id")),
+        "folder_path": _folder_path(partial(c.store.get, "testfolder"), folder.get("parent_folder_id")),
         "children_count": len(children),
     }
 
