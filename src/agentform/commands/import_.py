@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -107,7 +107,7 @@ async def _read_document(client: Any, doc_id: str) -> LiveDocument:
     return LiveDocument(payload=payload, content=content)
 
 
-async def _read_each(read: Any, ids: Sequence[str]) -> dict[str, Any]:
+async def _read_each(read: Callable[[str], Awaitable[Any]], ids: Sequence[str]) -> dict[str, Any]:
     """id -> what `read(id)` returns, read concurrently (the client bounds the concurrency)."""
     return dict(zip(ids, await asyncio.gather(*(read(item) for item in ids)), strict=True))
 
