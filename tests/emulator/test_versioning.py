@@ -20,6 +20,32 @@ def branch_off(api, agent, name="feature", **changes):
     return response.json()["created_branch_id"]
 
 
+def edit(api, agent_id, branch_id=None, **body):
+    """PATCH the agent on `branch_id` (main when None)."""
+    params = {"branch_id": branch_id} if branch_id else {}
+    return api.patch(f"/v1/convai/agents/{agent_id}", params=params, json=body)
+
+
+def agent_part(**fields):
+    """A `conversation_config` that sets fields of its `agent` section."""
+    return {"agent": fields}
+
+
+def merge(api, agent, branch_id, **body):
+    """Merge `branch_id` into the agent's main branch."""
+    return api.post(
+        f"/v1/convai/agents/{agent['agent_id']}/branches/{branch_id}/merge",
+        params={"target_branch_id": agent["main_branch_id"]},
+        json=body,
+    )
+
+
+def split(*shares):
+    """A deployment request from (branch id, percentage) pairs."""
+    strategy = {"type": "percentage"}
+    return [{"branch_id": b, "deployment_strategy": {**strategy, "traffic_percentage": p}} for b, p in shares]
+
+
 def test_a_new_agent_has_a_main_branch_named_main(api, agent):
     branches = api.get(f"/v1/convai/agents/{agent['agent_id']}/branches").json()["results"]
 
@@ -31,11 +57,7 @@ def test_a_patch_on_a_branch_changes_only_that_branch(api, agent):
     agent_id = agent["agent_id"]
     branch_id = branch_off(api, agent)
 
-    api.patch(
-        f"/v1/convai/agents/{agent_id}",
-        params={"branch_id": branch_id},
-        json={"conversation_config": {"agent": {"first_message": "Hi from branch"}}},
-    )
+    edit(api, agent_id, branch_id, conversation_config=agent_part(first_message="Hi from branch"))
 
     on_branch = api.get(f"/v1/convai/agents/{agent_id}", params={"branch_id": branch_id}).json()
     on_main = api.get(f"/v1/convai/agents/{agent_id}").json()
@@ -67,18 +89,10 @@ def test_branch_names_are_unique_per_agent(api, agent):
 def test_merge_brings_the_branch_changes_into_main_as_a_new_version(api, agent):
     agent_id = agent["agent_id"]
     branch_id = branch_off(api, agent)
-    api.patch(f"/v1/convai/agents/{agent_id}", params={"branch_id": branch_id}, json={"name": "Renamed"})
-    api.patch(
-        f"/v1/convai/agents/{agent_id}",
-        params={"branch_id": branch_id},
-        json={"conversation_config": {"agent": {"first_message": "Merged hello"}}},
-    )
+    edit(api, agent_id, branch_id, name="Renamed")
+    edit(api, agent_id, branch_id, conversation_config=agent_part(first_message="Merged hello"))
 
-    response = api.post(
-        f"/v1/convai/agents/{agent_id}/branches/{branch_id}/merge",
-        params={"target_branch_id": agent["main_branch_id"]},
-        json={"archive_source_branch": True},
-    )
+    response = merge(api, agent, branch_id, archive_source_branch=True)
 
     assert response.status_code == 200
     main = api.get(f"/v1/convai/agents/{agent_id}").json()
@@ -95,17 +109,13 @@ def test_merge_brings_the_branch_changes_into_main_as_a_new_version(api, agent):
 def test_merge_conflicts_when_main_changed_the_same_field_since_the_branch_point(api, agent):
     agent_id = agent["agent_id"]
     branch_id = branch_off(api, agent)
-    api.patch(
-        f"/v1/convai/agents/{agent_id}",
-        params={"branch_id": branch_id},
-        json={"conversation_config": {"agent": {"first_message": "branch"}}},
-    )
-    api.patch(f"/v1/convai/agents/{agent_id}", json={"conversation_config": {"agent": {"first_message": "main"}}})
+    edit(api, agent_id, branch_id, conversation_config=agent_part(first_message="branch"))
+    edit(api, agent_id, conversation_config=agent_part(first_message="main"))
     target = {"target_branch_id": agent["main_branch_id"]}
 
     preview = api.get(f"/v1/convai/agents/{agent_id}/branches/{branch_id}/merge-preview", params=target).json()
-    refused = api.post(f"/v1/convai/agents/{agent_id}/branches/{branch_id}/merge", params=target, json={})
-    forced = api.post(f"/v1/convai/agents/{agent_id}/branches/{branch_id}/merge", params=target, json={"force": True})
+    refused = merge(api, agent, branch_id)
+    forced = merge(api, agent, branch_id, force=True)
 
     assert [c["path"] for c in preview["conflicts"]] == ["conversation_config.agent.first_message"]
     assert preview["conflicts"][0]["target_value"] == "main"
@@ -118,17 +128,10 @@ def test_merge_conflicts_when_main_changed_the_same_field_since_the_branch_point
 def test_merge_keeps_main_changes_to_other_fields(api, agent):
     agent_id = agent["agent_id"]
     branch_id = branch_off(api, agent)
-    api.patch(
-        f"/v1/convai/agents/{agent_id}",
-        params={"branch_id": branch_id},
-        json={"conversation_config": {"agent": {"first_message": "branch"}}},
-    )
-    api.patch(f"/v1/convai/agents/{agent_id}", json={"conversation_config": {"agent": {"language": "de"}}})
+    edit(api, agent_id, branch_id, conversation_config=agent_part(first_message="branch"))
+    edit(api, agent_id, conversation_config=agent_part(language="de"))
 
-    api.post(
-        f"/v1/convai/agents/{agent_id}/branches/{branch_id}/merge",
-        params={"target_branch_id": agent["main_branch_id"]},
-    )
+    merge(api, agent, branch_id)
 
     main_agent = api.get(f"/v1/convai/agents/{agent_id}").json()["conversation_config"]["agent"]
     assert (main_agent["first_message"], main_agent["language"]) == ("branch", "de")
@@ -139,9 +142,9 @@ def test_archived_branches_refuse_writes_and_can_be_unarchived(api, agent):
     branch_id = branch_off(api, agent)
 
     archived = api.patch(f"/v1/convai/agents/{agent_id}/branches/{branch_id}", json={"is_archived": True}).json()
-    refused = api.patch(f"/v1/convai/agents/{agent_id}", params={"branch_id": branch_id}, json={"name": "x"})
+    refused = edit(api, agent_id, branch_id, name="x")
     api.patch(f"/v1/convai/agents/{agent_id}/branches/{branch_id}", json={"is_archived": False})
-    accepted = api.patch(f"/v1/convai/agents/{agent_id}", params={"branch_id": branch_id}, json={"name": "x"})
+    accepted = edit(api, agent_id, branch_id, name="x")
 
     assert archived["is_archived"] is True
     assert refused.status_code == 400
@@ -160,7 +163,7 @@ def test_the_main_branch_cannot_be_archived(api, agent):
 
 def test_branch_details_list_its_most_recent_versions_newest_first(api, agent):
     agent_id = agent["agent_id"]
-    api.patch(f"/v1/convai/agents/{agent_id}", json={"name": "two", "version_description": "second"})
+    edit(api, agent_id, name="two", version_description="second")
 
     branch = api.get(f"/v1/convai/agents/{agent_id}/branches/{agent['main_branch_id']}").json()
 
@@ -171,13 +174,12 @@ def test_branch_details_list_its_most_recent_versions_newest_first(api, agent):
 def test_deployments_split_traffic_and_are_listed_newest_first(api, agent):
     agent_id = agent["agent_id"]
     branch_id = branch_off(api, agent)
-    split = [
-        {"branch_id": agent["main_branch_id"], "deployment_strategy": {"type": "percentage", "traffic_percentage": 90}},
-        {"branch_id": branch_id, "deployment_strategy": {"type": "percentage", "traffic_percentage": 10}},
-    ]
+    requests = split((agent["main_branch_id"], 90), (branch_id, 10))
 
-    deployed = api.post(f"/v1/convai/agents/{agent_id}/deployments", json={"deployment_request": {"requests": split}})
-    bad = api.post(f"/v1/convai/agents/{agent_id}/deployments", json={"deployment_request": {"requests": split[:1]}})
+    deployed = api.post(
+        f"/v1/convai/agents/{agent_id}/deployments", json={"deployment_request": {"requests": requests}}
+    )
+    bad = api.post(f"/v1/convai/agents/{agent_id}/deployments", json={"deployment_request": {"requests": requests[:1]}})
 
     assert deployed.json()["traffic_percentage_branch_id_map"] == {agent["main_branch_id"]: 90.0, branch_id: 10.0}
     assert bad.status_code == 422
@@ -197,12 +199,8 @@ def test_duplicate_copies_unarchived_branches_and_the_live_split(api, agent):
     agent_id = agent["agent_id"]
     kept = branch_off(api, agent, name="kept", conversation_config={"agent": {"language": "fr"}})
     archived = branch_off(api, agent, name="old")
-    split = [
-        {"branch_id": agent["main_branch_id"], "deployment_strategy": {"type": "percentage", "traffic_percentage": 70}},
-        {"branch_id": kept, "deployment_strategy": {"type": "percentage", "traffic_percentage": 20}},
-        {"branch_id": archived, "deployment_strategy": {"type": "percentage", "traffic_percentage": 10}},
-    ]
-    api.post(f"/v1/convai/agents/{agent_id}/deployments", json={"deployment_request": {"requests": split}})
+    requests = split((agent["main_branch_id"], 70), (kept, 20), (archived, 10))
+    api.post(f"/v1/convai/agents/{agent_id}/deployments", json={"deployment_request": {"requests": requests}})
     api.patch(f"/v1/convai/agents/{agent_id}/branches/{archived}", json={"is_archived": True})
 
     copy_id = api.post(f"/v1/convai/agents/{agent_id}/duplicate", json={}).json()["agent_id"]
