@@ -102,21 +102,23 @@ class Store:
         SQLite reads the values out of the stored JSON, so a caller that needs a few small fields of many large
         documents does not decode them whole; ids are looked up in a few queries rather than one per id.
         """
-        # With several paths json_extract parses the document once and answers a JSON array. With one it answers
-        # the bare value, as SQL (true becomes 1): `->` keeps it JSON.
-        values = f"json_extract(data, {','.join('?' * len(paths))})" if len(paths) > 1 else "json_array(data -> ?)"
-        columns = f"SELECT id, {values} FROM objects WHERE kind=?"
+        # With two or more paths json_extract parses the document once and answers a JSON array; with one it answers
+        # the bare SQL value (true becomes 1), so a single path is asked twice and the copy dropped.
+        asked = [*paths, *paths[:1]] if len(paths) == 1 else list(paths)
+        columns = f"SELECT id, json_extract(data, {','.join('?' * len(asked))}) FROM objects WHERE kind=?"
+        width = len(paths)
         with self._lock:
             if ids is None:
-                rows = self._conn.execute(f"{columns} ORDER BY seq", (*paths, kind)).fetchall()
-                return {row[0]: json.loads(row[1]) for row in rows}
+                rows = self._conn.execute(f"{columns} ORDER BY seq", (*asked, kind)).fetchall()
+                return {row[0]: json.loads(row[1])[:width] for row in rows}
             wanted = list(dict.fromkeys(ids))
             found: dict[str, list[Any]] = {}
             # Chunked below SQLite's bound-parameter limit.
             for start in range(0, len(wanted), _IN_CHUNK):
                 chunk = wanted[start : start + _IN_CHUNK]
                 query = f"{columns} AND id IN ({','.join('?' * len(chunk))})"
-                found.update((row[0], json.loads(row[1])) for row in self._conn.execute(query, (*paths, kind, *chunk)))
+                rows = self._conn.execute(query, (*asked, kind, *chunk)).fetchall()
+                found.update((row[0], json.loads(row[1])[:width]) for row in rows)
         return found
 
     def put(self, kind: str, id_: str, data: Doc, *, owner: str | None = None) -> Doc:
