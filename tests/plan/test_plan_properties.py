@@ -78,3 +78,18 @@ def test_any_edit_of_one_agent_converges_including_removed_keys(tts_one, tts_two
     live = applied(make_plan(target, live, prune=True), live, read_agents=read_agents)
     again = make_plan(target, live, prune=True)
     assert not again.has_changes, [f.path for c in again.changes for f in c.fields]
+
+
+def _outline(plan):
+    return sorted((c.address, c.action, [f.path for f in c.fields], c.drift, c.conflict) for c in plan.changes)
+
+
+@settings(max_examples=25, deadline=None)
+@given(repositories(), repositories(), st.booleans())
+def test_trusting_unchanged_list_timestamps_plans_exactly_what_reading_every_agent_plans(first, other, unchanged):
+    # Unchanged files take the planner's no-op shortcut for every agent; other files take the 3-way comparison.
+    second = first if unchanged else other
+    first_plan = make_plan(first, live_state(), prune=True)
+    trusted = make_plan(second, applied(first_plan, read_agents=False), prune=True)
+    read = make_plan(second, applied(first_plan, read_agents=True), prune=True)
+    assert _outline(trusted) == _outline(read)

@@ -17,7 +17,7 @@ from typing import Any
 from agentform.plan.diff import NOT_SET, changed_paths, field_changes, get_path, render_path
 from agentform.plan.live import LiveAgent
 from agentform.plan.model import DriftResolution, ResourceChange, refs_in
-from agentform.plan.normalize import comparable, normalize_agent, patch_body, without_nulls
+from agentform.plan.normalize import comparable, normalize_agent, patch_body, same, without_nulls
 from agentform.redact import NO_SECRETS, Redactor
 
 Path = tuple[Any, ...]
@@ -41,6 +41,8 @@ def plan_agent(
     if live is None:
         fields = field_changes({}, desired, redactor=redactor)
         return ResourceChange(**common, action="create", fields=fields, payload=desired, depends_on=depends_on)
+    if _unchanged_since_last_apply(desired, live, last_applied, branch):
+        return ResourceChange(**common, action="no-op", live_id=live.id)
 
     live_payload, on_branch_reason = _live_side(live, branch, last_applied)
     if live_payload is None:
@@ -90,6 +92,19 @@ def plan_agent(
         drift_fields=drift_fields,
         conflict=conflict,
         depends_on=depends_on if action == "update" else [],
+    )
+
+
+def _unchanged_since_last_apply(
+    desired: dict[str, Any], live: LiveAgent, last_applied: dict[str, Any] | None, branch: str | None
+) -> bool:
+    """The common no-op, told without the 3-way comparison: the list timestamp vouched that live is the
+    last-applied payload (so it was not read), and the file still says exactly that: no change, no drift."""
+    return (
+        live.payload is None
+        and branch is None
+        and last_applied is not None
+        and same(desired, normalize_agent(last_applied))
     )
 
 

@@ -25,6 +25,7 @@ from agentform.elevenlabs.core import PAGE_SIZE
 from agentform.model import Desired
 from agentform.plan import identity
 from agentform.plan.live import LiveAgent, LiveBranch, LiveDocument, LiveState, LiveTest
+from agentform.plan.live import StateRecord as LiveStateRecord
 from agentform.plan.state import STATE_DOCUMENT_NAME, StateRecord, find_record_document, oldest, parse_record
 
 T = TypeVar("T")
@@ -76,11 +77,24 @@ async def read_workspace(
         folder_id = await _folder(client.list_tests(types=["folder"]), name)
         return folder_id, (await client.list_tests(parent_folder_id=folder_id) if folder_id else [])
 
-    async def state_record() -> tuple[dict[str, Any] | None, str]:
+    async def state_record() -> tuple[dict[str, Any] | None, StateRecord]:
         items = await client.list_documents(types=["text"], search=STATE_DOCUMENT_NAME)
         folder_id = await kb_search
         found = find_record_document([item for item in items if folder_id and parent_of(item) == folder_id])
-        return found, (await client.get_document_content(found["id"]) if found else "")
+        text = await client.get_document_content(found["id"]) if found else ""
+        return found, parse_record(text, project=project, environment=env)
+
+    # Parsed as soon as it arrives, and the tools judged against it, while the folder's last pages are on the way.
+    record_read = asyncio.ensure_future(state_record())
+
+    async def tools_of_scope() -> tuple[list[dict[str, Any]], dict[str, str], LiveStateRecord]:
+        items = await client.list_tools()
+        _, record = await record_read
+        recovered = recover_pending_tools(desired, record, items)
+        view = record.view(
+            extra_tools={tool_id: (key, desired.tools[key].content_hash()) for tool_id, key in recovered.items()}
+        )
+        return items, recovered, view
 
     async def agents_of_scope() -> list[LiveAgent]:
         tags = [identity.owner_tag(project, env)]
@@ -90,20 +104,15 @@ async def read_workspace(
     try:
         (
             agents,
-            tool_items,
+            (tool_items, recovered, view),
             folder_items,
             (test_folder_id, test_items),
-            (record_document, text),
-        ) = await asyncio.gather(agents_of_scope(), client.list_tools(), documents(), tests(), state_record())
+            (record_document, record),
+        ) = await asyncio.gather(agents_of_scope(), tools_of_scope(), documents(), tests(), record_read)
     finally:
         kb_search.cancel()
+        record_read.cancel()
     kb_folder_id = kb_search.result()
-    record = parse_record(text, project=project, environment=env)
-
-    recovered = recover_pending_tools(desired, record, tool_items)
-    view = record.view(
-        extra_tools={tool_id: (key, desired.tools[key].content_hash()) for tool_id, key in recovered.items()}
-    )
     adopted_tools = {tool.id: key for key, tool in desired.tools.items() if tool.id}
     live = LiveState(
         project=project,
