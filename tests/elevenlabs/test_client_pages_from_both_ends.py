@@ -18,15 +18,20 @@ from agentform.elevenlabs import ElevenLabsClient
 from agentform.emulator import DEV_API_KEY
 
 
-def paged_documents(times: list[int], page_size: int):
-    """A handler listing documents `d0..dn` created at `times`, `page_size` per page, sorted as asked."""
+def paged_documents(times: list[int], page_size: int, *, sorts_by_time: bool = True):
+    """A handler listing documents `d0..dn` created at `times`, `page_size` per page, sorted as asked.
+
+    `sorts_by_time=False` stands for a server that ignores `sort_by` and keeps list order (reversed for desc).
+    """
 
     def handle(request: httpx.Request) -> httpx.Response:
         params = request.url.params
         items = [{"id": f"d{i}", "metadata": {"created_at_unix_secs": t}} for i, t in enumerate(times)]
-        items.sort(
-            key=lambda item: item["metadata"]["created_at_unix_secs"], reverse=params["sort_direction"] == "desc"
-        )
+        descending = params["sort_direction"] == "desc"
+        if sorts_by_time:
+            items.sort(key=lambda item: item["metadata"]["created_at_unix_secs"], reverse=descending)
+        elif descending:
+            items.reverse()
         start = int(params.get("cursor") or 0)
         end = start + page_size
         more = end < len(items)
@@ -35,8 +40,8 @@ def paged_documents(times: list[int], page_size: int):
     return handle
 
 
-def read(make_client, times: list[int], page_size: int) -> tuple[list[str], list[httpx.Request]]:
-    client, recorder = make_client(paged_documents(times, page_size))
+def read(make_client, times: list[int], page_size: int, **server: bool) -> tuple[list[str], list[httpx.Request]]:
+    client, recorder = make_client(paged_documents(times, page_size, **server))
 
     async def run() -> list[dict]:
         async with client:
@@ -79,6 +84,13 @@ def test_every_item_is_returned_exactly_once_whatever_the_times_and_page_size(
 ) -> None:
     ids, _ = read(make_client, times, page_size)
     assert sorted(ids) == sorted(f"d{i}" for i in range(len(times)))
+
+
+def test_a_server_that_does_not_sort_by_creation_time_is_read_to_the_end(make_client) -> None:
+    # The first pages' last items look crossed (8 > 1), but neither page is in time order: d2..d7 must still come.
+    ids, requests = read(make_client, times=[9, 8, 5, 5, 5, 5, 5, 5, 1, 0], page_size=2, sorts_by_time=False)
+    assert sorted(ids) == sorted(f"d{i}" for i in range(10))
+    assert len(requests) == 2 * 5
 
 
 def test_agents_and_documents_read_from_both_ends_over_loopback_match_the_sequential_read(emulator: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import logging
 import random
 import socket
@@ -315,8 +316,14 @@ class _Walk:
 def _crossed(
     rising: list[dict[str, Any]], falling: list[dict[str, Any]], created_at: Callable[[dict[str, Any]], Any]
 ) -> bool:
-    """True when the oldest-first chain has passed the newest-first one: nothing can lie between them."""
-    if not rising or not falling:
+    """True when the oldest-first chain has passed the newest-first one: nothing can lie between them.
+
+    Only when both chains really are in creation order as far as they went: a server that sorted otherwise
+    (ignoring `sort_by`) proves nothing by its last items, and is read until a chain ends.
+    """
+    up = [created_at(item) for item in rising]
+    down = [created_at(item) for item in falling]
+    if not up or not down or not all(isinstance(t, int | float) for t in (*up, *down)):
         return False
-    high, low = created_at(rising[-1]), created_at(falling[-1])
-    return isinstance(high, int | float) and isinstance(low, int | float) and high > low
+    in_order = all(a <= b for a, b in itertools.pairwise(up)) and all(a >= b for a, b in itertools.pairwise(down))
+    return in_order and up[-1] > down[-1]
