@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 
 import pytest
 from tests.apply.helpers import FAST_RETRIES, agent, converge, desired, document, in_process_client, new_app, tool
@@ -40,12 +41,18 @@ def lost_response(kind: str) -> dict:
     return {"kind": "drop", "method": "POST", "path": CREATES[kind], "nth": 1, "when": "after"}
 
 
-async def apply_losing_a_create_response(app, client, kind: str, want):
-    """Apply `want` over an existing record while the first create of `kind` loses its response."""
-    await with_record(client)
-    await inject(app, [lost_response(kind)])
-    _, result = await converge(client, want)
-    return result
+@asynccontextmanager
+async def applied_losing_a_create_response(kind: str, retry_policy):
+    """`small()` applied over an existing record while the first create of `kind` loses its response.
+
+    Yields (app, client, result) with the client still open.
+    """
+    app = new_app()
+    async with in_process_client(app, retry_policy=retry_policy) as client:
+        await with_record(client)
+        await inject(app, [lost_response(kind)])
+        _, result = await converge(client, small())
+        yield app, client, result
 
 
 async def counts(client):
@@ -61,10 +68,8 @@ async def counts(client):
 @pytest.mark.parametrize("kind", sorted(CREATES))
 def test_a_lost_create_response_followed_by_a_rerun_creates_no_duplicate(kind):
     async def scenario():
-        app = new_app()
         want = small()
-        async with in_process_client(app, retry_policy=NO_RETRIES) as client:
-            crashed = await apply_losing_a_create_response(app, client, kind, want)
+        async with applied_losing_a_create_response(kind, NO_RETRIES) as (app, client, crashed):
             assert not crashed.ok and crashed.failed[0].address == f"{kind}.{want_key(kind)}"
             await clear(app)
             _, rerun = await converge(client, want)
@@ -81,10 +86,7 @@ def test_a_lost_create_response_followed_by_a_rerun_creates_no_duplicate(kind):
 @pytest.mark.parametrize("kind", sorted(CREATES))
 def test_a_create_retried_by_the_client_after_a_lost_response_leaves_no_twin(kind):
     async def scenario():
-        app = new_app()
-        want = small()
-        async with in_process_client(app, retry_policy=FAST_RETRIES) as client:
-            result = await apply_losing_a_create_response(app, client, kind, want)
+        async with applied_losing_a_create_response(kind, FAST_RETRIES) as (_, client, result):
             assert result.ok
             assert [e.action for e in result.journal.entries].count("dedupe") == 1
             assert await counts(client) == {"agent": 1, "tool": 1, "document": 1}
