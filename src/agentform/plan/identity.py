@@ -150,7 +150,7 @@ def live_document_from_item(item: Mapping[str, Any], folder_id: str | None) -> L
     marker = parse_document_name(item.get("name") or "")
     if marker is None or item.get("type") not in ("text", "file", "url"):
         return None
-    if folder_id is None or _parent_folder(item) != folder_id:
+    if folder_id is None or parent_folder(item) != folder_id:
         return None
     metadata = item.get("metadata") or {}
     return LiveDocument(
@@ -170,7 +170,7 @@ def live_test_from_item(item: Mapping[str, Any], folder_id: str | None) -> LiveT
     marker = parse_test_name(item.get("name") or "")
     if marker is None or item.get("type") == "folder" or item.get("entity_type") == "folder":
         return None
-    if folder_id is None or _parent_folder(item) != folder_id:
+    if folder_id is None or parent_folder(item) != folder_id:
         return None
     return LiveTest(
         id=item["id"],
@@ -217,9 +217,9 @@ def live_tools_from_items(
     return tools
 
 
-def _parent_folder(item: Mapping[str, Any]) -> str | None:
-    # List items carry `folder_parent_id`; some carry only `folder_path` (root first, innermost last).
+def parent_folder(item: Mapping[str, Any]) -> str | None:
+    """The folder a list item sits in: `folder_parent_id`, else the innermost `folder_path` entry (root first)."""
     if item.get("folder_parent_id"):
-        return item["folder_parent_id"]
+        return str(item["folder_parent_id"])
     path = item.get("folder_path") or []
-    return path[-1]["id"] if path else None
+    return str(path[-1]["id"]) if path else None

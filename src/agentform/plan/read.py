@@ -80,7 +80,9 @@ async def read_workspace(
     async def state_record() -> tuple[dict[str, Any] | None, StateRecord]:
         items = await client.list_documents(types=["text"], search=STATE_DOCUMENT_NAME)
         folder_id = await kb_search
-        found = find_record_document([item for item in items if folder_id and parent_of(item) == folder_id])
+        found = find_record_document(
+            [item for item in items if folder_id and identity.parent_folder(item) == folder_id]
+        )
         text = await client.get_document_content(found["id"]) if found else ""
         return found, parse_record(text, project=project, environment=env)
 
@@ -147,14 +149,6 @@ async def _folder(listing: Awaitable[list[dict[str, Any]]], name: str) -> str | 
     """The id of the canonical folder called `name` in a listing, or None."""
     folder = oldest([item for item in await listing if item.get("name") == name])
     return str(folder["id"]) if folder else None
-
-
-def parent_of(item: dict[str, Any]) -> str | None:
-    """The folder a KB list item sits in (`folder_parent_id`, else the innermost `folder_path` entry)."""
-    if item.get("folder_parent_id"):
-        return str(item["folder_parent_id"])
-    path = item.get("folder_path") or []
-    return str(path[-1]["id"]) if path else None
 
 
 async def _agents(
