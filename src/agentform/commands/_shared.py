@@ -26,6 +26,7 @@ from agentform.redact import Redactor
 if TYPE_CHECKING:
     from agentform.elevenlabs import ElevenLabsClient
     from agentform.plan.fresh import Planned
+    from agentform.plan.model import Plan
     from agentform.project import Diagnostic
 
 T = TypeVar("T")
@@ -178,3 +179,19 @@ def print_styled(lines: Iterable[str], out: Console, style_of: Callable[[str], s
     """Print `lines`, each in the style `style_of` picks for it (plans by their symbol, reports by their verdict)."""
     for line in lines:
         out.print(Text(line, style=style_of(line)))
+
+
+# Longest symbol first, so that "-/+" is not taken for "-".
+_PLAN_STYLES = (("-/+", "magenta"), ("+", "green"), ("-", "red"), ("~", "yellow"), ("!", "red"))
+
+
+def _plan_style(line: str) -> str:
+    stripped = line.lstrip()
+    return next((style for symbol, style in _PLAN_STYLES if stripped.startswith(symbol)), "")
+
+
+def print_plan_text(plan: Plan, out: Console) -> None:
+    """The text rendering, coloured by the Terraform symbol that starts each line."""
+    from agentform.plan.render_text import render_text
+
+    print_styled(render_text(plan).splitlines(), out, _plan_style)

@@ -26,9 +26,9 @@ from agentform.commands._shared import (
     console,
     lock_holder,
     print_error,
+    print_plan_text,
     progress_bar,
 )
-from agentform.commands.plan import print_plan_text
 from agentform.model import Desired
 from agentform.plan import identity
 from agentform.plan.live import LiveState

@@ -7,27 +7,9 @@ from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from agentform import exitcodes
-from agentform.commands._shared import Session, console, print_styled
+from agentform.commands._shared import Session, console, print_plan_text
 from agentform.plan.fresh import Planned
-from agentform.plan.model import Plan
-
-# Longest symbol first, so that "-/+" is not taken for "-".
-_STYLES = (("-/+", "magenta"), ("+", "green"), ("-", "red"), ("~", "yellow"), ("!", "red"))
-
-
-def _plan_style(line: str) -> str:
-    stripped = line.lstrip()
-    return next((style for symbol, style in _STYLES if stripped.startswith(symbol)), "")
-
-
-def print_plan_text(plan: Plan, out: Console) -> None:
-    """The text rendering, coloured by the Terraform symbol that starts each line."""
-    from agentform.plan.render_text import render_text
-
-    print_styled(render_text(plan).splitlines(), out, _plan_style)
 
 
 def run(

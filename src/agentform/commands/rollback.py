@@ -15,8 +15,14 @@ from typing import Any
 import click
 
 from agentform import exitcodes
-from agentform.commands._shared import Session, confirmation_possible, console, lock_holder, print_error
-from agentform.commands.plan import print_plan_text
+from agentform.commands._shared import (
+    Session,
+    confirmation_possible,
+    console,
+    lock_holder,
+    print_error,
+    print_plan_text,
+)
 from agentform.gitops import engine
 from agentform.gitops.rollback import RollbackTarget, read_version, restorable, rollback_body, write_rollback
 from agentform.model import Desired
