@@ -36,13 +36,19 @@ def tool_ids(config: Config) -> list[str]:
 
 
 # Only what the index reads of each record: SQLite extracts it, so configs (and records) are never decoded whole.
-_AGENT_FIELDS = ("$.agent_id", "$.created_at", "$.main_branch_id")
-_BRANCH_FIELDS = ("$.id", "$.agent_id", "$.name", "$.is_archived", "$.tip_version_id")
+_AGENT_FIELDS = ("agent_id", "created_at", "main_branch_id")
+_BRANCH_FIELDS = ("id", "agent_id", "name", "is_archived", "tip_version_id")
 _TIP_FIELDS = (
     "$.config.name",
     "$.config.conversation_config.agent.prompt.knowledge_base",
     "$.config.conversation_config.agent.prompt.tool_ids",
 )
+
+
+def _records(c: Context, kind: str, fields: tuple[str, ...]) -> list[Doc]:
+    """Every record of a kind, oldest first, cut down to its top-level `fields`."""
+    extracted = c.store.extract(kind, [f"$.{field}" for field in fields])
+    return [dict(zip(fields, values, strict=True)) for values in extracted.values()]
 
 
 def _branch_tips(c: Context, *, include_archived: bool) -> Iterator[tuple[Doc, Doc, Config, str]]:
@@ -52,13 +58,9 @@ def _branch_tips(c: Context, *, include_archived: bool) -> Iterator[tuple[Doc, D
     to what `kb_ids` and `tool_ids` read. Three queries whatever the number of agents: agents, branches, and the
     tips' names and references (the main tips' names are the agents' names).
     """
-    agents = [
-        dict(zip(("agent_id", "created_at", "main_branch_id"), values, strict=True))
-        for values in c.store.extract("agent", _AGENT_FIELDS).values()
-    ]
+    agents = _records(c, "agent", _AGENT_FIELDS)
     branches_by_agent: dict[str, list[Doc]] = {}
-    for values in c.store.extract("branch", _BRANCH_FIELDS).values():
-        branch = dict(zip(("id", "agent_id", "name", "is_archived", "tip_version_id"), values, strict=True))
+    for branch in _records(c, "branch", _BRANCH_FIELDS):
         if branch["tip_version_id"] and (include_archived or not branch["is_archived"]):
             branches_by_agent.setdefault(branch["agent_id"], []).append(branch)
     tip_ids = [b["tip_version_id"] for branches in branches_by_agent.values() for b in branches]
