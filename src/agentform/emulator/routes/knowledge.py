@@ -71,8 +71,8 @@ def _folder_path(get: Lookup, doc: Doc, *, with_names: bool) -> list[dict[str, A
 
 @dataclass(frozen=True)
 class _Listing:
-    """What rendering a listed document reads besides the document, gathered once per request so that a page costs
-    the same whatever the number of documents, folders and agents."""
+    """What rendering a listed document reads besides the document, gathered once per request: rendering a page then
+    reads nothing more from the store (no per-item parent, children or dependents lookups)."""
 
     by_id: dict[str, Doc]
     children: dict[str | None, list[Doc]]
