@@ -92,3 +92,33 @@ def test_force_unlock_removes_every_lock_of_the_environment_only():
             assert [entry.holder for entry in await list_locks(client, folder_id, "staging")] == ["other env"]
 
     asyncio.run(scenario())
+
+
+class _LoserDeletesAfterTheList:
+    """The client, except that a contender deletes its lock document right after our list call saw it."""
+
+    def __init__(self, client, doomed: str) -> None:
+        self._client, self._doomed = client, doomed
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    async def list_documents(self, **kwargs):
+        listed = await self._client.list_documents(**kwargs)
+        await self._client.delete_document(self._doomed, force=True)
+        return listed
+
+
+def test_a_lock_document_deleted_between_the_list_and_its_read_holds_nothing():
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            folder_id = await folder(client)
+            held = await acquire_lock(client, folder_id, ENV, holder="ci run 1", purpose="deploy", settle_secs=0)
+            loser = await client.create_text_document(
+                text="{}", name=f"agentform-lock.{ENV}", parent_folder_id=folder_id
+            )
+            racing = _LoserDeletesAfterTheList(client, loser["id"])
+            assert [entry.holder for entry in await list_locks(racing, folder_id, ENV)] == ["ci run 1"]
+            await held.release()
+
+    asyncio.run(scenario())

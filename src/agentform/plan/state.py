@@ -333,8 +333,22 @@ def lock_winner(locks: list[LockInfo], now: float) -> LockInfo | None:
 async def list_locks(client: Any, folder_id: str, environment: str) -> list[LockInfo]:
     name = lock_document_name(environment)
     documents = [doc for doc in await client.list_documents(parent_folder_id=folder_id) if doc.get("name") == name]
-    texts = await asyncio.gather(*(client.get_document_content(doc["id"]) for doc in documents))
-    return [parse_lock(doc, text, environment) for doc, text in zip(documents, texts, strict=True)]
+    texts = await asyncio.gather(*(_content_unless_gone(client, doc["id"]) for doc in documents))
+    return [parse_lock(doc, text, environment) for doc, text in zip(documents, texts, strict=True) if text is not None]
+
+
+async def _content_unless_gone(client: Any, document_id: str) -> str | None:
+    """The document's text, or None when it was deleted since it was listed.
+
+    Racing contenders delete their lock documents as soon as they lose: one listed a moment ago may be gone now,
+    and a lock that is gone holds nothing.
+    """
+    try:
+        return await client.get_document_content(document_id)
+    except Exception as error:
+        if getattr(error, "status", None) == 404:
+            return None
+        raise
 
 
 @dataclass
