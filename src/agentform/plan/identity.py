@@ -223,3 +223,9 @@ def parent_folder(item: Mapping[str, Any]) -> str | None:
         return str(item["folder_parent_id"])
     path = item.get("folder_path") or []
     return str(path[-1]["id"]) if path else None
+
+
+def created_at(item: Mapping[str, Any]) -> int:
+    """A list item's creation second (KB items keep it under `metadata`), 0 when absent."""
+    metadata = item.get("metadata") or {}
+    return int(metadata.get("created_at_unix_secs") or item.get("created_at_unix_secs") or 0)
