@@ -87,19 +87,29 @@ def _json(value: Any) -> str:
 
 def without_paths(payload: dict[str, Any], paths: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
     """A copy of `payload` without the given nested key paths."""
-    result = copy.deepcopy(payload)
+    return _drop_paths(copy.deepcopy(payload), paths)
+
+
+def _drop_paths(data: dict[str, Any], paths: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
+    """`data` itself, with the given nested key paths removed in place."""
     for path in paths:
-        parent: Any = result
+        parent: Any = data
         for key in path[:-1]:
             parent = parent.get(key) if isinstance(parent, dict) else None
         if isinstance(parent, dict):
             parent.pop(path[-1], None)
-    return result
+    return data
+
+
+def _canonical_without(payload: dict[str, Any], paths: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
+    # `canonical` builds new containers all the way down, so its result can lose the paths in place: no deep copy
+    # of every payload the planner compares.
+    return _drop_paths(canonical(payload), paths)
 
 
 def normalize_agent(payload: dict[str, Any]) -> dict[str, Any]:
     """An agent payload (desired body or live GET) without read-only fields, canonical, tags as a sorted set."""
-    result = canonical(without_paths(payload, AGENT_READ_ONLY_PATHS))
+    result = _canonical_without(payload, AGENT_READ_ONLY_PATHS)
     if isinstance(result.get("tags"), list):
         result["tags"] = sorted(set(result["tags"]))
     return result
@@ -107,7 +117,7 @@ def normalize_agent(payload: dict[str, Any]) -> dict[str, Any]:
 
 def normalize_tool(payload: dict[str, Any]) -> dict[str, Any]:
     """A tool (`{tool_config, response_mocks}` or a `ToolResponseModel`) without read-only fields, canonical."""
-    return canonical(without_paths(payload, TOOL_READ_ONLY_PATHS))
+    return _canonical_without(payload, TOOL_READ_ONLY_PATHS)
 
 
 def normalize_test(payload: dict[str, Any]) -> dict[str, Any]:
@@ -115,7 +125,7 @@ def normalize_test(payload: dict[str, Any]) -> dict[str, Any]:
 
     The name carries the content address, which is compared separately.
     """
-    return canonical(without_paths(payload, (*TEST_READ_ONLY_PATHS, ("name",))))
+    return _canonical_without(payload, (*TEST_READ_ONLY_PATHS, ("name",)))
 
 
 def payload_hash(normalised: Any) -> str:
