@@ -37,9 +37,9 @@ def plan_agent(
     """The change for one desired agent; `desired_payload` as `payload.agent_payload` builds it."""
     desired = normalize_agent(desired_payload)
     common: dict[str, Any] = {"address": f"agent.{key}", "kind": "agent", "key": key, "source": source}
-    depends_on = sorted(refs_in(desired))
     if live is None:
         fields = field_changes({}, desired, redactor=redactor)
+        depends_on = sorted(refs_in(desired))
         return ResourceChange(**common, action="create", fields=fields, payload=desired, depends_on=depends_on)
     if _unchanged_since_last_apply(desired, live, last_applied, branch):
         return ResourceChange(**common, action="no-op", live_id=live.id)
@@ -91,7 +91,7 @@ def plan_agent(
         drift=bool(drift_paths),
         drift_fields=drift_fields,
         conflict=conflict,
-        depends_on=depends_on if action == "update" else [],
+        depends_on=sorted(refs_in(desired)) if action == "update" else [],
     )
 
 
