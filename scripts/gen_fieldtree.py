@@ -64,13 +64,17 @@ class Builder:
             return self.union(typing.get_args(annotation), None)
         if origin in (list, set, tuple, typing.Sequence):
             args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
-            return self.node(args[0]) if args else None
+            item = self.node(args[0]) if args else None
+            # Lists of objects stay transparent (as the OpenAPI tree has them); lists of scalars are typed.
+            return item if _structured(item) else {"l": item}
         if origin is dict:
             args = typing.get_args(annotation)
-            return {"m": self.node(args[1])} if len(args) == 2 else {"m": None}
+            return {"m": self.node(args[1]) if len(args) == 2 else None, "o": 1}
+        if origin is typing.Literal:
+            return _literal_leaf(typing.get_args(annotation))
         if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
             return self.model(annotation)
-        return None
+        return _scalar_leaf(annotation)
 
     def model(self, model: type[pydantic.BaseModel]) -> typing.Any:
         name = model.__name__
@@ -78,26 +82,86 @@ class Builder:
             self.defs[name] = None  # placeholder: recursion lands on the reference
             fields = {key: self.node(field.annotation) for key, field in _fields(model).items()}
             # A model with no declared fields (e.g. VadConfig) is free-form: nothing to check inside.
-            self.defs[name] = {"f": fields} if fields else None
+            self.defs[name] = {"f": fields, "o": 1} if fields else None
         return {"$": name}
 
     def union(self, members: tuple[typing.Any, ...], discriminant: str | None) -> typing.Any:
+        nullable = type(None) in members
         members = tuple(m for m in members if m is not type(None))
+        if typing.Any in members:
+            # The SDK's open enums are `Union[Literal[...], Any]`: the literals are the known values of a string.
+            literals = [m for m in members if typing.get_origin(m) is typing.Literal]
+            if len(literals) + 1 != len(members):
+                return None
+            members = tuple(literals)
+            if not members:
+                return None
         models = [m for m in members if isinstance(m, type) and issubclass(m, pydantic.BaseModel)]
-        if len(members) == 1 or not models:
-            nodes = [n for n in (self.node(m) for m in members) if n is not None]
-            return nodes[0] if len(nodes) == 1 else None
+        # `Literal['low'] | Literal['high']` is one set of known values.
+        literals = tuple(v for m in members if typing.get_origin(m) is typing.Literal for v in typing.get_args(m))
+        others = [self.node(m) for m in members if m not in models and typing.get_origin(m) is not typing.Literal]
+        others += [_literal_leaf(literals)] if literals else []
+        alternatives = [*([_merge_leaves(others, nullable)] if others else []), *self.models(models, discriminant)]
+        return alternatives[0] if len(alternatives) == 1 else {"a": alternatives}
+
+    def models(self, models: list[type[pydantic.BaseModel]], discriminant: str | None) -> list[typing.Any]:
+        """The node for a union of models (none or one node)."""
+        if len(models) <= 1:
+            return [self.model(model) for model in models]
         references = [self.model(model) for model in models]
         # Fern tags its unions (UnionMetadata); untagged unions of variants with one literal each are tagged too.
         discriminant = discriminant or _common_literal(models)
         if not discriminant:
-            return {"u": references}
+            return [{"u": references, "o": 1}]
         variants = {
             value: reference
             for model, reference in zip(models, references, strict=True)
             for value in _literal_values(_fields(model).get(discriminant))
         }
-        return {"d": discriminant, "v": variants, "u": references}
+        return [{"d": discriminant, "v": variants, "u": references, "o": 1}]
+
+
+# JSON kinds of a leaf value, in the order messages list them.
+KINDS = ("string", "integer", "number", "boolean", "list", "object", "null")
+# A model without declared fields: any mapping.
+FREE_FORM = {"t": ["object", "null"]}
+_SCALARS = {str: "string", int: "integer", float: "number", bool: "boolean"}
+
+
+def _scalar_leaf(annotation: typing.Any) -> typing.Any:
+    """`str`, `int`, `float`, `bool` -> a typed leaf; anything else (`Any`, dates, ...) is unchecked."""
+    kind = _SCALARS.get(annotation) if isinstance(annotation, type) else None
+    return {"t": [kind]} if kind else None
+
+
+def _literal_leaf(values: tuple[typing.Any, ...]) -> dict[str, typing.Any]:
+    kinds = sorted({_SCALARS.get(type(v), "string") for v in values}, key=KINDS.index)
+    # A single literal is a union's tag (the variant is chosen by it) or a constant: its kind is what matters.
+    return {"t": kinds, "e": [v for v in values]} if len(values) > 1 else {"t": kinds}
+
+
+def _structured(node: typing.Any) -> bool:
+    return isinstance(node, dict) and not ({"t", "l", "a"} & node.keys())
+
+
+def _merge_leaves(nodes: list[typing.Any], nullable: bool) -> typing.Any:
+    """One node for the non-model members of a union: the scalar kinds together, with the known values of its
+    strings (dropped when any string is allowed), beside any list or map member. Unchecked if any member is."""
+    if any(n is None for n in nodes):
+        return None
+    scalars = [n for n in nodes if "t" in n]
+    others = [n for n in nodes if "t" not in n]
+    if not scalars and not nullable:
+        return others[0] if len(others) == 1 else {"a": others}
+    kinds = {kind for n in scalars for kind in n["t"]} | ({"null"} if nullable else set())
+    leaf: dict[str, typing.Any] = {"t": sorted(kinds, key=KINDS.index)}
+    values = [v for n in scalars for v in n.get("e", [])]
+    if values and not any("string" in n["t"] and "e" not in n for n in scalars):
+        leaf["e"] = list(dict.fromkeys(values))
+    if not others:
+        return leaf
+    # Lists and maps accept null themselves; a nullable scalar part alone is kept as a null leaf.
+    return {"a": [leaf, *others]} if scalars else (others[0] if len(others) == 1 else {"a": others})
 
 
 def _fields(model: type[pydantic.BaseModel]) -> dict[str, typing.Any]:
@@ -133,7 +197,7 @@ def build(openapi: dict[str, typing.Any] | None = None) -> dict[str, typing.Any]
     text = json.dumps({"roots": tree_roots, "defs": builder.defs})
     for name, node in builder.defs.items():  # references to free-form models become leaves
         if node is None:
-            text = text.replace(json.dumps({"$": name}), "null")
+            text = text.replace(json.dumps({"$": name}), json.dumps(FREE_FORM))
     data = json.loads(text)
     data["defs"] = {name: node for name, node in data["defs"].items() if node is not None}
     if openapi is not None:
@@ -157,6 +221,11 @@ class Merger:
     def merge(self, sdk: typing.Any, openapi: typing.Any) -> typing.Any:
         if sdk is None or openapi is None:
             return sdk
+        if "t" in sdk or "a" in sdk:
+            # A scalar for the SDK, a structure for the live API: the API changed; leave it unchecked.
+            return None if "t" in sdk and not _free_form_match(sdk, openapi) else sdk
+        if "l" in sdk:
+            return {"l": self.merge(sdk["l"], openapi.get("l", openapi))}
         if "$" in sdk or "$" in openapi:
             name = f"{sdk.get('$', '~')}|{openapi.get('$', '~')}"
             if name not in self.defs:
@@ -164,19 +233,19 @@ class Merger:
                 self.defs[name] = self.merge(self._resolve(sdk), self._resolve(openapi))
             return {"$": name} if self.defs[name] is not None else None
         if "m" in sdk or "m" in openapi:
-            return {"m": self.merge(sdk["m"], openapi["m"])} if "m" in sdk and "m" in openapi else sdk
+            return {**sdk, "m": self.merge(sdk["m"], openapi["m"])} if "m" in sdk and "m" in openapi else sdk
         if "d" in sdk:
             theirs = openapi.get("v", {}) if openapi.get("d") == sdk["d"] else {}
             variants = {tag: self.merge(node, theirs.get(tag)) for tag, node in sdk["v"].items()}
             variants.update({tag: node for tag, node in theirs.items() if tag not in variants})
             members = list({json.dumps(v, sort_keys=True): v for v in variants.values() if v is not None}.values())
-            return {"d": sdk["d"], "v": variants, "u": members}
+            return {"d": sdk["d"], "v": variants, "u": members, "o": 1}
         if "u" in sdk:
             return sdk
         ours, theirs = sdk.get("f", {}), self._fields(openapi)
         fields = {key: self.merge(node, theirs.get(key)) for key, node in ours.items()}
         fields.update({key: node for key, node in theirs.items() if key not in fields})
-        return {"f": fields}
+        return {"f": fields, "o": 1}
 
     def _resolve(self, node: typing.Any) -> typing.Any:
         seen = set()
@@ -196,6 +265,11 @@ class Merger:
             for key, child in self._fields(member).items():
                 fields.setdefault(key, child)
         return fields
+
+
+def _free_form_match(sdk: dict[str, typing.Any], openapi: typing.Any) -> bool:
+    """An SDK model without fields is a mapping, and so is any OpenAPI structure: the SDK's leaf stands."""
+    return sdk == FREE_FORM and isinstance(openapi, dict)
 
 
 def _reachable(tree_roots: dict[str, typing.Any], defs: dict[str, typing.Any]) -> dict[str, typing.Any]:

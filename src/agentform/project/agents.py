@@ -12,6 +12,7 @@ from typing import Any
 
 from agentform.model import DesiredAgent, KnowledgeRef, SourceLocation
 from agentform.project.context import START, Context, dotted
+from agentform.project.fieldtree import Report, values_checked_elsewhere
 from agentform.project.schema import AgentFile, KnowledgeItem, did_you_mean, validate_model
 from agentform.project.yamlio import YamlDocument
 
@@ -51,7 +52,12 @@ def load_agents(context: Context, documents: set[str], tools: set[str]) -> dict[
     return agents
 
 
-def _check_api(context: Context, data: dict[str, Any], report: Any) -> None:
+# Where the prompt file's text goes: a scalar in the way is reported by the prompt placement, more clearly.
+_PROMPT_PARENTS = frozenset({("conversation_config", "agent"), ("conversation_config", "agent", "prompt")})
+
+
+def _check_api(context: Context, data: dict[str, Any], report: Report) -> None:
+    report = values_checked_elsewhere(report, _PROMPT_PARENTS)
     for section in API_SECTIONS:
         if isinstance(data.get(section), dict):
             context.fieldtree.check(section, data[section], report, (section,))

@@ -11,11 +11,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from agentform.project.diagnostics import Diagnostics
-from agentform.project.fieldtree import FieldTree
+from agentform.project.diagnostics import Diagnostic, Diagnostics
+from agentform.project.fieldtree import Deferred, FieldTree, Report
 from agentform.project.schema import did_you_mean, validate_model
 from agentform.project.sources import Escape, GitRefSource, WorkingTree, inside
-from agentform.project.variables import Variables, substitute_data
+from agentform.project.values import Problem, settle
+from agentform.project.variables import Variables, has_reference, substitute_data
 from agentform.project.yamlio import FieldPath, YamlDocument, YamlSyntaxError, parse_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -130,10 +131,11 @@ class Context(Files):
             )
             return None
         valid_overlays, ok = self._valid_overlays(document, overlays)
-        check_api(base, self._api_reporter(document, ()))
+        deferred: list[Deferred] = []
+        check_api(base, self._api_reporter(document, (), deferred))
         for name, overlay in valid_overlays.items():
-            check_api(overlay, self._api_reporter(document, ("environments", name)))
-        selected = self._validate_environments(document, model, base, valid_overlays)
+            check_api(overlay, self._api_reporter(document, ("environments", name), deferred, name))
+        selected = self._validate_environments(document, model, base, valid_overlays, deferred)
         return selected if ok else None
 
     def _valid_overlays(
@@ -158,7 +160,12 @@ class Context(Files):
         return valid, ok
 
     def _validate_environments(
-        self, document: YamlDocument, model: type[M], base: dict[str, Any], overlays: dict[str, dict[str, Any]]
+        self,
+        document: YamlDocument,
+        model: type[M],
+        base: dict[str, Any],
+        overlays: dict[str, dict[str, Any]],
+        deferred: list[Deferred],
     ) -> tuple[M, dict[str, Any]] | None:
         """Validate base + overlay for every environment; the selected one's model and substituted data, or None."""
         if self.environment is None:
@@ -173,7 +180,9 @@ class Context(Files):
             merged = deep_merge(base, overlay)
             report = self._reporter(document, overlay, name)
             if name == self.environment:
-                merged = substitute_data(merged, self.variables, report)
+                substituted = substitute_data(merged, self.variables, report)
+                self._settle(document, overlay, name, merged, substituted, deferred)
+                merged = substituted
             parsed = validate_model(model, merged, report)
             if parsed is None:
                 ok = False
@@ -190,20 +199,43 @@ class Context(Files):
 
         return report
 
-    def _api_reporter(self, document: YamlDocument, prefix: FieldPath) -> Callable[[FieldPath, str, str | None], None]:
-        def report(at: FieldPath, key: str, suggestion: str | None) -> None:
-            full = (*prefix, *at)
+    def _api_reporter(
+        self, document: YamlDocument, prefix: FieldPath, deferred: list[Deferred], env: str | None = None
+    ) -> Report:
+        """Diagnostics for what the field tree finds; values waiting for variables go to `deferred` (tagged with
+        the overlay's environment, `None` for the base)."""
+
+        def report(finding: Problem | Deferred) -> None:
+            if isinstance(finding, Deferred):
+                deferred.append(Deferred(finding.at, finding.leaf, env))
+                return
+            full = (*prefix, *finding.at)
             where = document.where(full)
-            if suggestion is not None:
-                message = f"unknown key {key!r} (did you mean {suggestion!r}?)"
-                self.diagnostics.error(document.path, where, dotted(full), message)
-            else:
-                message = (
-                    f"unknown API key {key!r}: not in the field tree ({self.fieldtree.source}); newer field or typo?"
-                )
-                self.diagnostics.warning(document.path, where, dotted(full), message)
+            self.diagnostics.add(Diagnostic(document.path, *where, finding.severity, dotted(full), finding.message))
 
         return report
+
+    def _settle(
+        self,
+        document: YamlDocument,
+        overlay: dict[str, Any],
+        env: str,
+        written: dict[str, Any],
+        substituted: dict[str, Any],
+        deferred: list[Deferred],
+    ) -> None:
+        """Judge the values that came from variables, converting them (in `substituted`) to the scalar the field
+        expects: `temperature: ${T}` with T=0.5 sends the number 0.5. Reported where the value was written."""
+        for item in deferred:
+            before, after = _get_path(written, item.at), _get_path(substituted, item.at)
+            if item.env not in (None, env) or not _still_variable(before, after):
+                continue  # another environment's overlay; replaced by the overlay; or the variable is unset
+            settled, problem = settle(item.leaf, after, self.fieldtree.source)
+            _set_path(substituted, item.at, settled)
+            if problem is not None:
+                full = ("environments", env, *item.at) if _has_path(overlay, item.at) else item.at
+                where = document.where(full)
+                self.diagnostics.add(Diagnostic(document.path, *where, problem[0], dotted(full), problem[1]))
 
 
 def deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
@@ -228,3 +260,25 @@ def _has_path(data: Any, at: FieldPath) -> bool:
         else:
             return False
     return True
+
+
+def _get_path(data: Any, at: FieldPath) -> Any:
+    for segment in at:
+        data = data[segment] if _has_path(data, (segment,)) else None
+    return data
+
+
+def _set_path(data: Any, at: FieldPath, value: Any) -> None:
+    for segment in at[:-1]:
+        data = data[segment]
+    data[at[-1]] = value
+
+
+def _still_variable(written: Any, substituted: Any) -> bool:
+    """The written value references a variable and substitution resolved it (an unset one is already reported)."""
+    return (
+        isinstance(written, str)
+        and has_reference(written)
+        and isinstance(substituted, str)
+        and (not has_reference(substituted))
+    )

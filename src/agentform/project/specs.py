@@ -14,6 +14,7 @@ from typing import Any
 
 from agentform.model import DesiredTest, DesiredTool, SourceLocation
 from agentform.project.context import START, Context, dotted
+from agentform.project.fieldtree import values_checked_elsewhere
 from agentform.project.schema import OUR_TEST_KEYS, DefaultsFile, TestFile, did_you_mean
 from agentform.project.yamlio import FieldPath, YamlDocument
 
@@ -36,6 +37,8 @@ KIND_ONLY = {
     "simulated_user_model": "simulation",
 }
 API_TYPE = {"llm": "llm", "tool": "tool", "simulation": "simulation"}
+# Where a test names tools by key (the API wants ids); `_mocked_tools` checks them.
+_TOOL_KEYS = frozenset({("tool_mock_config", "mocked_tool_ids")})
 
 
 def load_tests(
@@ -93,7 +96,7 @@ def _load_test(
             if (k not in OUR_TEST_KEYS or k in _API_SHORTHANDS) and KIND_ONLY.get(k, kind) == kind
         }
         body["type"] = API_TYPE.get(kind, kind) if isinstance(kind, str) else None
-        context.fieldtree.check("test_body", body, report)
+        context.fieldtree.check("test_body", body, values_checked_elsewhere(report, _TOOL_KEYS))
 
     resolved = context.resolve_resource(document, TestFile, check_api)
     if resolved is None:

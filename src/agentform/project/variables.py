@@ -68,6 +68,11 @@ class Variables:
         return _REFERENCE.sub(replace, text)
 
 
+def has_reference(text: str) -> bool:
+    """True if substitution would change `text` by a variable (`$${` alone only escapes)."""
+    return "${" in text and any(match.group(0) != "$${" for match in _REFERENCE.finditer(text))
+
+
 def substitute_data(value: Any, variables: Variables, report: Callable[[tuple[str | int, ...], str], None]) -> Any:
     """Substitute in every string of nested data; `report(field_path, message)` locates each problem."""
 
