@@ -29,6 +29,26 @@ env_option = click.option("--env", "-e", "env", default=None, help="Environment 
 select_option = click.option(
     "--select", "select", multiple=True, help="Only agents whose key matches this glob (repeatable)."
 )
+
+
+def _shard(_context: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    from agentform.plan.shard import Shard, ShardError
+
+    try:
+        return Shard.parse(value)
+    except ShardError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+shard_option = click.option(
+    "--shard",
+    metavar="I/N",
+    default=None,
+    callback=_shard,
+    help="Only shard I of N of the agents (a stable hash of each key; with --select: both must match).",
+)
 parallelism_option = click.option(
     "--parallelism", type=click.IntRange(1, 64), default=None, help="Concurrent API requests (default 8)."
 )
@@ -68,7 +88,9 @@ def options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
 # Every command that reads the project.
 project_options = options(project_dir_option, env_option)
 # Commands that plan the files against the live workspace: plan, apply, test.
-planning_options = options(project_dir_option, env_option, select_option, strict_option, parallelism_option)
+planning_options = options(
+    project_dir_option, env_option, select_option, strict_option, parallelism_option, shard_option
+)
 # The CI workflows that apply and test: ci pr, ci deploy.
 ci_options = options(
     project_dir_option, env_option, strict_option, parallelism_option, report_dir_option, poll_timeout_option
@@ -142,6 +164,7 @@ def plan(**kwargs: Any) -> None:
     show_default=True,
     help="What to do where both the files and the live resource changed since the last apply.",
 )
+@lock_wait_option(0)
 def apply(**kwargs: Any) -> None:
     """Apply the files (or a saved plan) to the live workspace."""
     _run("apply", **kwargs)

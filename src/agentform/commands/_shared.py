@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from agentform.elevenlabs import ElevenLabsClient
     from agentform.plan.fresh import Planned
     from agentform.plan.model import Plan
+    from agentform.plan.shard import Shard
     from agentform.project import Diagnostic
 
 T = TypeVar("T")
@@ -113,6 +114,7 @@ class Session:
         *,
         prune: bool | None,
         select: Iterable[str] = (),
+        shard: Shard | None = None,
         branch: str | None = None,
         on_drift: str = "refuse",
         refresh_all: bool = False,
@@ -125,11 +127,17 @@ class Session:
             self.desired,
             prune=self.desired.environment.prune if prune is None else prune,
             select=select,
+            shard=shard,
             branch=branch,
             on_drift=on_drift,
             refresh_all=refresh_all,
             redactor=self.redactor,
         )
+
+    def announce(self, shard: Shard | None) -> None:
+        """Say on stderr which agents `shard` holds (nothing without one): each matrix job logs its own part."""
+        if shard is not None:
+            console(stderr=True).print(shard.describe(self.desired.agents))
 
     def fail(self, error: BaseException | str) -> int:
         """Print `error` as one line with the secrets masked; the ERROR exit code."""

@@ -4,13 +4,19 @@ Steps: load (bad input: diagnostics, exit 1, nothing sent); plan against a fresh
 repository sends zero writes and takes no lock; show the plan; ask (a terminal) or require `--auto-approve`; take the
 environment lock; read again under the lock and refuse (exit 4) if the live state moved since the plan shown or
 saved; apply with a progress display and a journal in `.agentform/journal/`; release the lock.
+
+With `--lock-wait`, a run that finds the lock taken waits for it (matrix jobs of `--shard`, docs/decisions/0056). An
+auto-approved run from the files (no plan file) whose workspace moved meanwhile plans again under the lock and applies
+that plan, as `terraform apply -auto-approve` plans under its lock; a plan file or a plan a person confirmed is
+refused as stale instead.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +36,13 @@ from agentform.commands._shared import (
     progress_bar,
 )
 from agentform.model import Desired
-from agentform.plan import identity
+from agentform.plan.fresh import Planned
 from agentform.plan.live import LiveState
 from agentform.plan.model import Plan, refs_in
 from agentform.plan.read import read_workspace
 from agentform.plan.saved import PlanFileError, StalePlanError, check_fresh, load_plan
-from agentform.plan.state import LockHeld, acquire_lock, ensure_folder
+from agentform.plan.shard import Shard
+from agentform.plan.state import DEFAULT_LOCK_TTL_SECS, LockHeld
 from agentform.redact import Redactor
 
 
@@ -52,21 +59,34 @@ async def apply_with_lock(
     prune: bool,
     journal: Journal,
     progress: Callable[[JournalEntry], None] | None = None,
-    lock_settle_secs: float = 1.1,
-) -> ApplyResult:
-    """Take the lock, check the plan is still current, apply, release. Raises `StalePlanError` or `LockHeld`."""
-    folder_id = await ensure_folder(client, identity.folder_name(desired.settings.project, desired.environment.name))
-    async with await acquire_lock(
+    lock_wait_secs: float = 0.0,
+    replan: Callable[[Any], Awaitable[Planned]] | None = None,
+    purpose: str = "apply",
+) -> tuple[Plan, ApplyResult]:
+    """Take the lock (waiting up to `lock_wait_secs`), check the plan is still current, apply, release.
+
+    `replan(client)` reads and plans again, for when the workspace moved since `plan` was made; without it that
+    raises `StalePlanError`. Returns the plan applied and the result; raises `LockHeld`.
+    """
+    from agentform.gitops.engine import environment_lock
+
+    async with environment_lock(
         client,
-        folder_id,
-        desired.environment.name,
+        desired,
         holder=lock_holder(),
-        purpose="apply" if plan.branch is None else f"apply --branch {plan.branch}",
-        settle_secs=lock_settle_secs,
+        purpose=purpose if plan.branch is None else f"{purpose} --branch {plan.branch}",
+        ttl_secs=DEFAULT_LOCK_TTL_SECS,
+        wait_secs=lock_wait_secs,
     ):
         workspace = await read_workspace(client, desired, branch=plan.branch)
-        check_fresh(plan, as_planned(workspace.live, plan))
-        return await apply_plan(
+        try:
+            check_fresh(plan, as_planned(workspace.live, plan))
+        except StalePlanError:
+            if replan is None:
+                raise
+            planned = await replan(client)
+            plan, workspace = planned.plan, planned.workspace
+        return plan, await apply_plan(
             client,
             plan,
             desired,
@@ -113,14 +133,35 @@ def run(
     ref: str | None = None,
     on_drift: str = "refuse",
     is_terminal: bool | None = None,
+    shard: Shard | None = None,
+    lock_wait: float = 0.0,
 ) -> int:
     out = console()
     if not confirmation_possible(auto_approve, is_terminal, "apply"):
         return exitcodes.ERROR
+    if plan_file is not None and shard is not None:
+        return print_error(f"{plan_file} holds its own selection: --shard plans from the files, not with a plan file.")
     session = Session.open(project_dir, env, ref=ref, strict=strict, parallelism=parallelism)
     if session is None:
         return exitcodes.ERROR
     desired = session.desired
+    session.announce(shard)
+
+    def plan_now(client: Any) -> Awaitable[Planned]:
+        return session.fresh_plan(client, prune=prune, select=select, shard=shard, branch=branch, on_drift=on_drift)
+
+    async def replan(client: Any) -> Planned:
+        out.print("\nThe workspace changed while this run waited for the lock: planned again under the lock.")
+        planned = await plan_now(client)
+        print_plan_text(planned.plan, out)
+        return planned
+
+    how = _Execution(
+        lock_wait_secs=lock_wait,
+        purpose="apply" if shard is None else f"apply --shard {shard}",
+        # Nobody reviewed this very plan: like `terraform apply -auto-approve`, plan again under the lock.
+        replan=replan if plan_file is None and auto_approve else None,
+    )
 
     async def go(client: Any) -> int:
         if plan_file is not None:
@@ -132,7 +173,7 @@ def run(
                 return exitcodes.STALE_OR_CONFLICT
             recovered = {}
         else:
-            planned = await session.fresh_plan(client, prune=prune, select=select, branch=branch, on_drift=on_drift)
+            planned = await plan_now(client)
             plan, recovered = planned.plan, planned.workspace.recovered_tools
         print_plan_text(plan, out)
         if plan.has_conflicts:
@@ -142,12 +183,12 @@ def run(
             out.print("\nNo changes. The live workspace matches the files.")
             if recovered:
                 # Bookkeeping after a crash, not a live change: record the tools an interrupted apply created.
-                return await _execute(client, session, plan)
+                return await _execute(client, session, plan, how)
             return exitcodes.OK
         if not _confirm(plan, auto_approve):
             out.print("Apply cancelled.")
             return exitcodes.ERROR
-        return await _execute(client, session, plan)
+        return await _execute(client, session, plan, how)
 
     try:
         return session.run(go)
@@ -157,7 +198,16 @@ def run(
         return session.fail(error)
 
 
-async def _execute(client: Any, session: Session, plan: Plan) -> int:
+@dataclasses.dataclass(frozen=True)
+class _Execution:
+    """How `_execute` takes the lock and what it does when the workspace moved since the plan (see the docstring)."""
+
+    lock_wait_secs: float = 0.0
+    purpose: str = "apply"
+    replan: Callable[[Any], Awaitable[Planned]] | None = None
+
+
+async def _execute(client: Any, session: Session, plan: Plan, how: _Execution = _Execution()) -> int:
     """Apply `plan` under the lock with a progress bar and a journal; report the result."""
     desired, err = session.desired, console(stderr=True)
     journal = Journal(journal_path(session.project_dir, desired.environment.name))
@@ -170,7 +220,17 @@ async def _execute(client: Any, session: Session, plan: Plan) -> int:
                 if entry.step:
                     bar.update(task, advance=1, description=f"{entry.outcome} {entry.address}")
 
-            result = await apply_with_lock(client, desired, plan, prune=plan.prune, journal=journal, progress=advance)
+            plan, result = await apply_with_lock(
+                client,
+                desired,
+                plan,
+                prune=plan.prune,
+                journal=journal,
+                progress=advance,
+                lock_wait_secs=how.lock_wait_secs,
+                replan=how.replan,
+                purpose=how.purpose,
+            )
     except (StalePlanError, LockHeld, ApplyRefused) as error:
         print_error(error)
         return exitcodes.STALE_OR_CONFLICT

@@ -10,6 +10,7 @@ from typing import Any
 from agentform import exitcodes
 from agentform.commands._shared import Session, console, print_plan_text
 from agentform.plan.fresh import Planned
+from agentform.plan.shard import Shard
 
 
 def run(
@@ -26,14 +27,18 @@ def run(
     branch: str | None = None,
     prune: bool | None = None,
     refresh_all: bool = False,
+    shard: Shard | None = None,
 ) -> int:
     session = Session.open(project_dir, env, ref=ref, strict=strict, parallelism=parallelism)
     if session is None:
         return exitcodes.ERROR
     desired, redactor = session.desired, session.redactor
+    session.announce(shard)
 
     def plan_it(client: Any) -> Awaitable[Planned]:
-        return session.fresh_plan(client, prune=prune, select=select, branch=branch, refresh_all=refresh_all)
+        return session.fresh_plan(
+            client, prune=prune, select=select, shard=shard, branch=branch, refresh_all=refresh_all
+        )
 
     try:
         plan = session.run(plan_it).plan

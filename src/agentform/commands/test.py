@@ -1,8 +1,9 @@
 """`agentform test`: run the agents' test suites on an agent branch, or on the files' config as an override.
 
-Steps: load the files (working tree or `--ref`), choose agents and tests (`--select`, `--test`, `--changed-since`),
-read the live workspace, create test definitions whose version does not exist yet (docs/decisions/0060), run one
-invocation per agent in parallel, then print the report and write the requested files (JUnit, markdown, JSON).
+Steps: load the files (working tree or `--ref`), choose agents and tests (`--select`, `--shard`, `--test`,
+`--changed-since`), read the live workspace, create test definitions whose version does not exist yet
+(docs/decisions/0060), run one invocation per agent in parallel, then print the report and write the requested files
+(JUnit, markdown, JSON).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rich.progress import TaskID
 from agentform import exitcodes
 from agentform.commands._shared import Session, console, print_error, print_styled, progress_bar, write_text
 from agentform.model import Desired, DesiredTest
+from agentform.plan.shard import Shard
 from agentform.redact import Redactor
 from agentform.testing.report import TestReport
 from agentform.testing.runner import PollPolicy, SuiteOptions, SuiteTarget, judge_invocation, run_suite
@@ -39,6 +41,7 @@ def run(
     markdown: Path | None = None,
     strict: bool = False,
     parallelism: int | None = None,
+    shard: Shard | None = None,
 ) -> int:
     if branch and ref:
         return print_error("--branch tests what is on the agent branch; --ref tests files: choose one.")
@@ -46,13 +49,15 @@ def run(
     if session is None:
         return exitcodes.ERROR
     desired, redactor = session.desired, session.redactor
+    session.announce(shard)
     try:
         selection = _changed(project_dir, changed_since, ref, desired)
         from agentform.testing.targets import choose_tests
 
-        chosen = choose_tests(
-            desired, agent_globs=select, test_globs=tests, agents=None if selection is None else selection.agents
-        )
+        agents = None if selection is None else selection.agents
+        if shard is not None:
+            agents = shard.keys(desired.agents if agents is None else agents)
+        chosen = choose_tests(desired, agent_globs=select, test_globs=tests, agents=agents)
         report = _run(session, chosen, branch=branch, target=_target(branch, ref), repeat=repeat, timeout=timeout)
     except Exception as error:  # API, transport, git: one readable line, never a traceback with secrets
         return session.fail(error)

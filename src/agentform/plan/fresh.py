@@ -13,6 +13,7 @@ from typing import Any
 from agentform.model import Desired
 from agentform.plan.model import Plan
 from agentform.plan.read import Workspace, read_workspace
+from agentform.plan.shard import Shard
 from agentform.redact import Redactor
 
 
@@ -30,6 +31,7 @@ async def make_fresh_plan(
     *,
     prune: bool,
     select: Iterable[str] = (),
+    shard: Shard | None = None,
     branch: str | None = None,
     on_drift: str = "refuse",
     refresh_all: bool = False,
@@ -44,6 +46,7 @@ async def make_fresh_plan(
         workspace.live,
         prune=prune,
         select_globs=list(select),
+        shard=shard,
         branch=branch,
         on_drift=on_drift,  # type: ignore[arg-type]
         redactor=redactor,

@@ -5,9 +5,9 @@ Pure: the live side comes in as a `LiveState` (read by `plan/read.py`), nothing 
 Order of the changes is apply order: documents, tools, tests, agents (an agent references the ids of all three,
 tests reference tools), then deletes in reverse (agents, tests, tools, documents). Within a group, by address.
 
-Selection (`--select GLOB`, repeatable) picks agents by key; the documents, tools and tests they use come along.
-With a selection, deletes are planned only for agents (and their tests) matching it: documents and tools are
-shared, so their garbage collection needs the whole picture.
+Selection (`--select GLOB`, repeatable, and `--shard I/N`, see `plan/shard.py`) picks agents by key; the documents,
+tools and tests they use come along. With a selection, deletes are planned only for agents (and their tests) matching
+it: documents and tools are shared, so their garbage collection needs the whole picture.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from agentform.plan import payload, resources
 from agentform.plan.agents import plan_agent
 from agentform.plan.live import LiveAgent, LiveState
 from agentform.plan.model import DriftResolution, Plan, ResourceChange, ResourceKind
+from agentform.plan.shard import Shard
 from agentform.plan.versions import Version, plan_garbage
 from agentform.redact import Redactor
 
@@ -34,9 +35,16 @@ class Selection:
     tools: tuple[str, ...]
     tests: tuple[str, ...]
     globs: tuple[str, ...] = ()
+    shard: Shard | None = None
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether only part of the agents is in view (then shared documents and tools are never collected)."""
+        return bool(self.globs) or self.shard is not None
 
     def covers_agent(self, key: str) -> bool:
-        return not self.globs or any(fnmatch.fnmatchcase(key, glob) for glob in self.globs)
+        in_globs = not self.globs or any(fnmatch.fnmatchcase(key, glob) for glob in self.globs)
+        return in_globs and (self.shard is None or self.shard.holds(key))
 
 
 @dataclass(frozen=True)
@@ -47,10 +55,11 @@ class NeededReads:
     test_bodies: frozenset[str] = frozenset()
 
 
-def select(desired: Desired, globs: Sequence[str] = ()) -> Selection:
-    """Agents whose key matches any glob (all without globs), plus what they use."""
-    agents = sorted(key for key in desired.agents if not globs or any(fnmatch.fnmatchcase(key, g) for g in globs))
-    if not globs:
+def select(desired: Desired, globs: Sequence[str] = (), shard: Shard | None = None) -> Selection:
+    """Agents whose key matches any glob (all without globs) and that `shard` holds, plus what they use."""
+    scope = Selection((), (), (), (), tuple(globs), shard)
+    agents = sorted(key for key in desired.agents if scope.covers_agent(key))
+    if not scope.narrowed:
         return Selection(
             tuple(agents), tuple(sorted(desired.documents)), tuple(sorted(desired.tools)), tuple(sorted(desired.tests))
         )
@@ -60,7 +69,7 @@ def select(desired: Desired, globs: Sequence[str] = ()) -> Selection:
     for address in tests:
         test = desired.tests[address]
         tools |= {key for key in [test.tool_key, *test.mocked_tool_keys] if key in desired.tools}
-    return Selection(tuple(agents), tuple(sorted(documents)), tuple(sorted(tools)), tuple(tests), tuple(globs))
+    return Selection(tuple(agents), tuple(sorted(documents)), tuple(sorted(tools)), tuple(tests), tuple(globs), shard)
 
 
 def make_plan(
@@ -73,10 +82,11 @@ def make_plan(
     on_drift: DriftResolution = "refuse",
     redactor: Redactor | None = None,
     source_revision: str | None = None,
+    shard: Shard | None = None,
 ) -> Plan:
     """The plan that turns `live` into `desired` (see the module docstring for order and selection)."""
     redactor = redactor or Redactor(desired.secret_values)
-    chosen = select(desired, select_globs)
+    chosen = select(desired, select_globs, shard)
     tool_ids = resources.tool_ids(desired, live)
     tool_versions = resources.tool_versions(desired)
 
@@ -152,7 +162,7 @@ def _deletes(
     }
     changes = _agent_deletes(desired, live, chosen, prune)
     changes += _garbage("test", tests, wanted_tests, prune, ours, branch)
-    if chosen.globs:
+    if chosen.narrowed:
         # Documents and tools are shared between agents: collecting them needs the whole repository in view.
         return changes
     tools = {
