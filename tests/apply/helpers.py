@@ -113,13 +113,13 @@ def new_app() -> Any:
 async def plan_for(
     client: ElevenLabsClient, want: Desired, *, prune: bool = False, branch: str | None = None, **kwargs: Any
 ) -> Plan:
-    workspace = await read_workspace(client, want, branch=branch)
+    workspace = await read_workspace(client, want, branch=branch, prune=prune)
     return make_plan(want, workspace.live, prune=prune, branch=branch, **kwargs)
 
 
 async def converge(client: ElevenLabsClient, want: Desired, *, prune: bool = False) -> tuple[Plan, ApplyResult]:
     """Plan and apply once, as `agentform apply --auto-approve` does (minus the lock)."""
-    workspace = await read_workspace(client, want)
+    workspace = await read_workspace(client, want, prune=prune)
     plan = make_plan(want, workspace.live, prune=prune)
     result = await apply_plan(client, plan, want, prune=prune, workspace=workspace, journal=Journal(), settle_secs=0)
     return plan, result

@@ -142,6 +142,53 @@ def test_a_superseded_document_version_is_collected_after_main_moves_unless_a_br
     asyncio.run(scenario())
 
 
+def test_the_plan_keeps_a_superseded_version_a_pr_branch_uses_as_apply_does_and_deletes_it_once_archived():
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            _, first = await converge(client, project(faq="v1\n"))
+            agent_id = first.ids["agent.receptionist"]
+            _, on_branch = await apply_on_branch(client, project(faq="v2\n"), "pr-1")
+            await converge(client, project(faq="v3\n"))
+            [v2] = [
+                d
+                for d in (await read_workspace(client, project())).live.documents
+                if d.id == on_branch.ids["document.faq"]
+            ]
+            v2_address = f"document.faq@{v2.hash}"
+            for prune in (False, True):
+                plan, result = await converge(client, project(faq="v3\n"), prune=prune)
+                assert (plan.change_for(v2_address).blocked) == "still referenced by branch pr-1 of agent.receptionist"
+                assert not plan.has_changes and result.ok
+                assert v2.id in {d.id for d in (await read_workspace(client, project())).live.documents}
+
+            pr_1 = next(b for b in await client.list_branches(agent_id) if b["name"] == "pr-1")
+            await client.update_branch(agent_id, pr_1["id"], is_archived=True)
+            plan, result = await converge(client, project(faq="v3\n"))
+            assert plan.change_for(v2_address).is_change
+            assert plan.summary().line() == "Plan: 0 to add, 0 to change, 1 to destroy."
+            assert result.ok and result.garbage_collected == [v2.id]
+            assert not (await plan_for(client, project(faq="v3\n"))).has_changes
+
+    asyncio.run(scenario())
+
+
+def test_a_superseded_tool_version_a_pr_branch_uses_is_planned_as_kept_naming_the_branch():
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            await converge(client, project())
+            changed = desired(
+                agents=[agent("receptionist", "Book visits.", knowledge=["faq"], tools=["book"])],
+                documents=[document("faq", "Open 9-17.\n")],
+                tools=[tool("book", description="Books a visit")],
+            )
+            await apply_on_branch(client, changed, "pr-2")
+            plan = await plan_for(client, project(), prune=True)
+            [kept] = [c for c in plan.changes if c.kind == "tool" and c.action == "delete"]
+            assert kept.blocked == "still referenced by branch pr-2 of agent.receptionist"
+
+    asyncio.run(scenario())
+
+
 def test_a_failed_apply_journals_what_was_done_and_a_rerun_finishes_the_rest():
     async def scenario():
         app = new_app()

@@ -18,9 +18,9 @@ from tests.plan.builders import (
 )
 
 from agentform.model import KnowledgeRef
-from agentform.plan.live import LiveBranch, RecordedAgent
+from agentform.plan.live import DependentBranch, LiveBranch, RecordedAgent
 from agentform.plan.model import parse_ref, refs_in
-from agentform.plan.planner import make_plan, needed_reads, select
+from agentform.plan.planner import NeededReads, make_plan, needed_reads, select
 from agentform.plan.render_json import render_json
 from agentform.plan.render_markdown import render_markdown
 from agentform.plan.render_text import render_text
@@ -122,6 +122,59 @@ def test_a_document_version_still_referenced_by_a_branch_is_not_deleted():
     changed = files.model_copy(update={"documents": {"faq": document("faq", text="new text")}})
     plan = make_plan(changed, live, prune=True)
     assert actions(plan)[f"document.faq@{old.hash}"] == ("delete", "still referenced by agent-x/branch-pr-7")
+
+
+def superseded_faq():
+    """The clinic applied, then its FAQ edited in git: the applied version is a delete candidate."""
+    files = clinic()
+    live = applied(make_plan(files, live_state(), prune=False))
+    changed = files.model_copy(update={"documents": {"faq": document("faq", text="new text")}})
+    return changed, live
+
+
+def with_branches(live, *rows):
+    [old] = live.documents
+    return live.model_copy(update={"documents": [old.model_copy(update={"branches": list(rows)})]})
+
+
+def test_a_superseded_document_version_a_pr_branch_uses_is_kept_naming_the_branch_and_agent():
+    changed, live = superseded_faq()
+    agent_id = live.agents[0].id
+    live = with_branches(
+        live,
+        DependentBranch(agent_id=agent_id, branch_id="b-main", branch_name="main", is_main=True),
+        DependentBranch(agent_id=agent_id, branch_id="b-7", branch_name="pr-7"),
+    )
+    old = live.documents[0]
+    plan = make_plan(changed, live, prune=True)
+    assert actions(plan)[f"document.faq@{old.hash}"] == (
+        "delete",
+        "still referenced by branch pr-7 of agent.receptionist",
+    )
+    assert plan.summary().line() == "Plan: 1 to add, 1 to change, 0 to destroy."
+
+
+def test_a_superseded_version_only_our_main_branches_use_is_deleted_and_one_of_another_agent_is_kept():
+    changed, live = superseded_faq()
+    ours = DependentBranch(agent_id=live.agents[0].id, branch_id="b-main", branch_name="main", is_main=True)
+    plan = make_plan(changed, with_branches(live, ours), prune=True)
+    old_address = f"document.faq@{live.documents[0].hash}"
+    assert actions(plan)[old_address] == ("delete", None)
+    theirs = DependentBranch(agent_id="agent-z", agent_name="Sales", branch_id="b-z", branch_name="main", is_main=True)
+    plan = make_plan(changed, with_branches(live, ours, theirs), prune=True)
+    assert actions(plan)[old_address] == ("delete", 'still referenced by agent "Sales" (agent-z)')
+
+
+def test_needed_reads_ask_for_the_dependents_of_the_versions_a_plan_would_delete_and_of_nothing_else():
+    changed, live = superseded_faq()
+    [old] = live.documents
+    assert needed_reads(changed, live, prune=False).document_dependents == {old.id}
+    # No plan being made (a freshness check, a test run): no dependents read.
+    assert needed_reads(changed, live).document_dependents == frozenset()
+    # A branch plan keeps superseded versions anyway, and a no-op plan deletes nothing.
+    assert needed_reads(changed, live, prune=True, branch="pr-7").document_dependents == frozenset()
+    files = clinic()
+    assert needed_reads(files, applied(make_plan(files, live_state(), prune=False)), prune=True) == NeededReads()
 
 
 def test_a_tool_change_replaces_the_tool_and_the_tests_and_agents_that_reference_it_follow():

@@ -155,7 +155,7 @@ async def apply_plan(
             client, desired, workspace, run.created, run.log, run.created_names
         )
     await _verify_agents(run, settle_secs)
-    if branch is None and not run.failed_addresses and (run.created or run.written_agents):
+    if branch is None and not run.failed_addresses and (run.created or run.written_agents or _garbage_planned(plan)):
         from agentform.apply.gc import collect_garbage
 
         fresh = await read_workspace(client, desired)
@@ -319,6 +319,12 @@ async def _verify_agents(run: _Run, settle_secs: float) -> None:
             verified=ours in (None, live.get("version_id")),
         )
     await store.save()
+
+
+def _garbage_planned(plan: Plan) -> bool:
+    """Whether the plan deletes a version of a content-addressed resource, which collection carries out without
+    prune (decision 0054): a plan made of such deletes alone writes nothing else that would start it."""
+    return any(c.action == "delete" and c.is_change and c.kind != "agent" for c in plan.changes)
 
 
 def _entry(

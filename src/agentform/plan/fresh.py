@@ -40,7 +40,7 @@ async def make_fresh_plan(
     """Read the workspace (and `branch`'s tips) and plan `desired` against it."""
     from agentform.plan.planner import make_plan
 
-    workspace = await read_workspace(client, desired, branch=branch, refresh_all=refresh_all)
+    workspace = await read_workspace(client, desired, branch=branch, refresh_all=refresh_all, prune=prune)
     plan = make_plan(
         desired,
         workspace.live,

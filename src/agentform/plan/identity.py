@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from agentform.model import DesiredDocument, DesiredTest
-from agentform.plan.live import LiveAgent, LiveDocument, LiveTest, LiveTool, StateRecord
+from agentform.plan.live import DependentBranch, LiveAgent, LiveDocument, LiveTest, LiveTool, StateRecord
 
 OWNER_TAG_PREFIX = "af:"
 KEY_TAG_PREFIX = "af-key:"
@@ -215,6 +215,24 @@ def live_tools_from_items(
             )
         )
     return tools
+
+
+def dependents_from_answer(answer: Mapping[str, Any]) -> dict[str, Any]:
+    """The `dependents` and `branches` of a document or tool version from its `dependent-agents` answer."""
+    return {
+        "dependents": [str(agent["id"]) for agent in answer.get("agents") or [] if "id" in agent],
+        "branches": [
+            DependentBranch(
+                agent_id=str(row["agent_id"]),
+                agent_name=row.get("agent_name") or "",
+                branch_id=str(row["branch_id"]),
+                branch_name=row.get("branch_name") or "",
+                is_main=bool(row.get("is_main")),
+            )
+            for row in answer.get("branches") or []
+            if "agent_id" in row and "branch_id" in row
+        ],
+    }
 
 
 def parent_folder(item: Mapping[str, Any]) -> str | None:

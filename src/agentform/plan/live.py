@@ -40,6 +40,16 @@ class LiveBranch(_Frozen):
     payload: dict[str, Any] | None = None
 
 
+class DependentBranch(_Frozen):
+    """One agent branch whose tip references a document or tool version (the `dependent-agents` endpoints)."""
+
+    agent_id: str
+    agent_name: str = ""
+    branch_id: str
+    branch_name: str = ""
+    is_main: bool = False
+
+
 class LiveAgent(_Frozen):
     """A managed (tagged) or explicitly adopted agent."""
 
@@ -79,9 +89,11 @@ class LiveDocument(_FolderItem):
     kind: DocumentKind
     # Text content (`GET .../content`), when read; only for text documents whose diff must be shown.
     text: str | None = None
-    # Agents (and branches) that reference this version, as `agent_id` or `agent_id/branch_id`, when known
-    # (list items carry `dependent_agents`); a referenced document is never garbage-collected.
+    # Agents that reference this version, by id (list items carry `dependent_agents`); a referenced document is
+    # never garbage-collected.
     dependents: list[str] = Field(default_factory=list)
+    # The branches that reference it, read only for a version the plan would delete (None: not read).
+    branches: list[DependentBranch] | None = None
 
 
 class LiveTool(_Frozen):
@@ -95,7 +107,10 @@ class LiveTool(_Frozen):
     # `tool_config` and `response_mocks` as the list call returns them (the tools list carries full configs).
     tool_config: dict[str, Any] | None = None
     response_mocks: list[dict[str, Any]] | None = None
+    # As for documents, but the tools list names no dependents: both are read only for a version the plan would
+    # delete.
     dependents: list[str] = Field(default_factory=list)
+    branches: list[DependentBranch] | None = None
     adopted: bool = False
 
 

@@ -53,6 +53,9 @@ class NeededReads:
 
     document_texts: frozenset[str] = frozenset()
     test_bodies: frozenset[str] = frozenset()
+    # Versions the plan would delete: who still references them decides whether the delete is carried out.
+    document_dependents: frozenset[str] = frozenset()
+    tool_dependents: frozenset[str] = frozenset()
 
 
 def select(desired: Desired, globs: Sequence[str] = (), shard: Shard | None = None) -> Selection:
@@ -122,11 +125,18 @@ def make_plan(
     )
 
 
-def needed_reads(desired: Desired, live: LiveState) -> NeededReads:
-    """The detail reads whose content a plan shows: the newest live version of each changed text document and test.
+def needed_reads(
+    desired: Desired, live: LiveState, *, prune: bool | None = None, branch: str | None = None
+) -> NeededReads:
+    """The detail reads a plan needs beyond the lists, by the same rules that plan with what they return.
 
-    Test content addresses depend on the tools' content addresses, which only the planner computes; this is the
-    exact set so that `plan/read.py` need not read every test body.
+    - the newest live version of each changed text document and test, whose content the diff shows (test content
+      addresses depend on the tools' content addresses, which only the planner computes);
+    - the dependents of each document or tool version the plan would delete and nothing blocks yet (`prune` None:
+      no plan is being made, none), so that a version a PR branch still uses shows as kept, as apply keeps it:
+      list items name dependent agents, not branches. A no-op plan has no such version and costs nothing extra.
+      A narrowed plan (`--select`) shows no such delete; they are read all the same (the read does not know the
+      selection), which costs a request per superseded version, and only while one exists.
     """
     texts = set()
     for key, document in desired.documents.items():
@@ -142,14 +152,21 @@ def needed_reads(desired: Desired, live: LiveState) -> NeededReads:
         wanted = payload.test_content_hash(test, tool_versions)
         if versions and all(v.hash != wanted for v in versions) and resources.newest(versions).body is None:
             bodies.add(resources.newest(versions).id)
-    return NeededReads(frozenset(texts), frozenset(bodies))
+    dependents: dict[str, set[str]] = {"document": set(), "tool": set()}
+    if prune is not None:
+        for change in _shared_garbage(desired, live, prune, _our_agents(live), branch):
+            if change.is_change and change.live_id:
+                dependents[change.kind].add(change.live_id)
+    return NeededReads(
+        frozenset(texts), frozenset(bodies), frozenset(dependents["document"]), frozenset(dependents["tool"])
+    )
 
 
 def _deletes(
     desired: Desired, live: LiveState, chosen: Selection, prune: bool, branch: str | None
 ) -> list[ResourceChange]:
     """Agents gone from git, then garbage and gone versions of tests, tools and documents (reverse apply order)."""
-    ours = {agent.id for agent in live.agents}
+    ours = _our_agents(live)
     tool_versions = resources.tool_versions(desired)
     wanted_tests = {
         address: (payload.test_content_hash(test, tool_versions), test.prevent_destroy)
@@ -165,6 +182,18 @@ def _deletes(
     if chosen.narrowed:
         # Documents and tools are shared between agents: collecting them needs the whole repository in view.
         return changes
+    return changes + _shared_garbage(desired, live, prune, ours, branch)
+
+
+def _our_agents(live: LiveState) -> dict[str, str]:
+    """Id -> key of the agents we manage: their main branches move off an old version in this apply."""
+    return {agent.id: agent.key for agent in live.agents}
+
+
+def _shared_garbage(
+    desired: Desired, live: LiveState, prune: bool, ours: Mapping[str, str], branch: str | None
+) -> list[ResourceChange]:
+    """Deletes of superseded and gone versions of tools, then documents (shared by agents: never narrowed)."""
     tools = {
         key: [resources.tool_version(v, None) for v in live.tools_of(key) if not v.adopted]
         for key in {tool.key for tool in live.tools if not tool.adopted}
@@ -173,9 +202,9 @@ def _deletes(
         key: [resources.document_version(v, live) for v in live.documents_of(key)]
         for key in {document.key for document in live.documents}
     }
-    changes += _garbage("tool", tools, _wanted(desired.tools), prune, ours, branch)
-    changes += _garbage("document", documents, _wanted(desired.documents), prune, ours, branch)
-    return changes
+    return _garbage("tool", tools, _wanted(desired.tools), prune, ours, branch) + _garbage(
+        "document", documents, _wanted(desired.documents), prune, ours, branch
+    )
 
 
 def _wanted(resources_by_key: Mapping[str, DesiredDocument | DesiredTool]) -> dict[str, tuple[str, bool]]:
@@ -187,7 +216,7 @@ def _garbage(
     versions_by_key: Mapping[str, list[Version]],
     wanted: Mapping[str, tuple[str, bool]],
     prune: bool,
-    ours: set[str],
+    ours: Mapping[str, str],
     branch: str | None,
 ) -> list[ResourceChange]:
     changes = []
@@ -200,7 +229,7 @@ def _garbage(
             keep_hash=keep_hash,
             prune=prune,
             prevent_destroy=prevent_destroy,
-            our_agent_ids=ours,
+            our_agents=ours,
             branch=branch,
         )
     return changes

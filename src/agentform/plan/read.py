@@ -7,9 +7,15 @@ details where the list cannot answer (docs/decisions/0050):
 - an agent's full config only when its list `updated_at_unix_secs` differs from the one the state record saw after
   our last write (or the record cannot vouch for it: no entry, or not verified). Otherwise the record's last-applied
   payload *is* the live config, so a no-op plan over N agents costs about N/100 list pages;
-- the text of the live version of a text document whose desired content differs (for the line diff) and the body
-  of the live version of a test whose desired version does not exist yet, as `planner.needed_reads` asks;
+- the text of the live version of a text document whose desired content differs (for the line diff), the body
+  of the live version of a test whose desired version does not exist yet, and the dependents (agents and
+  branches) of each document or tool version a plan would delete, as `planner.needed_reads` asks: the planner's
+  own rules, so that what is read is exactly what the plan shows;
 - branch tips for `--branch`.
+
+The agents' rule stays here (`agents_needing_detail`): it decides what the live config *is* (a GET, or the record's
+last-applied payload that an unchanged timestamp vouches for) and needs the full record, which the planner's view
+of it does not carry; no diff depends on it.
 
 Everything goes through the client, whose semaphore bounds the concurrency of `asyncio.gather`.
 """
@@ -24,12 +30,12 @@ from typing import Any, TypeVar
 from agentform.elevenlabs.core import PAGE_SIZE
 from agentform.model import Desired
 from agentform.plan import identity
-from agentform.plan.live import LiveAgent, LiveBranch, LiveDocument, LiveState, LiveTest
+from agentform.plan.live import LiveAgent, LiveBranch, LiveDocument, LiveState, LiveTest, LiveTool
 from agentform.plan.live import StateRecord as LiveStateRecord
 from agentform.plan.state import STATE_DOCUMENT_NAME, StateRecord, find_record_document, oldest, parse_record
 
 T = TypeVar("T")
-Item = TypeVar("Item", LiveAgent, LiveDocument, LiveTest)
+Item = TypeVar("Item", LiveAgent, LiveDocument, LiveTest, LiveTool)
 
 
 @dataclass(frozen=True)
@@ -49,16 +55,25 @@ class Workspace:
 
 
 async def read_live(
-    client: Any, desired: Desired, *, branch: str | None = None, refresh_all: bool = False
+    client: Any, desired: Desired, *, branch: str | None = None, refresh_all: bool = False, prune: bool | None = None
 ) -> LiveState:
     """The live state of `desired`'s (project, environment) scope, as the planner needs it."""
-    return (await read_workspace(client, desired, branch=branch, refresh_all=refresh_all)).live
+    return (await read_workspace(client, desired, branch=branch, refresh_all=refresh_all, prune=prune)).live
 
 
 async def read_workspace(
-    client: Any, desired: Desired, *, branch: str | None = None, refresh_all: bool = False
+    client: Any,
+    desired: Desired,
+    *,
+    branch: str | None = None,
+    refresh_all: bool = False,
+    prune: bool | None = None,
 ) -> Workspace:
-    """`read_live` plus the full state record (for apply)."""
+    """`read_live` plus the full state record (for apply).
+
+    `prune` is the setting of the plan this read is for: the dependents of the versions that plan would delete are
+    read too. None (a read that no plan's deletes depend on: a freshness check, tests, garbage collection): not.
+    """
     project, env = desired.settings.project, desired.environment.name
     name = identity.folder_name(project, env)
     # Each chain starts as soon as what it needs arrives, so the slowest chain (the managed folder: search, then
@@ -129,7 +144,7 @@ async def read_workspace(
         record_id=str(record_document["id"]) if record_document else None,
         record_updated_at=((record_document or {}).get("metadata") or {}).get("last_updated_at_unix_secs"),
     )
-    live = await _detail_reads(client, desired, live, record, branch=branch, refresh_all=refresh_all)
+    live = await _detail_reads(client, desired, live, record, branch=branch, refresh_all=refresh_all, prune=prune)
     return Workspace(
         live=live,
         record=record,
@@ -202,31 +217,49 @@ def agents_needing_detail(agents: Iterable[LiveAgent], record: StateRecord, *, r
 
 
 async def _detail_reads(
-    client: Any, desired: Desired, live: LiveState, record: StateRecord, *, branch: str | None, refresh_all: bool
+    client: Any,
+    desired: Desired,
+    live: LiveState,
+    record: StateRecord,
+    *,
+    branch: str | None,
+    refresh_all: bool,
+    prune: bool | None,
 ) -> LiveState:
-    from agentform.plan.planner import needed_reads  # the planner knows which old versions a diff shows
+    from agentform.plan.planner import needed_reads  # the planner knows which versions a plan shows or deletes
 
     agents = agents_needing_detail(live.agents, record, refresh_all=refresh_all)
-    wanted = needed_reads(desired, live)
+    wanted = needed_reads(desired, live, prune=prune, branch=branch)
     documents = [document for document in live.documents if document.id in wanted.document_texts]
     tests = [test for test in live.tests if test.id in wanted.test_bodies]
-    agent_payloads, texts, bodies, branches = await asyncio.gather(
+    doomed_documents = sorted(wanted.document_dependents)
+    doomed_tools = sorted(wanted.tool_dependents)
+    agent_payloads, texts, bodies, branches, document_users, tool_users = await asyncio.gather(
         _gather(client.get_agent(agent.id) for agent in agents),
         _gather(client.get_document_content(document.id) for document in documents),
         _gather(client.get_test(test.id) for test in tests),
         _gather(_branch_tip(client, agent, branch) for agent in live.agents) if branch else _value([]),
+        _gather(client.document_dependent_agents(document_id) for document_id in doomed_documents),
+        _gather(client.tool_dependent_agents(tool_id) for tool_id in doomed_tools),
     )
     agent_updates = {agent.id: _agent_facts(payload) for agent, payload in zip(agents, agent_payloads, strict=True)}
     if branch:
         for agent, tip in zip(live.agents, branches, strict=True):
             agent_updates.setdefault(agent.id, {})["branch"] = tip
-    text_of = {document.id: {"text": text} for document, text in zip(documents, texts, strict=True)}
+    document_updates = {document.id: {"text": text} for document, text in zip(documents, texts, strict=True)}
+    for document_id, answer in zip(doomed_documents, document_users, strict=True):
+        document_updates.setdefault(document_id, {}).update(identity.dependents_from_answer(answer))
+    users_of = {
+        tool_id: identity.dependents_from_answer(answer)
+        for tool_id, answer in zip(doomed_tools, tool_users, strict=True)
+    }
     body_of = {test.id: {"body": body} for test, body in zip(tests, bodies, strict=True)}
     return live.model_copy(
         update={
             "agents": _updated(live.agents, agent_updates),
-            "documents": _updated(live.documents, text_of),
+            "documents": _updated(live.documents, document_updates),
             "tests": _updated(live.tests, body_of),
+            "tools": _updated(live.tools, users_of),
         }
     )
 

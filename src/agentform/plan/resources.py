@@ -13,7 +13,7 @@ from typing import Any
 from agentform.model import Desired, DesiredDocument, DesiredTest, DesiredTool
 from agentform.plan import identity, payload
 from agentform.plan.diff import field_changes, text_change
-from agentform.plan.live import LiveDocument, LiveState, LiveTest, LiveTool
+from agentform.plan.live import DependentBranch, LiveDocument, LiveState, LiveTest, LiveTool
 from agentform.plan.model import DriftResolution, FieldChange, ResourceChange, ResourceKind, ref, refs_in
 from agentform.plan.normalize import comparable, normalize_test, normalize_tool, same
 from agentform.plan.versions import Version, Wanted, plan_versioned
@@ -85,6 +85,7 @@ def document_version(document: LiveDocument, live: LiveState) -> Version:
         updated_at=document.updated_at,
         recorded_updated_at=recorded,
         dependents=tuple(document.dependents),
+        branches=_branches(document.branches),
         content=document.text,
     )
 
@@ -160,8 +161,17 @@ def tool_version(tool: LiveTool, desired_view: dict | None) -> Version:
         desired_side, live_side = comparable(desired_view, content)
         drifted = not same(desired_side, live_side)
     return Version(
-        id=tool.id, hash=tool.hash, dependents=tuple(tool.dependents), content=content, content_drifted=drifted
+        id=tool.id,
+        hash=tool.hash,
+        dependents=tuple(tool.dependents),
+        branches=_branches(tool.branches),
+        content=content,
+        content_drifted=drifted,
     )
+
+
+def _branches(branches: list[DependentBranch] | None) -> tuple[DependentBranch, ...] | None:
+    return None if branches is None else tuple(branches)
 
 
 def tool_ids(desired: Desired, live: LiveState) -> dict[str, str]:

@@ -14,10 +14,11 @@ references the version.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentform.plan.live import DependentBranch
 from agentform.plan.model import DriftResolution, FieldChange, ResourceChange, ResourceKind
 
 
@@ -30,7 +31,9 @@ class Version:
     updated_at: int | None = None
     # `updated_at` the state record saw after our own write; None when unknown (no drift check possible).
     recorded_updated_at: int | None = None
+    # Agent ids that reference this version, and the branches that do (None: not read, see `plan_garbage`).
     dependents: tuple[str, ...] = ()
+    branches: tuple[DependentBranch, ...] | None = None
     # Content as the diff needs it (document text, tool payload, test body), None when not read.
     content: Any = None
     # Set by the caller when it can tell from content (tools carry no timestamp: their config is compared).
@@ -134,28 +137,27 @@ def plan_garbage(
     keep_hash: str | None,
     prune: bool,
     prevent_destroy: bool,
-    our_agent_ids: Collection[str],
+    our_agents: Mapping[str, str],
     branch: str | None = None,
 ) -> list[ResourceChange]:
     """Deletes of every version of `key` except the one with `keep_hash` (None: the key is gone from git).
 
     Superseded versions of a key git still declares are garbage, collected whatever prune says (decision 0054);
     versions of a key gone from git are deleted only with prune. Neither while referenced by something other than
-    our agents' main branches, nor during a `--branch` apply (main still uses the old version until the merge).
+    our agents' main branches (`our_agents`: id -> key), nor during a `--branch` apply (main still uses the old
+    version until the merge).
     """
     changes = []
     for version in sorted(versions, key=lambda v: (v.hash or "", v.id)):
         if keep_hash is not None and version.hash == keep_hash:
             continue
-        # Our own agents' main branches switch to the new version in this apply; anything else (a PR branch, an
-        # agent we do not manage) still needs the old one.
-        foreign = sorted(dependent for dependent in version.dependents if dependent not in our_agent_ids)
+        referencing = still_referencing(version, our_agents)
         superseded = keep_hash is not None
         blocked = None
         if prevent_destroy:
             blocked = "prevent_destroy is set"
-        elif foreign:
-            blocked = f"still referenced by {', '.join(foreign)}"
+        elif referencing:
+            blocked = f"still referenced by {', '.join(referencing)}"
         elif superseded and branch is not None:
             blocked = "kept while main uses it: collected after the branch is merged"
         elif not superseded and not prune:
@@ -175,3 +177,31 @@ def plan_garbage(
             )
         )
     return changes
+
+
+def still_referencing(version: Version, our_agents: Mapping[str, str]) -> list[str]:
+    """What still references `version` once this apply is done, as the reason of a blocked delete shows it.
+
+    Our own agents' main branches switch to the new version in this apply; anything else (a PR branch, an agent we
+    do not manage) still needs the old one. Without the branches read, the list's agent ids are all there is, and
+    our agents are taken to be on main (the plan reads the branches of every version it would delete).
+    """
+    if version.branches is None:
+        return sorted(dependent for dependent in version.dependents if dependent not in our_agents)
+    found = {
+        _agent_label(row.agent_id, row.agent_name, our_agents)
+        if row.is_main
+        else f"branch {row.branch_name or row.branch_id} of {_agent_label(row.agent_id, row.agent_name, our_agents)}"
+        for row in version.branches
+        if not (row.is_main and row.agent_id in our_agents)
+    }
+    # An agent listed without its branches (the endpoint pages agents and their branches together).
+    listed = {row.agent_id for row in version.branches}
+    found |= {_agent_label(a, "", our_agents) for a in version.dependents if a not in our_agents and a not in listed}
+    return sorted(found)
+
+
+def _agent_label(agent_id: str, name: str, our_agents: Mapping[str, str]) -> str:
+    if agent_id in our_agents:
+        return f"agent.{our_agents[agent_id]}"
+    return f'agent "{name}" ({agent_id})' if name else f"agent {agent_id}"
