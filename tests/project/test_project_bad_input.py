@@ -22,6 +22,8 @@ AGENT = MINIMAL["agents/helper/agent.yaml"]
 TOOL = MINIMAL["tools/lookup.yaml"]
 CONFIG = MINIMAL["agentform.yaml"]
 TEST = MINIMAL["tests_specs/helper/hours.yaml"]
+LLM = "      llm: gpt-4o-mini\n"
+NEWER_VALUE = "unknown value: not one of the 112 values known to the field tree (elevenlabs SDK 2.78.0 + CLI OpenAPI); "
 
 
 @dataclass(frozen=True)
@@ -30,13 +32,14 @@ class BadInput:
 
     `files` change the minimal project (None deletes a file); `outside` are files written next to the project,
     outside the repository, and `links` symlinks in the project to them. In `expected`, `{root}` stands for the
-    project folder and `{outside}` for the folder around it."""
+    project folder and `{outside}` for the folder around it. `strict` runs with --strict (warnings are errors)."""
 
     name: str
     files: dict[str, str | bytes | None]
     expected: list[str]
     exit_code: int = exitcodes.ERROR
     env: str | None = None
+    strict: bool = False
     outside: dict[str, str] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)
 
@@ -389,6 +392,114 @@ CASES: list[BadInput] = [
         },
         ["tests_specs/helper/sim.yaml:5:29: error: tool_mock_config.mocked_tool_ids[1]: expected a tool key"],
     ),
+    # -- values in API sections (checked against the field tree's types and known values) -------------------
+    BadInput(
+        "agent: a word where a number goes",
+        {"agents/helper/agent.yaml": AGENT.replace(LLM, LLM + "      temperature: hot\n")},
+        [
+            "agents/helper/agent.yaml:9:7: error: conversation_config.agent.prompt.temperature: "
+            "expected a number, got a string"
+        ],
+    ),
+    BadInput(
+        "agent: a word where an integer goes",
+        {"agents/helper/agent.yaml": AGENT.replace(LLM, LLM + "      max_tokens: many\n")},
+        [
+            "agents/helper/agent.yaml:9:7: error: conversation_config.agent.prompt.max_tokens: "
+            "expected an integer, got a string"
+        ],
+    ),
+    BadInput(
+        "agent: a list where a number goes",
+        {"agents/helper/agent.yaml": AGENT + "  turn:\n    turn_timeout: [1]\n"},
+        ["agents/helper/agent.yaml:10:5: error: conversation_config.turn.turn_timeout: expected a number, got a list"],
+    ),
+    BadInput(
+        "agent: a number where a model name goes",
+        {"agents/helper/agent.yaml": AGENT.replace("llm: gpt-4o-mini", "llm: 42")},
+        [
+            "agents/helper/agent.yaml:8:7: error: conversation_config.agent.prompt.llm: "
+            "expected a string, got an integer"
+        ],
+    ),
+    BadInput(
+        "agent: a quoted boolean",
+        {"agents/helper/agent.yaml": AGENT + "platform_settings:\n  auth: {enable_auth: 'true'}\n"},
+        ["agents/helper/agent.yaml:10:10: error: platform_settings.auth.enable_auth: expected a boolean, got a string"],
+    ),
+    BadInput(
+        "agent: a misspelt model name",
+        {"agents/helper/agent.yaml": AGENT.replace("llm: gpt-4o-mini", "llm: gpt-4o-mni")},
+        [
+            "agents/helper/agent.yaml:8:7: error: conversation_config.agent.prompt.llm: "
+            "unknown value (did you mean 'gpt-4o-mini'?)"
+        ],
+    ),
+    BadInput(
+        "agent: a model name newer than the field tree, with --strict",
+        {"agents/helper/agent.yaml": AGENT.replace("llm: gpt-4o-mini", "llm: gpt-99-turbo-max")},
+        [
+            "agents/helper/agent.yaml:8:7: error: conversation_config.agent.prompt.llm: "
+            f"{NEWER_VALUE}newer value or typo?"
+        ],
+        strict=True,
+    ),
+    BadInput(
+        "agent: a variable that is not a number in a number field",
+        {
+            "agents/helper/agent.yaml": AGENT.replace(LLM, LLM + "      temperature: ${TEMPERATURE}\n"),
+            "agentform.yaml": CONFIG + "  TEMPERATURE:\n    default: warm\n",
+        },
+        [
+            "agents/helper/agent.yaml:9:7: error: conversation_config.agent.prompt.temperature: "
+            "expected a number, got a string (from a variable)"
+        ],
+    ),
+    BadInput(
+        "tool: a word where an integer goes",
+        {"tools/lookup.yaml": TOOL + "  response_timeout_secs: soon\n"},
+        ["tools/lookup.yaml:9:3: error: tool_config.response_timeout_secs: expected an integer, got a string"],
+    ),
+    BadInput(
+        "tool: a number where a boolean goes",
+        {"tools/lookup.yaml": TOOL + "  disable_interruptions: 1\n"},
+        ["tools/lookup.yaml:9:3: error: tool_config.disable_interruptions: expected a boolean, got an integer"],
+    ),
+    BadInput(
+        "tool: a list where a string goes",
+        {"tools/lookup.yaml": TOOL.replace("Looks up opening hours.", "[Looks up, hours]")},
+        ["tools/lookup.yaml:4:3: error: tool_config.description: expected a string, got a list"],
+    ),
+    BadInput(
+        "test: a word where a boolean goes",
+        {
+            "tests_specs/helper/pick.yaml": "kind: tool\nchat_history: [Book me]\ntool: lookup\n"
+            "check_any_tool_matches: maybe\n"
+        },
+        ["tests_specs/helper/pick.yaml:4:1: error: check_any_tool_matches: expected a boolean, got a string"],
+    ),
+    BadInput(
+        "test: a number where a string goes",
+        {"tests_specs/helper/hours.yaml": TEST.replace("""'Says "nine"'""", "9")},
+        ["tests_specs/helper/hours.yaml:4:1: error: success_condition: expected a string, got an integer"],
+    ),
+    BadInput(
+        "test: a misspelt known value",
+        {"tests_specs/helper/hours.yaml": TEST + "conversation_initiation_source: widgt\n"},
+        [
+            "tests_specs/helper/hours.yaml:6:1: error: conversation_initiation_source: "
+            "unknown value (did you mean 'widget'?)"
+        ],
+    ),
+    BadInput(
+        "test: an evaluation model newer than the field tree, with --strict",
+        {
+            "tests_specs/helper/sim.yaml": "kind: simulation\nsimulation_scenario: A caller.\n"
+            "success_conditions: [ok]\nevaluation_model: gpt-99-turbo-max\n"
+        },
+        [f"tests_specs/helper/sim.yaml:4:1: error: evaluation_model: {NEWER_VALUE}newer value or typo?"],
+        strict=True,
+    ),
 ]
 
 
@@ -397,11 +508,11 @@ def test_bad_input_is_reported_exactly_and_changes_nothing(tmp_path, case):
     root = case.build(tmp_path)
     before = snapshot(tmp_path)
 
-    diagnostics = validate_project(root, env=case.env, environ={})
+    diagnostics = validate_project(root, env=case.env, environ={}, strict=case.strict)
     with pytest.raises(ProjectError) as raised:
-        load_desired(root, env=case.env, environ={})
+        load_desired(root, env=case.env, environ={}, strict=case.strict)
     out = io.StringIO()
-    exit_code = validate.run(root, env=case.env, environ={}, out=out)
+    exit_code = validate.run(root, env=case.env, environ={}, out=out, strict=case.strict)
 
     assert [str(d) for d in diagnostics] == [line.format(root=root, outside=tmp_path) for line in case.expected]
     assert raised.value.diagnostics == diagnostics

@@ -48,14 +48,17 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic], err: Console) -> None:
 
 
 def load(project_dir: Path, env: str | None, ref: str | None = None, strict: bool = False) -> Desired | None:
-    """The desired state, or None after printing every diagnostic (bad input: nothing is sent)."""
-    from agentform.project import ProjectError, load_desired
+    """The desired state, or None after printing every diagnostic (bad input: nothing is sent). The warnings of a
+    valid project are printed too, one line each on stderr, before anything the command prints."""
+    from agentform.project import inspect_project
 
-    try:
-        return load_desired(project_dir, env=env, ref=ref, strict=strict)
-    except ProjectError as error:
-        print_diagnostics(error.diagnostics, console(stderr=True))
+    desired, diagnostics = inspect_project(project_dir, env=env, ref=ref, strict=strict)
+    if desired is None:
+        print_diagnostics(diagnostics, console(stderr=True))
         return None
+    for warning in diagnostics:
+        console(stderr=True).print(Text(str(warning), style="yellow"))
+    return desired
 
 
 def print_error(error: BaseException | str, redactor: Redactor | None = None) -> int:

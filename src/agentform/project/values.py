@@ -11,16 +11,17 @@ values come from the SDK and are safe to quote.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from agentform.project.schema import did_you_mean
-
 # How close an unknown API key or value must be to a known one to be called a typo (difflib ratio). Below this it
 # is treated as newer than the SDK and only warned about.
 TYPO_CUTOFF = 0.8
+# A misspelt value is at most this many single-character edits from the value meant.
+MAX_TYPO_EDITS = 2
 # Up to this many known values are listed in a warning; more are counted.
 LISTED_VALUES = 8
 
@@ -88,7 +89,7 @@ def check_leaf(leaf: dict[str, Any], value: Any, source: str, suffix: str = "") 
     known = leaf.get("e")
     if known is None or not isinstance(value, str) or value in known:
         return None
-    guess = did_you_mean(value, [k for k in known if isinstance(k, str)], TYPO_CUTOFF)
+    guess = typo_of(value, [k for k in known if isinstance(k, str)])
     if guess is not None:
         return "error", f"unknown value (did you mean {guess!r}?)"
     listed = (
@@ -97,6 +98,31 @@ def check_leaf(leaf: dict[str, Any], value: Any, source: str, suffix: str = "") 
         else f"one of the {len(known)} values"
     )
     return "warning", f"unknown value: not {listed} known to the field tree ({source}); newer value or typo?"
+
+
+def typo_of(value: str, known: list[str]) -> str | None:
+    """The known value `value` is a typo of: close (difflib), at most two edits away, and not merely another
+    version number. Enum values such as model names differ by little by nature (`gpt-5.2` / `gpt-5.3`,
+    `claude-opus-5` / `claude-9-opus`): a newer model must be a warning, not a typo."""
+    for candidate in difflib.get_close_matches(value, known, n=3, cutoff=TYPO_CUTOFF):
+        if _edits(value, candidate) <= MAX_TYPO_EDITS and _letters(value) != _letters(candidate):
+            return candidate
+    return None
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[0-9]", "", text)
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (the strings are short enum values)."""
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other)))
+        previous = current
+    return previous[-1]
 
 
 def needs_substitution(leaf: dict[str, Any]) -> bool:
