@@ -5,7 +5,8 @@ Generates a project of N agents (default 500: each with agent.yaml, prompt.md an
 documents and tools) in a temporary folder and reports, as best-of-R wall times:
 
 - baseline: reading every file and parsing every YAML file with ruamel.yaml (no checks at all);
-- validate: `validate_project` (parse, schema, field tree, references, variables) in this process;
+- validate: `validate_project` (parse, schema, field tree keys and value types, references, variables, a
+  number from a variable in every agent) in this process;
 - the ratio validate / baseline (the cost of the checks over bare parsing);
 - `agentform validate` and `agentform --help` as fresh processes, against `python -c pass` as the baseline.
 
@@ -34,7 +35,7 @@ conversation_config:
     language: en
     prompt: {{llm: gpt-4o-mini, temperature: 0.3, max_tokens: 300}}
   tts: {{voice_id: "${{VOICE_ID}}", model_id: eleven_flash_v2_5, stability: 0.5}}
-  turn: {{turn_timeout: 7, turn_eagerness: normal}}
+  turn: {{turn_timeout: "${{TURN_TIMEOUT}}", turn_eagerness: normal}}
   conversation: {{max_duration_seconds: 600}}
 platform_settings:
   call_limits: {{agent_concurrency_limit: 5, daily_limit: 1000}}
@@ -86,6 +87,7 @@ environments:
   production: {backend: api}
 variables:
   VOICE_ID: {default: 21m00Tcm4TlvDq8ikWAM}
+  TURN_TIMEOUT: {default: "7"}
   TOKEN: {default: bench-token, secret: true}
 """
 
