@@ -423,6 +423,19 @@ def test_a_document_edited_in_the_dashboard_is_drift_restored_from_git():
     assert kept.action == "no-op" and kept.drift
 
 
+def test_needed_reads_ask_for_the_text_of_a_document_edited_in_the_dashboard_so_the_repair_shows_its_diff():
+    files = clinic()
+    live = applied(make_plan(files, live_state(), prune=False))
+    [doc] = live.documents
+    assert live.record.documents[doc.id] is not None, "the drift check needs the recorded timestamp"
+    edited = live.model_copy(update={"documents": [doc.model_copy(update={"updated_at": 50, "text": None})]})
+    assert needed_reads(files, edited).document_texts == {doc.id}
+    read = edited.model_copy(update={"documents": [doc.model_copy(update={"updated_at": 50, "text": "edited\n"})]})
+    assert needed_reads(files, read) == NeededReads()
+    [repair] = make_plan(files, read, prune=False).change_for("document.faq").fields
+    assert "-edited" in repair.line_diff
+
+
 def test_a_url_document_refreshed_by_auto_sync_is_not_drift():
     from agentform.model import DesiredDocument, SourceLocation
 

@@ -22,7 +22,7 @@ from agentform.plan.agents import plan_agent
 from agentform.plan.live import LiveAgent, LiveState
 from agentform.plan.model import DriftResolution, Plan, ResourceChange, ResourceKind
 from agentform.plan.shard import Shard
-from agentform.plan.versions import Version, plan_garbage
+from agentform.plan.versions import Version, plan_garbage, shown_version
 from agentform.redact import Redactor
 
 
@@ -130,28 +130,28 @@ def needed_reads(
 ) -> NeededReads:
     """The detail reads a plan needs beyond the lists, by the same rules that plan with what they return.
 
-    - the newest live version of each changed text document and test, whose content the diff shows (test content
-      addresses depend on the tools' content addresses, which only the planner computes);
+    - the live version of each text document and test whose content its change diffs against
+      (`versions.shown_version`: the newest when replaced, the desired one when edited outside git). Test content
+      addresses depend on the tools' content addresses, which only the planner computes;
     - the dependents of each document or tool version the plan would delete and nothing blocks yet (`prune` None:
       no plan is being made, none), so that a version a PR branch still uses shows as kept, as apply keeps it:
       list items name dependent agents, not branches. A no-op plan has no such version and costs nothing extra.
       A narrowed plan (`--select`) shows no such delete; they are read all the same (the read does not know the
       selection), which costs a request per superseded version, and only while one exists.
     """
-    texts = set()
+    texts: set[str] = set()
     for key, document in desired.documents.items():
-        versions = live.documents_of(key)
-        if document.kind == "text" and versions and document.content_hash() not in {v.hash for v in versions}:
-            newest = resources.newest(versions)
-            if newest.kind == "text" and newest.text is None:
-                texts.add(newest.id)
-    bodies = set()
+        if document.kind == "text":
+            versions = live.documents_of(key)
+            readable = {version.id for version in versions if version.kind == "text"}
+            texts |= (
+                _unread(document.content_hash(), [resources.document_version(v, live) for v in versions]) & readable
+            )
     tool_versions = resources.tool_versions(desired)
+    bodies: set[str] = set()
     for address, test in desired.tests.items():
-        versions = live.tests_of(address)
-        wanted = payload.test_content_hash(test, tool_versions)
-        if versions and all(v.hash != wanted for v in versions) and resources.newest(versions).body is None:
-            bodies.add(resources.newest(versions).id)
+        versions = [resources.test_version(v, live) for v in live.tests_of(address)]
+        bodies |= _unread(payload.test_content_hash(test, tool_versions), versions)
     dependents: dict[str, set[str]] = {"document": set(), "tool": set()}
     if prune is not None:
         for change in _shared_garbage(desired, live, prune, _our_agents(live), branch):
@@ -160,6 +160,12 @@ def needed_reads(
     return NeededReads(
         frozenset(texts), frozenset(bodies), frozenset(dependents["document"]), frozenset(dependents["tool"])
     )
+
+
+def _unread(wanted_hash: str, versions: list[Version]) -> set[str]:
+    """The id of the version whose content the change will show (`shown_version`), when it was not read yet."""
+    shown = shown_version(wanted_hash, versions)
+    return {shown.id} if shown is not None and shown.content is None else set()
 
 
 def _deletes(

@@ -7,7 +7,7 @@ agents and tests reference.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from agentform.model import Desired, DesiredDocument, DesiredTest, DesiredTool
@@ -242,8 +242,3 @@ def test_ids(desired: Desired, live: LiveState) -> dict[str, str]:
         current = next((v for v in live.tests_of(address) if v.hash == wanted), None)
         ids[address] = current.id if current else ref(f"test.{address}")
     return ids
-
-
-def newest(versions: Sequence[LiveDocument] | Sequence[LiveTest]) -> Any:
-    """The most recently updated version (ties broken by id, so the choice is stable)."""
-    return max(versions, key=lambda version: (version.updated_at or 0, version.id))

@@ -72,6 +72,19 @@ class Wanted:
         return f"{self.kind}.{self.key}"
 
 
+def shown_version(wanted_hash: str, versions: Sequence[Version]) -> Version | None:
+    """The live version whose content the change of a desired resource diffs against, if any.
+
+    The desired version itself when it was edited outside git (the repair shows what is put back); when only other
+    versions exist, the newest (the replace shows what changed since); none for a no-op or a create. The planner
+    reads exactly these contents (`planner.needed_reads`), so a change never falls back on a bare hash by surprise.
+    """
+    current = next((version for version in versions if version.hash == wanted_hash), None)
+    if current is not None:
+        return current if current.edited_outside_git else None
+    return max(versions, key=lambda version: (version.updated_at or 0, version.id)) if versions else None
+
+
 def plan_versioned(wanted: Wanted, versions: Sequence[Version], *, on_drift: DriftResolution) -> ResourceChange:
     """The change for one desired content-addressed resource (garbage versions are planned by `plan_garbage`)."""
     current = next((version for version in versions if version.hash == wanted.hash), None)
@@ -82,10 +95,11 @@ def plan_versioned(wanted: Wanted, versions: Sequence[Version], *, on_drift: Dri
         "hash": wanted.hash,
         "source": wanted.source,
     }
+    shown = shown_version(wanted.hash, versions)
     if current is not None:
-        if not current.edited_outside_git:
+        if shown is None:
             return ResourceChange(**common, action="no-op", live_id=current.id)
-        drift_fields = wanted.diff(current.content)
+        drift_fields = wanted.diff(shown.content)
         if on_drift == "live-wins":
             return ResourceChange(
                 **common,
@@ -106,15 +120,12 @@ def plan_versioned(wanted: Wanted, versions: Sequence[Version], *, on_drift: Dri
             payload=wanted.repair_payload,
             reason="edited outside git since the last apply; restoring the content from git",
         )
-    if versions:
-        newest = max(versions, key=lambda version: (version.updated_at or 0, version.id))
-        fields = wanted.diff(newest.content) or [
-            FieldChange(path="content_hash", before=newest.hash, after=wanted.hash)
-        ]
+    if shown is not None:
+        fields = wanted.diff(shown.content) or [FieldChange(path="content_hash", before=shown.hash, after=wanted.hash)]
         return ResourceChange(
             **common,
             action="replace",
-            live_id=newest.id,
+            live_id=shown.id,
             fields=fields,
             payload=wanted.payload,
             depends_on=sorted(wanted.depends_on),
