@@ -247,10 +247,12 @@ def ci_group() -> None:
 @click.option("--branch-name", default=None, help="Agent branch to test on (default: pr-<number> or the git branch).")
 @click.option("--no-comment", "comment", is_flag=True, flag_value=False, default=True, help="Do not post to GitHub.")
 @lock_wait_option(600)
+@click.option("--closed", is_flag=True, help="The PR was closed unmerged: archive its agent branches (default: event).")
 def ci_pr(**kwargs: Any) -> None:
     """Validate, plan, apply the PR's agents to their agent branch, test them, post one sticky PR comment.
 
-    Exit 1 on invalid files or errors, 3 when tests fail: make it a required check to block the merge.
+    Exit 1 on invalid files or errors, 3 when tests fail: make it a required check to block the merge. On a PR
+    closed without merging, archive its agent branches instead.
     """
     _run("ci_pr", **kwargs)
 

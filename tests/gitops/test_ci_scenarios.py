@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.gitops.world import AGENT, REPOSITORY, World, first_message_of, pr_event, push_event
+from tests.gitops.world import AGENT, GREETING, REPOSITORY, World, first_message_of, pr_event, push_event
 
 from agentform import exitcodes
 from agentform.cli import main
@@ -16,31 +16,9 @@ from agentform.plan.state import acquire_lock, ensure_folder
 
 pytestmark = pytest.mark.e2e
 
-GREETING = ("Cu ce vă pot ajuta astăzi?", "Cu ce vă putem ajuta astăzi?")
-
 
 def temperature_of(config: dict) -> float:
     return config["conversation_config"]["agent"]["prompt"]["temperature"]
-
-
-def _write_count_since(world: World, mark: int) -> int:
-    response = httpx.get(
-        f"{world.emulator_url}/_emulator/requests", params={"since": mark}, headers={"xi-api-key": DEV_API_KEY}
-    )
-    return response.json()["write_count"]
-
-
-def _mark(world: World) -> int:
-    response = httpx.get(f"{world.emulator_url}/_emulator/requests", headers={"xi-api-key": DEV_API_KEY})
-    return response.json()["last_seq"]
-
-
-def _open_pr(world: World, number: int, branch: str, edits: list[tuple[str, str, str]], base: str = "main") -> str:
-    world.repo.git.checkout(base)
-    world.repo.git.checkout("-b", branch)
-    for path, old, new in edits:
-        world.edit(path, old, new)
-    return world.commit(f"PR {number}")
 
 
 def _merge(world: World, number: int, branch: str) -> tuple[str, str]:
@@ -53,16 +31,17 @@ def _merge(world: World, number: int, branch: str) -> tuple[str, str]:
 
 def test_a_pr_from_a_fork_is_validated_and_planned_offline_without_touching_the_workspace_or_posting(world):
     base = world.repo.head.commit.hexsha
-    head = _open_pr(world, 5, "fork-change", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
+    head = world.open_pr(5, "fork-change", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
     event = pr_event(5, "fork-change", head, base)
     event["pull_request"]["head"]["repo"] = {"full_name": "stranger/clinic"}
-    mark = _mark(world)
+    mark = world.request_mark()
 
     assert world.run_workflow("agentform-pr.yml", "pull_request", event) == exitcodes.OK
 
-    assert _write_count_since(world, mark) == 0, "nothing live was written"
+    assert world.writes_since(mark) == 0, "nothing live was written"
     assert "pr-5" not in world.branches()
     assert world.github.comments(5) == [], "a fork's token cannot comment; the report is in the summary"
+    assert world.github.statuses(head) == [], "nor set a status, pending or final"
     report = world.report()
     assert "comes from a fork" in report
     assert f"agents/{AGENT}/agent.yaml" in report
@@ -73,38 +52,38 @@ def test_a_pr_from_a_fork_is_validated_and_planned_offline_without_touching_the_
 def test_without_an_api_key_a_pr_from_the_repository_fails_the_check_and_says_which_secret_is_missing(world):
     world.monkeypatch.setenv("CLINIC_WEBHOOK_TOKEN", "token-from-the-ci-secrets")
     base = world.repo.head.commit.hexsha
-    head = _open_pr(world, 7, "greeting", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
-    mark = _mark(world)
+    head = world.open_pr(7, "greeting", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
+    mark = world.request_mark()
 
     code = world.run_workflow("agentform-pr.yml", "pull_request", pr_event(7, "greeting", head, base), env="production")
 
     assert code == exitcodes.ERROR
-    assert _write_count_since(world, mark) == 0
+    assert world.writes_since(mark) == 0
     (comment,) = world.github.comments(7)
     assert comment["body"].startswith("<!-- agentform:pr env=production -->")
     assert "ELEVENLABS_API_KEY is not set" in comment["body"]
-    assert [s["state"] for s in world.github.statuses(head)] == ["error"]
+    assert [s["state"] for s in world.github.statuses(head)] == ["pending", "error"]
 
 
 def test_invalid_files_fail_the_check_with_file_and_line_in_the_comment_and_change_nothing(world, capsys):
     base = world.repo.head.commit.hexsha
-    head = _open_pr(world, 6, "typo", [(f"agents/{AGENT}/agent.yaml", "first_message:", "first_mesage:")])
-    mark = _mark(world)
+    head = world.open_pr(6, "typo", [(f"agents/{AGENT}/agent.yaml", "first_message:", "first_mesage:")])
+    mark = world.request_mark()
 
     assert world.run_workflow("agentform-pr.yml", "pull_request", pr_event(6, "typo", head, base)) == exitcodes.ERROR
 
-    assert _write_count_since(world, mark) == 0
+    assert world.writes_since(mark) == 0
     (comment,) = world.github.comments(6)
     assert "invalid project files" in comment["body"]
     assert f"agents/{AGENT}/agent.yaml:" in comment["body"] and "first_mesage" in comment["body"]
-    assert [s["state"] for s in world.github.statuses(head)] == ["failure"]
+    assert [s["state"] for s in world.github.statuses(head)] == ["pending", "failure"]
     assert f"::error file=agents/{AGENT}/agent.yaml,line=" in capsys.readouterr().out, "annotated on the PR's diff"
 
 
 def test_two_prs_on_one_agent_get_their_own_branches_and_the_second_deploy_replans_against_the_new_main(world):
     base = world.repo.head.commit.hexsha
-    greeting = _open_pr(world, 1, "greeting", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
-    calmer = _open_pr(world, 2, "calmer", [(f"agents/{AGENT}/agent.yaml", "temperature: 0.3", "temperature: 0.1")])
+    greeting = world.open_pr(1, "greeting", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
+    calmer = world.open_pr(2, "calmer", [(f"agents/{AGENT}/agent.yaml", "temperature: 0.3", "temperature: 0.1")])
     assert world.run_workflow("agentform-pr.yml", "pull_request", pr_event(1, "greeting", greeting, base)) == 0
     assert world.run_workflow("agentform-pr.yml", "pull_request", pr_event(2, "calmer", calmer, base)) == 0
 
@@ -142,12 +121,12 @@ def test_a_held_lock_stops_a_deploy_naming_the_holder_until_force_unlock(world):
     before = world.repo.head.commit.hexsha
     world.edit(f"agents/{AGENT}/agent.yaml", *GREETING)
     after = world.commit("Direct change on main")
-    mark = _mark(world)
+    mark = world.request_mark()
 
     assert world.run_workflow("agentform-deploy.yml", "push", push_event(before, after, "Direct")) == 4
     assert "alice@laptop" in world.report()
     assert first_message_of(world.main_config()).endswith(GREETING[0]), "nothing deployed under someone's lock"
-    assert _write_count_since(world, mark) <= 2, "only our own lock document came and went"
+    assert world.writes_since(mark) <= 2, "only our own lock document came and went"
 
     assert main(["force-unlock", "--env", "local", "--yes"]) == exitcodes.OK
     assert world.run_workflow("agentform-deploy.yml", "push", push_event(before, after, "Direct")) == exitcodes.OK
@@ -178,11 +157,11 @@ def test_rollback_to_a_version_shows_the_plan_then_restores_that_version(world, 
 
 def test_rollback_to_an_unknown_version_fails_and_writes_nothing(world, capsys):
     world.monkeypatch.chdir(world.root)
-    mark = _mark(world)
+    mark = world.request_mark()
     code = main(["rollback", "--env", "local", "--agent", AGENT, "--to-version", "agtvrsn_nope", "--auto-approve"])
     assert code == exitcodes.ERROR
     assert "agtvrsn_nope" in capsys.readouterr().err
-    assert _write_count_since(world, mark) == 0
+    assert world.writes_since(mark) == 0
 
 
 def test_scheduled_drift_check_opens_one_issue_while_the_agent_differs_and_closes_it_after(world):
@@ -211,7 +190,7 @@ def test_nothing_secret_reaches_the_comment_the_summary_or_the_report(world, mon
     monkeypatch.setenv("CLINIC_WEBHOOK_TOKEN", secret)
     world.edit("agentform.yaml", "      CLINIC_WEBHOOK_TOKEN: local-development-token\n", "")
     base = world.commit("The webhook token comes from the environment")
-    head = _open_pr(world, 9, "greeting", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
+    head = world.open_pr(9, "greeting", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
     world.run_workflow("agentform-pr.yml", "pull_request", pr_event(9, "greeting", head, base))
     texts = [c["body"] for c in world.github.comments(9)] + [world.report()]
     texts += [path.read_text() for path in world.root.parent.glob("summary-*.md")]
@@ -220,7 +199,7 @@ def test_nothing_secret_reaches_the_comment_the_summary_or_the_report(world, mon
 
 def test_a_deploy_whose_apply_fails_after_a_merge_rolls_the_merged_agent_back(world):
     base = world.repo.head.commit.hexsha
-    head = _open_pr(world, 4, "greeting", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
+    head = world.open_pr(4, "greeting", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
     # A document no agent uses yet: the PR check has no reason to create it, the deploy does.
     (world.root / "knowledge" / "press-kit.md").write_text("Clinica Dentară Zâmbet, fondată în 2009.\n")
     head = world.commit("Press kit")
@@ -259,3 +238,15 @@ def test_rollback_to_a_git_ref_reapplies_the_files_of_that_commit(world, capsys)
     restored = world.main_config()
     assert first_message_of(restored) == first_message_of(original)
     assert restored["version_id"] != original["version_id"], "a new version, history kept"
+
+
+def test_a_pending_status_github_refuses_is_only_a_warning_and_the_final_status_still_decides(world, capsys):
+    base = world.repo.head.commit.hexsha
+    head = world.open_pr(14, "greeting", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
+    world.github.fail_next(1, status=422)  # the run's first GitHub request: the pending status
+
+    assert world.run_workflow("agentform-pr.yml", "pull_request", pr_event(14, "greeting", head, base)) == 0
+
+    assert [s["state"] for s in world.github.statuses(head)] == ["success"]
+    assert "Warning: could not post to GitHub" in capsys.readouterr().err
+    assert world.branches()["pr-14"]["is_archived"] is False, "the check ran in full"

@@ -15,6 +15,7 @@ import pytest
 from tests.gitops.world import (
     ADDRESS_SENTENCE,
     AGENT,
+    REPOSITORY,
     TOKEN,
     World,
     first_message_of,
@@ -25,6 +26,7 @@ from tests.gitops.world import (
 
 from agentform import exitcodes
 from agentform.cli import main
+from agentform.gitops.publish import PENDING_DESCRIPTION
 from agentform.gitops.rollback import restorable
 
 pytestmark = pytest.mark.e2e
@@ -58,7 +60,13 @@ def test_pr_branch_merge_and_automatic_rollback_loop(world: World):
     first_comment = comments[0]
     assert first_comment["body"].startswith("<!-- agentform:pr env=local -->")
     assert head_1[:12] in first_comment["body"] and "pr-1" in first_comment["body"]
-    assert [s["state"] for s in github.statuses(head_1)] == ["success"]
+    # The check showed as running from the start, then passed, under one name (a required check).
+    pending, final = github.statuses(head_1)
+    assert (pending["state"], pending["description"]) == ("pending", PENDING_DESCRIPTION)
+    assert final["state"] == "success" and final["context"] == pending["context"] == "agentform/pr (local)"
+    assert (
+        pending["target_url"] == final["target_url"] == f"https://github.com/{REPOSITORY}/actions/runs/{world.run_id}"
+    )
 
     # 2. A second push: the branch follows, and the same comment is edited in place.
     world.edit(f"agents/{AGENT}/agent.yaml", "temperature: 0.3", "temperature: 0.25")
@@ -97,7 +105,7 @@ def test_pr_branch_merge_and_automatic_rollback_loop(world: World):
         world.run_workflow("agentform-pr.yml", "pull_request", pr_event(2, "shorter-prompt", head_3, merge_1))
         == exitcodes.TESTS_FAILED
     )
-    assert [s["state"] for s in github.statuses(head_3)] == ["failure"]
+    assert [s["state"] for s in github.statuses(head_3)] == ["pending", "failure"]
     assert "Strada Florilor" not in prompt_of(world.branch_config("pr-2"))
     assert len(github.comments(2)) == 1 and "tests failed" in github.comments(2)[0]["body"]
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
+from tests.gitops.world import ACTION, action_script
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "src" / "agentform" / "templates" / "github" / "workflows"
 OWN_WORKFLOWS = ROOT / ".github" / "workflows"
-ACTION = ROOT / ".github" / "actions" / "agentform" / "action.yml"
 CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
 
 ALL_WORKFLOWS = sorted(TEMPLATES.glob("*.yml")) + sorted(OWN_WORKFLOWS.glob("*.yml"))
@@ -98,11 +98,6 @@ def test_init_writes_the_pr_deploy_and_drift_workflows_but_not_the_projects_own_
     assert files[".github/workflows/agentform-pr.yml"] == (TEMPLATES / "agentform-pr.yml").read_text()
 
 
-def _action_script() -> str:
-    steps = _load(ACTION)["runs"]["steps"]
-    return next(step["run"] for step in steps if "agentform ci" in step.get("run", ""))
-
-
 @pytest.mark.parametrize(
     ("inputs", "expected"),
     [
@@ -133,7 +128,16 @@ def test_the_composite_action_passes_its_inputs_to_agentform_as_arguments(tmp_pa
         "AGENTFORM_REPORT_DIR": "/tmp/r",
         **inputs,
     }
-    result = subprocess.run(["bash", "-c", _action_script()], env=env, cwd=tmp_path, capture_output=True, text=True)
+    result = subprocess.run(["bash", "-c", action_script()], env=env, cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "args").read_text().splitlines() == expected
     assert not (tmp_path / "pwned").exists()
+
+
+def test_the_pr_workflow_also_runs_when_a_pr_closes_but_skips_merged_ones():
+    for folder in (TEMPLATES, OWN_WORKFLOWS):
+        workflow = _load(folder / "agentform-pr.yml")
+        assert set(workflow["on"]["pull_request"]["types"]) == {"opened", "synchronize", "reopened", "closed"}
+        (job,) = workflow["jobs"].values()
+        # A merged PR's branches are the deploy's: no runner is started for its close.
+        assert job["if"] == "github.event.action != 'closed' || !github.event.pull_request.merged"

@@ -21,11 +21,12 @@ from tests.support.fake_github import FakeGitHub
 
 from agentform import exitcodes
 from agentform.cli import main
-from agentform.elevenlabs import ElevenLabsClient
+from agentform.elevenlabs import ElevenLabsClient, NotFoundError
 from agentform.emulator import DEV_API_KEY
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO_ROOT / "src" / "agentform" / "templates" / "github" / "workflows"
+ACTION = REPO_ROOT / ".github" / "actions" / "agentform" / "action.yml"
 EXAMPLE_PARTS = ("agentform.yaml", "agents", "knowledge", "tools", "tests_specs")
 REPOSITORY = "octo/clinic"
 TOKEN = "ghs_e2e_token_0123456789"
@@ -42,6 +43,8 @@ success_examples:
 failure_examples:
   - Nu știu, vă rog să sunați mai târziu.
 """
+# A harmless agent change: (old, new) in the receptionist's agent.yaml.
+GREETING = ("Cu ce vă pot ajuta astăzi?", "Cu ce vă putem ajuta astăzi?")
 ADDRESS_SENTENCE = "Clinica se află pe Strada Florilor numărul 12, în Cluj-Napoca, lângă Piața Mihai Viteazu.\n"
 
 
@@ -54,6 +57,12 @@ def _workflow_command(workflow: str) -> str:
     runs = [step["run"] for job in jobs.values() for step in job["steps"] if "agentform ci" in step.get("run", "")]
     assert len(runs) == 1, runs
     return runs[0]
+
+
+def action_script() -> str:
+    """The `run:` script of the composite action's step that calls agentform."""
+    steps = YAML(typ="safe").load(ACTION.read_text())["runs"]["steps"]
+    return next(step["run"] for step in steps if "agentform ci" in step.get("run", ""))
 
 
 def _argv(command_line: str, variables: dict[str, str]) -> list[str]:
@@ -94,6 +103,14 @@ class World:
         text = path.read_text(encoding="utf-8")
         assert old in text, f"{old!r} not in {relative}"
         path.write_text(text.replace(old, new), encoding="utf-8")
+
+    def open_pr(self, number: int, branch: str, edits: list[tuple[str, str, str]], base: str = "main") -> str:
+        """A new git branch from `base` with `edits` (path, old, new) committed; the head commit."""
+        self.repo.git.checkout(base)
+        self.repo.git.checkout("-b", branch)
+        for path, old, new in edits:
+            self.edit(path, old, new)
+        return self.commit(f"PR {number}")
 
     # GitHub Actions
 
@@ -151,6 +168,18 @@ class World:
         items = self.live(lambda c: c.list_branches(agent_id, include_archived=include_archived))
         return {item["name"]: item for item in items}
 
+    def request_mark(self) -> int:
+        """The emulator's request counter now: pass it to `writes_since`."""
+        response = httpx.get(f"{self.emulator_url}/_emulator/requests", headers={"xi-api-key": DEV_API_KEY})
+        return response.json()["last_seq"]
+
+    def writes_since(self, mark: int) -> int:
+        """How many writes the emulator received after `request_mark` returned `mark`."""
+        response = httpx.get(
+            f"{self.emulator_url}/_emulator/requests", params={"since": mark}, headers={"xi-api-key": DEV_API_KEY}
+        )
+        return response.json()["write_count"]
+
     def invocations(self, agent_id: str) -> list[dict[str, Any]]:
         """Test invocations of the agent, newest first (the client has no list call: agentform never needs one)."""
         response = httpx.get(
@@ -161,20 +190,43 @@ class World:
         response.raise_for_status()
         return response.json()["results"]
 
+    def state_record(self) -> dict[str, Any]:
+        """The state record agentform keeps in the workspace (docs/decisions/0040), as JSON."""
+
+        async def read(client):
+            [document] = await client.list_documents(types=["text"], search="agentform-state")
+            return json.loads(await client.get_document_content(document["id"]))
+
+        return self.live(read)
+
+    def document_exists(self, document_id: str) -> bool:
+        async def read(client):
+            try:
+                await client.get_document(document_id)
+            except NotFoundError:
+                return False
+            return True
+
+        return self.live(read)
+
     def branch_config(self, name: str) -> dict[str, Any]:
         branch_id, agent_id = self.branches()[name]["id"], self.agent_id()
         return self.live(lambda c: c.get_agent(agent_id, branch_id=branch_id))
 
 
-def pr_event(number: int, branch: str, head_sha: str, base_sha: str) -> dict[str, Any]:
+def pr_event(
+    number: int, branch: str, head_sha: str, base_sha: str, *, action: str = "synchronize", merged: bool = False
+) -> dict[str, Any]:
     repo = {"full_name": REPOSITORY}
     return {
-        "action": "synchronize",
+        "action": action,
         "number": number,
         "pull_request": {
             "number": number,
             "title": f"PR {number}",
             "html_url": f"https://github.com/{REPOSITORY}/pull/{number}",
+            "state": "closed" if action == "closed" else "open",
+            "merged": merged,
             "head": {"ref": branch, "sha": head_sha, "repo": repo},
             "base": {"ref": "main", "sha": base_sha, "repo": repo},
         },
@@ -183,6 +235,10 @@ def pr_event(number: int, branch: str, head_sha: str, base_sha: str) -> dict[str
 
 def push_event(before: str, after: str, message: str) -> dict[str, Any]:
     return {"ref": "refs/heads/main", "before": before, "after": after, "head_commit": {"message": message}}
+
+
+def knowledge_ids(config: dict[str, Any]) -> set[str]:
+    return {item["id"] for item in config["conversation_config"]["agent"]["prompt"]["knowledge_base"]}
 
 
 def prompt_of(config: dict[str, Any]) -> str:

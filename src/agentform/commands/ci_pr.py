@@ -2,6 +2,8 @@
 
 In GitHub Actions the refs, the PR number and the fork flag come from the event (`GITHUB_EVENT_PATH`); locally,
 `--base` and `--head` name the refs and the agent branch is named after the git branch (or `--branch-name`).
+While it runs, the commit status is `pending`. On a `closed` event (or with `--closed`) it archives the agent
+branches of a PR closed without merging instead (`gitops/closed.py`).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from typing import Any
 import click
 
 from agentform import exitcodes
+from agentform.gitops.closed import ClosedRequest, run_closed
 from agentform.gitops.event import agent_branch_name
 from agentform.gitops.outcome import CiOutcome
 from agentform.gitops.pr import PrRequest, run_pr
-from agentform.gitops.publish import Published, publish_pr
+from agentform.gitops.publish import Published, publish_pending, publish_pr
 from agentform.gitops.runner import CiRun, resolve_sha
 
 
@@ -46,6 +49,7 @@ def run(
     parallelism: int | None = None,
     poll_timeout: float | None = None,
     lock_wait: float = 600.0,
+    closed: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> int:
     ci = CiRun.start(environ)
@@ -62,6 +66,25 @@ def run(
     except ValueError as error:
         click.echo(f"Error: {error}; pass --branch-name", err=True)
         return exitcodes.ERROR
+    if closed or (pr and pr.closed):
+        request = ClosedRequest(
+            project_root=project_dir,
+            env=env,
+            branch=branch,
+            environ=ci.environ,
+            # The base's files: valid as deployed, whereas the PR may have been closed because its own were not.
+            ref=head or (pr.base_sha if pr else None),
+            merged=bool(pr and pr.merged),
+            fork=bool(pr and pr.is_fork),
+            strict=strict,
+            parallelism=parallelism,
+            holder=ci.lock_holder,
+            lock_wait_secs=lock_wait,
+        )
+        outcome = CiOutcome(kind="pr-closed", environment=env or "default", branch=branch, run_url=ci.context.run_url)
+        ci.execute(outcome, lambda: run_closed(request, outcome, ci.redactor))
+        # The PR is closed: nobody looks at its check any more; the report goes to the log and the step summary.
+        return ci.finish(outcome, report_dir=report_dir)
 
     outcome = CiOutcome(
         kind="pr",
@@ -84,12 +107,17 @@ def run(
         holder=ci.lock_holder,
         lock_wait_secs=lock_wait,
     )
-    ci.execute(outcome, lambda: run_pr(request, outcome, ci.redactor))
-
-    async def publish(github: Any) -> Published:
-        sha = pr.head_sha if pr else None
-        return await publish_pr(github, outcome, pr_number=number, sha=sha, redactor=ci.redactor)
-
     # A fork's token is read-only: the report goes to the log and the step summary only.
     can_post = comment and number is not None and not (pr and pr.is_fork)
+    sha = pr.head_sha if pr else None
+
+    async def pending(loaded: CiOutcome) -> None:
+        await ci.announce(lambda github: publish_pending(github, loaded, sha=sha, redactor=ci.redactor))
+
+    started = pending if can_post and sha else None
+    ci.execute(outcome, lambda: run_pr(request, outcome, ci.redactor, started=started))
+
+    async def publish(github: Any) -> Published:
+        return await publish_pr(github, outcome, pr_number=number, sha=sha, redactor=ci.redactor)
+
     return ci.finish(outcome, report_dir=report_dir, publish=publish if can_post else None)

@@ -27,7 +27,7 @@ from agentform.gitops.merge import merge_tested_branches
 from agentform.gitops.outcome import AgentBranch, CiOutcome
 from agentform.gitops.rollback import RollbackResult, RollbackTarget, write_rollback
 from agentform.model import Desired
-from agentform.plan.state import AgentEntry, RecordStore, ensure_folder
+from agentform.plan.state import AgentEntry
 from agentform.redact import Redactor
 
 
@@ -122,7 +122,7 @@ async def _bring_main_up(
     """Merge the tested branches, then apply what is left of the plan; raises `engine.ApplyFailed`."""
     merged, rest = await merge_tested_branches(client, plan, workspace.record, agent_keys, prefer=request.branch_hint)
     if merged:
-        workspace = await _save_record(client, desired, workspace)
+        workspace = await engine.save_record(client, desired, workspace)
     return merged, await engine.apply(client, desired, rest, workspace)
 
 
@@ -143,15 +143,6 @@ async def _record_main(client: Any, workspace: Any, agent_keys: list[str]) -> li
         for key in agent_keys
         if key in live
     ]
-
-
-async def _save_record(client: Any, desired: Desired, workspace: Any) -> Any:
-    folder_id = workspace.documents_folder_id or await ensure_folder(
-        client, engine.identity.folder_name(desired.settings.project, desired.environment.name)
-    )
-    store = RecordStore(client, folder_id, workspace.record, workspace.record_document_id)
-    await store.save()
-    return dataclasses.replace(workspace, record_document_id=store.document_id, documents_folder_id=folder_id)
 
 
 async def _roll_back(client: Any, desired: Desired, before: list[_Before], reason: str) -> list[RollbackResult]:
@@ -175,7 +166,7 @@ async def _roll_back(client: Any, desired: Desired, before: list[_Before], reaso
                     "verified": False,
                 }
             )
-    await _save_record(client, desired, workspace)
+    await engine.save_record(client, desired, workspace)
     return results
 
 
@@ -192,15 +183,11 @@ def _superseded(workspace: Any, hint: str | None, merged: list[AgentBranch]) -> 
 
 
 async def _archive(client: Any, branches: list[AgentBranch], superseded: list[AgentBranch]) -> list[AgentBranch]:
-    from agentform.elevenlabs import NotFoundError
-
     archived = []
     for branch in [*branches, *superseded]:
         if branch.branch_id and (branch.action.startswith("merged") or branch in superseded):
-            try:
-                await client.update_branch(branch.agent_id, branch.branch_id, is_archived=True)
-            except NotFoundError:
-                continue  # deleted by hand: nothing left to archive
+            if not await engine.archive_branch(client, branch.agent_id, branch.branch_id):
+                continue
             branch = dataclasses.replace(branch, action=f"{branch.action}; branch archived")
         archived.append(branch)
     return archived

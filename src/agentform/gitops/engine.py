@@ -192,6 +192,32 @@ async def find_branch(client: Any, agent_id: str, name: str) -> dict[str, Any] |
     return pick(await client.list_branches(agent_id), name)
 
 
+async def archive_branch(client: Any, agent_id: str, branch_id: str) -> bool:
+    """Archive an agent branch; False when it is gone already (deleted by hand: nothing left to archive)."""
+    from agentform.elevenlabs import NotFoundError
+
+    try:
+        await client.update_branch(agent_id, branch_id, is_archived=True)
+    except NotFoundError:
+        return False
+    return True
+
+
+async def save_record(client: Any, desired: Desired, workspace: Any) -> Any:
+    """Write `workspace.record` back to the state record (creating the folder and document when missing); the
+    workspace with where the record now lives."""
+    import dataclasses
+
+    from agentform.plan.state import RecordStore, ensure_folder
+
+    folder_id = workspace.documents_folder_id or await ensure_folder(
+        client, identity.folder_name(desired.settings.project, desired.environment.name)
+    )
+    store = RecordStore(client, folder_id, workspace.record, workspace.record_document_id)
+    await store.save()
+    return dataclasses.replace(workspace, record_document_id=store.document_id, documents_folder_id=folder_id)
+
+
 def smoke_tests(tests: list[DesiredTest]) -> list[DesiredTest]:
     """The tests a deploy runs on main: those marked `smoke: true`, or all of them when none is."""
     return [test for test in tests if test.smoke] or tests

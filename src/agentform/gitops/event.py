@@ -40,6 +40,13 @@ class PullRequest:
     is_fork: bool
     html_url: str | None = None
     title: str = ""
+    # The event's `action` (`opened`, `synchronize`, `closed`, ...) and, once closed, whether it was merged.
+    action: str = ""
+    merged: bool = False
+
+    @property
+    def closed(self) -> bool:
+        return self.action == "closed"
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,8 @@ def parse_pull_request(payload: Mapping[str, Any]) -> PullRequest:
             is_fork=head_repo is None or head_repo != base_repo,
             html_url=pr.get("html_url"),
             title=pr.get("title") or "",
+            action=str(payload.get("action") or ""),
+            merged=bool(pr.get("merged")),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise EventError(f"not a pull_request event payload: missing or bad {error}") from error

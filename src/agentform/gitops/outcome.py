@@ -16,7 +16,8 @@ from agentform.gitops.rollback import RollbackResult
 from agentform.testing.markdown import render_markdown as render_tests_markdown
 from agentform.testing.report import TestReport
 
-Kind = Literal["pr", "deploy", "drift"]
+# "pr-closed": `ci pr` on a pull request that was closed (its agent branches archived when it was not merged).
+Kind = Literal["pr", "pr-closed", "deploy", "drift"]
 Mode = Literal["online", "offline"]
 StatusState = Literal["success", "failure", "error", "pending"]
 
@@ -89,7 +90,12 @@ class CiOutcome:
         return "error" if self.error else "success"
 
     def headline(self) -> str:
-        what = {"pr": "plan and tests", "deploy": "deploy", "drift": "drift check"}[self.kind]
+        what = {
+            "pr": "plan and tests",
+            "pr-closed": "clean-up of a closed PR",
+            "deploy": "deploy",
+            "drift": "drift check",
+        }[self.kind]
         if self.diagnostics:
             return f"❌ agentform {what}: invalid project files"
         if self.error:
@@ -102,7 +108,7 @@ class CiOutcome:
             return "⚠️ agentform drift check: the live workspace differs from main"
         if self.mode == "offline":
             return f"ℹ️ agentform {what}: validated and planned offline (no tests)"
-        return f"✅ agentform {what}: passed"
+        return f"✅ agentform {what}: {'done' if self.kind == 'pr-closed' else 'passed'}"
 
     def status_description(self) -> str:
         """One line for the commit status (GitHub cuts at 140 characters)."""

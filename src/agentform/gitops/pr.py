@@ -14,7 +14,7 @@ The workflow, in order; each step that fails records why in the `CiOutcome` and 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,11 +55,23 @@ class PrRequest:
     lock_wait_secs: float = 600.0
 
 
-async def run_pr(request: PrRequest, outcome: CiOutcome, redactor: Redactor) -> CiOutcome:
-    """Run the PR workflow, filling `outcome`; returns it for convenience. Secrets found join `redactor`."""
+async def run_pr(
+    request: PrRequest,
+    outcome: CiOutcome,
+    redactor: Redactor,
+    *,
+    started: Callable[[CiOutcome], Awaitable[object]] | None = None,
+) -> CiOutcome:
+    """Run the PR workflow, filling `outcome`; returns it for convenience. Secrets found join `redactor`.
+
+    `started` is awaited once the files are loaded (the environment's name, which names the check, is known then,
+    valid files or not): the pending commit status goes out there.
+    """
     desired = engine.load_into(
         outcome, redactor, request.project_root, request.env, request.head, request.environ, strict=request.strict
     )
+    if started is not None:
+        await started(outcome)
     if desired is None:
         return outcome
     outcome.dashboard_links = desired.environment.backend == "api" and not request.environ.get(BASE_URL_VARIABLE)

@@ -19,6 +19,7 @@ REPORT_FILE = "agentform-report.md"
 JUNIT_FILE = "agentform-tests.xml"
 TESTS_JSON_FILE = "agentform-tests.json"
 ROLLBACK_LABEL = "agentform-rollback"
+PENDING_DESCRIPTION = "agentform is planning and testing…"
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,12 @@ async def publish_pr(
     return Published(comment_id=comment_id, comment_created=created, status_state=state)
 
 
+async def publish_pending(github: Any, outcome: CiOutcome, *, sha: str | None, redactor: Redactor) -> Published:
+    """Set the commit status to `pending` while the check runs, so the PR shows it as running."""
+    state = await _status(github, outcome, sha, redactor, state="pending", description=PENDING_DESCRIPTION)
+    return Published(status_state=state)
+
+
 async def publish_deploy(github: Any, outcome: CiOutcome, *, sha: str | None, redactor: Redactor) -> Published:
     """Set the commit status; file (or update) an issue when the deploy was rolled back."""
     state = await _status(github, outcome, sha, redactor)
@@ -81,15 +88,24 @@ async def publish_deploy(github: Any, outcome: CiOutcome, *, sha: str | None, re
     return Published(status_state=state, issue_number=issue)
 
 
-async def _status(github: Any, outcome: CiOutcome, sha: str | None, redactor: Redactor) -> str | None:
+async def _status(
+    github: Any,
+    outcome: CiOutcome,
+    sha: str | None,
+    redactor: Redactor,
+    *,
+    state: str | None = None,
+    description: str | None = None,
+) -> str | None:
+    """Post the status of `outcome` (its final state and description unless given) on `sha`; the state posted."""
     if not sha:
         return None
-    state = outcome.status_state()
+    state = state or outcome.status_state()
     await github.create_commit_status(
         sha,
         state=state,
         context=status_context(outcome),
-        description=redactor.text(outcome.status_description()),
+        description=redactor.text(description if description is not None else outcome.status_description()),
         target_url=outcome.run_url,
     )
     return state

@@ -81,8 +81,8 @@ def finish(
     if context.step_summary is not None:
         append_step_summary(outcome, context.step_summary, redactor)
     if publish is not None:
-        token = environ.get("GITHUB_TOKEN")
-        if not (token and context.repository):
+        token = _github_token(context, environ)
+        if token is None:
             click.echo("Not publishing to GitHub: GITHUB_TOKEN or GITHUB_REPOSITORY is not set.", err=True)
         else:
             from agentform.gitops.github import GitHubError
@@ -97,6 +97,12 @@ def finish(
                 verb = "posted" if published.comment_created else "updated"
                 click.echo(f"PR comment {verb} (id {published.comment_id}).", err=True)
     return outcome.exit_code()
+
+
+def _github_token(context: CiContext, environ: Mapping[str, str]) -> str | None:
+    """The token to post with, or None when GitHub cannot be reached (no token, or no repository to post to)."""
+    token = environ.get("GITHUB_TOKEN")
+    return token if token and context.repository else None
 
 
 async def _publish(publish: Publisher, context: CiContext, token: str, redactor: Redactor) -> Published:
@@ -131,6 +137,23 @@ class CiRun:
     def execute(self, outcome: CiOutcome, workflow: Callable[[], Awaitable[Any]]) -> CiOutcome:
         """Run `workflow` under the CI error policy (`run_workflow`)."""
         return run_workflow(outcome, self.redactor, workflow)
+
+    async def announce(self, publish: Publisher) -> Published | None:
+        """Post to GitHub while the workflow runs (the `pending` status), from inside its event loop.
+
+        Skipped without a token or a repository (the final publish says so); a failure is only a warning, because
+        the final publish is what decides the check.
+        """
+        token = _github_token(self.context, self.environ)
+        if token is None:
+            return None
+        from agentform.gitops.github import GitHubError
+
+        try:
+            return await _publish(publish, self.context, token, self.redactor)
+        except GitHubError as error:
+            click.echo(f"Warning: could not post to GitHub: {self.redactor.text(str(error))}", err=True)
+            return None
 
     def finish(self, outcome: CiOutcome, *, report_dir: Path | None, publish: Publisher | None = None) -> int:
         """Report and publish the outcome (`finish`); the exit code."""
