@@ -4,9 +4,10 @@
 
 1. list calls only (agents by the ownership tag, the managed KB folder, the managed test folder, all tools, the
    state record document), giving ids, names, hashes parsed from names (`plan/identity.py`) and timestamps;
-2. the detail reads that `plan.planner.needed_reads(desired, live)` asks for (agent GETs whose list timestamp moved
-   since the last apply, old document / test versions whose content a diff must show), filling `payload`,
-   `text` and `body` on a copy of the state (`LiveState.model_copy(update=...)`).
+2. detail reads: agent GETs whose list timestamp moved since the last apply (`read.agents_needing_detail`), and
+   what `plan.planner.needed_reads(desired, live)` asks for (document / test versions whose content a diff must
+   show, the dependents of versions the plan would delete), filling `payload`, `text`, `body` and `branches` on a
+   copy of the state (`LiveState.model_copy(update=...)`).
 
 A field left `None` means "not read", never "empty": the planner then falls back on the state record (for agents:
 the last-applied payload, valid because the list timestamp did not move) or shows a hash-only change.
