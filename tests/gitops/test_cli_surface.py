@@ -14,6 +14,11 @@ def test_the_ci_group_offers_pr_deploy_and_drift(capsys):
     assert all(command in out for command in ("pr", "deploy", "drift"))
 
 
+def test_ci_pr_can_be_told_that_the_pr_closed_for_branches_left_behind(capsys):
+    assert main(["ci", "pr", "--help"]) == 0
+    assert "--closed" in capsys.readouterr().out
+
+
 def test_rollback_and_force_unlock_are_top_level_commands(capsys):
     assert main(["--help"]) == 0
     out = capsys.readouterr().out

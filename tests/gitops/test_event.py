@@ -88,3 +88,19 @@ def test_agent_branches_are_named_after_the_pr_or_else_the_git_branch():
     assert agent_branch_name(git_branch="refs/heads/feature/new greeting!") == "feature-new-greeting"
     with pytest.raises(ValueError):
         agent_branch_name(git_branch="///")
+
+
+@pytest.mark.parametrize(
+    ("action", "merged", "closed"),
+    [("synchronize", False, False), ("closed", False, True), ("closed", True, True), ("reopened", False, False)],
+)
+def test_a_pull_request_event_says_whether_it_closed_the_pr_and_whether_it_was_merged(action, merged, closed):
+    payload = _pr_payload()
+    payload["action"] = action
+    payload["pull_request"]["merged"] = merged
+    pr = parse_pull_request(payload)
+    assert (pr.action, pr.closed, pr.merged) == (action, closed, merged)
+
+
+def test_an_open_pull_request_without_a_merged_field_is_not_merged():
+    assert parse_pull_request(_pr_payload()).merged is False

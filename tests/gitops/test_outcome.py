@@ -88,3 +88,13 @@ def test_the_commit_status_description_fits_githubs_limit():
     outcome = CiOutcome(kind="pr", environment="prod", error="x" * 500)
     assert outcome.status_state() == "error"
     assert len(outcome.status_description()) <= 140
+
+
+def test_the_clean_up_of_a_closed_pr_is_reported_as_done_not_as_a_passed_check():
+    branch = AgentBranch("receptionist", "agent_1", "br_1", "pr-7", "archived (PR closed without merging)")
+    outcome = CiOutcome(kind="pr-closed", environment="prod", branch="pr-7", branches=[branch])
+    assert outcome.exit_code() == exitcodes.OK
+    report = render_full_report(outcome)
+    assert report.startswith("## ✅ agentform clean-up of a closed PR: done")
+    assert "| `receptionist` | `pr-7` | `-` | archived (PR closed without merging) |" in report
+    assert "updated in place on every push" not in report
