@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pydantic
 
+from agentform.project.fieldtree import structured
+
 OUT = Path(__file__).resolve().parent.parent / "src" / "agentform" / "data" / "fieldtree.json"
 OPENAPI_TREE = Path(__file__).resolve().parent / "data" / "openapi-fieldtree.json"
 
@@ -66,7 +68,7 @@ class Builder:
             args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
             item = self.node(args[0]) if args else None
             # Lists of objects stay transparent (as the OpenAPI tree has them); lists of scalars are typed.
-            return item if _structured(item) else {"l": item}
+            return item if structured(item) else {"l": item}
         if origin is dict:
             args = typing.get_args(annotation)
             return {"m": self.node(args[1]) if len(args) == 2 else None, "o": 1}
@@ -138,10 +140,6 @@ def _literal_leaf(values: tuple[typing.Any, ...]) -> dict[str, typing.Any]:
     kinds = sorted({_SCALARS.get(type(v), "string") for v in values}, key=KINDS.index)
     # A single literal is a union's tag (the variant is chosen by it) or a constant: its kind is what matters.
     return {"t": kinds, "e": [v for v in values]} if len(values) > 1 else {"t": kinds}
-
-
-def _structured(node: typing.Any) -> bool:
-    return isinstance(node, dict) and not ({"t", "l", "a"} & node.keys())
 
 
 def _merge_leaves(nodes: list[typing.Any], nullable: bool) -> typing.Any:

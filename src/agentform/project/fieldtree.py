@@ -77,10 +77,10 @@ class FieldTree:
             for member in node["u"]:
                 resolved = self._resolve(member)
                 for key, child in (resolved or {}).get("f", {}).items():
-                    if key in merged and merged[key] != child and not (_structured(child) and _structured(merged[key])):
-                        child = None  # variants disagree on the value's type: without a tag it cannot be judged
-                        merged[key] = None
-                    merged.setdefault(key, child)
+                    if key not in merged:
+                        merged[key] = child
+                    elif merged[key] != child and not (structured(child) and structured(merged[key])):
+                        merged[key] = None  # variants type the value differently: without a tag, unjudgeable
             node["_merged"] = merged
         return node["_merged"]
 
@@ -123,7 +123,8 @@ class FieldTree:
         kinds: set[str] = set()
         for alternative in alternatives:
             fits = self._kinds(alternative)
-            if fits is None or accepts(fits, value) or (value is None and "t" not in (alternative or {})):
+            # Null fits lists and objects (optional in the request models); a scalar leaf says so itself.
+            if fits is None or accepts(fits, value) or (value is None and "t" not in self._resolve(alternative)):
                 self._walk(alternative, value, at, report)
                 return
             kinds |= fits
@@ -183,7 +184,8 @@ def values_checked_elsewhere(report: Report, paths: frozenset[Path]) -> Report:
     return filtered
 
 
-def _structured(node: Any) -> bool:
+def structured(node: Any) -> bool:
+    """An object node (fields, map, union or reference), as opposed to a typed leaf, a list of scalars or any-of."""
     return isinstance(node, dict) and not ({"t", "l", "a"} & node.keys())
 
 
