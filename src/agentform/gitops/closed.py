@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agentform.elevenlabs import BASE_URL_VARIABLE
 from agentform.gitops import engine
 from agentform.gitops.outcome import AgentBranch, CiOutcome
 from agentform.model import Desired
@@ -65,7 +64,7 @@ async def run_closed(request: ClosedRequest, outcome: CiOutcome, redactor: Redac
     )
     if desired is None:
         return outcome
-    outcome.dashboard_links = desired.environment.backend == "api" and not request.environ.get(BASE_URL_VARIABLE)
+    outcome.dashboard_links = engine.dashboard_links(desired.environment, request.environ)
     missing_key = engine.missing_api_key(desired.environment, request.environ)
     if missing_key:
         outcome.error = NO_KEY_ERROR.format(variable=missing_key)
@@ -77,7 +76,7 @@ async def run_closed(request: ClosedRequest, outcome: CiOutcome, redactor: Redac
             desired,
             holder=request.holder,
             purpose=f"ci pr: archive {request.branch} (PR closed)",
-            ttl_secs=15 * 60,
+            ttl_secs=engine.PR_LOCK_TTL_SECS,
             wait_secs=request.lock_wait_secs,
         ),
     ):

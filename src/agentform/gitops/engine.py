@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentform.elevenlabs import open_client
+from agentform.elevenlabs import BASE_URL_VARIABLE, open_client
 from agentform.gitops.outcome import AgentBranch, CiOutcome
 from agentform.model import Desired, DesiredTest, EnvironmentSettings
 from agentform.plan import identity
@@ -26,6 +26,8 @@ from agentform.testing.report import AgentResult, TestReport
 
 # How often a run waiting for the environment lock asks again.
 _LOCK_POLL_SECS = 5.0
+# How long a PR run's lock lasts (a branch apply, or archiving a closed PR's branches): far less than a deploy's.
+PR_LOCK_TTL_SECS = 15 * 60
 
 
 @dataclass
@@ -81,6 +83,11 @@ def load_into(
     outcome.environment = loaded.desired.environment.name
     redactor.add(*loaded.desired.secret_values)
     return loaded.desired
+
+
+def dashboard_links(environment: EnvironmentSettings, environ: Mapping[str, str]) -> bool:
+    """Whether reports link agent branches to the ElevenLabs dashboard: only for the real API, not an emulator."""
+    return environment.backend == "api" and not environ.get(BASE_URL_VARIABLE)
 
 
 def missing_api_key(environment: EnvironmentSettings, environ: Mapping[str, str]) -> str | None:

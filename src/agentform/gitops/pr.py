@@ -18,7 +18,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentform.elevenlabs import BASE_URL_VARIABLE
 from agentform.gitops import engine
 from agentform.gitops.changes import changed_agents
 from agentform.gitops.outcome import CiOutcome
@@ -74,7 +73,7 @@ async def run_pr(
         await started(outcome)
     if desired is None:
         return outcome
-    outcome.dashboard_links = desired.environment.backend == "api" and not request.environ.get(BASE_URL_VARIABLE)
+    outcome.dashboard_links = engine.dashboard_links(desired.environment, request.environ)
     selection = changed_agents(request.project_root, request.base, request.head, desired)
     outcome.selection = selection.explain()
 
@@ -104,7 +103,7 @@ async def run_pr(
             desired,
             holder=request.holder,
             purpose=f"ci pr: apply --branch {request.branch}",
-            ttl_secs=15 * 60,
+            ttl_secs=engine.PR_LOCK_TTL_SECS,
             wait_secs=request.lock_wait_secs,
         ):
             outcome.branches = await engine.apply_to_branch(client, desired, request.branch, selection.agents)
