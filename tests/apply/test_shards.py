@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -249,3 +252,18 @@ def test_test_with_a_shard_runs_only_its_agents_tests(project, capsys):
     assert {t["key"] for t in report["agents"][0]["tests"]} == {
         path.stem for path in (project / "tests_specs" / SUPPORT).glob("*.yaml")
     }
+
+
+def test_two_apply_processes_with_lock_wait_both_succeed_and_converge(project, capsys, monkeypatch):
+    with running_emulator() as base_url:
+        environ = {**os.environ, "ELEVENLABS_BASE_URL": base_url}
+        command = [sys.executable, "-m", "agentform", "apply", "-C", str(project), "--auto-approve", "--lock-wait=60"]
+        pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+        runs = [subprocess.Popen([*command, "--shard", shard], env=environ, **pipes) for shard in ("1/2", "2/2")]
+        outputs = [run.communicate(timeout=120) for run in runs]
+        monkeypatch.setenv("ELEVENLABS_BASE_URL", base_url)
+        code, plan = plan_json(project, capsys, detailed_exitcode=True)
+
+    assert [run.returncode for run in runs] == [exitcodes.OK, exitcodes.OK], outputs
+    assert [CLINIC in err.decode() for _, err in outputs] == [True, False], "each job names its own agents"
+    assert code == exitcodes.OK and _addresses(plan) == set()
