@@ -102,7 +102,8 @@ class Counter:
 async def timed_plan(client: ElevenLabsClient, want: Desired, *, refresh_all: bool = False) -> dict[str, Any]:
     counter = Counter(client)
     started = time.perf_counter()
-    workspace = await read_workspace(client, want, refresh_all=refresh_all)
+    # As `agentform plan` reads: the plan's prune setting decides which delete candidates' dependents are read.
+    workspace = await read_workspace(client, want, refresh_all=refresh_all, prune=False)
     read = time.perf_counter() - started
     plan = make_plan(want, workspace.live, prune=False)
     elapsed = time.perf_counter() - started

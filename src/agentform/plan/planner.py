@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from agentform.model import Desired, DesiredAgent, DesiredDocument, DesiredTool
 from agentform.plan import payload, resources
 from agentform.plan.agents import plan_agent
-from agentform.plan.live import LiveAgent, LiveState
+from agentform.plan.live import LiveAgent, LiveDocument, LiveState, LiveTool
 from agentform.plan.model import DriftResolution, Plan, ResourceChange, ResourceKind
 from agentform.plan.shard import Shard
 from agentform.plan.versions import Version, plan_garbage, shown_version
@@ -200,17 +200,23 @@ def _shared_garbage(
     desired: Desired, live: LiveState, prune: bool, ours: Mapping[str, str], branch: str | None
 ) -> list[ResourceChange]:
     """Deletes of superseded and gone versions of tools, then documents (shared by agents: never narrowed)."""
+    wanted_tools, wanted_documents = _wanted(desired.tools), _wanted(desired.documents)
     tools = {
         key: [resources.tool_version(v, None) for v in live.tools_of(key) if not v.adopted]
-        for key in {tool.key for tool in live.tools if not tool.adopted}
+        for key in _keys_with_garbage([tool for tool in live.tools if not tool.adopted], wanted_tools)
     }
     documents = {
         key: [resources.document_version(v, live) for v in live.documents_of(key)]
-        for key in {document.key for document in live.documents}
+        for key in _keys_with_garbage(live.documents, wanted_documents)
     }
-    return _garbage("tool", tools, _wanted(desired.tools), prune, ours, branch) + _garbage(
-        "document", documents, _wanted(desired.documents), prune, ours, branch
+    return _garbage("tool", tools, wanted_tools, prune, ours, branch) + _garbage(
+        "document", documents, wanted_documents, prune, ours, branch
     )
+
+
+def _keys_with_garbage(versions: Sequence[LiveDocument | LiveTool], wanted: Mapping[str, tuple[str, bool]]) -> set[str]:
+    """Keys with a live version other than the desired one: only they have a delete to plan (a no-op plan: none)."""
+    return {version.key for version in versions if version.hash != wanted.get(version.key, (None, False))[0]}
 
 
 def _wanted(resources_by_key: Mapping[str, DesiredDocument | DesiredTool]) -> dict[str, tuple[str, bool]]:
