@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -123,6 +125,15 @@ async def converge(client: ElevenLabsClient, want: Desired, *, prune: bool = Fal
     plan = make_plan(want, workspace.live, prune=prune)
     result = await apply_plan(client, plan, want, prune=prune, workspace=workspace, journal=Journal(), settle_secs=0)
     return plan, result
+
+
+@asynccontextmanager
+async def converged(want: Desired) -> AsyncIterator[tuple[Any, ElevenLabsClient, int]]:
+    """A fresh emulator with `want` applied: (app, client, sequence number of its last logged request)."""
+    app = new_app()
+    async with in_process_client(app) as client:
+        await converge(client, want)
+        yield app, client, await last_seq(app)
 
 
 def admin(app_or_url: Any) -> httpx.AsyncClient:

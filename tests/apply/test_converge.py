@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from contextlib import asynccontextmanager
 
 from tests.apply.helpers import (
     agent,
     converge,
+    converged,
     desired,
     document,
     in_process_client,
-    last_seq,
     new_app,
     plan_for,
     request_log,
@@ -58,15 +57,6 @@ def test_a_first_apply_creates_everything_and_a_second_plan_is_empty():
             assert [kb["id"] for kb in prompt["knowledge_base"]] == [result.ids["document.faq"]]
 
     asyncio.run(scenario())
-
-
-@asynccontextmanager
-async def converged(want):
-    """A fresh emulator with `want` applied: (app, client, sequence number of its last logged request)."""
-    app = new_app()
-    async with in_process_client(app) as client:
-        await converge(client, want)
-        yield app, client, await last_seq(app)
 
 
 def test_a_second_apply_of_unchanged_files_sends_no_write_request():

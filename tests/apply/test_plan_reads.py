@@ -4,19 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.apply.helpers import (
-    agent,
-    converge,
-    desired,
-    document,
-    in_process_client,
-    last_seq,
-    llm_test,
-    new_app,
-    plan_for,
-    request_log,
-    tool,
-)
+from tests.apply.helpers import agent, converged, desired, document, last_seq, llm_test, plan_for, request_log, tool
 
 from agentform.plan.model import Plan
 from agentform.plan.read import read_workspace
@@ -26,11 +14,11 @@ GREETING = [{"role": "user", "message": "Hello, I would like to book a visit for
 FOLLOW_UP = {"role": "user", "message": "Tuesday morning, please, if the doctor is in.", "time_in_call_secs": 4}
 
 
-def project(condition: str = "The agent greets the caller.", history: list[dict] = GREETING):
+def project(condition: str = "The agent greets the caller.", history: list[dict] = GREETING, faq: str = "Open 9-17.\n"):
     test = llm_test("receptionist", "greets", condition)
     return desired(
         agents=[agent("receptionist", knowledge=["faq"], tools=["book"])],
-        documents=[document("faq", "Open 9-17.\n")],
+        documents=[document("faq", faq)],
         tools=[tool("book")],
         tests=[test.model_copy(update={"body": {**test.body, "chat_history": history}})],
     )
@@ -49,14 +37,12 @@ async def detail_reads(app, client, want, **options) -> tuple[Plan, list[str]]:
 
 def test_an_edited_test_spec_is_planned_as_a_replace_showing_the_fields_of_the_old_body():
     async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            _, first = await converge(client, project())
-            old_id = first.ids["test.receptionist/greets"]
+        async with converged(project()) as (app, client, _):
+            [old] = (await read_workspace(client, project())).live.tests
             edited = project("The agent offers a Tuesday morning slot.", [*GREETING, FOLLOW_UP])
             plan, reads = await detail_reads(app, client, edited)
             change = plan.change_for("test.receptionist/greets")
-            assert change.action == "replace" and change.live_id == old_id
+            assert change.action == "replace" and change.live_id == old.id
             fields = {field.path: field for field in change.fields}
             assert set(fields) == {"chat_history", "success_condition"}, "never a bare content_hash"
             assert (fields["success_condition"].before, fields["success_condition"].after) == (
@@ -66,32 +52,26 @@ def test_an_edited_test_spec_is_planned_as_a_replace_showing_the_fields_of_the_o
             added = [line for line in fields["chat_history"].line_diff.splitlines() if line.startswith("+{")]
             assert len(added) == 1 and "Tuesday morning, please" in added[0]
             # Exactly the old body was read for it: one GET of that test, nothing else in detail.
-            assert reads == [f"/v1/convai/agent-testing/{old_id}"]
+            assert reads == [f"/v1/convai/agent-testing/{old.id}"]
 
     asyncio.run(scenario())
 
 
 def test_a_no_op_plan_reads_no_body_no_text_and_no_dependents():
     async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            await converge(client, project())
+        async with converged(project()) as (app, client, _):
             plan, reads = await detail_reads(app, client, project(), prune=True)
             assert not plan.has_changes and reads == []
 
     asyncio.run(scenario())
 
 
-def test_a_plan_reads_the_dependents_of_the_superseded_document_only():
+def test_a_plan_reads_the_old_text_and_the_dependents_of_the_superseded_document_only():
     async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            _, first = await converge(client, project())
-            old_id = first.ids["document.faq"]
-            changed = project()
-            changed = changed.model_copy(update={"documents": {"faq": document("faq", "Open 8-18.\n")}})
-            plan, reads = await detail_reads(app, client, changed)
+        async with converged(project()) as (app, client, _):
+            [old] = (await read_workspace(client, project())).live.documents
+            plan, reads = await detail_reads(app, client, project(faq="Open 8-18.\n"))
             assert plan.summary().line() == "Plan: 1 to add, 1 to change, 1 to destroy."
-            assert reads == [f"{KB}/{old_id}/content", f"{KB}/{old_id}/dependent-agents"]
+            assert reads == [f"{KB}/{old.id}/content", f"{KB}/{old.id}/dependent-agents"]
 
     asyncio.run(scenario())
