@@ -11,6 +11,7 @@ from tests.apply.helpers import (
     desired,
     document,
     in_process_client,
+    llm_test,
     new_app,
     plan_for,
     tool,
@@ -185,6 +186,26 @@ def test_a_superseded_tool_version_a_pr_branch_uses_is_planned_as_kept_naming_th
             plan = await plan_for(client, project(), prune=True)
             [kept] = [c for c in plan.changes if c.kind == "tool" and c.action == "delete"]
             assert kept.blocked == "still referenced by branch pr-2 of agent.receptionist"
+
+    asyncio.run(scenario())
+
+
+def test_a_superseded_test_version_a_pr_branch_attaches_is_planned_as_kept_and_kept_with_prune():
+    def with_test(condition):
+        want = project()
+        test = llm_test("receptionist", "greets", condition)
+        return want.model_copy(update={"tests": {test.address: test}})
+
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            await converge(client, with_test("v1"))
+            _, on_branch = await apply_on_branch(client, with_test("v2"), "pr-3")
+            v2_id = on_branch.ids["test.receptionist/greets"]
+            plan, result = await converge(client, with_test("v3"), prune=True)
+            [kept] = [c for c in plan.changes if c.kind == "test" and c.live_id == v2_id]
+            assert kept.action == "delete" and kept.blocked == "still referenced by branch pr-3 of agent.receptionist"
+            assert result.ok and v2_id not in result.garbage_collected
+            assert v2_id in {t.id for t in (await read_workspace(client, with_test("v3"))).live.tests}
 
     asyncio.run(scenario())
 

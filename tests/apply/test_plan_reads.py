@@ -38,7 +38,8 @@ async def detail_reads(app, client, want, **options) -> tuple[Plan, list[str]]:
 def test_an_edited_test_spec_is_planned_as_a_replace_showing_the_fields_of_the_old_body():
     async def scenario():
         async with converged(project()) as (app, client, _):
-            [old] = (await read_workspace(client, project())).live.tests
+            live = (await read_workspace(client, project())).live
+            [old], [receptionist] = live.tests, live.agents
             edited = project("The agent offers a Tuesday morning slot.", [*GREETING, FOLLOW_UP])
             plan, reads = await detail_reads(app, client, edited)
             change = plan.change_for("test.receptionist/greets")
@@ -51,8 +52,10 @@ def test_an_edited_test_spec_is_planned_as_a_replace_showing_the_fields_of_the_o
             )
             added = [line for line in fields["chat_history"].line_diff.splitlines() if line.startswith("+{")]
             assert len(added) == 1 and "Tuesday morning, please" in added[0]
-            # Exactly the old body was read for it: one GET of that test, nothing else in detail.
-            assert reads == [f"/v1/convai/agent-testing/{old.id}"]
+            # The old body, for the diff; the agent's branches, for the old version's delete (tests have no
+            # dependents endpoint: each unarchived branch tip, here main alone, says what it attaches).
+            agent_path = f"/v1/convai/agents/{receptionist.id}"
+            assert reads == sorted([f"/v1/convai/agent-testing/{old.id}", agent_path, f"{agent_path}/branches"])
 
     asyncio.run(scenario())
 

@@ -177,6 +177,21 @@ def test_needed_reads_ask_for_the_dependents_of_the_versions_a_plan_would_delete
     assert needed_reads(files, applied(make_plan(files, live_state(), prune=False)), prune=True) == NeededReads()
 
 
+def test_a_superseded_test_version_a_pr_branch_attaches_is_kept_and_its_agents_branches_are_what_a_plan_reads():
+    files = clinic()
+    live = applied(make_plan(files, live_state(), prune=False))
+    changed = files.model_copy(update={"tests": {"receptionist/greets": llm_test(body={"success_condition": "new"})}})
+    [agent_now], [old] = live.agents, live.tests
+    assert needed_reads(changed, live, prune=False).test_agents == {agent_now.id}
+    assert needed_reads(files, live, prune=False).test_agents == frozenset()
+    pr = DependentBranch(agent_id=agent_now.id, branch_id="b-3", branch_name="pr-3")
+    live = live.model_copy(update={"tests": [old.model_copy(update={"branches": [pr]})]})
+    assert actions(make_plan(changed, live, prune=True))[f"test.receptionist/greets@{old.hash}"] == (
+        "delete",
+        "still referenced by branch pr-3 of agent.receptionist",
+    )
+
+
 def test_a_tool_change_replaces_the_tool_and_the_tests_and_agents_that_reference_it_follow():
     files = clinic()
     live = applied(make_plan(files, live_state(), prune=False))

@@ -16,6 +16,7 @@ from agentform.apply.journal import JournalEntry
 from agentform.model import Desired, DesiredDocument, DesiredTest, DesiredTool
 from agentform.plan.live import LiveState
 from agentform.plan.payload import test_content_hash
+from agentform.plan.read import test_attachments
 from agentform.plan.resources import tool_versions  # also imported from here by testing/targets.py
 from agentform.plan.state import RecordStore
 
@@ -56,20 +57,7 @@ def _has_dependents(answer: dict[str, Any]) -> bool:
 async def _tests_referenced_by_branches(client: Any, live: LiveState, addresses: set[str]) -> set[str]:
     """Test ids attached on any unarchived branch of the agents that own the candidate tests."""
     agent_keys = {address.split("/", 1)[0] for address in addresses}
-    agents = [agent for agent in live.agents if agent.key in agent_keys]
-    branch_lists = await asyncio.gather(*(client.list_branches(agent.id) for agent in agents))
-    reads = [
-        (agent.id, branch["id"])
-        for agent, branches in zip(agents, branch_lists, strict=True)
-        for branch in branches
-        if not branch.get("is_archived")
-    ]
-    payloads = await asyncio.gather(*(client.get_agent(agent_id, branch_id=bid) for agent_id, bid in reads))
-    referenced: set[str] = set()
-    for payload in payloads:
-        testing = (payload.get("platform_settings") or {}).get("testing") or {}
-        referenced |= {str(item.get("test_id")) for item in testing.get("attached_tests") or []}
-    return referenced
+    return set(await test_attachments(client, [agent for agent in live.agents if agent.key in agent_keys]))
 
 
 async def collect_garbage(

@@ -123,6 +123,8 @@ class LiveTest(_FolderItem):
     kind: str | None = None
     # The full `GET /agent-testing/{id}` body, when read.
     body: dict[str, Any] | None = None
+    # The branches whose tip attaches this version, read only for a version the plan would delete (None: not read).
+    branches: list[DependentBranch] | None = None
 
 
 class RecordedAgent(_Frozen):

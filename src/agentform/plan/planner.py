@@ -56,6 +56,8 @@ class NeededReads:
     # Versions the plan would delete: who still references them decides whether the delete is carried out.
     document_dependents: frozenset[str] = frozenset()
     tool_dependents: frozenset[str] = frozenset()
+    # Agents whose branches are read for the tests they attach (test versions have no dependents endpoint).
+    test_agents: frozenset[str] = frozenset()
 
 
 def select(desired: Desired, globs: Sequence[str] = (), shard: Shard | None = None) -> Selection:
@@ -152,13 +154,20 @@ def needed_reads(
     for address, test in desired.tests.items():
         versions = [resources.test_version(v, live) for v in live.tests_of(address)]
         bodies |= _unread(payload.test_content_hash(test, tool_versions), versions)
-    dependents: dict[str, set[str]] = {"document": set(), "tool": set()}
+    dependents: dict[str, set[str]] = {"document": set(), "tool": set(), "test": set()}
     if prune is not None:
-        for change in _shared_garbage(desired, live, prune, _our_agents(live), branch):
+        ours = _our_agents(live)
+        garbage = _test_garbage(desired, live, select(desired), prune, ours, branch)
+        for change in garbage + _shared_garbage(desired, live, prune, ours, branch):
             if change.is_change and change.live_id:
                 dependents[change.kind].add(change.live_id)
+    owners = {test.address.split("/", 1)[0] for test in live.tests if test.id in dependents["test"]}
     return NeededReads(
-        frozenset(texts), frozenset(bodies), frozenset(dependents["document"]), frozenset(dependents["tool"])
+        frozenset(texts),
+        frozenset(bodies),
+        frozenset(dependents["document"]),
+        frozenset(dependents["tool"]),
+        frozenset(agent.id for agent in live.agents if agent.key in owners),
     )
 
 
@@ -173,6 +182,18 @@ def _deletes(
 ) -> list[ResourceChange]:
     """Agents gone from git, then garbage and gone versions of tests, tools and documents (reverse apply order)."""
     ours = _our_agents(live)
+    changes = _agent_deletes(desired, live, chosen, prune)
+    changes += _test_garbage(desired, live, chosen, prune, ours, branch)
+    if chosen.narrowed:
+        # Documents and tools are shared between agents: collecting them needs the whole repository in view.
+        return changes
+    return changes + _shared_garbage(desired, live, prune, ours, branch)
+
+
+def _test_garbage(
+    desired: Desired, live: LiveState, chosen: Selection, prune: bool, ours: Mapping[str, str], branch: str | None
+) -> list[ResourceChange]:
+    """Deletes of superseded and gone versions of the tests of the chosen agents."""
     tool_versions = resources.tool_versions(desired)
     wanted_tests = {
         address: (payload.test_content_hash(test, tool_versions), test.prevent_destroy)
@@ -183,12 +204,7 @@ def _deletes(
         for address in {test.address for test in live.tests}
         if chosen.covers_agent(address.split("/", 1)[0])
     }
-    changes = _agent_deletes(desired, live, chosen, prune)
-    changes += _garbage("test", tests, wanted_tests, prune, ours, branch)
-    if chosen.narrowed:
-        # Documents and tools are shared between agents: collecting them needs the whole repository in view.
-        return changes
-    return changes + _shared_garbage(desired, live, prune, ours, branch)
+    return _garbage("test", tests, wanted_tests, prune, ours, branch)
 
 
 def _our_agents(live: LiveState) -> dict[str, str]:

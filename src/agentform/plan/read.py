@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 from agentform.elevenlabs.core import PAGE_SIZE
 from agentform.model import Desired
 from agentform.plan import identity
-from agentform.plan.live import LiveAgent, LiveBranch, LiveDocument, LiveState, LiveTest, LiveTool
+from agentform.plan.live import DependentBranch, LiveAgent, LiveBranch, LiveDocument, LiveState, LiveTest, LiveTool
 from agentform.plan.live import StateRecord as LiveStateRecord
 from agentform.plan.state import STATE_DOCUMENT_NAME, StateRecord, find_record_document, oldest, parse_record
 
@@ -234,13 +234,15 @@ async def _detail_reads(
     tests = [test for test in live.tests if test.id in wanted.test_bodies]
     doomed_documents = sorted(wanted.document_dependents)
     doomed_tools = sorted(wanted.tool_dependents)
-    agent_payloads, texts, bodies, branches, document_users, tool_users = await asyncio.gather(
+    test_owners = [agent for agent in live.agents if agent.id in wanted.test_agents]
+    agent_payloads, texts, bodies, branches, document_users, tool_users, attached = await asyncio.gather(
         _gather(client.get_agent(agent.id) for agent in agents),
         _gather(client.get_document_content(document.id) for document in documents),
         _gather(client.get_test(test.id) for test in tests),
         _gather(_branch_tip(client, agent, branch) for agent in live.agents) if branch else _value([]),
         _gather(client.document_dependent_agents(document_id) for document_id in doomed_documents),
         _gather(client.tool_dependent_agents(tool_id) for tool_id in doomed_tools),
+        test_attachments(client, test_owners) if test_owners else _value({}),
     )
     agent_updates = {agent.id: _agent_facts(payload) for agent, payload in zip(agents, agent_payloads, strict=True)}
     if branch:
@@ -253,12 +255,16 @@ async def _detail_reads(
         tool_id: identity.dependents_from_answer(answer)
         for tool_id, answer in zip(doomed_tools, tool_users, strict=True)
     }
-    body_of = {test.id: {"body": body} for test, body in zip(tests, bodies, strict=True)}
+    test_updates = {test.id: {"body": body} for test, body in zip(tests, bodies, strict=True)}
+    owners = {agent.key for agent in test_owners}
+    for test in live.tests:
+        if test.address.split("/", 1)[0] in owners:
+            test_updates.setdefault(test.id, {})["branches"] = attached.get(test.id, [])
     return live.model_copy(
         update={
             "agents": _updated(live.agents, agent_updates),
             "documents": _updated(live.documents, document_updates),
-            "tests": _updated(live.tests, body_of),
+            "tests": _updated(live.tests, test_updates),
             "tools": _updated(live.tools, users_of),
         }
     )
@@ -279,6 +285,36 @@ async def _branch_tip(client: Any, agent: LiveAgent, name: str) -> LiveBranch | 
         return None
     payload = await client.get_agent(agent.id, branch_id=found["id"])
     return LiveBranch(id=found["id"], name=name, version_id=payload.get("version_id"), payload=payload)
+
+
+async def test_attachments(client: Any, agents: Iterable[LiveAgent]) -> dict[str, list[DependentBranch]]:
+    """Test id -> the unarchived branches of `agents` (main included) whose tip attaches it.
+
+    A test has no dependents endpoint: every unarchived branch tip of its agent is read (a branch list, then a GET
+    per branch), which is why only agents with a test version to delete are asked.
+    """
+    agents = list(agents)
+    branch_lists = await asyncio.gather(*(client.list_branches(agent.id) for agent in agents))
+    reads = [
+        (agent, branch)
+        for agent, branches in zip(agents, branch_lists, strict=True)
+        for branch in branches
+        if not branch.get("is_archived")
+    ]
+    tips = await asyncio.gather(*(client.get_agent(agent.id, branch_id=branch["id"]) for agent, branch in reads))
+    found: dict[str, list[DependentBranch]] = {}
+    for (agent, branch), tip in zip(reads, tips, strict=True):
+        row = DependentBranch(
+            agent_id=agent.id,
+            agent_name=agent.name,
+            branch_id=str(branch["id"]),
+            branch_name=branch.get("name") or "",
+            is_main=str(branch["id"]) == tip.get("main_branch_id"),
+        )
+        testing = (tip.get("platform_settings") or {}).get("testing") or {}
+        for item in testing.get("attached_tests") or []:
+            found.setdefault(str(item.get("test_id")), []).append(row)
+    return found
 
 
 def find_branch(branches: list[dict[str, Any]], name: str) -> dict[str, Any] | None:

@@ -229,7 +229,12 @@ def test_change(
 def test_version(test: LiveTest, live: LiveState) -> Version:
     recorded = live.record.tests.get(test.id) if live.record else None
     return Version(
-        id=test.id, hash=test.hash, updated_at=test.updated_at, recorded_updated_at=recorded, content=test.body
+        id=test.id,
+        hash=test.hash,
+        updated_at=test.updated_at,
+        recorded_updated_at=recorded,
+        branches=_branches(test.branches),
+        content=test.body,
     )
 
 
