@@ -6,10 +6,12 @@ Run with the dev dependencies installed (`pip install -e '.[dev]'`):
     python scripts/gen_fieldtree.py            # writes the data file
     python scripts/gen_fieldtree.py --check    # exits 1 if the committed file is out of date
 
-The tree records field names only (see agentform/project/fieldtree.py for the node shapes). The SDK is imported
-here, at development time, and never by agentform at run time. Field names that only the live API knows are
-merged in from scripts/data/openapi-fieldtree.json (derived from ElevenLabs' CLI OpenAPI document by
-scripts/openapi_fieldtree.py) when that file exists; the SDK's structure wins where the two disagree.
+The tree records field names, each leaf's value kinds and the SDK's known enum values (see
+agentform/project/fieldtree.py for the node shapes, decision 0016). The SDK is imported here, at development time,
+and never by agentform at run time. Field names that only the live API knows are merged in from
+scripts/data/openapi-fieldtree.json (derived from ElevenLabs' CLI OpenAPI document by scripts/openapi_fieldtree.py)
+when that file exists, without types; the SDK's structure wins where the two disagree, and a field the SDK calls a
+scalar but the OpenAPI document a structure is left unchecked.
 """
 
 from __future__ import annotations
