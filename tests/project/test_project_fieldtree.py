@@ -95,3 +95,53 @@ def test_the_shipped_tree_is_what_the_generator_produces_from_the_installed_sdk(
         [sys.executable, str(REPO_ROOT / "scripts/gen_fieldtree.py"), "--check"], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+def load_generator():
+    """scripts/gen_fieldtree.py as a module (it is a script, not part of the package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen_fieldtree", REPO_ROOT / "scripts/gen_fieldtree.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_merging_the_openapi_tree_never_adds_a_type_check():
+    generator = load_generator()
+    sdk = {"f": {"a": {"t": ["string", "null"]}, "b": {"t": ["number"]}, "c": {"l": {"t": ["string"]}}}, "o": 1}
+    openapi = {"f": {"a": {"f": {"x": None}}, "b": None, "c": None, "d": {"f": {"y": None}}}}
+
+    merged = generator.Merger({}, {}).merge(sdk, openapi)
+
+    # a: a scalar for the SDK but a structure for the live API -> unchecked; d: OpenAPI-only, no type and no "o".
+    assert merged == {
+        "f": {"a": None, "b": {"t": ["number"]}, "c": {"l": {"t": ["string"]}}, "d": {"f": {"y": None}}},
+        "o": 1,
+    }
+
+
+def test_the_shipped_tree_types_leaves_and_knows_enum_values():
+    tree = load_fieldtree()
+    prompt = tree._resolve(tree._resolve(tree._resolve(tree.roots["conversation_config"])["f"]["agent"])["f"]["prompt"])
+    assert prompt["f"]["temperature"] == {"t": ["number", "null"]}
+    assert prompt["f"]["max_tokens"] == {"t": ["integer", "null"]}
+    assert "gpt-4o-mini" in prompt["f"]["llm"]["e"]
+
+
+def test_a_field_that_takes_a_number_or_a_known_word_accepts_both(tmp_path):
+    agent = AGENT + (
+        "platform_settings:\n  guardrails:\n    content:\n      config:\n"
+        "        sexual: {is_enabled: true, threshold: 0.4}\n        violence: {is_enabled: true, threshold: high}\n"
+    )
+    root = write_project(tmp_path, {"agents/helper/agent.yaml": agent})
+    assert validate_project(root, environ={}, strict=True) == []
+
+
+def test_a_field_that_takes_a_number_or_a_known_word_rejects_a_list(tmp_path):
+    agent = AGENT + "platform_settings:\n  guardrails:\n    content:\n      config:\n        sexual: {threshold: [1]}\n"
+    root = write_project(tmp_path, {"agents/helper/agent.yaml": agent})
+    assert [str(d) for d in validate_project(root, environ={})] == [
+        "agents/helper/agent.yaml:13:18: error: platform_settings.guardrails.content.config.sexual.threshold: "
+        "expected a string or a number, got a list"
+    ]
