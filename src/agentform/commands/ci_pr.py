@@ -36,6 +36,16 @@ def _git_branch(project_dir: Path, head: str | None) -> str | None:
         return None
 
 
+def _clean_up(ci: CiRun, request: ClosedRequest, report_dir: Path | None) -> int:
+    """A closed PR: archive its agent branches unless it was merged. Nothing is posted: nobody looks at a closed PR's
+    check, so the report goes to the log, the report folder and the step summary."""
+    outcome = CiOutcome(
+        kind="pr-closed", environment=request.env or "default", branch=request.branch, run_url=ci.context.run_url
+    )
+    ci.execute(outcome, lambda: run_closed(request, outcome, ci.redactor))
+    return ci.finish(outcome, report_dir=report_dir)
+
+
 def run(
     project_dir: Path = Path("."),
     env: str | None = None,
@@ -67,7 +77,7 @@ def run(
         click.echo(f"Error: {error}; pass --branch-name", err=True)
         return exitcodes.ERROR
     if closed or (pr and pr.closed):
-        request = ClosedRequest(
+        cleanup = ClosedRequest(
             project_root=project_dir,
             env=env,
             branch=branch,
@@ -81,10 +91,7 @@ def run(
             holder=ci.lock_holder,
             lock_wait_secs=lock_wait,
         )
-        outcome = CiOutcome(kind="pr-closed", environment=env or "default", branch=branch, run_url=ci.context.run_url)
-        ci.execute(outcome, lambda: run_closed(request, outcome, ci.redactor))
-        # The PR is closed: nobody looks at its check any more; the report goes to the log and the step summary.
-        return ci.finish(outcome, report_dir=report_dir)
+        return _clean_up(ci, cleanup, report_dir)
 
     outcome = CiOutcome(
         kind="pr",
