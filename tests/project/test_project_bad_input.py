@@ -471,6 +471,14 @@ CASES: list[BadInput] = [
         ["tools/lookup.yaml:4:3: error: tool_config.description: expected a string, got a list"],
     ),
     BadInput(
+        "tool: numbers for its type and name are reported once, by what the tool needs",
+        {"tools/lookup.yaml": TOOL.replace("type: webhook", "type: 7").replace("name: lookup", "name: 5")},
+        [
+            "tools/lookup.yaml:2:3: error: tool_config.type: required: one of webhook, client, system, mcp",
+            "tools/lookup.yaml:3:3: error: tool_config.name: required: the name the LLM sees",
+        ],
+    ),
+    BadInput(
         "test: a word where a boolean goes",
         {
             "tests_specs/helper/pick.yaml": "kind: tool\nchat_history: [Book me]\ntool: lookup\n"

@@ -7,9 +7,12 @@ from typing import Any
 
 from agentform.model import DesiredTool, SourceLocation
 from agentform.project.context import START, Context, dotted
+from agentform.project.fieldtree import Report, values_checked_elsewhere
 from agentform.project.schema import ToolFile
 
 TOOL_TYPES = ("webhook", "client", "system", "mcp")
+# Checked below with messages that say what is required.
+_CHECKED_HERE = frozenset({("tool_config", "type"), ("tool_config", "name")})
 
 
 def load_tools(context: Context) -> dict[str, DesiredTool]:
@@ -37,9 +40,10 @@ def _load_tool(context: Context, key: str, path: str) -> DesiredTool | None:
     if document is None:
         return None
 
-    def check_api(data: dict[str, Any], report: Any) -> None:
+    def check_api(data: dict[str, Any], report: Report) -> None:
         if isinstance(data.get("tool_config"), dict):
-            context.fieldtree.check("tool_config", data["tool_config"], report, ("tool_config",))
+            own = values_checked_elsewhere(report, _CHECKED_HERE)
+            context.fieldtree.check("tool_config", data["tool_config"], own, ("tool_config",))
         if isinstance(data.get("response_mocks"), list):
             context.fieldtree.check("response_mock", data["response_mocks"], report, ("response_mocks",))
 
