@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -267,3 +268,19 @@ def test_two_apply_processes_with_lock_wait_both_succeed_and_converge(project, c
     assert [run.returncode for run in runs] == [exitcodes.OK, exitcodes.OK], outputs
     assert [CLINIC in err.decode() for _, err in outputs] == [True, False], "each job names its own agents"
     assert code == exitcodes.OK and _addresses(plan) == set()
+
+
+def test_a_plan_confirmed_at_a_terminal_is_refused_when_another_shard_applied_meanwhile(project, capsys, monkeypatch):
+    def confirm_while_the_other_shard_applies(*_args, **_kwargs) -> bool:
+        # The other job runs its own event loop: this one is waiting inside `apply`.
+        other = threading.Thread(target=_apply, args=(project,), kwargs={"shard": Shard(2, 2)})
+        other.start()
+        other.join()
+        return True
+
+    monkeypatch.setattr("click.confirm", confirm_while_the_other_shard_applies)
+    code = apply_command.run(project_dir=project, shard=Shard(1, 2), is_terminal=True)
+
+    assert code == exitcodes.STALE_OR_CONFLICT
+    assert "changed since the plan was made" in capsys.readouterr().err
+    assert _live_facts(project)["agents"] == [SUPPORT], "the confirmed plan was not applied"
