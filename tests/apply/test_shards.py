@@ -90,6 +90,16 @@ def test_the_shard_line_names_the_agents_it_holds():
     assert Shard(2, 2).describe([CLINIC]) == "Shard 2/2: 0 of 1 agent(s): none"
 
 
+def test_select_and_shard_together_keep_the_agents_matching_both(project):
+    want = load_desired(project)
+    assert select(want, ["clinic-*", "support-*"], Shard(1, 2)).agents == (CLINIC,)
+    assert select(want, ["support-*"], Shard(2, 2)).agents == (SUPPORT,)
+    nothing = select(want, ["support-*"], Shard(1, 2))
+    # An empty shard is an empty selection, never "everything".
+    assert (nothing.agents, nothing.documents, nothing.tools, nothing.tests) == ((), (), (), ())
+    assert not nothing.covers_agent(SUPPORT) and nothing.narrowed
+
+
 # --- plan and apply on the example project --------------------------------------------------------------------
 
 
