@@ -108,3 +108,31 @@ def test_a_branch_left_behind_before_the_workflow_handled_closes_is_archived_wit
 
     assert main(["ci", "pr", "--env", "local", "--closed", "--pr", "13"]) == exitcodes.OK
     assert world.branches()["pr-13"]["is_archived"] is True
+
+
+def test_closing_a_pr_from_a_fork_touches_nothing_since_it_never_had_a_branch(world: World):
+    base = world.repo.head.commit.hexsha
+    head = world.open_pr(15, "fork-change", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
+    closed = pr_event(15, "fork-change", head, base, action="closed")
+    closed["pull_request"]["head"]["repo"] = {"full_name": "stranger/clinic"}
+    mark = world.request_mark()
+
+    assert world.run_workflow("agentform-pr.yml", "pull_request", closed) == exitcodes.OK
+
+    assert world.writes_since(mark) == 0
+    assert "came from a fork" in world.report()
+
+
+def test_closing_a_pr_without_the_api_key_fails_naming_the_secret_and_archives_nothing(world: World):
+    world.monkeypatch.setenv("CLINIC_WEBHOOK_TOKEN", "token-from-the-ci-secrets")  # production's secret variable
+    base = world.repo.head.commit.hexsha
+    head = world.open_pr(16, "greeting", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
+    closed = pr_event(16, "greeting", head, base, action="closed")
+    mark = world.request_mark()
+
+    code = world.run_workflow("agentform-pr.yml", "pull_request", closed, env="production")
+
+    assert code == exitcodes.ERROR
+    assert world.writes_since(mark) == 0
+    assert "ELEVENLABS_API_KEY is not set" in world.report()
+    assert world.github.statuses(head) == [] and world.github.comments(16) == []
