@@ -202,8 +202,8 @@ def test_a_superseded_test_version_a_pr_branch_attaches_is_planned_as_kept_and_k
             _, on_branch = await apply_on_branch(client, with_test("v2"), "pr-3")
             v2_id = on_branch.ids["test.receptionist/greets"]
             plan, result = await converge(client, with_test("v3"), prune=True)
-            [kept] = [c for c in plan.changes if c.kind == "test" and c.live_id == v2_id]
-            assert kept.action == "delete" and kept.blocked == "still referenced by branch pr-3 of agent.receptionist"
+            [kept] = [c for c in plan.changes if c.kind == "test" and c.action == "delete" and c.live_id == v2_id]
+            assert kept.blocked == "still referenced by branch pr-3 of agent.receptionist"
             assert result.ok and v2_id not in result.garbage_collected
             assert v2_id in {t.id for t in (await read_workspace(client, with_test("v3"))).live.tests}
 
