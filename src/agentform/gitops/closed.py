@@ -69,17 +69,17 @@ async def run_closed(request: ClosedRequest, outcome: CiOutcome, redactor: Redac
     if missing_key:
         outcome.error = NO_KEY_ERROR.format(variable=missing_key)
         return outcome
-    async with (
-        engine.client_for(desired, request.project_root, request.environ, request.parallelism, redactor) as client,
-        engine.environment_lock(
-            client,
-            desired,
-            holder=request.holder,
-            purpose=f"ci pr: archive {request.branch} (PR closed)",
-            ttl_secs=engine.PR_LOCK_TTL_SECS,
-            wait_secs=request.lock_wait_secs,
-        ),
-    ):
+    async with engine.locked_client(
+        desired,
+        request.project_root,
+        request.environ,
+        request.parallelism,
+        redactor,
+        holder=request.holder,
+        purpose=f"ci pr: archive {request.branch} (PR closed)",
+        ttl_secs=engine.PR_LOCK_TTL_SECS,
+        wait_secs=request.lock_wait_secs,
+    ) as client:
         outcome.branches = await archive_agent_branches(client, desired, request.branch)
     if not outcome.branches:
         outcome.notes.append(f"No agent has an unarchived branch `{request.branch}`: nothing to archive.")

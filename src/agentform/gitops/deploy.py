@@ -71,17 +71,17 @@ async def run_deploy(request: DeployRequest, outcome: CiOutcome, redactor: Redac
     outcome.selection = selection.explain()
     deployed = (request.head or "the working tree")[:12]
 
-    async with (
-        engine.client_for(desired, request.project_root, request.environ, request.parallelism, redactor) as client,
-        engine.environment_lock(
-            client,
-            desired,
-            holder=request.holder,
-            purpose=f"ci deploy of {deployed}",
-            ttl_secs=request.lock_ttl_secs,
-            wait_secs=request.lock_wait_secs,
-        ),
-    ):
+    async with engine.locked_client(
+        desired,
+        request.project_root,
+        request.environ,
+        request.parallelism,
+        redactor,
+        holder=request.holder,
+        purpose=f"ci deploy of {deployed}",
+        ttl_secs=request.lock_ttl_secs,
+        wait_secs=request.lock_wait_secs,
+    ) as client:
         plan, workspace = await engine.read_and_plan(client, desired)
         outcome.plan_summary = plan.summary().line()
         outcome.plan_markdown = engine.render_plan_markdown(plan, redactor)

@@ -307,6 +307,27 @@ async def environment_lock(
         yield lock
 
 
+@contextlib.asynccontextmanager
+async def locked_client(
+    desired: Desired,
+    root: Path,
+    environ: Mapping[str, str],
+    parallelism: int | None,
+    redactor: Redactor,
+    *,
+    holder: str,
+    purpose: str,
+    ttl_secs: float,
+    wait_secs: float = 0.0,
+) -> AsyncIterator[Any]:
+    """The environment's client (`client_for`) with its lock held (`environment_lock`) for the whole block."""
+    async with (
+        client_for(desired, root, environ, parallelism, redactor) as client,
+        environment_lock(client, desired, holder=holder, purpose=purpose, ttl_secs=ttl_secs, wait_secs=wait_secs),
+    ):
+        yield client
+
+
 async def agent_ids(client: Any, desired: Desired) -> dict[str, str]:
     """Live id of each managed agent of the environment, by file key."""
     project, env = desired.settings.project, desired.environment.name
