@@ -18,6 +18,7 @@ from tests.plan.builders import (
 )
 
 from agentform.model import KnowledgeRef
+from agentform.plan import identity
 from agentform.plan.live import DependentBranch, LiveBranch, RecordedAgent
 from agentform.plan.model import parse_ref, refs_in
 from agentform.plan.planner import NeededReads, make_plan, needed_reads, select
@@ -433,7 +434,11 @@ def test_a_document_edited_in_the_dashboard_is_drift_restored_from_git():
     live = live.model_copy(update={"documents": [doc.model_copy(update={"updated_at": 50, "text": "edited"})]})
     change = make_plan(files, live, prune=False).change_for("document.faq")
     assert change.action == "update" and change.drift
-    assert change.payload == {"content": files.documents["faq"].text}
+    # The update body apply sends as it is (`update_document(name=..., content=payload["text"])`).
+    assert change.payload == {
+        "name": identity.desired_document_name(files.documents["faq"]),
+        "text": files.documents["faq"].text,
+    }
     kept = make_plan(files, live, prune=False, on_drift="live-wins").change_for("document.faq")
     assert kept.action == "no-op" and kept.drift
 

@@ -20,6 +20,7 @@ from typing import Any
 from agentform.apply import operations
 from agentform.apply.dedupe import remove_retry_duplicates
 from agentform.apply.journal import Journal, JournalEntry
+from agentform.apply.observe import WrittenVersion, observed_timestamps
 from agentform.model import Desired
 from agentform.plan import identity
 from agentform.plan.agents import recordable
@@ -91,6 +92,7 @@ class _Run:
     failed_addresses: set[str] = field(default_factory=set)
     store: RecordStore | None = None
     written_agents: dict[str, tuple[str, dict[str, Any], dict[str, Any] | None]] = field(default_factory=dict)
+    written_versions: list[WrittenVersion] = field(default_factory=list)
     created: dict[str, str] = field(default_factory=dict)
     created_names: dict[str, str] = field(default_factory=dict)
     branch_entries_unsaved: bool = False
@@ -154,7 +156,7 @@ async def apply_plan(
         result.duplicates_removed = await remove_retry_duplicates(
             client, desired, workspace, run.created, run.log, run.created_names
         )
-    await _verify_agents(run, settle_secs)
+    await _observe_writes(run, settle_secs)
     if branch is None and not run.failed_addresses and (run.created or run.written_agents or _garbage_planned(plan)):
         from agentform.apply.gc import collect_garbage
 
@@ -225,6 +227,10 @@ async def _execute(run: _Run, change: ResourceChange, branch: str | None) -> Non
         # Main's record entry: creates land on main even with --branch; branch updates are recorded per branch.
         if change.kind == "agent" and (branch is None or change.action == "create"):
             run.written_agents[change.key] = (outcome.live_id, payload, outcome.response)
+        if change.kind in ("document", "test"):
+            run.written_versions.append(
+                WrittenVersion(change.kind, outcome.live_id, change.key, change.hash or "", payload)  # type: ignore[arg-type]
+            )
         run.log(_entry(step, change, outcome.operation, "ok", live_id=outcome.live_id, request=_summary(payload)))
     except Exception as error:
         run.failed_addresses.add(change.address)
@@ -293,18 +299,27 @@ async def _save(run: _Run, stage: list[ResourceChange]) -> None:
         await store.save()
 
 
-async def _verify_agents(run: _Run, settle_secs: float) -> None:
-    """Record what we wrote to main, and read it back once the server's clock left the write's second.
+async def _observe_writes(run: _Run, settle_secs: float) -> None:
+    """Record what we wrote, read back once the server's clock left the writes' second.
 
-    Only then does an unchanged list timestamp prove nobody edited the agent since (docs/decisions/0050).
+    Only then does an unchanged list timestamp prove nobody edited the agent, document or test since
+    (docs/decisions/0050, 0058).
     """
     written = run.written_agents
-    if not written:
+    if not written and not run.written_versions:
         if run.branch_entries_unsaved:
             await (await run.record_store()).save()
         return
     await asyncio.sleep(settle_secs)
-    reads = await asyncio.gather(*(run.client.get_agent(agent_id) for agent_id, _, _ in written.values()))
+    reads, stamps = await asyncio.gather(
+        asyncio.gather(*(run.client.get_agent(agent_id) for agent_id, _, _ in written.values())),
+        observed_timestamps(
+            run.client,
+            run.written_versions,
+            documents_folder_id=run.ids.get("folder.documents"),
+            tests_folder_id=run.ids.get("folder.tests"),
+        ),
+    )
     store = await run.record_store()
     for (key, (agent_id, payload, response)), live in zip(written.items(), reads, strict=True):
         ours = (response or {}).get("version_id")
@@ -318,6 +333,13 @@ async def _verify_agents(run: _Run, settle_secs: float) -> None:
             version_id=live.get("version_id"),
             verified=ours in (None, live.get("version_id")),
         )
+    for version in run.written_versions:
+        entries = getattr(store.record, f"{version.kind}s")
+        # A repaired version found by its marker alone becomes recorded too.
+        entry = entries.setdefault(
+            version.live_id, ResourceEntry(id=version.live_id, key=version.key, hash=version.hash)
+        )
+        entry.updated_at = stamps.get(version.live_id)
     await store.save()
 
 

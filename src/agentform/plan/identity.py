@@ -145,21 +145,29 @@ def live_agent_from_item(
     )
 
 
-def live_document_from_item(item: Mapping[str, Any], folder_id: str | None) -> LiveDocument | None:
-    """A `LiveDocument` from a KB list item when it sits in the managed folder and its name parses."""
+def live_document_from_item(
+    item: Mapping[str, Any], folder_id: str | None, recorded: tuple[str, str] | None = None
+) -> LiveDocument | None:
+    """A `LiveDocument` from a KB list item when it sits in the managed folder and its name parses.
+
+    `recorded` (key, hash) is what the state record says of this id: a version renamed in the dashboard (its
+    marker gone) stays ours, and the plan shows the rename as drift.
+    """
     marker = parse_document_name(item.get("name") or "")
-    if marker is None or item.get("type") not in ("text", "file", "url"):
+    key, content_hash = (marker.key, marker.hash) if marker else recorded or (None, None)
+    if key is None or content_hash is None or item.get("type") not in ("text", "file", "url"):
         return None
     if folder_id is None or parent_folder(item) != folder_id:
         return None
     metadata = item.get("metadata") or {}
     return LiveDocument(
         id=item["id"],
-        key=marker.key,
-        hash=marker.hash,
+        key=key,
+        hash=content_hash,
         name=item["name"],
         kind=item["type"],
         updated_at=metadata.get("last_updated_at_unix_secs"),
+        created_at=metadata.get("created_at_unix_secs"),
         folder_id=folder_id,
         dependents=[dependent["id"] for dependent in item.get("dependent_agents") or [] if "id" in dependent],
     )
@@ -179,6 +187,7 @@ def live_test_from_item(item: Mapping[str, Any], folder_id: str | None) -> LiveT
         name=item["name"],
         kind=item.get("type"),
         updated_at=item.get("last_updated_at_unix_secs"),
+        created_at=item.get("created_at_unix_secs"),
         folder_id=folder_id,
     )
 

@@ -80,6 +80,9 @@ class _FolderItem(_Frozen):
     hash: str
     name: str
     updated_at: int | None = None
+    # The list item's creation second: with no recorded `updated_at` (older records), a version whose timestamp
+    # still equals it was never edited, so its content need not be read.
+    created_at: int | None = None
     folder_id: str | None = None
 
 

@@ -147,7 +147,8 @@ def needed_reads(
             versions = live.documents_of(key)
             readable = {version.id for version in versions if version.kind == "text"}
             texts |= (
-                _unread(document.content_hash(), [resources.document_version(v, live) for v in versions]) & readable
+                _unread(document.content_hash(), [resources.document_version(v, live, document) for v in versions])
+                & readable
             )
     tool_versions = resources.tool_versions(desired)
     bodies: set[str] = set()

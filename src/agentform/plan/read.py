@@ -137,7 +137,7 @@ async def read_workspace(
         documents_folder_id=kb_folder_id,
         tests_folder_id=test_folder_id,
         agents=agents,
-        documents=[doc for item in folder_items if (doc := identity.live_document_from_item(item, kb_folder_id))],
+        documents=_documents(folder_items, kb_folder_id, record),
         tools=identity.live_tools_from_items(tool_items, view, adopted_tools),
         tests=[test for item in test_items if (test := identity.live_test_from_item(item, test_folder_id))],
         record=view if record_document is not None or recovered else None,
@@ -154,6 +154,16 @@ async def read_workspace(
         recovered_tools=recovered,
         tool_ids_seen=frozenset(str(item["id"]) for item in tool_items),
     )
+
+
+def _documents(items: list[dict[str, Any]], folder_id: str | None, record: StateRecord) -> list[LiveDocument]:
+    """The managed folder's document versions: by their name's marker, or by the record (renamed in the dashboard)."""
+    recorded = {doc_id: (entry.key, entry.hash) for doc_id, entry in record.documents.items()}
+    return [
+        document
+        for item in items
+        if (document := identity.live_document_from_item(item, folder_id, recorded.get(str(item.get("id")))))
+    ]
 
 
 async def _value(value: T) -> T:

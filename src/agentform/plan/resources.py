@@ -36,18 +36,30 @@ def document_change(
             return []
         return [text_change("text", old_text, document.text or "", redactor=redactor)]
 
+    name = identity.desired_document_name(document)
     wanted = _wanted(
         "document",
         document,
         body,
         diff=diff,
-        repair_payload={"content": document.text} if document.kind == "text" else None,
+        # The name too: a rename in the dashboard is drift (docs/decisions/0058).
+        repair_payload={"name": name, "text": document.text} if document.kind == "text" else {"name": name},
         create_fields=lambda: _document_create_fields(document, redactor),
         depends_on=tuple(sorted(refs_in(body) - {DOCUMENTS_FOLDER})),
     )
-    return plan_versioned(
-        wanted, [document_version(v, live) for v in live.documents_of(document.key)], on_drift=on_drift
-    )
+    versions = live.documents_of(document.key)
+    change = plan_versioned(wanted, [document_version(v, live, document) for v in versions], on_drift=on_drift)
+    renamed = next((v for v in versions if v.id == change.live_id and v.hash == wanted.hash and v.name != name), None)
+    return _with_rename(change, renamed.name, name) if renamed and change.drift else change
+
+
+def _with_rename(change: ResourceChange, live_name: str, name: str) -> ResourceChange:
+    """A drift change that shows the name the repair puts back (the content diff cannot: it is the text's)."""
+    renamed = FieldChange(path="name", before=live_name, after=name)
+    update: dict[str, Any] = {"drift_fields": [renamed, *change.drift_fields]}
+    if change.action == "update":
+        update["fields"] = [renamed, *change.fields]
+    return change.model_copy(update=update)
 
 
 def _wanted(kind: ResourceKind, resource: DesiredDocument | DesiredTool, body: dict[str, Any], **parts: Any) -> Wanted:
@@ -75,18 +87,31 @@ def _document_create_fields(document: DesiredDocument, redactor: Redactor) -> li
     return fields
 
 
-def document_version(document: LiveDocument, live: LiveState) -> Version:
-    # Only text documents can drift in a way we can repair (PATCH content); URL documents change their timestamp on
-    # every auto-sync refresh, and file documents are replaced, never edited, by agentform.
-    recorded = live.record.documents.get(document.id) if live.record and document.kind == "text" else None
+def document_version(document: LiveDocument, live: LiveState, wanted: DesiredDocument | None = None) -> Version:
+    """One live document version; `wanted` (the desired document) lets the version with its hash judge drift.
+
+    Only the content of text documents can drift in a way we can repair (PATCH content): URL documents change their
+    timestamp on every auto-sync refresh, and file documents are replaced, never edited, by agentform. The name of
+    any of them can (a rename in the dashboard), and a rename back repairs it.
+    """
+    text = document.kind == "text"
+    recorded = live.record.documents.get(document.id) if live.record and text else None
+    drifted = None
+    if wanted is not None and document.hash == wanted.content_hash():
+        renamed = document.name != identity.desired_document_name(wanted)
+        edited = document.text is not None and document.text != (wanted.text or "")
+        if renamed or document.text is not None:  # else unknown until the text is read
+            drifted = renamed or edited
     return Version(
         id=document.id,
         hash=document.hash,
         updated_at=document.updated_at,
         recorded_updated_at=recorded,
+        created_at=document.created_at if text else None,
         dependents=tuple(document.dependents),
         branches=_branches(document.branches),
         content=document.text,
+        content_drifted=drifted,
     )
 
 
@@ -210,7 +235,9 @@ def test_change(
         desired_side, live_side = comparable(desired_view, normalize_test(old))
         return field_changes(live_side, desired_side, redactor=redactor)
 
-    versions = [test_version(v, live) for v in live.tests_of(test.address)]
+    versions = [
+        test_version(v, live, desired_view if v.hash == test_hash else None) for v in live.tests_of(test.address)
+    ]
     wanted = Wanted(
         kind="test",
         key=test.address,
@@ -226,15 +253,22 @@ def test_change(
     return plan_versioned(wanted, versions, on_drift=on_drift)
 
 
-def test_version(test: LiveTest, live: LiveState) -> Version:
+def test_version(test: LiveTest, live: LiveState, desired_view: dict | None = None) -> Version:
+    """One live test version; `desired_view` (the normalised desired body of its hash) lets it judge drift."""
     recorded = live.record.tests.get(test.id) if live.record else None
+    drifted = None
+    if desired_view is not None and test.body is not None:
+        desired_side, live_side = comparable(desired_view, normalize_test(test.body))
+        drifted = not same(desired_side, live_side)
     return Version(
         id=test.id,
         hash=test.hash,
         updated_at=test.updated_at,
         recorded_updated_at=recorded,
+        created_at=test.created_at,
         branches=_branches(test.branches),
         content=test.body,
+        content_drifted=drifted,
     )
 
 

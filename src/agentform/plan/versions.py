@@ -29,24 +29,37 @@ class Version:
     id: str
     hash: str | None
     updated_at: int | None = None
-    # `updated_at` the state record saw after our own write; None when unknown (no drift check possible).
+    # `updated_at` the state record saw after our own write; None when unknown (an older record, or a write another
+    # edit may have shared a second with), when `created_at` stands in for it.
     recorded_updated_at: int | None = None
+    created_at: int | None = None
     # Agent ids that reference this version, and the branches that do (None: not read, see `plan_garbage`).
     dependents: tuple[str, ...] = ()
     branches: tuple[DependentBranch, ...] | None = None
     # Content as the diff needs it (document text, tool payload, test body), None when not read.
     content: Any = None
-    # Set by the caller when it can tell from content (tools carry no timestamp: their config is compared).
-    content_drifted: bool = False
+    # Whether the content read differs from what git wants (set by the caller, which knows how to compare); None
+    # when not compared. Tools carry no timestamp, so this is all they have.
+    content_drifted: bool | None = None
+
+    @property
+    def timestamp_moved(self) -> bool:
+        """Whether the list timestamp says this version changed since our last write (or, unrecorded, since its
+        creation): then its content is worth reading."""
+        baseline = self.recorded_updated_at if self.recorded_updated_at is not None else self.created_at
+        return baseline is not None and self.updated_at is not None and self.updated_at != baseline
 
     @property
     def edited_outside_git(self) -> bool:
-        moved = (
-            self.recorded_updated_at is not None
-            and self.updated_at is not None
-            and self.updated_at != self.recorded_updated_at
-        )
-        return moved or self.content_drifted
+        """The content decides when it was compared (a timestamp also moves on a write that changed nothing);
+        otherwise a recorded timestamp that moved does."""
+        if self.content_drifted is not None:
+            return self.content_drifted
+        return self.recorded_updated_at is not None and self.timestamp_moved
+
+    @property
+    def worth_reading(self) -> bool:
+        return self.content is None and self.timestamp_moved
 
 
 @dataclass(frozen=True)
@@ -81,7 +94,7 @@ def shown_version(wanted_hash: str, versions: Sequence[Version]) -> Version | No
     """
     current = next((version for version in versions if version.hash == wanted_hash), None)
     if current is not None:
-        return current if current.edited_outside_git else None
+        return current if current.edited_outside_git or current.worth_reading else None
     return max(versions, key=lambda version: (version.updated_at or 0, version.id)) if versions else None
 
 
@@ -95,11 +108,10 @@ def plan_versioned(wanted: Wanted, versions: Sequence[Version], *, on_drift: Dri
         "hash": wanted.hash,
         "source": wanted.source,
     }
-    shown = shown_version(wanted.hash, versions)
     if current is not None:
-        if shown is None:
+        if not current.edited_outside_git:
             return ResourceChange(**common, action="no-op", live_id=current.id)
-        drift_fields = wanted.diff(shown.content)
+        drift_fields = wanted.diff(current.content)
         if on_drift == "live-wins":
             return ResourceChange(
                 **common,
@@ -120,23 +132,48 @@ def plan_versioned(wanted: Wanted, versions: Sequence[Version], *, on_drift: Dri
             payload=wanted.repair_payload,
             reason="edited outside git since the last apply; restoring the content from git",
         )
+    shown = shown_version(wanted.hash, versions)
     if shown is not None:
         fields = wanted.diff(shown.content) or [FieldChange(path="content_hash", before=shown.hash, after=wanted.hash)]
-        return ResourceChange(
+        replace = {
             **common,
-            action="replace",
-            live_id=shown.id,
-            fields=fields,
-            payload=wanted.payload,
-            depends_on=sorted(wanted.depends_on),
-            reason="content changed: a new version is created and referenced; the old one is garbage-collected",
-        )
+            "live_id": shown.id,
+            "fields": fields,
+            "reason": "content changed: a new version is created and referenced; the old one is garbage-collected",
+        }
+        if shown.edited_outside_git:
+            # The file changed and so did the live version it replaces: one side's edit would be lost.
+            return _replace_drifted(wanted, replace, on_drift)
+        return ResourceChange(**replace, action="replace", payload=wanted.payload, depends_on=sorted(wanted.depends_on))
     return ResourceChange(
         **common,
         action="create",
         fields=wanted.create_fields(),
         payload=wanted.payload,
         depends_on=sorted(wanted.depends_on),
+    )
+
+
+def _replace_drifted(wanted: Wanted, replace: dict[str, Any], on_drift: DriftResolution) -> ResourceChange:
+    """A replace whose old version was edited outside git too: a conflict unless git wins.
+
+    Live cannot win here: the file describes a new version and the old one is garbage once replaced, so keeping the
+    live edit means copying it into the file (docs/decisions/0058).
+    """
+    if on_drift == "git-wins":
+        reason = "edited outside git since the last apply; git wins: " + replace["reason"]
+    elif on_drift == "live-wins":
+        reason = "changed in git and edited outside git; live cannot win over a changed file: copy the live edit "
+        reason += "into the file, or rerun with --on-drift git-wins"
+    else:
+        reason = "changed both in git and outside git: rerun with --on-drift git-wins or live-wins"
+    return ResourceChange(
+        **{**replace, "reason": reason},
+        action="replace",
+        payload=wanted.payload,
+        depends_on=sorted(wanted.depends_on),
+        drift=True,
+        conflict=on_drift != "git-wins",
     )
 
 
