@@ -14,13 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.apply.helpers import in_process_client
 from tests.apply.test_commands import local_log, plan_json
 from tests.apply.test_commands import project as project  # the example project, copied
 
 from agentform import exitcodes
+from agentform.apply.observe import WrittenVersion, observed_timestamps
 from agentform.commands import apply as apply_command
 from agentform.commands import plan as plan_command
 from agentform.elevenlabs import open_client
+from agentform.emulator import create_app
 from agentform.model import EnvironmentSettings
 from agentform.plan import identity
 
@@ -193,3 +196,55 @@ def test_a_record_without_timestamps_still_catches_an_edit_and_reads_nothing_for
     assert (change_of(plan, DOCUMENT)["action"], change_of(plan, DOCUMENT)["drift"]) == ("update", True)
     assert applied(project_dir, capsys) == exitcodes.OK
     assert no_change_left(project_dir, capsys)
+
+
+# --- what apply records after its own writes (`apply/observe.py`), on an emulator with a hand-moved clock ------
+
+
+def observed(edit_after_write: Callable[[Any, str, list[float]], Awaitable[Any]] | None, *, created: bool) -> Any:
+    """Write a text document as apply would (create, or repair an existing one), let `edit_after_write` act as a
+    dashboard user, then observe: what timestamp apply would record, and the document's list entry."""
+    now = [1_000_000.0]
+    app = create_app(":memory:", clock=lambda: now[0])
+
+    async def go() -> Any:
+        async with in_process_client(app) as client:
+            folder = (await client.create_folder(name="kb"))["id"]
+            document_id = (await client.create_text_document(text="ours\n", name="FAQ", parent_folder_id=folder))["id"]
+            if not created:
+                now[0] += 5
+                await client.update_document(document_id, content="ours\n")
+            if edit_after_write is not None:
+                await edit_after_write(client, document_id, now)
+            written = WrittenVersion("document", document_id, "faq", "h", {"text": "ours\n"}, created=created)
+            found = await observed_timestamps(client, [written], documents_folder_id=folder, tests_folder_id=None)
+            [item] = [i for i in await client.list_documents(parent_folder_id=folder) if i["id"] == document_id]
+            return found[document_id], item["metadata"]
+
+    return asyncio.run(go())
+
+
+async def same_second_edit(client: Any, document_id: str, now: list[float]) -> None:
+    await client.update_document(document_id, content="theirs\n")
+
+
+async def later_edit(client: Any, document_id: str, now: list[float]) -> None:
+    now[0] += 1
+    await client.update_document(document_id, content="theirs\n")
+
+
+def test_a_repair_nobody_touched_records_the_list_timestamp():
+    recorded, metadata = observed(None, created=False)
+    assert recorded == metadata["last_updated_at_unix_secs"] == metadata["created_at_unix_secs"] + 5
+
+
+def test_an_edit_in_the_second_of_our_repair_records_no_timestamp_so_the_plan_compares_content():
+    recorded, metadata = observed(same_second_edit, created=False)
+    assert recorded is None
+    assert metadata["last_updated_at_unix_secs"] == metadata["created_at_unix_secs"] + 5, "the timestamp hid it"
+
+
+def test_a_created_version_is_vouched_for_by_its_creation_time_without_reading_it_back():
+    recorded, metadata = observed(None, created=True)
+    assert recorded == metadata["created_at_unix_secs"]
+    assert observed(later_edit, created=True)[0] is None

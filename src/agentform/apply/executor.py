@@ -229,7 +229,14 @@ async def _execute(run: _Run, change: ResourceChange, branch: str | None) -> Non
             run.written_agents[change.key] = (outcome.live_id, payload, outcome.response)
         if change.kind in ("document", "test"):
             run.written_versions.append(
-                WrittenVersion(change.kind, outcome.live_id, change.key, change.hash or "", payload)  # type: ignore[arg-type]
+                WrittenVersion(
+                    change.kind,  # type: ignore[arg-type]
+                    outcome.live_id,
+                    change.key,
+                    change.hash or "",
+                    payload,
+                    created=change.action in ("create", "replace"),
+                )
             )
         run.log(_entry(step, change, outcome.operation, "ok", live_id=outcome.live_id, request=_summary(payload)))
     except Exception as error:
@@ -310,7 +317,8 @@ async def _observe_writes(run: _Run, settle_secs: float) -> None:
         if run.branch_entries_unsaved:
             await (await run.record_store()).save()
         return
-    await asyncio.sleep(settle_secs)
+    if written or not all(version.created for version in run.written_versions):
+        await asyncio.sleep(settle_secs)  # creates of documents and tests need no wait (`apply/observe.py`)
     reads, stamps = await asyncio.gather(
         asyncio.gather(*(run.client.get_agent(agent_id) for agent_id, _, _ in written.values())),
         observed_timestamps(

@@ -7,6 +7,9 @@ waits until the server's clock has left that second, then this module lists the 
 content back. A timestamp is vouched for only when the content read afterwards is still what we sent: an edit made
 between our write and the list shows in the content, one made after the list moves the timestamp. When the content
 differs, no timestamp is recorded and the plan falls back on comparing content (`plan/versions.py`).
+
+A version we *created* is not read back: nobody can edit it within the second it was created in (its id was not
+known yet), so a list timestamp equal to its creation time vouches for it, and one that is not is an edit.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ class WrittenVersion:
     key: str
     hash: str
     sent: dict[str, Any]
+    created: bool
 
 
 async def observed_timestamps(
@@ -39,13 +43,21 @@ async def observed_timestamps(
         client.list_documents(parent_folder_id=documents_folder_id) if documents and documents_folder_id else _none(),
         client.list_tests(parent_folder_id=tests_folder_id) if tests and tests_folder_id else _none(),
     )
-    stamps = {str(item["id"]): (item.get("metadata") or {}).get("last_updated_at_unix_secs") for item in document_items}
-    stamps |= {str(item["id"]): item.get("last_updated_at_unix_secs") for item in test_items}
+    # KB items keep their timestamps under `metadata`, test summaries at the top.
+    items = [{**item, **(item.get("metadata") or {})} for item in [*document_items, *test_items]]
+    stamps = {str(item["id"]): item.get("last_updated_at_unix_secs") for item in items}
+    born = {str(item["id"]): item.get("created_at_unix_secs") for item in items}
+    found: dict[str, int | None] = {
+        w.live_id: stamps.get(w.live_id) if stamps.get(w.live_id) == born.get(w.live_id) else None
+        for w in [*documents, *tests]
+        if w.created
+    }
+    documents = [w for w in documents if not w.created]
+    tests = [w for w in tests if not w.created]
     texts, bodies = await asyncio.gather(
         asyncio.gather(*(client.get_document_content(w.live_id) for w in documents)),
         asyncio.gather(*(client.get_test(w.live_id) for w in tests)),
     )
-    found: dict[str, int | None] = {}
     for version, text in zip(documents, texts, strict=True):
         found[version.live_id] = stamps.get(version.live_id) if text == version.sent["text"] else None
     for version, body in zip(tests, bodies, strict=True):
