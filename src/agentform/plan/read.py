@@ -8,7 +8,8 @@ details where the list cannot answer (docs/decisions/0050):
   our last write (or the record cannot vouch for it: no entry, or not verified). Otherwise the record's last-applied
   payload *is* the live config, so a no-op plan over N agents costs about N/100 list pages;
 - the text of the live version of a text document whose desired content differs (for the line diff), the body
-  of the live version of a test whose desired version does not exist yet, and the dependents (agents and
+  of the live version of a test whose desired version does not exist yet, the content of a desired version whose
+  list timestamp moved since our last write (drift, docs/decisions/0058), and the dependents (agents and
   branches) of each document or tool version a plan would delete, as `planner.needed_reads` asks: the planner's
   own rules, so that what is read is exactly what the plan shows;
 - branch tips for `--branch`.
