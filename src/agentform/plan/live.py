@@ -169,6 +169,9 @@ class StateRecord(_Frozen):
     documents: dict[str, int | None] = Field(default_factory=dict)
     tests: dict[str, int | None] = Field(default_factory=dict)
     pending: list[PendingCreate] = Field(default_factory=list)
+    # Every secret ever applied, by fingerprint (`redact.fingerprint`), and the salt of those and of the tokens.
+    secret_salt: str = ""
+    secret_fingerprints: dict[str, int] = Field(default_factory=dict)
 
 
 class LiveState(_Frozen):

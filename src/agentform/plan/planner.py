@@ -23,7 +23,7 @@ from agentform.plan.live import LiveAgent, LiveDocument, LiveState, LiveTool
 from agentform.plan.model import DriftResolution, Plan, ResourceChange, ResourceKind
 from agentform.plan.shard import Shard
 from agentform.plan.versions import Version, plan_garbage, shown_version
-from agentform.redact import Redactor
+from agentform.redact import Redactor, resolve_tokens
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,8 @@ def make_plan(
 ) -> Plan:
     """The plan that turns `live` into `desired` (see the module docstring for order and selection)."""
     redactor = redactor or Redactor(desired.secret_values)
+    if live.record is not None:
+        redactor.remember(live.record.secret_salt, live.record.secret_fingerprints)
     chosen = select(desired, select_globs, shard)
     tool_ids = resources.tool_ids(desired, live)
     tool_versions = resources.tool_versions(desired)
@@ -311,7 +313,10 @@ def _last_applied(agent: DesiredAgent, live: LiveState) -> dict | None:
     entry = live.record.agents.get(agent.key) if live.record else None
     if entry is None or current is None or entry.id != current.id:
         return None
-    return entry.payload
+    if current.payload is None or live.record is None:
+        return entry.payload
+    # A secret rotated since: its old value is a token in the record and plain live; equal is not drift.
+    return resolve_tokens(entry.payload, current.payload, live.record.secret_salt)
 
 
 def _agent_deletes(desired: Desired, live: LiveState, chosen: Selection, prune: bool) -> list[ResourceChange]:

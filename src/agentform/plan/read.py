@@ -100,7 +100,7 @@ async def read_workspace(
             [item for item in items if folder_id and identity.parent_folder(item) == folder_id]
         )
         text = await client.get_document_content(found["id"]) if found else ""
-        return found, parse_record(text, project=project, environment=env)
+        return found, parse_record(text, project=project, environment=env, secrets=desired.secret_values)
 
     # Parsed as soon as it arrives, and the tools judged against it, while the folder's last pages are on the way.
     record_read = asyncio.ensure_future(state_record())

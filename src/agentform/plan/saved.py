@@ -13,10 +13,8 @@ loading fails and asks for a new plan, as for any other stale plan.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +23,9 @@ from pydantic import ValidationError
 from agentform.plan.live import LiveState
 from agentform.plan.model import FORMAT_VERSION, Plan
 from agentform.plan.render_json import plan_document
+from agentform.redact import detokenise, token_digests, tokenise
 
 SUPPORTED_MAJOR = FORMAT_VERSION.split(".", 1)[0]
-_TOKEN = re.compile(r"\$secret:([0-9a-f]{32})")
 
 
 class PlanFileError(Exception):
@@ -40,7 +38,7 @@ class StalePlanError(Exception):
 
 def save_plan(plan: Plan, path: Path, *, secrets: Iterable[str] = ()) -> None:
     """Write `plan` as JSON with every secret value replaced by its token."""
-    document = _tokenise(plan_document(plan), _digests(plan.fingerprint, secrets))
+    document = tokenise(plan_document(plan), token_digests(plan.fingerprint, secrets))
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -67,9 +65,9 @@ def parse_plan(text: str, *, source: str = "<plan>", secrets: Iterable[str] = ()
             f"{source}: format_version {version} is not supported (this agentform reads {SUPPORTED_MAJOR}.x)"
         )
     document.pop("summary", None)
-    values = {digest: value for value, digest in _digests(str(document.get("fingerprint", "")), secrets).items()}
+    values = {digest: value for value, digest in token_digests(str(document.get("fingerprint", "")), secrets).items()}
     try:
-        document = _detokenise(document, values)
+        document = detokenise(document, values)
     except KeyError as error:
         raise PlanFileError(
             f"{source}: the plan uses a secret value that is not set now (changed since the plan was made?); "
@@ -81,37 +79,6 @@ def parse_plan(text: str, *, source: str = "<plan>", secrets: Iterable[str] = ()
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise PlanFileError(f"{source}: field {where}: {first['msg']}") from error
-
-
-def _digests(salt: str, secrets: Iterable[str]) -> dict[str, str]:
-    # Salted with the plan's fingerprint, so equal secrets in two plans do not give equal tokens.
-    return {
-        secret: hashlib.sha256(f"{salt}\0{secret}".encode()).hexdigest()[:32]
-        for secret in secrets
-        if secret and len(secret) >= 4
-    }
-
-
-def _tokenise(value: Any, digests: Mapping[str, str]) -> Any:
-    if isinstance(value, str):
-        for secret in sorted(digests, key=len, reverse=True):
-            value = value.replace(secret, f"$secret:{digests[secret]}")
-        return value
-    if isinstance(value, dict):
-        return {_tokenise(key, digests): _tokenise(item, digests) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_tokenise(item, digests) for item in value]
-    return value
-
-
-def _detokenise(value: Any, values: Mapping[str, str]) -> Any:
-    if isinstance(value, str):
-        return _TOKEN.sub(lambda match: values[match[1]], value)
-    if isinstance(value, dict):
-        return {_detokenise(key, values): _detokenise(item, values) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_detokenise(item, values) for item in value]
-    return value
 
 
 def check_fresh(plan: Plan, live: LiveState) -> None:

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets as random_secrets
+from collections.abc import Iterable
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from agentform.plan import identity, live
 
@@ -36,6 +38,7 @@ from agentform.plan.lock import list_locks as list_locks
 from agentform.plan.lock import lock_document_name as lock_document_name
 from agentform.plan.lock import lock_winner as lock_winner
 from agentform.plan.lock import parse_lock as parse_lock
+from agentform.redact import MIN_SECRET_LENGTH, detokenise, fingerprint, token_digests, tokenise
 
 STATE_DOCUMENT_NAME = identity.STATE_DOCUMENT_NAME
 SCHEMA_VERSION = 1
@@ -111,6 +114,16 @@ class StateRecord(_Record):
     pending: list[PendingIntent] = Field(default_factory=list)
     # Branch name -> agent key -> entry.
     branches: dict[str, dict[str, BranchEntry]] = Field(default_factory=dict)
+    # Secret values are never stored: payloads carry `$secret:<digest>` tokens, and every secret ever applied is
+    # remembered by fingerprint (-> its length), so its old value is still masked after a rotation (decision 0090).
+    secret_salt: str = ""
+    secret_fingerprints: dict[str, int] = Field(default_factory=dict)
+    # The secret values of this run: what the tokens are made from on writing, never written themselves.
+    _secrets: frozenset[str] = PrivateAttr(default=frozenset())
+
+    def use_secrets(self, values: Iterable[str]) -> None:
+        """The secret values of this run: tokenised on writing and remembered by fingerprint."""
+        self._secrets = frozenset(value for value in values if value and len(value) >= MIN_SECRET_LENGTH)
 
     @classmethod
     def empty(cls, project: str, environment: str) -> StateRecord:
@@ -140,11 +153,25 @@ class StateRecord(_Record):
                 live.PendingCreate(address=f"{p.kind}.{p.key}", hash=p.hash, created_at=int(p.started_at))
                 for p in self.pending
             ],
+            secret_salt=self.secret_salt,
+            secret_fingerprints=dict(self.secret_fingerprints),
         )
 
 
-def parse_record(text: str, *, project: str, environment: str) -> StateRecord:
-    """The record from the document's text; an empty document is an empty record."""
+def parse_record(text: str, *, project: str, environment: str, secrets: Iterable[str] = ()) -> StateRecord:
+    """The record from the document's text; an empty document is an empty record.
+
+    Tokens of the current `secrets` are put back; tokens of secrets no longer known (rotated) stay tokens.
+    """
+    record = _parse_record(text, project=project, environment=environment)
+    values = {digest: value for value, digest in token_digests(record.secret_salt, secrets).items()}
+    for entry in record.agents.values():
+        entry.payload = detokenise(entry.payload, values, strict=False)
+    record.use_secrets(secrets)
+    return record
+
+
+def _parse_record(text: str, *, project: str, environment: str) -> StateRecord:
     if not text.strip():
         return StateRecord.empty(project, environment)
     try:
@@ -165,8 +192,17 @@ def parse_record(text: str, *, project: str, environment: str) -> StateRecord:
 
 
 def dump_record(record: StateRecord) -> str:
+    """The record's JSON, with the run's secret values as tokens and remembered by fingerprint."""
+    if record._secrets and not record.secret_salt:
+        record.secret_salt = random_secrets.token_hex(16)
+    salt = record.secret_salt
+    record.secret_fingerprints.update({fingerprint(salt, value): len(value) for value in record._secrets})
+    document = record.model_dump(mode="json")
+    digests = token_digests(salt, record._secrets)
+    for entry in document["agents"].values():
+        entry["payload"] = tokenise(entry["payload"], digests)
     # Sorted and compact: the record is rewritten often and read on every plan.
-    return json.dumps(record.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return json.dumps(document, sort_keys=True, separators=(",", ":"))
 
 
 # --- Finding the managed folder and the record document ---------------------------------------------------------
