@@ -141,6 +141,19 @@ class DesiredTool(_Frozen):
         return content_hash({"tool_config": self.tool_config, "response_mocks": self.response_mocks})
 
 
+class WorkspaceSecret(_Frozen):
+    """A tool header built from a secret variable, kept by the API as a workspace secret (decision 0091).
+
+    The tool's header then reads `{secret_id: <the secret's id>}`, so the value is stored nowhere else.
+    """
+
+    # "<tool key>.<header name>"
+    key: str
+    value: str
+    tool_key: str
+    source: SourceLocation
+
+
 class DesiredAgent(_Frozen):
     """An agent from `agents/<key>/agent.yaml` with its overlay applied and variables substituted.
 
@@ -202,6 +215,8 @@ class Desired(_Frozen):
     tests: dict[str, DesiredTest] = Field(default_factory=dict)
     # Values that must never be printed: secret variables' values (the API key is added by the client).
     secret_values: frozenset[str] = frozenset()
+    # Keyed by `WorkspaceSecret.key`; the tools above already reference them by placeholder.
+    workspace_secrets: dict[str, WorkspaceSecret] = Field(default_factory=dict)
 
     def tests_of(self, agent_key: str) -> list[DesiredTest]:
         return [test for test in self.tests.values() if test.agent_key == agent_key]

@@ -52,7 +52,7 @@ def desired_count(project: Path) -> int:
     from agentform.project import load_desired
 
     want = load_desired(project)
-    return len(want.agents) + len(want.documents) + len(want.tools) + len(want.tests)
+    return len(want.agents) + len(want.documents) + len(want.tools) + len(want.tests) + len(want.workspace_secrets)
 
 
 def test_plan_shows_the_full_creation_of_the_example_project(project, capsys):

@@ -84,11 +84,13 @@ def test_the_booking_tool_test_references_the_webhook_tool_by_key(desired):
     assert desired.tools["book-appointment"].tool_config["type"] == "webhook"
 
 
-def test_the_webhook_token_is_a_secret_and_is_masked(desired):
+def test_the_webhook_token_is_a_secret_kept_in_a_workspace_secret_and_masked(desired):
     tool = desired.tools["book-appointment"]
     header = tool.tool_config["api_schema"]["request_headers"]["Authorization"]
+    assert header == {"secret_id": "$ref:secret.book-appointment.Authorization"}
     assert desired.secret_values
-    assert Redactor(desired.secret_values).text(header) == "Bearer (sensitive value)"
+    value = desired.workspace_secrets["book-appointment.Authorization"].value
+    assert Redactor(desired.secret_values).text(value) == "Bearer (sensitive value)"
 
 
 def test_staging_needs_the_webhook_token_from_the_environment(tmp_path):

@@ -49,11 +49,8 @@ def test_secret_values_are_collected_and_never_printed_in_diagnostics(tmp_path):
     root = write_project(tmp_path, {"agents/helper/agent.yaml": agent})
     desired = load_desired(root, environ={})
     assert "s3cr3t-token-value" in desired.secret_values
-    assert (
-        desired.tools["lookup"]
-        .tool_config["api_schema"]["request_headers"]["Authorization"]
-        .endswith("s3cr3t-token-value")
-    )
+    assert desired.workspace_secrets["lookup.Authorization"].value.endswith("s3cr3t-token-value")
+    assert "s3cr3t" not in str(desired.tools["lookup"].tool_config)
     diagnostics = validate_project(
         write_project(tmp_path / "broken", {"agents/helper/agent.yaml": agent.replace("name:", "nmae:")}), environ={}
     )

@@ -37,8 +37,8 @@ from agentform.plan.state import (
     ensure_test_folder,
 )
 
-_STAGE_OF_KIND = {"folder": 0, "document": 1, "tool": 1, "test": 2, "agent": 3}
-_DELETE_STAGE_OF_KIND = {"agent": 4, "test": 5, "document": 6, "tool": 6}
+_STAGE_OF_KIND = {"folder": 0, "secret": 0, "document": 1, "tool": 1, "test": 2, "agent": 3}
+_DELETE_STAGE_OF_KIND = {"agent": 4, "test": 5, "document": 6, "tool": 6, "secret": 7}
 
 Progress = Callable[[JournalEntry], None]
 

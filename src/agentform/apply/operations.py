@@ -49,6 +49,9 @@ async def create(client: Any, change: ResourceChange, payload: dict[str, Any], d
         return Outcome(str(await client.create_test(payload)), None, "create_test")
     if kind == "agent":
         return Outcome(str(await client.create_agent(without_nulls(payload))), None, "create_agent")
+    if kind == "secret":
+        created = await client.create_secret(payload["name"], payload["value"])
+        return Outcome(str(created["secret_id"]), None, "create_secret")
     raise ApplyError(f"{change.address}: cannot create a {kind}")
 
 
@@ -97,6 +100,9 @@ async def update(
         return Outcome(live_id, answer, "update_tool")
     if kind == "test":
         return Outcome(live_id, await client.update_test(live_id, payload), "update_test")
+    if kind == "secret":
+        await client.update_secret(live_id, payload["name"], payload["value"])
+        return Outcome(live_id, None, "update_secret")
     raise ApplyError(f"{change.address}: cannot update a {kind}")
 
 
@@ -105,6 +111,7 @@ DELETE_OPERATIONS = {
     "document": "delete_document",
     "tool": "delete_tool",
     "test": "delete_test",
+    "secret": "delete_secret",
 }
 
 

@@ -303,7 +303,8 @@ class _Walk:
 
     def advance(self, page: dict[str, Any]) -> None:
         cursor = page.get("next_cursor")
-        if not page.get("has_more") or not cursor:
+        # Some lists (workspace secrets) have no `has_more`: a cursor alone says there is more.
+        if not page.get("has_more", cursor is not None) or not cursor:
             self.done = True
             return
         # A server that hands back a cursor twice would make us loop forever; stop loudly instead.

@@ -16,12 +16,21 @@ A name that does not parse exactly is not ours, so it is never modified or delet
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from agentform.model import DesiredDocument, DesiredTest
-from agentform.plan.live import DependentBranch, LiveAgent, LiveDocument, LiveTest, LiveTool, StateRecord
+from agentform.plan.live import (
+    DependentBranch,
+    LiveAgent,
+    LiveDocument,
+    LiveSecret,
+    LiveTest,
+    LiveTool,
+    StateRecord,
+)
 
 OWNER_TAG_PREFIX = "af:"
 KEY_TAG_PREFIX = "af-key:"
@@ -30,6 +39,7 @@ STATE_DOCUMENT_NAME = "agentform-state"
 # File keys are file names without extension: conservative so that a marker can never be ambiguous.
 _KEY = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _HASH = r"[0-9a-f]{12}"
+_SECRET_TAG_ROUNDS = 50_000
 _DOCUMENT_NAME = re.compile(rf"^(?P<display>.*) \[(?P<key>{_KEY})@(?P<hash>{_HASH})\]$", re.DOTALL)
 _TEST_NAME = re.compile(
     rf"^(?P<display>.*) \[(?P<agent_key>{_KEY})/(?P<test_key>{_KEY})@(?P<hash>{_HASH})\]$", re.DOTALL
@@ -87,6 +97,43 @@ def is_owned_agent(tags: Iterable[str], project: str, environment: str) -> bool:
 def folder_name(project: str, environment: str) -> str:
     """Name of the managed KB folder and of the managed agent-testing folder."""
     return f"agentform.{project}.{environment}"
+
+
+def secret_name(project: str, environment: str, key: str, value: str) -> str:
+    """`agentform.<project>.<env>.<key> [<tag>]`: a workspace secret's name says whose it is and which value it holds.
+
+    The tag is a slow keyed hash of the value (PBKDF2, 48 bits shown): enough to notice a rotation without a record,
+    costly to turn back into a value (decision 0091).
+    """
+    prefix = f"{folder_name(project, environment)}.{key}"
+    tag = hashlib.pbkdf2_hmac("sha256", value.encode(), prefix.encode(), _SECRET_TAG_ROUNDS)[:6].hex()
+    return f"{prefix} [{tag}]"
+
+
+def parse_secret_name(name: str, project: str, environment: str) -> tuple[str, str] | None:
+    """(key, tag) of one of our workspace secrets, None for any other name."""
+    prefix = re.escape(folder_name(project, environment))
+    found = re.fullmatch(rf"{prefix}\.(?P<key>.+) \[(?P<tag>[0-9a-f]{{12}})\]", name, re.DOTALL)
+    return (found["key"], found["tag"]) if found else None
+
+
+def live_secrets_from_items(items: Iterable[Mapping[str, Any]], project: str, environment: str) -> list[LiveSecret]:
+    """Our workspace secrets among a secrets listing (by name), with the tools that use them."""
+    found = []
+    for item in items:
+        parsed = parse_secret_name(str(item.get("name", "")), project, environment)
+        if parsed is None:
+            continue
+        tools = (item.get("used_by") or {}).get("tools") or []
+        found.append(
+            LiveSecret(
+                id=str(item["secret_id"]),
+                key=parsed[0],
+                name=str(item["name"]),
+                tool_ids=[str(tool["id"]) for tool in tools if isinstance(tool, dict) and "id" in tool],
+            )
+        )
+    return found
 
 
 def document_name(display: str, key: str, content_hash: str) -> str:

@@ -130,6 +130,15 @@ class LiveTest(_FolderItem):
     branches: list[DependentBranch] | None = None
 
 
+class LiveSecret(_Frozen):
+    """One of our workspace secrets (`identity.secret_name`): its value is never readable, its name's tag is."""
+
+    id: str
+    key: str
+    name: str
+    tool_ids: list[str] = Field(default_factory=list)
+
+
 class RecordedAgent(_Frozen):
     """What the state record remembers about an agent after our last write to it."""
 
@@ -186,6 +195,7 @@ class LiveState(_Frozen):
     documents: list[LiveDocument] = Field(default_factory=list)
     tools: list[LiveTool] = Field(default_factory=list)
     tests: list[LiveTest] = Field(default_factory=list)
+    secrets: list[LiveSecret] = Field(default_factory=list)
     # None when the record does not exist (first apply) or could not be parsed; the planner then relies on
     # markers alone (and cannot tell drift from file changes for agents).
     record: StateRecord | None = None
@@ -231,6 +241,8 @@ class LiveState(_Frozen):
             ),
             "tests": _sorted([t.id, t.address, t.hash, t.updated_at] for t in self.tests),
         }
+        if self.secrets:
+            facts["secrets"] = _sorted([s.id, s.name] for s in self.secrets)
         return _digest(facts, length=64)
 
 

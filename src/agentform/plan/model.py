@@ -31,12 +31,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 FORMAT_VERSION = "1.0"
 
-ResourceKind = Literal["agent", "document", "tool", "test", "folder"]
+ResourceKind = Literal["agent", "document", "tool", "test", "folder", "secret"]
 Action = Literal["create", "update", "delete", "replace", "no-op"]
 DriftResolution = Literal["refuse", "git-wins", "live-wins"]
 
 REF_PREFIX = "$ref:"
-_REF = re.compile(r"^\$ref:(?P<address>(agent|document|tool|test|folder)\.[^\s]+)$")
+_REF = re.compile(r"^\$ref:(?P<address>(agent|document|tool|test|folder|secret)\.[^\s]+)$")
 
 
 class _Model(BaseModel):
@@ -204,6 +204,11 @@ def describe_refs(value: Any) -> Any:
         return [describe_refs(item) for item in value]
     address = parse_ref(value)
     return f"(known after apply: {address})" if address else value
+
+
+def resolve_known_refs(value: Any, ids: Mapping[str, str]) -> Any:
+    """`value` with the placeholders of `ids` replaced; the others stay placeholders."""
+    return resolve_refs(value, {address: ids.get(address, ref(address)) for address in refs_in(value)})
 
 
 def resolve_refs(value: Any, ids: Mapping[str, str]) -> Any:

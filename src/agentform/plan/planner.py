@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from agentform.model import Desired, DesiredAgent, DesiredDocument, DesiredTool
-from agentform.plan import payload, resources
+from agentform.plan import payload, resources, secrets
 from agentform.plan.agents import plan_agent
 from agentform.plan.live import LiveAgent, LiveDocument, LiveState, LiveTool
 from agentform.plan.model import DriftResolution, Plan, ResourceChange, ResourceKind
@@ -101,6 +101,12 @@ def make_plan(
         resources.document_change(desired.documents[key], live, on_drift, redactor) for key in chosen.documents
     ]
     tools = [resources.tool_change(desired.tools[key], live, on_drift, redactor) for key in chosen.tools]
+    secret_changes = secrets.secret_changes(desired, live, redactor)
+    chosen_secrets = [
+        c for c in secret_changes if c.action != "delete" and desired.workspace_secrets[c.key].tool_key in chosen.tools
+    ]
+    # Deleting a secret needs the whole repository in view, as collecting documents and tools does.
+    secret_deletes = [] if chosen.narrowed else [c for c in secret_changes if c.action == "delete"]
     tests = [
         resources.test_change(desired.tests[address], live, tool_ids, tool_versions, on_drift, redactor)
         for address in chosen.tests
@@ -124,7 +130,15 @@ def make_plan(
         prune=prune,
         select=list(select_globs),
         on_drift=on_drift,
-        changes=[*documents, *tools, *tests, *agents, *_deletes(desired, live, chosen, prune, branch)],
+        changes=[
+            *chosen_secrets,
+            *documents,
+            *tools,
+            *tests,
+            *agents,
+            *_deletes(desired, live, chosen, prune, branch),
+            *secret_deletes,
+        ],
         warnings=_warnings(desired, live),
     )
 

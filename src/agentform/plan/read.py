@@ -31,7 +31,16 @@ from typing import Any, TypeVar
 from agentform.elevenlabs.core import PAGE_SIZE
 from agentform.model import Desired
 from agentform.plan import identity
-from agentform.plan.live import DependentBranch, LiveAgent, LiveBranch, LiveDocument, LiveState, LiveTest, LiveTool
+from agentform.plan.live import (
+    DependentBranch,
+    LiveAgent,
+    LiveBranch,
+    LiveDocument,
+    LiveSecret,
+    LiveState,
+    LiveTest,
+    LiveTool,
+)
 from agentform.plan.live import StateRecord as LiveStateRecord
 from agentform.plan.state import STATE_DOCUMENT_NAME, StateRecord, find_record_document, oldest, parse_record
 
@@ -114,6 +123,13 @@ async def read_workspace(
         )
         return items, recovered, view
 
+    async def secrets_of_scope() -> list[LiveSecret]:
+        # Only projects that have (or had) workspace secrets pay for the list.
+        if not desired.workspace_secrets and not (await record_read)[1].secrets:
+            return []
+        items = await client.list_secrets()
+        return identity.live_secrets_from_items(items, project, env)
+
     async def agents_of_scope() -> list[LiveAgent]:
         tags = [identity.owner_tag(project, env)]
         items = await client.list_agents(tags=tags, from_both_ends=len(desired.agents) > PAGE_SIZE)
@@ -126,7 +142,10 @@ async def read_workspace(
             folder_items,
             (test_folder_id, test_items),
             (record_document, record),
-        ) = await asyncio.gather(agents_of_scope(), tools_of_scope(), documents(), tests(), record_read)
+            live_secrets,
+        ) = await asyncio.gather(
+            agents_of_scope(), tools_of_scope(), documents(), tests(), record_read, secrets_of_scope()
+        )
     finally:
         kb_search.cancel()
         record_read.cancel()
@@ -141,6 +160,7 @@ async def read_workspace(
         documents=_documents(folder_items, kb_folder_id, record),
         tools=identity.live_tools_from_items(tool_items, view, adopted_tools),
         tests=[test for item in test_items if (test := identity.live_test_from_item(item, test_folder_id))],
+        secrets=live_secrets,
         record=view if record_document is not None or recovered else None,
         record_id=str(record_document["id"]) if record_document else None,
         record_updated_at=((record_document or {}).get("metadata") or {}).get("last_updated_at_unix_secs"),

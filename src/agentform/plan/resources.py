@@ -14,8 +14,17 @@ from agentform.model import Desired, DesiredDocument, DesiredTest, DesiredTool
 from agentform.plan import identity, payload
 from agentform.plan.diff import field_changes, text_change
 from agentform.plan.live import DependentBranch, LiveDocument, LiveState, LiveTest, LiveTool
-from agentform.plan.model import DriftResolution, FieldChange, ResourceChange, ResourceKind, ref, refs_in
+from agentform.plan.model import (
+    DriftResolution,
+    FieldChange,
+    ResourceChange,
+    ResourceKind,
+    ref,
+    refs_in,
+    resolve_known_refs,
+)
 from agentform.plan.normalize import comparable, normalize_test, normalize_tool, same
+from agentform.plan.secrets import secret_ids
 from agentform.plan.versions import Version, Wanted, plan_versioned
 from agentform.redact import Redactor
 
@@ -131,7 +140,8 @@ def document_refs(desired: Desired, live: LiveState) -> dict[str, payload.Docume
 
 
 def tool_change(tool: DesiredTool, live: LiveState, on_drift: DriftResolution, redactor: Redactor) -> ResourceChange:
-    body = payload.tool_payload(tool)
+    # Secrets that exist are referenced by id; a secret the same plan creates stays a placeholder until apply.
+    body = resolve_known_refs(payload.tool_payload(tool), secret_ids(live))
     desired_view = normalize_tool(body)
 
     def diff(old: dict | None) -> list[FieldChange]:

@@ -110,6 +110,8 @@ class StateRecord(_Record):
     # Per live id: several versions of one key coexist until garbage collection.
     documents: dict[str, ResourceEntry] = Field(default_factory=dict)
     tools: dict[str, ResourceEntry] = Field(default_factory=dict)
+    # Workspace secrets we created (their names carry the marker; this lists them for deletes under prune).
+    secrets: dict[str, ResourceEntry] = Field(default_factory=dict)
     tests: dict[str, ResourceEntry] = Field(default_factory=dict)
     pending: list[PendingIntent] = Field(default_factory=list)
     # Branch name -> agent key -> entry.

@@ -13,6 +13,7 @@ from agentform.project.fieldtree import load_fieldtree
 from agentform.project.schema import DefaultsFile
 from agentform.project.settings import CONFIG, parse_settings
 from agentform.project.sources import GitRefSource, WorkingTree, open_source
+from agentform.project.tool_secrets import with_workspace_secrets
 from agentform.project.variables import Variables
 from agentform.project.yamlio import YamlDocument
 from agentform.redact import Redactor
@@ -122,6 +123,7 @@ def _load_environment(
     _warn_unmaskable_secrets(settings, variables, document, diagnostics)
     if diagnostics.has_errors:
         return None
+    tools, workspace_secrets = with_workspace_secrets(tools, secret_values)
     return Desired(
         settings=settings.model_copy(update={"source_revision": source.revision}),
         environment=environment,
@@ -130,6 +132,7 @@ def _load_environment(
         tools=tools,
         tests=tests,
         secret_values=secret_values,
+        workspace_secrets=workspace_secrets,
     )
 
 
