@@ -94,7 +94,9 @@ def template(path: str) -> str:
 
 def sent_endpoints(make_client) -> dict[str, set[tuple[str, str]]]:
     # One answer that satisfies every method: ids for creates, empty lists and no further pages for lists.
-    generic = {"agent_id": ID, "id": ID, "results": [], "has_more": False, "next_cursor": None}
+    lists = ("results", "agents", "documents", "tools", "tests", "secrets", "conversations", "branches")
+    generic = {"agent_id": ID, "id": ID, "secret_id": ID, "has_more": False, "next_cursor": None}
+    generic |= {key: [] for key in lists}
     client, recorder = make_client(lambda request: answer(generic))
     sent: dict[str, set[tuple[str, str]]] = {}
 

@@ -22,7 +22,13 @@ from urllib.parse import quote
 import httpx
 
 from agentform import __version__
-from agentform.elevenlabs.errors import ElevenLabsError, TransportFailure, api_error, error_message, parse_body
+from agentform.elevenlabs.errors import (
+    ResponseShapeError,
+    TransportFailure,
+    api_error,
+    error_message,
+    parse_body,
+)
 from agentform.elevenlabs.retry import (
     RetryPolicy,
     is_retryable_exception,
@@ -35,6 +41,9 @@ from agentform.redact import Redactor
 logger = logging.getLogger("agentform.elevenlabs")
 
 PAGE_SIZE = 100
+# No list agentform reads comes near this many pages (100 000 items); a server that keeps answering "more" past it
+# is broken or hostile, and the read stops with an error instead of running for ever.
+MAX_PAGES = 1000
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -97,6 +106,8 @@ class ClientCore:
         policy = retry_policy or RetryPolicy()
         self.retry_policy = policy if max_retries is None else dataclasses.replace(policy, max_retries=max_retries)
         self.parallelism = parallelism
+        # Each attempt, its body included, ends within this many seconds (httpx's own timeout is per read).
+        self.attempt_timeout = timeout
         self.request_count = 0
         self.request_counts: Counter[str] = Counter()
         self._sleep: Sleep = sleep or asyncio.sleep
@@ -140,7 +151,12 @@ class ClientCore:
     ) -> Any:
         """Send a request (with retries) and return its JSON body, its text when not JSON, or None when empty."""
         response = await self._send(method, path, resource=resource, params=params, json=json, files=files, data=data)
-        return parse_body(response.content, response.headers.get("content-type", ""))
+        body = parse_body(response.content, response.headers.get("content-type", ""))
+        if isinstance(body, str) or (body is None and method == "GET"):
+            kind = (response.headers.get("content-type") or "no content type").split(";")[0]
+            what = "an empty body" if body is None else f"{kind} that is not JSON ({len(response.content)} bytes)"
+            raise ResponseShapeError(method, path, resource, what)
+        return body
 
     async def _text(self, path: str, *, resource: str) -> str:
         """GET an endpoint that answers plain text (document content)."""
@@ -186,7 +202,7 @@ class ClientCore:
             page_size = PAGE_SIZE if limit is None else max(1, min(PAGE_SIZE, limit - len(first)))
             page = await self._page(walk, page_size)
             for key in keys:
-                collected[key].extend(page.get(key) or [])
+                collected[key].extend(_items(page, key, walk, required=key == keys[0]))
             if limit is not None and len(first) >= limit:
                 del first[limit:]
                 return collected
@@ -218,8 +234,8 @@ class ClientCore:
         falling: list[dict[str, Any]] = []
         while True:
             up, down = await asyncio.gather(self._page(oldest, PAGE_SIZE), self._page(newest, PAGE_SIZE))
-            rising.extend(up.get(items_key) or [])
-            falling.extend(down.get(items_key) or [])
+            rising.extend(_items(up, items_key, oldest, required=True))
+            falling.extend(_items(down, items_key, newest, required=True))
             if oldest.done:
                 return rising
             if newest.done:
@@ -233,7 +249,7 @@ class ClientCore:
         params = {**walk.params, **query(page_size=page_size, cursor=walk.cursor)}
         page = await self._call("GET", walk.path, resource=walk.resource, params=params)
         if not isinstance(page, dict):
-            raise ElevenLabsError(f"{walk.resource}: GET {walk.path} answered {type(page).__name__}, not a page object")
+            raise walk.error(f"a {type(page).__name__}, not a page object")
         walk.advance(page)
         return page
 
@@ -241,6 +257,8 @@ class ClientCore:
         """One logical request as attempts; `request` holds `build_request`'s keywords (params, json, files, data)."""
         policy = self.retry_policy
         waited = 0.0
+        # Time spent on this request: attempts (from the moment one has a worker slot) and waits, never queueing.
+        spent = 0.0
         attempt = 0
         while True:
             attempt += 1
@@ -248,20 +266,21 @@ class ClientCore:
             built = self._http.build_request(method, path, **request)
             failure: Exception | None = None
             response: httpx.Response | None = None
-            started = time.monotonic()
             async with self._semaphore:
+                started = time.monotonic()
                 self.request_count += 1
                 self.request_counts[method] += 1
                 try:
-                    response = await self._http.send(built)
-                    await response.aread()
+                    response = await self._attempt(built, min(self.attempt_timeout, policy.deadline - spent))
                 except httpx.HTTPError as error:
                     if not is_retryable_exception(error):
                         raise TransportFailure(
                             method, path, resource, self._describe_exception(error), attempts=attempt
                         ) from None
                     failure = error
-            elapsed_ms = (time.monotonic() - started) * 1000
+                elapsed = time.monotonic() - started
+            spent += elapsed
+            elapsed_ms = elapsed * 1000
             if response is not None:
                 logger.debug("%s %s -> %s (%.0f ms)", method, path, response.status_code, elapsed_ms)
                 if response.is_success:
@@ -274,13 +293,32 @@ class ClientCore:
                 retry_after = None
                 reason = self._describe_exception(failure)
             delay = retry_delay(attempt, retry_after, policy, self._rng)
-            if attempt > policy.max_retries or waited + delay > policy.max_total_wait:
+            out_of_time = waited + delay > policy.max_total_wait or spent + delay >= policy.deadline
+            if attempt > policy.max_retries or out_of_time:
                 if response is not None:
                     raise self._api_error(response, method, path, resource, attempt)
                 raise TransportFailure(method, path, resource, reason, attempts=attempt) from None
             logger.info("%s %s: %s, retry %d/%d in %.2f s", method, path, reason, attempt, policy.max_retries, delay)
             waited += delay
+            spent += delay
             await self._sleep(delay)
+
+    async def _attempt(self, request: httpx.Request, limit: float) -> httpx.Response:
+        """Send one attempt and read its whole body within `limit` seconds, however slowly the body arrives.
+
+        httpx's timeout is per read: a server that trickles one byte before each read timeout would hold the
+        request for ever. Past the limit the attempt is a (retryable) timeout.
+        """
+        try:
+            async with asyncio.timeout(max(limit, 0.0)):
+                response = await self._http.send(request, stream=True)
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
+                return response
+        except TimeoutError:
+            raise httpx.ReadTimeout(f"no complete answer within {limit:.1f} s", request=request) from None
 
     def _api_error(self, response: httpx.Response, method: str, path: str, resource: str, attempts: int) -> Exception:
         parsed = self.redactor.data(parse_body(response.content, response.headers.get("content-type", "")))
@@ -301,17 +339,39 @@ class _Walk:
         self.done = False
         self._seen: set[str] = set()
 
+    def error(self, problem: str) -> ResponseShapeError:
+        return ResponseShapeError("GET", self.path, self.resource, problem)
+
     def advance(self, page: dict[str, Any]) -> None:
+        """Move to the page's cursor; a chain that cannot end (a cursor again, past `MAX_PAGES`) is an error."""
         cursor = page.get("next_cursor")
         # Some lists (workspace secrets) have no `has_more`: a cursor alone says there is more.
         if not page.get("has_more", cursor is not None) or not cursor:
             self.done = True
             return
-        # A server that hands back a cursor twice would make us loop forever; stop loudly instead.
+        if not isinstance(cursor, str):
+            raise self.error(f"next_cursor: a {type(cursor).__name__}, not a string")
         if cursor in self._seen:
-            raise ElevenLabsError(f"{self.resource}: GET {self.path} returned the same page cursor twice")
+            raise self.error(f"the page cursor {cursor[:40]!r} a second time: the list would never end")
         self._seen.add(cursor)
+        if len(self._seen) >= MAX_PAGES:
+            raise self.error(f"more than {MAX_PAGES} pages (has_more never became false): the list would never end")
         self.cursor = cursor
+
+
+def _items(page: dict[str, Any], key: str, walk: _Walk, *, required: bool) -> list[dict[str, Any]]:
+    """The list under `key`, checked: a null or missing list is an error, never "empty" (that would plan creates
+    of everything), and so is an item that is not an object."""
+    value = page.get(key)
+    if value is None and not required:
+        return []
+    if not isinstance(value, list):
+        shown = "missing" if key not in page else "null" if value is None else f"a {type(value).__name__}"
+        raise walk.error(f"{key}: {shown}, not a list")
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise walk.error(f"{key}[{index}]: a {type(item).__name__}, not an object")
+    return value
 
 
 def _crossed(

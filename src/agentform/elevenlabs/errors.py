@@ -84,6 +84,20 @@ class TransportFailure(ElevenLabsError):
         super().__init__(f"{resource}: {method} {path} got no answer after {attempts} attempts: {cause}")
 
 
+class ResponseShapeError(ElevenLabsError):
+    """An answer that is not what the endpoint returns: not JSON, a field of the wrong type, an endless list.
+
+    Trusting it would be worse than failing: a list read as empty makes apply create every resource again.
+    """
+
+    def __init__(self, method: str, path: str, resource: str, problem: str) -> None:
+        self.method = method
+        self.path = path
+        self.resource = resource
+        self.problem = problem
+        super().__init__(f"{resource}: {method} {path} answered {problem}")
+
+
 def api_error(
     status: int, method: str, path: str, resource: str, message: str, *, body: Any = None, attempts: int = 1
 ) -> ApiError:

@@ -32,15 +32,18 @@ RETRYABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
 class RetryPolicy:
     """How hard the client tries before giving up.
 
-    `max_retries` counts attempts after the first; `max_total_wait` bounds the sum of all waits of one request,
-    so a request never hangs for longer than roughly `max_total_wait + (max_retries + 1) * timeout`. A server
-    that asks for a longer wait than what is left of that budget gets an immediate error instead.
+    `max_retries` counts attempts after the first; `max_total_wait` bounds the sum of all waits of one request and
+    `deadline` its whole time (attempts, bodies and waits). A server that asks for a longer wait than what is left
+    of either budget gets an immediate error instead.
     """
 
     max_retries: int = 5
     base_delay: float = 0.5
     max_delay: float = 30.0
     max_total_wait: float = 120.0
+    # Wall time one request may take, attempts and waits together: a slow or trickled answer is cut off at what
+    # is left of it, so no server keeps a request alive past this (decision 0092).
+    deadline: float = 120.0
     # Extra wait on top of a server-given Retry-After, as a fraction of it, drawn at random: requests that were
     # all told "retry after 1 s" should not all come back in the same millisecond.
     retry_after_jitter: float = 0.1
