@@ -96,3 +96,9 @@ def test_a_trickled_body_ends_within_the_request_deadline(make_client):
     took = time.monotonic() - started
     assert took < 1.5, f"the deadline is 1.0 s, the request took {took:.2f} s"
     assert 2 <= len(recorder.requests) <= 5
+
+
+def test_a_listed_item_without_its_id_is_an_error(make_client):
+    client, _ = make_client(lambda request: answer({"agents": [{"name": "Clinic"}], "has_more": False}))
+    with pytest.raises(ResponseShapeError, match=r"agents\[0\].agent_id: missing, not an id"):
+        run(client.list_agents())

@@ -40,7 +40,7 @@ class AgentsApi(ClientCore):
                 id_key="agent_id",
                 created_at=lambda item: item.get("created_at_unix_secs"),
             )
-        return await self._pages(_AGENTS, "agents", resource="agents", params=params)
+        return await self._pages(_AGENTS, "agents", resource="agents", params=params, id_key="agent_id")
 
     async def get_agent(
         self, agent_id: str, *, version_id: str | None = None, branch_id: str | None = None

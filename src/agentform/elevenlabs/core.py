@@ -180,10 +180,18 @@ class ClientCore:
         resource: str,
         params: Mapping[str, Any] | None = None,
         limit: int | None = None,
+        id_key: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Every item of a cursor-paginated list: follow `next_cursor` while `has_more` (or up to `limit` items)."""
+        """Every item of a cursor-paginated list: follow `next_cursor` while `has_more` (or up to `limit` items).
+
+        `id_key` names the id every item must carry (a string): identity is decided on it, so an item without one
+        is an error, not an item to skip.
+        """
         collected = await self._collect(path, (items_key,), resource=resource, params=params, limit=limit)
-        return collected[items_key]
+        items = collected[items_key]
+        if id_key is not None:
+            _check_ids(items, items_key, id_key, _Walk(path, resource, {}))
+        return items
 
     async def _collect(
         self,
@@ -236,11 +244,14 @@ class ClientCore:
             up, down = await asyncio.gather(self._page(oldest, PAGE_SIZE), self._page(newest, PAGE_SIZE))
             rising.extend(_items(up, items_key, oldest, required=True))
             falling.extend(_items(down, items_key, newest, required=True))
+            if oldest.done or newest.done:
+                _check_ids(rising + falling, items_key, id_key, oldest)
             if oldest.done:
                 return rising
             if newest.done:
                 return falling[::-1]
             if _crossed(rising, falling, created_at):
+                _check_ids(rising + falling, items_key, id_key, oldest)
                 seen = {item.get(id_key) for item in rising}
                 return rising + [item for item in reversed(falling) if item.get(id_key) not in seen]
 
@@ -372,6 +383,14 @@ def _items(page: dict[str, Any], key: str, walk: _Walk, *, required: bool) -> li
         if not isinstance(item, dict):
             raise walk.error(f"{key}[{index}]: a {type(item).__name__}, not an object")
     return value
+
+
+def _check_ids(items: list[dict[str, Any]], key: str, id_key: str, walk: _Walk) -> None:
+    for index, item in enumerate(items):
+        value = item.get(id_key)
+        if not isinstance(value, str) or not value:
+            shown = "missing" if id_key not in item else f"{value!r}"[:40]
+            raise walk.error(f"{key}[{index}].{id_key}: {shown}, not an id")
 
 
 def _crossed(

@@ -38,7 +38,7 @@ class KnowledgeApi(ClientCore):
                 id_key="id",
                 created_at=_document_created_at,
             )
-        return await self._pages(_KB, "documents", resource="knowledge-base documents", params=params)
+        return await self._pages(_KB, "documents", resource="knowledge-base documents", params=params, id_key="id")
 
     async def get_document(self, doc_id: str) -> dict[str, Any]:
         return await self._call("GET", _document(doc_id), resource=f"document {doc_id}")

@@ -20,7 +20,7 @@ def _secret(secret_id: str) -> str:
 class SecretsApi(ClientCore):
     async def list_secrets(self) -> list[dict[str, Any]]:
         """Every workspace secret, `{type: "stored", secret_id, name, used_by}` (all pages)."""
-        return await self._pages(_SECRETS, "secrets", resource="workspace secrets")
+        return await self._pages(_SECRETS, "secrets", resource="workspace secrets", id_key="secret_id")
 
     async def get_secret(self, secret_id: str) -> dict[str, Any]:
         return await self._call("GET", _secret(secret_id), resource=f"workspace secret {secret_id}")

@@ -25,7 +25,7 @@ class TestsApi(ClientCore):
     ) -> list[dict[str, Any]]:
         """Every test summary (all pages); `parent_folder_id` may be "root", `types` llm|tool|simulation|folder."""
         params = query(parent_folder_id=parent_folder_id, types=list(types) if types else None)
-        return await self._pages(_TESTS, "tests", resource="tests", params=params)
+        return await self._pages(_TESTS, "tests", resource="tests", params=params, id_key="id")
 
     async def get_test(self, test_id: str) -> dict[str, Any]:
         return await self._call("GET", _test(test_id), resource=f"test {test_id}")

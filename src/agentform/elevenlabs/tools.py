@@ -23,7 +23,7 @@ def _tool_body(tool_config: dict[str, Any], response_mocks: list[dict[str, Any]]
 class ToolsApi(ClientCore):
     async def list_tools(self) -> list[dict[str, Any]]:
         """Every workspace tool, `{id, tool_config, response_mocks, ...}` (all pages)."""
-        return await self._pages(_TOOLS, "tools", resource="tools")
+        return await self._pages(_TOOLS, "tools", resource="tools", id_key="id")
 
     async def get_tool(self, tool_id: str) -> dict[str, Any]:
         return await self._call("GET", _tool(tool_id), resource=f"tool {tool_id}")

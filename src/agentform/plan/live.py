@@ -196,6 +196,8 @@ class LiveState(_Frozen):
     tools: list[LiveTool] = Field(default_factory=list)
     tests: list[LiveTest] = Field(default_factory=list)
     secrets: list[LiveSecret] = Field(default_factory=list)
+    # Agents that carry the markers of a key another live agent (the one in `agents`) already holds.
+    duplicate_agents: list[LiveAgent] = Field(default_factory=list)
     # None when the record does not exist (first apply) or could not be parsed; the planner then relies on
     # markers alone (and cannot tell drift from file changes for agents).
     record: StateRecord | None = None
@@ -241,6 +243,8 @@ class LiveState(_Frozen):
             ),
             "tests": _sorted([t.id, t.address, t.hash, t.updated_at] for t in self.tests),
         }
+        if self.duplicate_agents:
+            facts["duplicate_agents"] = _sorted([a.id, a.key] for a in self.duplicate_agents)
         if self.secrets:
             facts["secrets"] = _sorted([s.id, s.name] for s in self.secrets)
         return _digest(facts, length=64)

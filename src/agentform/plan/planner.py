@@ -199,12 +199,43 @@ def _deletes(
 ) -> list[ResourceChange]:
     """Agents gone from git, then garbage and gone versions of tests, tools and documents (reverse apply order)."""
     ours = _our_agents(live)
-    changes = _agent_deletes(desired, live, chosen, prune)
+    changes = _duplicate_agents(live, chosen, prune) + _agent_deletes(desired, live, chosen, prune)
     changes += _test_garbage(desired, live, chosen, prune, ours, branch)
     if chosen.narrowed:
         # Documents and tools are shared between agents: collecting them needs the whole repository in view.
         return changes
     return changes + _shared_garbage(desired, live, prune, ours, branch)
+
+
+class DuplicateAgentsError(Exception):
+    """Two live agents carry the markers of one key, and without prune the extra one may not be deleted."""
+
+
+def _duplicate_agents(live: LiveState, chosen: Selection, prune: bool) -> list[ResourceChange]:
+    """A delete of each extra agent claiming a key that another holds; without prune an error naming both ids."""
+    pairs = [
+        (kept, extra)
+        for extra in sorted(live.duplicate_agents, key=lambda a: (a.key, a.id))
+        if chosen.covers_agent(extra.key) and (kept := live.agent_by_key(extra.key)) is not None
+    ]
+    if pairs and not prune:
+        named = "; ".join(f"{kept.key!r}: {kept.id} and {extra.id}" for kept, extra in pairs)
+        raise DuplicateAgentsError(
+            f"two live agents claim one agent key ({named}): delete the copy in the dashboard, or plan/apply with "
+            "--prune to delete it (the first id of each pair is kept)"
+        )
+    return [
+        ResourceChange(
+            # Its own address and key: the delete must not touch the record entry of the agent that stays.
+            address=f"agent.{extra.key}#{extra.id}",
+            kind="agent",
+            key=f"{extra.key}#{extra.id}",
+            action="delete",
+            live_id=extra.id,
+            reason=f"a second live agent with the markers of {extra.key!r}; {kept.id} is the managed one",
+        )
+        for kept, extra in pairs
+    ]
 
 
 def _test_garbage(

@@ -130,14 +130,15 @@ async def read_workspace(
         items = await client.list_secrets()
         return identity.live_secrets_from_items(items, project, env)
 
-    async def agents_of_scope() -> list[LiveAgent]:
+    async def agents_of_scope() -> tuple[list[LiveAgent], list[LiveAgent]]:
         tags = [identity.owner_tag(project, env)]
         items = await client.list_agents(tags=tags, from_both_ends=len(desired.agents) > PAGE_SIZE)
-        return await _agents(client, desired, items, project, env)
+        _, record = await record_read
+        return await _agents(client, desired, items, project, env, record)
 
     try:
         (
-            agents,
+            (agents, duplicate_agents),
             (tool_items, recovered, view),
             folder_items,
             (test_folder_id, test_items),
@@ -161,6 +162,7 @@ async def read_workspace(
         tools=identity.live_tools_from_items(tool_items, view, adopted_tools),
         tests=[test for item in test_items if (test := identity.live_test_from_item(item, test_folder_id))],
         secrets=live_secrets,
+        duplicate_agents=duplicate_agents,
         record=view if record_document is not None or recovered else None,
         record_id=str(record_document["id"]) if record_document else None,
         record_updated_at=((record_document or {}).get("metadata") or {}).get("last_updated_at_unix_secs"),
@@ -198,15 +200,28 @@ async def _folder(listing: Awaitable[list[dict[str, Any]]], name: str) -> str | 
 
 
 async def _agents(
-    client: Any, desired: Desired, items: list[dict[str, Any]], project: str, env: str
-) -> list[LiveAgent]:
-    """Tagged agents, plus agents adopted by `id:` in a file that do not carry our tags yet."""
+    client: Any, desired: Desired, items: list[dict[str, Any]], project: str, env: str, record: StateRecord
+) -> tuple[list[LiveAgent], list[LiveAgent]]:
+    """Tagged agents, plus agents adopted by `id:` in a file that do not carry our tags yet; and the duplicates.
+
+    Two agents with one key (a copy made in the dashboard keeps the tags; a tool that retried a create) are never
+    ignored: the one the record names is ours (else the oldest), and the others are returned for the planner to
+    report or, under prune, delete.
+    """
+    created = {str(item.get("agent_id")): identity.created_at(item) for item in items}
     agents = [agent for item in items if (agent := identity.live_agent_from_item(item, project, env))]
-    # Two agents with one key (a duplicate made by hand, or by a tool that retried a create) are ambiguous: the
-    # oldest is ours; the planner shows the other as an unmanaged leftover rather than updating both.
     by_key: dict[str, LiveAgent] = {}
-    for agent in sorted(agents, key=lambda a: a.id):
-        by_key.setdefault(agent.key, agent)
+    duplicates: list[LiveAgent] = []
+
+    def rank(agent: LiveAgent) -> tuple[bool, int, str]:
+        entry = record.agents.get(agent.key)
+        return (entry is None or entry.id != agent.id, created.get(agent.id, 0), agent.id)
+
+    for agent in sorted(agents, key=rank):
+        if agent.key in by_key:
+            duplicates.append(agent)
+        else:
+            by_key[agent.key] = agent
     known = {agent.id for agent in by_key.values()}
     wanted = [(key, agent.id) for key, agent in desired.agents.items() if agent.id and agent.id not in known]
     fetched = await asyncio.gather(*(client.get_agent(agent_id) for _, agent_id in wanted))
@@ -214,7 +229,7 @@ async def _agents(
         adopted = identity.live_agent_from_item(payload, project, env, adopted_key=key)
         if adopted is not None:
             by_key[key] = adopted.model_copy(update=_agent_facts(payload))
-    return list(by_key.values())
+    return list(by_key.values()), duplicates
 
 
 def _agent_facts(payload: dict[str, Any]) -> dict[str, Any]:
