@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from agentform import __version__
+from agentform import __version__, exitcodes
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -103,7 +103,28 @@ def _run(module: str, **kwargs: Any) -> None:
     raise SystemExit(command(**kwargs))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+class _Cli(click.Group):
+    """click's group, except that a usage error (a mistyped flag, a bad `--shard`, a missing plan file) exits 1.
+
+    click exits 2 on usage errors, and 2 is our "changes present / drift": a script would read a typo as a plan
+    with changes (decision 0093).
+    """
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as error:
+            error.show()
+            raise SystemExit(exitcodes.ERROR) from None
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            raise SystemExit(exitcodes.ERROR) from None
+        raise SystemExit(code if isinstance(code, int) else exitcodes.OK)
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="agentform")
 def cli() -> None:
     """GitOps for ElevenLabs voice agents.

@@ -43,8 +43,10 @@ def test_a_list_that_is_not_a_list_of_objects_is_an_error_naming_the_endpoint_an
     ("response", "problem"),
     [
         (httpx.Response(200, html="<html>maintenance</html>"), "text/html that is not JSON"),
-        (httpx.Response(200, content=b'{"agent_id": "a", "na', headers={"content-type": "application/json"}),
-         "application/json that is not JSON"),
+        (
+            httpx.Response(200, content=b'{"agent_id": "a", "na', headers={"content-type": "application/json"}),
+            "application/json that is not JSON",
+        ),
         (httpx.Response(200), "an empty body"),
     ],
     ids=["html-200", "truncated-json", "empty"],

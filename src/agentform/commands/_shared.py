@@ -7,6 +7,7 @@ A command module is then argument handling, a library call and an exit code.
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 import os
 import socket
 import sys
@@ -136,6 +137,21 @@ class Session:
             refresh_all=refresh_all,
             redactor=self.redactor,
         )
+
+    def unmatched(self, select: Iterable[str] = (), tests: Iterable[str] = ()) -> int | None:
+        """ERROR after saying so when a `--select` (or `--test`) glob matches nothing; None when all match.
+
+        A typo in a glob would otherwise plan, apply or test nothing and exit 0, and a CI job would pass.
+        """
+        agents = list(self.desired.agents)
+        for glob in select:
+            if not any(fnmatch.fnmatchcase(key, glob) for key in agents):
+                return self.fail(f"--select {glob!r} matches no agent (agents: {', '.join(sorted(agents)) or 'none'})")
+        names = [test.key for test in self.desired.tests.values()] + list(self.desired.tests)
+        for glob in tests:
+            if not any(fnmatch.fnmatchcase(name, glob) for name in names):
+                return self.fail(f"--test {glob!r} matches no test")
+        return None
 
     def announce(self, shard: Shard | None) -> None:
         """Say on stderr which agents `shard` holds (nothing without one): each matrix job logs its own part."""

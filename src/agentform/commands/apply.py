@@ -146,6 +146,8 @@ def run(
         return exitcodes.ERROR
     desired = session.desired
     session.announce(shard)
+    if (unmatched := session.unmatched(select)) is not None:
+        return unmatched
 
     def plan_now(client: Any) -> Awaitable[Planned]:
         return session.fresh_plan(client, prune=prune, select=select, shard=shard, branch=branch, on_drift=on_drift)

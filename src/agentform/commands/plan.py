@@ -34,6 +34,8 @@ def run(
         return exitcodes.ERROR
     desired, redactor = session.desired, session.redactor
     session.announce(shard)
+    if (unmatched := session.unmatched(select)) is not None:
+        return unmatched
 
     def plan_it(client: Any) -> Awaitable[Planned]:
         return session.fresh_plan(

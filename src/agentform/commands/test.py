@@ -50,6 +50,8 @@ def run(
         return exitcodes.ERROR
     desired, redactor = session.desired, session.redactor
     session.announce(shard)
+    if (unmatched := session.unmatched(select, tests)) is not None:
+        return unmatched
     try:
         selection = _changed(project_dir, changed_since, ref, desired)
         from agentform.testing.targets import choose_tests
@@ -58,6 +60,8 @@ def run(
         if shard is not None:
             agents = shard.keys(desired.agents if agents is None else agents)
         chosen = choose_tests(desired, agent_globs=select, test_globs=tests, agents=agents)
+        if not chosen and (select or tests) and selection is None and shard is None:
+            return session.fail("the --select and --test globs together match no test")
         report = _run(session, chosen, branch=branch, target=_target(branch, ref), repeat=repeat, timeout=timeout)
     except Exception as error:  # API, transport, git: one readable line, never a traceback with secrets
         return session.fail(error)
