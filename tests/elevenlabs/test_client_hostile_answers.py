@@ -66,7 +66,7 @@ def test_an_endless_cursor_chain_stops_with_an_error(make_client, monkeypatch):
         return answer({"tools": [{"id": f"tool_{n}"}], "has_more": True, "next_cursor": f"c{n}"})
 
     client, recorder = make_client(endless)
-    with pytest.raises(ResponseShapeError, match="more than 20 pages .has_more never became false."):
+    with pytest.raises(ResponseShapeError, match=r"more than 20 pages .has_more never became false."):
         run(client.list_tools())
     assert len(recorder.requests) == 20
 

@@ -73,7 +73,7 @@ def test_a_page_without_has_more_ends_the_list_even_with_a_cursor(make_client) -
 
 def test_a_server_that_repeats_a_cursor_is_reported_instead_of_looped_on(make_client) -> None:
     client, _ = make_client(lambda r: answer({"documents": [{"id": "d"}], "has_more": True, "next_cursor": "same"}))
-    with pytest.raises(ElevenLabsError, match="page cursor .same. a second time"):
+    with pytest.raises(ElevenLabsError, match=r"page cursor .same. a second time"):
         asyncio.run(client.list_documents())
 
 
