@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -32,9 +33,12 @@ def test_a_broken_spec_is_reported_with_file_and_line_and_nothing_runs(project, 
     assert not (project / ".agentform" / "emulator.sqlite").exists()
 
 
-def test_no_matching_test_is_not_an_error_and_still_writes_the_reports(project, tmp_path, capsys):
+def test_a_test_glob_matching_nothing_is_an_error_a_project_without_tests_is_not(project, tmp_path, capsys):
     junit = tmp_path / "junit.xml"
-    assert main(["test", "-C", str(project), "--test", "no-such-test", "--junit", str(junit)]) == exitcodes.OK
+    assert main(["test", "-C", str(project), "--test", "no-such-test", "--junit", str(junit)]) == exitcodes.ERROR
+    assert "--test 'no-such-test' matches no test" in capsys.readouterr().err
+    shutil.rmtree(project / "tests_specs")
+    assert main(["test", "-C", str(project), "--junit", str(junit)]) == exitcodes.OK
     assert "No test matched" in capsys.readouterr().err
     assert 'tests="0"' in junit.read_text()
 
@@ -43,10 +47,11 @@ def test_the_markdown_summary_is_appended_to_the_actions_step_summary(project, t
     summary = tmp_path / "step-summary.md"
     summary.write_text("## plan\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    assert main(["test", "-C", str(project), "--test", "none", "--markdown", str(summary)]) == exitcodes.OK
+    shutil.rmtree(project / "tests_specs")
+    assert main(["test", "-C", str(project), "--markdown", str(summary)]) == exitcodes.OK
     text = summary.read_text()
     assert text.startswith("## plan\n### ") and "agentform test" in text
     other = tmp_path / "comment.md"
     other.write_text("old\n")
-    assert main(["test", "-C", str(project), "--test", "none", "--markdown", str(other)]) == exitcodes.OK
+    assert main(["test", "-C", str(project), "--markdown", str(other)]) == exitcodes.OK
     assert not other.read_text().startswith("old")

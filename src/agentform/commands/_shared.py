@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from agentform import exitcodes
+from agentform.escape import printable
 from agentform.model import Desired
 from agentform.redact import Redactor
 
@@ -64,7 +65,7 @@ def load(project_dir: Path, env: str | None, ref: str | None = None, strict: boo
 
 def print_error(error: BaseException | str, redactor: Redactor | None = None) -> int:
     """`Error: <message>` on stderr, secrets masked: one readable line instead of a traceback. Returns ERROR."""
-    message = str(error) if redactor is None else redactor.text(str(error))
+    message = printable(str(error) if redactor is None else redactor.text(str(error)))
     console(stderr=True).print(Text(f"Error: {message}", style="red"))
     return exitcodes.ERROR
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from agentform.escape import printable
 from agentform.plan.model import Plan, ResourceChange
 from agentform.plan.render_text import SYMBOLS, change_lines, footer_lines, is_shown, verb
 from agentform.redact import NO_SECRETS, Redactor
@@ -37,7 +38,7 @@ def render_markdown(
             break
         sections.append(section)
         budget -= len(section)
-    text = head + "".join(sections) + _tail(plan, omitted=len(shown) - len(sections), total=len(shown))
+    text = printable(head + "".join(sections) + _tail(plan, omitted=len(shown) - len(sections), total=len(shown)))
     # A last resort for absurdly small limits: a cut comment is still better than an error.
     return text if len(text) <= max_chars else text[: max(0, max_chars - 1)] + "…"
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from agentform.escape import printable
 from agentform.plan.model import FieldChange, Plan, ResourceChange, describe_refs
 from agentform.redact import NO_SECRETS, Redactor
 
@@ -47,7 +48,7 @@ def render_text(plan: Plan, *, redactor: Redactor = NO_SECRETS) -> str:
         lines.append("")
     lines.extend(f"Warning: {warning}" for warning in plan.warnings)
     lines.extend(footer_lines(plan))
-    return redactor.text("\n".join(lines) + "\n")
+    return printable(redactor.text("\n".join(lines) + "\n"))
 
 
 def is_shown(change: ResourceChange) -> bool:

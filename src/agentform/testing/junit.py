@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from agentform.escape import xml_text
 from agentform.redact import NO_SECRETS, Redactor
 from agentform.testing.report import AgentResult, TestReport, TestResult, required_passes
 
@@ -27,7 +28,8 @@ def render_junit(report: TestReport, *, redactor: Redactor = NO_SECRETS) -> str:
     for agent in report.agents:
         root.append(_suite(agent, report, redactor))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    # ElementTree escapes markup but writes characters XML 1.0 forbids (NUL, ESC, ...) as they are.
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml_text(ET.tostring(root, encoding="unicode")) + "\n"
 
 
 def _suite(agent: AgentResult, report: TestReport, redactor: Redactor) -> ET.Element:

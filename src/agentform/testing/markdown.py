@@ -6,6 +6,7 @@ the evaluator's rationale and the agent's actual reply. Passing tests are listed
 
 from __future__ import annotations
 
+from agentform.escape import printable
 from agentform.redact import NO_SECRETS, Redactor
 from agentform.testing.report import TestReport, TestResult, required_passes
 
@@ -34,9 +35,9 @@ def render_markdown(report: TestReport, *, redactor: Redactor = NO_SECRETS) -> s
     passed = [test for agent in report.agents for test in agent.tests if test.status == "passed"]
     if passed:
         lines += ["", f"<details><summary>{len(passed)} passed</summary>", ""]
-        lines += [f"- ✅ `{test.address}` {test.name}: {test.runs_label}" for test in passed]
+        lines += [f"- ✅ `{test.address}` {_inline(test.name)}: {test.runs_label}" for test in passed]
         lines += ["", "</details>"]
-    return redactor.text("\n".join(lines) + "\n")
+    return printable(redactor.text("\n".join(lines) + "\n"))
 
 
 def _row(test: TestResult) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 
+from agentform.escape import one_line, printable
 from agentform.redact import NO_SECRETS, Redactor
 from agentform.testing.report import TestReport, TestResult, required_passes
 
@@ -30,18 +31,18 @@ def render_text(report: TestReport, *, redactor: Redactor = NO_SECRETS) -> str:
             lines += _test_lines(test)
         lines.append("")
     lines.append(report.summary_line())
-    return redactor.text("\n".join(lines) + "\n")
+    return printable(redactor.text("\n".join(lines) + "\n"))
 
 
 def _test_lines(test: TestResult) -> list[str]:
     runs = test.runs_label
     if test.status == "failed" or (test.total_runs > 1 and test.pass_threshold < 1):
         runs += f", {required_passes(test.total_runs, test.pass_threshold)} needed"
-    lines = [f"  {_MARKS[test.status]:<5}  {test.key}: {test.name}  [{runs}]"]
+    lines = [f"  {_MARKS[test.status]:<5}  {one_line(test.key)}: {one_line(test.name)}  [{runs}]"]
     if test.status == "passed":
         return lines
     if test.message:
-        lines.append(f"         {test.message}")
+        lines.append(f"         {one_line(test.message)}")
     if test.rationale:
         lines += _indented("rationale: ", test.rationale)
     if test.reply:
