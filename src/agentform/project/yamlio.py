@@ -14,6 +14,9 @@ from typing import Any
 
 FieldPath = tuple[str | int, ...]
 Position = tuple[int, int]
+# Values one file may expand to. Aliases share nodes, so a few lines can stand for billions of values ("billion
+# laughs"); no project file needs more than a small fraction of this, and reaching it takes well under a second.
+MAX_VALUES = 100_000
 
 
 class YamlSyntaxError(Exception):
@@ -107,8 +110,27 @@ def parse_yaml(text: str, path: str) -> YamlDocument:
     document = YamlDocument(path=path, data=None)
     if node is not None:
         document.positions[()] = _position(node)
-        document.data = _build(node, (), document)
+        document.data = _build(node, (), document, _Expansion())
     return document
+
+
+class _Expansion:
+    """How many values a document has built, and which nodes enclose the one being built (a cycle is an error)."""
+
+    def __init__(self) -> None:
+        self.values = 0
+        self.open: set[int] = set()
+
+    def enter(self, node: Any) -> None:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            _raise(
+                f"this file expands to more than {MAX_VALUES} values through its aliases (*name): "
+                "write the values out, or use fewer nested aliases",
+                _position(node),
+            )
+        if id(node) in self.open:
+            _raise("an alias refers to a value that contains it (a recursive alias)", _position(node))
 
 
 def _raise(message: str, position: Position) -> YamlDocument:
@@ -119,20 +141,35 @@ def _position(node: Any) -> Position:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _build(node: Any, at: FieldPath, document: YamlDocument) -> Any:
+def _build(node: Any, at: FieldPath, document: YamlDocument, expansion: _Expansion) -> Any:
+    expansion.enter(node)
     kind = node.id
     if kind == "scalar":
         return _scalar(node)
-    if kind == "sequence":
-        items = []
-        for index, child in enumerate(node.value):
-            document.positions[(*at, index)] = _position(child)
-            items.append(_build(child, (*at, index), document))
-        return items
+    expansion.open.add(id(node))
+    try:
+        return (
+            _build_sequence(node, at, document, expansion)
+            if kind == "sequence"
+            else _build_mapping(node, at, document, expansion)
+        )
+    finally:
+        expansion.open.discard(id(node))
+
+
+def _build_sequence(node: Any, at: FieldPath, document: YamlDocument, expansion: _Expansion) -> list[Any]:
+    items = []
+    for index, child in enumerate(node.value):
+        document.positions[(*at, index)] = _position(child)
+        items.append(_build(child, (*at, index), document, expansion))
+    return items
+
+
+def _build_mapping(node: Any, at: FieldPath, document: YamlDocument, expansion: _Expansion) -> dict[Any, Any]:
     mapping: dict[Any, Any] = {}
     merges: list[tuple[Any, Position]] = []
     for key_node, value_node in node.value:
-        key = _scalar(key_node) if key_node.id == "scalar" else str(_build(key_node, at, document))
+        key = _scalar(key_node) if key_node.id == "scalar" else str(_build(key_node, at, document, expansion))
         key = key if isinstance(key, str) else str(key)
         if key == "<<" and key_node.ctag.suffix == _PLAIN:
             merges.append((value_node, _position(key_node)))
@@ -142,18 +179,20 @@ def _build(node: Any, at: FieldPath, document: YamlDocument) -> Any:
             document.duplicates.append((here, _position(key_node)))
             continue
         document.positions[here] = _position(key_node)
-        mapping[key] = _build(value_node, here, document)
+        mapping[key] = _build(value_node, here, document, expansion)
     for value_node, position in merges:
-        _merge_into(mapping, value_node, at, position, document)
+        _merge_into(mapping, value_node, at, position, document, expansion)
     return mapping
 
 
-def _merge_into(mapping: dict[str, Any], node: Any, at: FieldPath, position: Position, document: YamlDocument) -> None:
+def _merge_into(
+    mapping: dict[str, Any], node: Any, at: FieldPath, position: Position, document: YamlDocument, expansion: _Expansion
+) -> None:
     """A YAML merge key (`<<: *defaults`): keys written in the mapping itself win over merged ones."""
     sources = node.value if node.id == "sequence" else [node]
     scratch = YamlDocument(path=document.path, data=None)  # merged content's own positions are not wanted
     for source in sources:
-        merged = _build(source, (), scratch)
+        merged = _build(source, (), scratch, expansion)
         if not isinstance(merged, dict):
             continue
         for key, value in merged.items():
