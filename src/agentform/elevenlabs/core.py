@@ -44,6 +44,9 @@ PAGE_SIZE = 100
 # No list agentform reads comes near this many pages (100 000 items); a server that keeps answering "more" past it
 # is broken or hostile, and the read stops with an error instead of running for ever.
 MAX_PAGES = 1000
+# No answer of the API comes near this (a KB document's content is capped far lower); a bigger one is refused
+# while it arrives rather than held in memory.
+MAX_BODY_BYTES = 64 * 1024 * 1024
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -282,7 +285,7 @@ class ClientCore:
                 self.request_count += 1
                 self.request_counts[method] += 1
                 try:
-                    response = await self._attempt(built, min(self.attempt_timeout, policy.deadline - spent))
+                    response = await self._attempt(built, min(self.attempt_timeout, policy.deadline - spent), resource)
                 except httpx.HTTPError as error:
                     if not is_retryable_exception(error):
                         raise TransportFailure(
@@ -314,7 +317,7 @@ class ClientCore:
             spent += delay
             await self._sleep(delay)
 
-    async def _attempt(self, request: httpx.Request, limit: float) -> httpx.Response:
+    async def _attempt(self, request: httpx.Request, limit: float, resource: str) -> httpx.Response:
         """Send one attempt and read its whole body within `limit` seconds, however slowly the body arrives.
 
         httpx's timeout is per read: a server that trickles one byte before each read timeout would hold the
@@ -324,9 +327,17 @@ class ClientCore:
             async with asyncio.timeout(max(limit, 0.0)):
                 response = await self._http.send(request, stream=True)
                 try:
-                    await response.aread()
+                    body = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        body += chunk
+                        if len(body) > MAX_BODY_BYTES:
+                            raise ResponseShapeError(
+                                request.method, request.url.path, resource, f"more than {MAX_BODY_BYTES} bytes"
+                            )
                 finally:
                     await response.aclose()
+                # What `aread()` stores: the decoded body, so `.content` and `.text` work after the stream closed.
+                response._content = bytes(body)
                 return response
         except TimeoutError:
             raise httpx.ReadTimeout(f"no complete answer within {limit:.1f} s", request=request) from None
