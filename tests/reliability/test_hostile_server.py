@@ -91,7 +91,7 @@ def test_with_the_server_well_again_the_plan_is_a_no_op(hostile, capsys):
 
 
 def test_a_null_tools_list_is_not_read_as_no_tools(hostile, capsys):
-    project, app, proxy = hostile
+    project, _, proxy = hostile
     proxy.misbehave("/v1/convai/tools", "null-list")
     assert plan_command.run(project_dir=project, detailed_exitcode=True) == exitcodes.ERROR
     assert "tools: GET /v1/convai/tools answered tools: null, not a list" in capsys.readouterr().err

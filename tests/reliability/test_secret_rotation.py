@@ -17,6 +17,7 @@ from tests.reliability.project import NEW_SECRET, OLD_SECRET, everything_written
 from agentform import exitcodes
 from agentform.commands import apply as apply_command
 from agentform.commands import plan as plan_command
+from agentform.commands import test as test_command
 from agentform.emulator import create_app
 from agentform.plan.state import STATE_DOCUMENT_NAME
 
@@ -65,6 +66,18 @@ def test_a_rotated_secret_appears_in_no_output_and_not_in_the_state_record(proje
     assert written and leaked(b"".join(p.read_bytes() for p in written)) == []
     assert leaked(state_record_text(project)) == []
     assert plan_command.run(project_dir=project, detailed_exitcode=True) == exitcodes.OK, "converged"
+
+
+def test_test_reports_mask_a_secret_the_agent_says_in_its_reply(project, capsys, tmp_path):
+    # The stand-in agent replies with its first message, which holds the secret: JUnit, markdown, JSON and the
+    # text report all carry the reply.
+    assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.OK
+    junit, markdown = tmp_path / "junit.xml", tmp_path / "report.md"
+    code = test_command.run(project_dir=project, junit=junit, markdown=markdown, as_json=True)
+    assert code in (exitcodes.OK, exitcodes.TESTS_FAILED)
+    captured = capsys.readouterr()
+    assert "session key is" in captured.out, "the reply is in the report"
+    assert leaked(captured.out + captured.err + junit.read_text() + markdown.read_text()) == []
 
 
 def test_the_everything_written_helper_does_see_a_canary(project):

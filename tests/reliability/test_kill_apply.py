@@ -1,0 +1,98 @@
+"""SIGKILL at a random point of `agentform apply`, then run again: converged, no duplicate, no orphan, no lost change.
+
+Real processes over real HTTP: the emulator is served by its own process with its state in a file, and every
+`agentform` command is a separate process, killed with SIGKILL (no handler runs) at a seeded random moment. A lock
+left behind is reported (exit 4 naming the lock) until `force-unlock`; then apply completes the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from tests.apply.helpers import network_client
+from tests.reliability.census import duplicates
+from tests.reliability.conftest import seeds
+from tests.support.emulator_server import serve_process, stop_process
+
+from agentform import exitcodes
+from agentform.emulator.app import DEV_API_KEY
+
+REPO = Path(__file__).resolve().parents[2]
+PROJECT = "example-voice-agents"
+
+
+def agentform(project: Path, base_url: str, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "ELEVENLABS_BASE_URL": base_url}
+    return subprocess.Popen(
+        [sys.executable, "-m", "agentform", *args, "-C", str(project)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finished(process: subprocess.Popen) -> tuple[int, str]:
+    out, err = process.communicate(timeout=120)
+    return process.returncode, out + err
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    for part in ("agentform.yaml", "agents", "knowledge", "tools", "tests_specs"):
+        source = REPO / part
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / part)
+    process, base_url = serve_process("--db", str(tmp_path / "workspace.sqlite"))
+    # Every request a little slow, so that a kill lands inside the apply rather than before or after it.
+    fault = {"kind": "latency", "latency_ms": 15}
+    httpx.post(f"{base_url}/_emulator/faults", json=fault, headers={"xi-api-key": DEV_API_KEY}).raise_for_status()
+    yield tmp_path, base_url
+    stop_process(process)
+
+
+@pytest.mark.parametrize("seed", seeds())
+def test_an_apply_killed_at_a_random_point_converges_on_the_next_run(served, seed):
+    project, base_url = served
+    run = agentform(project, base_url, "apply", "--auto-approve")
+    time.sleep(random.Random(seed).uniform(1.0, 3.5))  # start-up takes ~1 s; the apply itself about as long
+    run.send_signal(signal.SIGKILL)
+    assert run.wait(timeout=30) == -signal.SIGKILL, "killed while running, not after it had finished"
+
+    code, output = finished(agentform(project, base_url, "apply", "--auto-approve"))
+    if code == exitcodes.STALE_OR_CONFLICT:
+        assert "lock" in output.lower(), output
+        assert finished(agentform(project, base_url, "force-unlock", "--yes"))[0] == exitcodes.OK
+        code, output = finished(agentform(project, base_url, "apply", "--auto-approve"))
+    assert code == exitcodes.OK, output
+
+    code, output = finished(agentform(project, base_url, "plan", "--detailed-exitcode"))
+    assert code == exitcodes.OK, f"not converged:\n{output}"
+    assert _duplicates(base_url) == {}
+
+
+def _duplicates(base_url: str) -> dict[str, list[str]]:
+    async def census() -> dict[str, list[str]]:
+        async with network_client(base_url) as client:
+            return await duplicates(client, PROJECT, "local")
+
+    return asyncio.run(census())
+
+
+def test_two_applies_started_together_both_succeed_one_after_the_other_with_no_duplicate(served):
+    project, base_url = served
+    runs = [agentform(project, base_url, "apply", "--auto-approve", "--lock-wait", "120") for _ in range(2)]
+    results = [finished(run) for run in runs]
+    assert [code for code, _ in results] == [exitcodes.OK, exitcodes.OK], results
+    code, output = finished(agentform(project, base_url, "plan", "--detailed-exitcode"))
+    assert code == exitcodes.OK, f"not converged:\n{output}"
+    assert _duplicates(base_url) == {}
