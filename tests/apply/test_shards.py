@@ -81,7 +81,9 @@ def test_a_shard_is_written_i_slash_n_with_i_between_1_and_n():
 
 
 def test_a_bad_shard_is_a_usage_error_naming_the_option(tmp_path, capsys):
-    assert main(["plan", "-C", str(tmp_path), "--shard", "3/2"]) == 2
+    assert (
+        main(["plan", "-C", str(tmp_path), "--shard", "3/2"]) == exitcodes.ERROR
+    )  # a usage error is 1: 2 means "changes present" (decision 0093)
     assert "--shard" in capsys.readouterr().err
 
 

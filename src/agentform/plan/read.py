@@ -109,7 +109,12 @@ async def read_workspace(
             [item for item in items if folder_id and identity.parent_folder(item) == folder_id]
         )
         text = await client.get_document_content(found["id"]) if found else ""
-        return found, parse_record(text, project=project, environment=env, secrets=desired.secret_values)
+        record = parse_record(text, project=project, environment=env, secrets=desired.secret_values)
+        # The client's redactor masks every error and report of this run: it must know the secrets applied before.
+        redactor = getattr(client, "redactor", None)
+        if redactor is not None and record.secret_fingerprints:
+            redactor.remember(record.secret_salt, record.secret_fingerprints)
+        return found, record
 
     # Parsed as soon as it arrives, and the tools judged against it, while the folder's last pages are on the way.
     record_read = asyncio.ensure_future(state_record())
