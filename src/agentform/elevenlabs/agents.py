@@ -24,14 +24,14 @@ class AgentsApi(ClientCore):
         tags: list[str] | None = None,
         search: str | None = None,
         archived: bool | None = None,
-        from_both_ends: bool = False,
+        expected: int = 0,
     ) -> list[dict[str, Any]]:
         """Every agent summary (all pages); `tags` matches agents carrying any of them.
 
-        `from_both_ends` reads oldest-first and newest-first at once (see `list_documents`).
+        `expected` is how many items the caller expects; the client picks the paging for it (see `list_documents`).
         """
         params = query(tags=list(tags) if tags else None, search=search, archived=archived)
-        if from_both_ends:
+        if self._longer_than_a_page(expected):
             return await self._pages_from_both_ends(
                 _AGENTS,
                 "agents",

@@ -21,15 +21,16 @@ class KnowledgeApi(ClientCore):
         parent_folder_id: str | None = None,
         types: list[str] | None = None,
         search: str | None = None,
-        from_both_ends: bool = False,
+        expected: int = 0,
     ) -> list[dict[str, Any]]:
         """Every document summary (all pages); `search` is a name prefix, `types` any of file|url|text|folder.
 
-        `from_both_ends` reads oldest-first and newest-first at once: fewer round trips for a long list, one
-        request more for a list of one page.
+        `expected` is how many items the caller expects. A list expected to be longer than a page is read
+        oldest-first and newest-first at once: fewer round trips for a long list, where it would cost one request
+        more for a list of one page.
         """
         params = query(parent_folder_id=parent_folder_id, types=list(types) if types else None, search=search)
-        if from_both_ends:
+        if self._longer_than_a_page(expected):
             return await self._pages_from_both_ends(
                 _KB,
                 "documents",

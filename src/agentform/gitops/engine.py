@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentform.elevenlabs import BASE_URL_VARIABLE, open_client
+from agentform.connect import open_client
+from agentform.elevenlabs import BASE_URL_VARIABLE
 from agentform.gitops.outcome import AgentBranch, CiOutcome
 from agentform.model import Desired, DesiredTest, EnvironmentSettings
 from agentform.plan import identity

@@ -28,7 +28,6 @@ from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from agentform.elevenlabs.core import PAGE_SIZE
 from agentform.model import Desired
 from agentform.plan import identity
 from agentform.plan.live import DependentBranch, LiveAgent, LiveBranch, LiveDocument, LiveState, LiveTest, LiveTool
@@ -80,14 +79,14 @@ async def read_workspace(
     # Each chain starts as soon as what it needs arrives, so the slowest chain (the managed folder: search, then
     # its pages) sets the time, not the sum of rounds. The record is found by name across the workspace (a prefix
     # search) so that its content is read beside the folder listing rather than after it. A list longer than a page
-    # is read from both ends at once (docs/decisions/0055).
+    # is read from both ends at once, which the client decides from the length we expect (docs/decisions/0055).
     kb_search = asyncio.ensure_future(_folder(client.list_documents(types=["folder"], search=name), name))
 
     async def documents() -> list[dict[str, Any]]:
         folder_id = await kb_search
-        # The folder also holds the state record; read from both ends when that is more than one page.
-        long = len(desired.documents) + 1 > PAGE_SIZE
-        return await client.list_documents(parent_folder_id=folder_id, from_both_ends=long) if folder_id else []
+        # The folder also holds the state record.
+        expected = len(desired.documents) + 1
+        return await client.list_documents(parent_folder_id=folder_id, expected=expected) if folder_id else []
 
     async def tests() -> tuple[str | None, list[dict[str, Any]]]:
         folder_id = await _folder(client.list_tests(types=["folder"]), name)
@@ -116,7 +115,7 @@ async def read_workspace(
 
     async def agents_of_scope() -> list[LiveAgent]:
         tags = [identity.owner_tag(project, env)]
-        items = await client.list_agents(tags=tags, from_both_ends=len(desired.agents) > PAGE_SIZE)
+        items = await client.list_agents(tags=tags, expected=len(desired.agents))
         return await _agents(client, desired, items, project, env)
 
     try:
