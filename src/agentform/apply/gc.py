@@ -17,7 +17,7 @@ from agentform.model import Desired, DesiredDocument, DesiredTest, DesiredTool
 from agentform.plan.live import LiveState
 from agentform.plan.payload import test_content_hash
 from agentform.plan.read import test_attachments
-from agentform.plan.resources import tool_versions  # also imported from here by testing/targets.py
+from agentform.plan.resources import tool_versions
 from agentform.plan.state import RecordStore
 
 Declared = TypeVar("Declared", DesiredDocument, DesiredTool, DesiredTest)

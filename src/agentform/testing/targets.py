@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from agentform.apply.gc import tool_versions
 from agentform.model import Desired, DesiredTest
 from agentform.plan import identity, payload
 from agentform.plan.live import LiveState
+from agentform.plan.resources import tool_versions
 from agentform.testing.runner import SuiteTarget
 
 
