@@ -15,7 +15,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentform.apply import operations
 from agentform.apply.dedupe import remove_retry_duplicates
@@ -36,6 +36,9 @@ from agentform.plan.state import (
     ensure_folder,
     ensure_test_folder,
 )
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 _STAGE_OF_KIND = {"folder": 0, "document": 1, "tool": 1, "test": 2, "agent": 3}
 _DELETE_STAGE_OF_KIND = {"agent": 4, "test": 5, "document": 6, "tool": 6}
@@ -81,7 +84,7 @@ def stages(plan: Plan, *, prune: bool) -> list[list[ResourceChange]]:
 class _Run:
     """The mutable state of one apply."""
 
-    client: Any
+    client: ElevenLabsClient
     plan: Plan
     desired: Desired
     workspace: Workspace
@@ -126,7 +129,7 @@ class _Run:
 
 
 async def apply_plan(
-    client: Any,
+    client: ElevenLabsClient,
     plan: Plan,
     desired: Desired,
     *,
@@ -230,7 +233,7 @@ async def _execute(run: _Run, change: ResourceChange, branch: str | None) -> Non
         if change.kind in ("document", "test"):
             run.written_versions.append(
                 WrittenVersion(
-                    change.kind,  # type: ignore[arg-type]
+                    change.kind,
                     outcome.live_id,
                     change.key,
                     change.hash or "",

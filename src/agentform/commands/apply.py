@@ -18,7 +18,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.text import Text
@@ -45,6 +45,9 @@ from agentform.plan.shard import Shard
 from agentform.plan.state import DEFAULT_LOCK_TTL_SECS, LockHeld
 from agentform.redact import Redactor
 
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
+
 
 def journal_path(project_dir: Path, env: str) -> Path:
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
@@ -52,7 +55,7 @@ def journal_path(project_dir: Path, env: str) -> Path:
 
 
 async def apply_with_lock(
-    client: Any,
+    client: ElevenLabsClient,
     desired: Desired,
     plan: Plan,
     *,
@@ -147,10 +150,10 @@ def run(
     desired = session.desired
     session.announce(shard)
 
-    def plan_now(client: Any) -> Awaitable[Planned]:
+    def plan_now(client: ElevenLabsClient) -> Awaitable[Planned]:
         return session.fresh_plan(client, prune=prune, select=select, shard=shard, branch=branch, on_drift=on_drift)
 
-    async def replan(client: Any) -> Planned:
+    async def replan(client: ElevenLabsClient) -> Planned:
         out.print("\nThe workspace changed while this run waited for the lock: planned again under the lock.")
         planned = await plan_now(client)
         print_plan_text(planned.plan, out)
@@ -163,7 +166,7 @@ def run(
         replan=replan if plan_file is None and auto_approve else None,
     )
 
-    async def go(client: Any) -> int:
+    async def go(client: ElevenLabsClient) -> int:
         if plan_file is not None:
             plan = load_plan(plan_file, secrets=desired.secret_values)
             try:
@@ -207,7 +210,7 @@ class _Execution:
     replan: Callable[[Any], Awaitable[Planned]] | None = None
 
 
-async def _execute(client: Any, session: Session, plan: Plan, how: _Execution = _Execution()) -> int:
+async def _execute(client: ElevenLabsClient, session: Session, plan: Plan, how: _Execution = _Execution()) -> int:
     """Apply `plan` under the lock with a progress bar and a journal; report the result."""
     desired, err = session.desired, console(stderr=True)
     journal = Journal(journal_path(session.project_dir, desired.environment.name))

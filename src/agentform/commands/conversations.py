@@ -7,7 +7,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
@@ -15,6 +15,9 @@ from agentform import exitcodes
 from agentform.commands._shared import Session, console
 from agentform.model import Desired
 from agentform.redact import Redactor
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 # With --feedback, each summary needs a detail read (the list has no like/dislike filter): read at most this many.
 _FEEDBACK_SCAN = 200
@@ -42,7 +45,7 @@ def run(
         return session.fail(error)
 
 
-async def managed_agent_keys(client: Any, desired: Desired) -> dict[str, str]:
+async def managed_agent_keys(client: ElevenLabsClient, desired: Desired) -> dict[str, str]:
     """Live agent id -> file key, for the agents this project and environment manage."""
     from agentform.plan import identity
 
@@ -61,7 +64,7 @@ def _list(
     desired, redactor = session.desired, session.redactor
     after = parse_since(since, datetime.now(UTC)) if since else None
 
-    async def read(client: Any) -> tuple[dict[str, str], list[dict]]:
+    async def read(client: ElevenLabsClient) -> tuple[dict[str, str], list[dict]]:
         keys = await managed_agent_keys(client, desired)
         agent_id = None
         if agent_key is not None:
@@ -88,7 +91,7 @@ def _list(
 def _show(session: Session, conversation_id: str, as_json: bool) -> int:
     from agentform.testing.conversations import header_lines, transcript_lines
 
-    async def read(client: Any) -> tuple[dict, dict[str, str]]:
+    async def read(client: ElevenLabsClient) -> tuple[dict, dict[str, str]]:
         return await client.get_conversation(conversation_id), await managed_agent_keys(client, session.desired)
 
     conversation, keys = session.run(read)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -29,6 +29,9 @@ from agentform.model import Desired
 from agentform.plan.diff import field_changes
 from agentform.plan.model import Plan, ResourceChange
 from agentform.redact import Redactor
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 def rollback_plan(
@@ -104,7 +107,7 @@ def _to_version(session: Session, key: str, version_id: str, reason: str | None,
 
 
 async def _roll_back(
-    client: Any, session: Session, key: str, version_id: str, reason: str | None, auto_approve: bool
+    client: ElevenLabsClient, session: Session, key: str, version_id: str, reason: str | None, auto_approve: bool
 ) -> int:
     """Show the rollback as a plan, ask, then write the version back under the lock."""
     from agentform.elevenlabs import ApiError
@@ -130,7 +133,14 @@ async def _roll_back(
 
 
 async def _write(
-    client: Any, desired: Desired, key: str, agent_id: str, version_id: str, target: dict, reason: str | None, out: Any
+    client: ElevenLabsClient,
+    desired: Desired,
+    key: str,
+    agent_id: str,
+    version_id: str,
+    target: dict,
+    reason: str | None,
+    out: Any,
 ) -> int:
     async with engine.environment_lock(
         client, desired, holder=lock_holder(), purpose=f"rollback {key} to {version_id}", ttl_secs=10 * 60

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import TaskID
@@ -24,6 +24,9 @@ from agentform.plan.shard import Shard
 from agentform.redact import Redactor
 from agentform.testing.report import TestReport
 from agentform.testing.runner import PollPolicy, SuiteOptions, SuiteTarget, judge_invocation, run_suite
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 def run(
@@ -98,7 +101,7 @@ def _run(
         err.print("No test matched the selection.")
         return TestReport()
 
-    async def run_them(client: Any) -> tuple[TestReport, list[str]]:
+    async def run_them(client: ElevenLabsClient) -> tuple[TestReport, list[str]]:
         live = await read_live(client, desired, branch=branch)
         ids = resolve_ids(desired, live)
         to_create = missing_tests(chosen, ids)

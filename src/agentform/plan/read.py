@@ -26,13 +26,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from agentform.model import Desired
 from agentform.plan import identity
 from agentform.plan.live import DependentBranch, LiveAgent, LiveBranch, LiveDocument, LiveState, LiveTest, LiveTool
 from agentform.plan.live import StateRecord as LiveStateRecord
 from agentform.plan.state import STATE_DOCUMENT_NAME, StateRecord, find_record_document, oldest, parse_record
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 T = TypeVar("T")
 Item = TypeVar("Item", LiveAgent, LiveDocument, LiveTest, LiveTool)
@@ -55,14 +58,19 @@ class Workspace:
 
 
 async def read_live(
-    client: Any, desired: Desired, *, branch: str | None = None, refresh_all: bool = False, prune: bool | None = None
+    client: ElevenLabsClient,
+    desired: Desired,
+    *,
+    branch: str | None = None,
+    refresh_all: bool = False,
+    prune: bool | None = None,
 ) -> LiveState:
     """The live state of `desired`'s (project, environment) scope, as the planner needs it."""
     return (await read_workspace(client, desired, branch=branch, refresh_all=refresh_all, prune=prune)).live
 
 
 async def read_workspace(
-    client: Any,
+    client: ElevenLabsClient,
     desired: Desired,
     *,
     branch: str | None = None,
@@ -177,7 +185,7 @@ async def _folder(listing: Awaitable[list[dict[str, Any]]], name: str) -> str | 
 
 
 async def _agents(
-    client: Any, desired: Desired, items: list[dict[str, Any]], project: str, env: str
+    client: ElevenLabsClient, desired: Desired, items: list[dict[str, Any]], project: str, env: str
 ) -> list[LiveAgent]:
     """Tagged agents, plus agents adopted by `id:` in a file that do not carry our tags yet."""
     agents = [agent for item in items if (agent := identity.live_agent_from_item(item, project, env))]
@@ -227,7 +235,7 @@ def agents_needing_detail(agents: Iterable[LiveAgent], record: StateRecord, *, r
 
 
 async def _detail_reads(
-    client: Any,
+    client: ElevenLabsClient,
     desired: Desired,
     live: LiveState,
     record: StateRecord,
@@ -245,7 +253,8 @@ async def _detail_reads(
     doomed_documents = sorted(wanted.document_dependents)
     doomed_tools = sorted(wanted.tool_dependents)
     test_owners = [agent for agent in live.agents if agent.id in wanted.test_agents]
-    agent_payloads, texts, bodies, branches, document_users, tool_users, attached = await asyncio.gather(
+    # Seven awaitables are more than asyncio.gather's typed overloads spell out.
+    answers: list[Any] = await asyncio.gather(
         _gather(client.get_agent(agent.id) for agent in agents),
         _gather(client.get_document_content(document.id) for document in documents),
         _gather(client.get_test(test.id) for test in tests),
@@ -254,6 +263,7 @@ async def _detail_reads(
         _gather(client.tool_dependent_agents(tool_id) for tool_id in doomed_tools),
         test_attachments(client, test_owners) if test_owners else _value({}),
     )
+    agent_payloads, texts, bodies, branches, document_users, tool_users, attached = answers
     agent_updates = {agent.id: _agent_facts(payload) for agent, payload in zip(agents, agent_payloads, strict=True)}
     if branch:
         for agent, tip in zip(live.agents, branches, strict=True):
@@ -289,7 +299,7 @@ async def _gather(awaitables: Iterable[Awaitable[T]]) -> list[T]:
     return list(await asyncio.gather(*awaitables))
 
 
-async def _branch_tip(client: Any, agent: LiveAgent, name: str) -> LiveBranch | None:
+async def _branch_tip(client: ElevenLabsClient, agent: LiveAgent, name: str) -> LiveBranch | None:
     found = find_branch(await client.list_branches(agent.id), name)
     if found is None:
         return None
@@ -297,7 +307,7 @@ async def _branch_tip(client: Any, agent: LiveAgent, name: str) -> LiveBranch | 
     return LiveBranch(id=found["id"], name=name, version_id=payload.get("version_id"), payload=payload)
 
 
-async def test_attachments(client: Any, agents: Iterable[LiveAgent]) -> dict[str, list[DependentBranch]]:
+async def test_attachments(client: ElevenLabsClient, agents: Iterable[LiveAgent]) -> dict[str, list[DependentBranch]]:
     """Test id -> the unarchived branches of `agents` (main included) whose tip attaches it.
 
     A test has no dependents endpoint: every unarchived branch tip of its agent is read (a branch list, then a GET

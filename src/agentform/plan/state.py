@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -36,6 +36,9 @@ from agentform.plan.lock import list_locks as list_locks
 from agentform.plan.lock import lock_document_name as lock_document_name
 from agentform.plan.lock import lock_winner as lock_winner
 from agentform.plan.lock import parse_lock as parse_lock
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 STATE_DOCUMENT_NAME = identity.STATE_DOCUMENT_NAME
 SCHEMA_VERSION = 1
@@ -177,13 +180,13 @@ def oldest(items: list[dict[str, Any]]) -> dict[str, Any] | None:
     return min(items, key=lambda item: (identity.created_at(item), str(item.get("id")))) if items else None
 
 
-async def find_folder(client: Any, name: str) -> dict[str, Any] | None:
+async def find_folder(client: ElevenLabsClient, name: str) -> dict[str, Any] | None:
     """The KB folder with exactly this name at the workspace root, or None. Never writes."""
     found = await client.list_documents(types=["folder"], search=name)
     return oldest([item for item in found if item.get("name") == name and item.get("type", "folder") == "folder"])
 
 
-async def ensure_folder(client: Any, name: str) -> str:
+async def ensure_folder(client: ElevenLabsClient, name: str) -> str:
     """The id of the managed folder, created when missing (apply only)."""
     folder = await find_folder(client, name)
     if folder is not None:
@@ -194,7 +197,7 @@ async def ensure_folder(client: Any, name: str) -> str:
     return str((again or created)["id"])
 
 
-async def ensure_test_folder(client: Any, name: str) -> str:
+async def ensure_test_folder(client: ElevenLabsClient, name: str) -> str:
     """The id of the managed agent-testing folder, created when missing (apply only); oldest wins, as above."""
 
     async def find() -> dict[str, Any] | None:
@@ -213,7 +216,7 @@ def find_record_document(documents: list[dict[str, Any]]) -> dict[str, Any] | No
 
 
 async def read_record(
-    client: Any, folder_documents: list[dict[str, Any]], *, project: str, environment: str
+    client: ElevenLabsClient, folder_documents: list[dict[str, Any]], *, project: str, environment: str
 ) -> tuple[StateRecord, str | None]:
     """The record and its document id (None when there is none yet) from a listing of the managed folder."""
     document = find_record_document(folder_documents)
@@ -230,7 +233,7 @@ class RecordStore:
     whole record: the API has no partial update of a document's content.
     """
 
-    def __init__(self, client: Any, folder_id: str, record: StateRecord, document_id: str | None) -> None:
+    def __init__(self, client: ElevenLabsClient, folder_id: str, record: StateRecord, document_id: str | None) -> None:
         self.client = client
         self.folder_id = folder_id
         self.record = record
