@@ -14,8 +14,9 @@ from pathlib import Path
 
 SOURCE = Path(__file__).resolve().parent.parent / "src" / "agentform"
 
-# Importable from everywhere: the package root (`__version__`), secret masking and the exit codes.
-FOUNDATIONS = frozenset({"agentform", "redact", "exitcodes"})
+# Importable from everywhere: the package root (`__version__`), secret masking, the exit codes and the JSON
+# format versions.
+FOUNDATIONS = frozenset({"agentform", "redact", "exitcodes", "formats"})
 
 # What each top-level module or package of agentform may import, besides FOUNDATIONS and itself.
 ALLOWED: Mapping[str, frozenset[str]] = {

@@ -121,18 +121,22 @@ def cli() -> None:
 @project_options
 @strict_option
 @click.option("--ref", default=None, help="Validate the files at this git ref instead of the working tree.")
-def validate(project_dir: Path, env: str | None, strict: bool, ref: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (versioned schema).")
+def validate(project_dir: Path, env: str | None, strict: bool, ref: str | None, as_json: bool) -> None:
     """Check every file of the project: syntax, keys, types, references, variables."""
-    _run("validate", project_dir=project_dir, env=env, strict=strict, ref=ref)
+    _run("validate", project_dir=project_dir, env=env, strict=strict, ref=ref, as_json=as_json)
 
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.option("--name", default=None, help="Project name (default: the folder's name).")
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
-def init(directory: Path, name: str | None, force: bool) -> None:
+@click.option(
+    "--git/--no-git", default=None, help="Run `git init` when the folder is not in a repository (default: ask)."
+)
+def init(directory: Path, name: str | None, force: bool, git: bool | None) -> None:
     """Scaffold a working project: config, one agent, one document, one test, GitHub workflows."""
-    _run("init", directory=directory, name=name, force=force)
+    _run("init", directory=directory, name=name, force=force, git=git)
 
 
 @cli.command()

@@ -98,9 +98,9 @@ def test_a_changed_document_is_a_new_version_and_the_old_one_is_garbage_collecte
     agent_change = plan.change_for("agent.receptionist")
     assert [f.path for f in agent_change.fields] == ["conversation_config.agent.prompt.knowledge_base"]
     old_address = f"document.faq@{live.documents[0].hash}"
-    # Superseded versions are garbage whatever prune says (decision 0054): -/+ is one add and one destroy.
-    assert actions(plan)[old_address] == ("delete", None)
-    assert plan.summary().line() == "Plan: 1 to add, 1 to change, 1 to destroy."
+    # Superseded versions are garbage whatever prune says (decision 0054): cleanup, not a destroy.
+    assert actions(plan)[old_address] == ("delete", None) and plan.change_for(old_address).cleanup
+    assert plan.summary().line() == "Plan: 1 to add, 1 to change, 0 to destroy; 1 superseded version to clean up."
     # Garbage is deleted after the agents stopped referencing it.
     order = [c.address for c in plan.changes]
     assert order.index("agent.receptionist") < order.index(old_address)

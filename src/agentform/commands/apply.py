@@ -1,9 +1,10 @@
 """`agentform apply [PLAN_FILE]`: apply the files (or a saved plan) to the live workspace.
 
 Steps: load (bad input: diagnostics, exit 1, nothing sent); plan against a fresh read, read-only, so an unchanged
-repository sends zero writes and takes no lock; show the plan; ask (a terminal) or require `--auto-approve`; take the
-environment lock; read again under the lock and refuse (exit 4) if the live state moved since the plan shown or
-saved; apply with a progress display and a journal in `.agentform/journal/`; release the lock.
+repository sends zero writes and takes no lock; show the plan; ask (a terminal) or require `--auto-approve`, except
+for a saved plan, which was reviewed when saved and is applied without asking; take the environment lock; read
+again under the lock and refuse (exit 4) if the live state moved since the plan shown or saved; apply with a
+progress display and a journal in `.agentform/journal/`; release the lock.
 
 With `--lock-wait`, a run that finds the lock taken waits for it (matrix jobs of `--shard`, docs/decisions/0056). An
 auto-approved run from the files (no plan file) whose workspace moved meanwhile plans again under the lock and applies
@@ -140,7 +141,9 @@ def run(
     lock_wait: float = 0.0,
 ) -> int:
     out = console()
-    if not confirmation_possible(auto_approve, is_terminal, "apply"):
+    # A saved plan was reviewed when it was saved: applying it is the approval, as `terraform apply plan.tfplan`.
+    approved = auto_approve or plan_file is not None
+    if not confirmation_possible(approved, is_terminal, "apply"):
         return exitcodes.ERROR
     if plan_file is not None and shard is not None:
         return print_error(f"{plan_file} holds its own selection: --shard plans from the files, not with a plan file.")
@@ -188,7 +191,7 @@ def run(
                 # Bookkeeping after a crash, not a live change: record the tools an interrupted apply created.
                 return await _execute(client, session, plan, how)
             return exitcodes.OK
-        if not _confirm(plan, auto_approve):
+        if not _confirm(plan, approved):
             out.print("Apply cancelled.")
             return exitcodes.ERROR
         return await _execute(client, session, plan, how)
@@ -251,8 +254,10 @@ def _report(result: ApplyResult, plan: Plan, journal: Journal, redactor: Redacto
         err.print("Run `agentform apply` again to finish: completed steps are found again, not repeated.")
         return exitcodes.ERROR
     out, summary = console(), plan.summary()
+    cleaned = f", {summary.cleanup} superseded cleaned up" if summary.cleanup else ""
     out.print(
-        f"\nApply complete! Resources: {summary.add} added, {summary.change} changed, {summary.destroy} destroyed."
+        f"\nApply complete! Resources: {summary.add} added, {summary.change} changed, {summary.destroy} destroyed"
+        f"{cleaned}."
     )
     if result.garbage_collected:
         out.print(f"Removed {len(result.garbage_collected)} superseded version(s) that nothing references.")

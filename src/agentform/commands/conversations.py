@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from agentform import exitcodes
+from agentform import exitcodes, formats
 from agentform.commands._shared import Session, console
 from agentform.model import Desired
 from agentform.redact import Redactor
@@ -80,7 +79,7 @@ def _list(
 
     keys, summaries = session.run(read)
     if as_json:
-        return _print_json(summaries, redactor)
+        return _print_json(formats.document(formats.CONVERSATIONS, conversations=summaries), redactor)
     out = console()
     for line in table_lines([summary_row(summary, keys) for summary in summaries]):
         out.print(Text(redactor.text(line)))
@@ -96,7 +95,7 @@ def _show(session: Session, conversation_id: str, as_json: bool) -> int:
 
     conversation, keys = session.run(read)
     if as_json:
-        return _print_json(conversation, session.redactor)
+        return _print_json(formats.document(formats.CONVERSATIONS, conversation=conversation), session.redactor)
     redactor, out = session.redactor, console()
     for line in [
         *header_lines(conversation, keys.get(str(conversation.get("agent_id")))),
@@ -111,6 +110,6 @@ def _show(session: Session, conversation_id: str, as_json: bool) -> int:
 
 
 def _print_json(data: Any, redactor: Redactor) -> int:
-    """The API's own JSON, secrets masked, for scripts."""
-    sys.stdout.write(json.dumps(redactor.data(data), indent=2, ensure_ascii=False) + "\n")
+    """The API's own JSON under a `format_version`, secrets masked, for scripts."""
+    sys.stdout.write(formats.dumps(redactor.data(data)))
     return exitcodes.OK

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,9 @@ def run(
 ) -> int:
     if branch and ref:
         return print_error("--branch tests what is on the agent branch; --ref tests files: choose one.")
+    # The summary's time is the command's wall time: loading, reading live, creating tests and polling, not only the
+    # runs themselves (in the emulator those take no time at all).
+    started = time.monotonic()
     session = Session.open(project_dir, env, ref=ref, strict=strict, parallelism=parallelism)
     if session is None:
         return exitcodes.ERROR
@@ -70,6 +74,7 @@ def run(
             "environment": desired.environment.name,
             "target": _target(branch, ref),
             "selection": selection.explain() if selection is not None else [],
+            "duration_secs": round(time.monotonic() - started, 3),
         }
     )
     _emit(report, junit=junit, markdown=markdown, as_json=as_json, redactor=redactor)
