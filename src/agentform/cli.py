@@ -327,16 +327,17 @@ def import_group() -> None:
     """Adopt existing live resources: write their files, with `id:` so that apply updates them in place."""
 
 
-import_key_option = click.option("--key", default=None, help="File key (default: a slug of the live name).")
-import_force_option = click.option("--force", is_flag=True, help="Replace existing files with other content.")
+import_options = options(
+    click.option("--key", default=None, help="File key (default: a slug of the live name)."),
+    env_option,
+    project_dir_option,
+    click.option("--force", is_flag=True, help="Replace existing files with other content."),
+)
 
 
 @import_group.command("agent")
 @click.argument("resource_id", metavar="AGENT_ID")
-@import_key_option
-@env_option
-@project_dir_option
-@import_force_option
+@import_options
 def import_agent(**kwargs: Any) -> None:
     """Write agents/<key>/ (agent.yaml, prompt.md) and the tools, KB documents and tests the agent uses."""
     _run("import_", kind="agent", **kwargs)
@@ -344,10 +345,7 @@ def import_agent(**kwargs: Any) -> None:
 
 @import_group.command("tool")
 @click.argument("resource_id", metavar="TOOL_ID")
-@import_key_option
-@env_option
-@project_dir_option
-@import_force_option
+@import_options
 def import_tool(**kwargs: Any) -> None:
     """Write tools/<key>.yaml for one live workspace tool."""
     _run("import_", kind="tool", **kwargs)

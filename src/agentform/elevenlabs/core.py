@@ -200,10 +200,32 @@ class ClientCore:
             if walk.done:
                 return collected
 
-    @staticmethod
-    def _longer_than_a_page(expected: int) -> bool:
-        """Whether a list the caller expects `expected` items of is worth reading from both ends."""
-        return expected > PAGE_SIZE
+    async def _listing(
+        self,
+        path: str,
+        items_key: str,
+        *,
+        resource: str,
+        params: Mapping[str, Any],
+        expected: int,
+        id_key: str,
+        created_at: Callable[[dict[str, Any]], Any],
+    ) -> list[dict[str, Any]]:
+        """Every item of a list, paged as the client sees fit for the `expected` length: from both ends when that is
+        more than a page (fewer round trips), else one cursor chain (one request less for a single page)."""
+        if expected > PAGE_SIZE:
+            return await self._pages_from_both_ends(
+                path, items_key, resource=resource, params=params, id_key=id_key, created_at=created_at
+            )
+        return await self._pages(path, items_key, resource=resource, params=params)
+
+    async def _delete(self, path: str, *, resource: str, force: bool) -> None:
+        """DELETE a resource; `force` also detaches it from the agents that use it (the API refuses otherwise)."""
+        await self._call("DELETE", path, resource=resource, params=query(force=True if force else None))
+
+    async def _dependents(self, path: str, *, resource: str) -> dict[str, Any]:
+        """`{agents, branches}` that reference a document or tool, all pages merged."""
+        return await self._collect(f"{path}/dependent-agents", ("agents", "branches"), resource=resource)
 
     async def _pages_from_both_ends(
         self,
