@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -140,8 +140,7 @@ def _elevenlabs_exception(method: str, error: httpx.HTTPError) -> bool:
 ELEVENLABS_RULES = RetryRules(retry_status=_elevenlabs_status, retry_exception=_elevenlabs_exception)
 
 
-@dataclass(frozen=True)
-class Sent:
+class Sent(NamedTuple):
     """How a logical request ended: a response (a success, or the error answer no retry could fix), or the
     transport error of the last attempt; `attempts` counts them all."""
 
@@ -187,7 +186,6 @@ class RetryingSender:
     async def send(self, method: str, url: str, **request: Any) -> Sent:
         """Attempts until a success, an answer or error the rules do not retry, or the policy's budget is spent;
         `request` holds `httpx.AsyncClient.build_request`'s keywords (params, json, files, data)."""
-        path = httpx.URL(url).path
         waited = 0.0
         attempt = 0
         while True:
@@ -210,7 +208,7 @@ class RetryingSender:
             if attempt > self.policy.max_retries or waited + delay > self.policy.max_total_wait:
                 return Sent(response, error, attempt)
             self._logger.info(
-                "%s %s: %s, retry %d/%d in %.2f s", method, path, reason, attempt, self.policy.max_retries, delay
+                "%s %s: %s, retry %d/%d in %.2f s", method, url, reason, attempt, self.policy.max_retries, delay
             )
             waited += delay
             await self._sleep(delay)
@@ -233,5 +231,5 @@ class RetryingSender:
             if self._limit is not None:
                 self._limit.release()
         elapsed_ms = (time.monotonic() - started) * 1000
-        self._logger.debug("%s %s -> %s (%.0f ms)", method, built.url.path, response.status_code, elapsed_ms)
+        self._logger.debug("%s %s -> %s (%.0f ms)", method, url, response.status_code, elapsed_ms)
         return response, None

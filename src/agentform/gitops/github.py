@@ -269,12 +269,12 @@ class GitHubClient:
         self, method: str, url: str, *, params: Mapping[str, Any] | None = None, json: Any = None
     ) -> httpx.Response:
         sent = await self._sender.send(method, url, params=params, json=json)
+        if sent.response is not None and sent.response.is_success:
+            return sent.response
         path = httpx.URL(url).path
         if sent.response is None:
             raise GitHubApiError(method, path, None, describe_exception(sent.error, self.redactor)) from None
-        if not sent.response.is_success:
-            raise self._error(method, path, sent.response)
-        return sent.response
+        raise self._error(method, path, sent.response)
 
     def _error(self, method: str, path: str, response: httpx.Response) -> GitHubApiError:
         try:
