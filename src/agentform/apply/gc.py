@@ -18,7 +18,7 @@ from agentform.plan.live import LiveState
 from agentform.plan.payload import test_content_hash
 from agentform.plan.read import test_attachments
 from agentform.plan.resources import tool_versions
-from agentform.plan.state import RecordStore
+from agentform.state.record import RecordStore
 
 if TYPE_CHECKING:
     from agentform.elevenlabs.client import ElevenLabsClient

@@ -29,6 +29,7 @@ from agentform.model import Desired
 from agentform.plan.diff import field_changes
 from agentform.plan.model import Plan, ResourceChange
 from agentform.redact import Redactor
+from agentform.state.lock import environment_lock
 
 if TYPE_CHECKING:
     from agentform.elevenlabs.client import ElevenLabsClient
@@ -95,7 +96,7 @@ def run(
 
 def _to_version(session: Session, key: str, version_id: str, reason: str | None, auto_approve: bool) -> int:
     from agentform.elevenlabs import ElevenLabsError
-    from agentform.plan.state import LockHeld
+    from agentform.state.lock import LockHeld
 
     try:
         return session.run(lambda client: _roll_back(client, session, key, version_id, reason, auto_approve))
@@ -142,7 +143,7 @@ async def _write(
     reason: str | None,
     out: Any,
 ) -> int:
-    async with engine.environment_lock(
+    async with environment_lock(
         client, desired, holder=lock_holder(), purpose=f"rollback {key} to {version_id}", ttl_secs=10 * 60
     ):
         result = await write_rollback(client, RollbackTarget(key, agent_id, version_id, reason or "manual"), target)

@@ -27,8 +27,8 @@ from agentform.gitops.merge import merge_tested_branches
 from agentform.gitops.outcome import AgentBranch, CiOutcome
 from agentform.gitops.rollback import RollbackResult, RollbackTarget, write_rollback
 from agentform.model import Desired
-from agentform.plan.state import AgentEntry
 from agentform.redact import Redactor
+from agentform.state.record import AgentEntry, save_record
 
 if TYPE_CHECKING:
     from agentform.elevenlabs.client import ElevenLabsClient
@@ -125,7 +125,7 @@ async def _bring_main_up(
     """Merge the tested branches, then apply what is left of the plan; raises `engine.ApplyFailed`."""
     merged, rest = await merge_tested_branches(client, plan, workspace.record, agent_keys, prefer=request.branch_hint)
     if merged:
-        workspace = await engine.save_record(client, desired, workspace)
+        workspace = await save_record(client, desired, workspace)
     return merged, await engine.apply(client, desired, rest, workspace)
 
 
@@ -171,7 +171,7 @@ async def _roll_back(
                     "verified": False,
                 }
             )
-    await engine.save_record(client, desired, workspace)
+    await save_record(client, desired, workspace)
     return results
 
 
