@@ -7,7 +7,7 @@ and that tests call directly. Imports of those modules are deferred so that `age
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -110,11 +110,18 @@ class _Cli(click.Group):
     with changes (decision 0093).
     """
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    # click overloads `main` on the literal value of standalone_mode; this override takes both.
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(args, prog_name, standalone_mode=False, **extra)
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            code = super().main(args, prog_name, standalone_mode=False, **extra)
         except click.ClickException as error:
             error.show()
             raise SystemExit(exitcodes.ERROR) from None
@@ -142,18 +149,22 @@ def cli() -> None:
 @project_options
 @strict_option
 @click.option("--ref", default=None, help="Validate the files at this git ref instead of the working tree.")
-def validate(project_dir: Path, env: str | None, strict: bool, ref: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (versioned schema).")
+def validate(project_dir: Path, env: str | None, strict: bool, ref: str | None, as_json: bool) -> None:
     """Check every file of the project: syntax, keys, types, references, variables."""
-    _run("validate", project_dir=project_dir, env=env, strict=strict, ref=ref)
+    _run("validate", project_dir=project_dir, env=env, strict=strict, ref=ref, as_json=as_json)
 
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.option("--name", default=None, help="Project name (default: the folder's name).")
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
-def init(directory: Path, name: str | None, force: bool) -> None:
+@click.option(
+    "--git/--no-git", default=None, help="Run `git init` when the folder is not in a repository (default: ask)."
+)
+def init(directory: Path, name: str | None, force: bool, git: bool | None) -> None:
     """Scaffold a working project: config, one agent, one document, one test, GitHub workflows."""
-    _run("init", directory=directory, name=name, force=force)
+    _run("init", directory=directory, name=name, force=force, git=git)
 
 
 @cli.command()
@@ -344,16 +355,17 @@ def import_group() -> None:
     """Adopt existing live resources: write their files, with `id:` so that apply updates them in place."""
 
 
-import_key_option = click.option("--key", default=None, help="File key (default: a slug of the live name).")
-import_force_option = click.option("--force", is_flag=True, help="Replace existing files with other content.")
+import_options = options(
+    click.option("--key", default=None, help="File key (default: a slug of the live name)."),
+    env_option,
+    project_dir_option,
+    click.option("--force", is_flag=True, help="Replace existing files with other content."),
+)
 
 
 @import_group.command("agent")
 @click.argument("resource_id", metavar="AGENT_ID")
-@import_key_option
-@env_option
-@project_dir_option
-@import_force_option
+@import_options
 def import_agent(**kwargs: Any) -> None:
     """Write agents/<key>/ (agent.yaml, prompt.md) and the tools, KB documents and tests the agent uses."""
     _run("import_", kind="agent", **kwargs)
@@ -361,10 +373,7 @@ def import_agent(**kwargs: Any) -> None:
 
 @import_group.command("tool")
 @click.argument("resource_id", metavar="TOOL_ID")
-@import_key_option
-@env_option
-@project_dir_option
-@import_force_option
+@import_options
 def import_tool(**kwargs: Any) -> None:
     """Write tools/<key>.yaml for one live workspace tool."""
     _run("import_", kind="tool", **kwargs)

@@ -25,7 +25,7 @@ from agentform.commands import apply as apply_command
 from agentform.commands import import_ as import_command
 from agentform.commands import plan as plan_command
 from agentform.commands import validate as validate_command
-from agentform.elevenlabs import open_client
+from agentform.connect import open_client
 from agentform.model import EnvironmentSettings
 from agentform.plan import identity
 from agentform.project import load_desired

@@ -19,7 +19,7 @@ from tests.reliability.hostile import HostileProxy
 from tests.reliability.project import OLD_SECRET, write_project
 from tests.support.emulator_server import serving
 
-from agentform import exitcodes
+from agentform import exitcodes, retrying
 from agentform.commands import apply as apply_command
 from agentform.commands import plan as plan_command
 from agentform.elevenlabs import RetryPolicy
@@ -50,7 +50,7 @@ def hostile(served, monkeypatch):
     policy = RetryPolicy(max_retries=3, base_delay=0.05, max_delay=0.1, deadline=DEADLINE)
     monkeypatch.setattr(client_core, "RetryPolicy", lambda: dataclasses.replace(policy))
     monkeypatch.setattr(client_core, "MAX_PAGES", 40)
-    monkeypatch.setattr(client_core, "MAX_BODY_BYTES", 1024 * 1024)
+    monkeypatch.setattr(retrying, "MAX_BODY_BYTES", 1024 * 1024)
     proxy.rules.clear()
     yield project, app, proxy
     proxy.rules.clear()

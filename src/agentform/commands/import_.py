@@ -10,7 +10,7 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.text import Text
 
@@ -28,6 +28,9 @@ from agentform.project.importer import (
     referenced_ids,
     tools_of_tests,
 )
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 Kind = Literal["agent", "tool"]
 
@@ -85,7 +88,7 @@ def existing_of(desired: Desired) -> Existing:
 
 
 async def _read_and_import(
-    client: Any, kind: Kind, resource_id: str, existing: Existing, key: str | None, force: bool
+    client: ElevenLabsClient, kind: Kind, resource_id: str, existing: Existing, key: str | None, force: bool
 ) -> ImportResult:
     if kind == "tool":
         return import_tool(await client.get_tool(resource_id), existing=existing, key=key, force=force)
@@ -100,7 +103,7 @@ async def _read_and_import(
     return import_agent(agent, tools=tools, documents=documents, tests=tests, existing=existing, key=key, force=force)
 
 
-async def _read_document(client: Any, doc_id: str) -> LiveDocument:
+async def _read_document(client: ElevenLabsClient, doc_id: str) -> LiveDocument:
     payload = await client.get_document(doc_id)
     # URL documents are re-created from their URL; the others from their text (file documents: the extracted text).
     content = None if payload.get("type") == "url" else await client.get_document_content(doc_id)

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentform.gitops.outcome import AgentBranch
 from agentform.plan.agents import recordable
 from agentform.plan.model import Plan, ResourceChange, refs_in
 from agentform.plan.normalize import normalize_agent, payload_hash, project
-from agentform.plan.state import AgentEntry, BranchEntry, StateRecord
+from agentform.state.record import AgentEntry, BranchEntry, StateRecord
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ def main_entry(agent_id: str, recorded: dict[str, Any], main_after: dict[str, An
 
 
 async def merge_tested_branches(
-    client: Any, plan: Plan, record: StateRecord, agent_keys: Iterable[str], *, prefer: str | None
+    client: ElevenLabsClient, plan: Plan, record: StateRecord, agent_keys: Iterable[str], *, prefer: str | None
 ) -> tuple[list[AgentBranch], Plan]:
     """Merge each agent's tested branch into main; returns what was merged and the plan without those agents.
 
@@ -104,7 +107,7 @@ async def merge_tested_branches(
     return merged, plan.model_copy(update={"changes": remaining})
 
 
-async def _merge_first_fresh(client: Any, agent_id: str, found: list[Candidate]) -> Candidate | None:
+async def _merge_first_fresh(client: ElevenLabsClient, agent_id: str, found: list[Candidate]) -> Candidate | None:
     """Merge the first candidate whose tip is still the tested version; None when none qualifies."""
     from agentform.elevenlabs import ApiError
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from agentform.model import Desired
 from agentform.plan.model import Plan
 from agentform.plan.read import Workspace, read_workspace
 from agentform.plan.shard import Shard
 from agentform.redact import Redactor
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,7 @@ class Planned:
 
 
 async def make_fresh_plan(
-    client: Any,
+    client: ElevenLabsClient,
     desired: Desired,
     *,
     prune: bool,

@@ -169,8 +169,8 @@ def needed_reads(
     tool_versions = resources.tool_versions(desired)
     bodies: set[str] = set()
     for address, test in desired.tests.items():
-        versions = [resources.test_version(v, live) for v in live.tests_of(address)]
-        bodies |= _unread(payload.test_content_hash(test, tool_versions), versions)
+        test_versions = [resources.test_version(v, live) for v in live.tests_of(address)]
+        bodies |= _unread(payload.test_content_hash(test, tool_versions), test_versions)
     dependents: dict[str, set[str]] = {"document": set(), "tool": set(), "test": set()}
     if prune is not None:
         ours = _our_agents(live)

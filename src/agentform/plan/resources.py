@@ -85,7 +85,7 @@ def _wanted(kind: ResourceKind, resource: DesiredDocument | DesiredTool, body: d
 
 
 def _document_create_fields(document: DesiredDocument, redactor: Redactor) -> list[FieldChange]:
-    shown = {"name": document.name, "type": document.kind}
+    shown: dict[str, str | None] = {"name": document.name, "type": document.kind}
     if document.kind == "url":
         shown["url"] = document.url
     elif document.kind == "file":

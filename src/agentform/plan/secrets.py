@@ -13,8 +13,12 @@ from agentform.plan import identity
 from agentform.plan.diff import field_changes
 from agentform.plan.live import LiveSecret, LiveState
 from agentform.plan.model import ResourceChange
-from agentform.project.tool_secrets import secret_address
 from agentform.redact import Redactor
+
+
+def secret_address(key: str) -> str:
+    """The plan address of the workspace secret of `key` ("<tool key>.<header>")."""
+    return f"secret.{key}"
 
 
 def secret_ids(live: LiveState) -> dict[str, str]:

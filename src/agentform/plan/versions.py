@@ -221,6 +221,7 @@ def plan_garbage(
                 hash=version.hash,
                 delete_ids=[version.id],
                 blocked=blocked,
+                cleanup=superseded,
                 reason="superseded version (garbage-collected once unreferenced)" if superseded else "gone from git",
             )
         )

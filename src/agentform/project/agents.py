@@ -110,13 +110,13 @@ def _place_prompt(
             )
         return None
     if inline_prompt is not None:
-        at = ("conversation_config", "agent", "prompt", "prompt")
+        at: tuple[str, ...] = ("conversation_config", "agent", "prompt", "prompt")
         context.diagnostics.error(
             document.path, document.where(at), dotted(at), "the prompt is set twice: here and by prompt_file"
         )
     path = context.resolve_path(document, ("prompt_file",), prompt_file)
     text = context.read_text(path) if path else None
-    if text is None:
+    if path is None or text is None:
         return None
     if not text.strip():
         context.diagnostics.error(path, START, "", "prompt is empty")

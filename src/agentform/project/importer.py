@@ -58,7 +58,7 @@ class SecretVariable:
     name: str
     path: str
     field: str
-    value: str = field(repr=False)
+    value: str = field(repr=False)  # type: ignore[operator]  # dataclasses.field, not the attribute above
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,7 @@ from collections.abc import Iterable, Mapping
 
 from agentform.model import DesiredTool, WorkspaceSecret
 from agentform.plan.model import ref
-
-
-def secret_address(key: str) -> str:
-    return f"secret.{key}"
+from agentform.plan.secrets import secret_address
 
 
 def with_workspace_secrets(

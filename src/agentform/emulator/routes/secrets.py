@@ -74,7 +74,7 @@ def _load(c: Context, secret_id: str) -> dict[str, Any]:
 
 @router.post("")
 async def create_secret(body: NewSecret, c: C) -> dict[str, Any]:
-    secret = {"id": new_id("secret_"), "name": body.name, "value": body.value, "created_at": c.now()}
+    secret: dict[str, Any] = {"id": new_id("secret_"), "name": body.name, "value": body.value, "created_at": c.now()}
     c.store.put("secret", secret["id"], secret)
     return _stored(secret)
 
