@@ -1,8 +1,9 @@
 """SIGKILL at a random point of `agentform apply`, then run again: converged, no duplicate, no orphan, no lost change.
 
 Real processes over real HTTP: the emulator is served by its own process with its state in a file, and every
-`agentform` command is a separate process, killed with SIGKILL (no handler runs) at a seeded random moment. A lock
-left behind is reported (exit 4 naming the lock) until `force-unlock`; then apply completes the rest.
+`agentform` command is a separate process, killed with SIGKILL (no handler runs) after a seeded random number of
+its writes. A lock left behind is reported (exit 4 naming the lock) until `force-unlock`; then apply completes
+the rest.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from agentform.emulator.app import DEV_API_KEY
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = "example-voice-agents"
+ADMIN = {"xi-api-key": DEV_API_KEY}
 
 
 def agentform(project: Path, base_url: str, *args: str) -> subprocess.Popen:
@@ -42,6 +44,17 @@ def agentform(project: Path, base_url: str, *args: str) -> subprocess.Popen:
     )
 
 
+def wait_for_writes(base_url: str, count: int, process: subprocess.Popen, since: int = 0) -> None:
+    """Return once the emulator has received `count` writes after `since` (the process must still be running)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        log = httpx.get(f"{base_url}/_emulator/requests", params={"since": since}, headers=ADMIN).json()
+        if log["write_count"] >= count:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"the apply ended or stalled before its write number {count}")
+
+
 def finished(process: subprocess.Popen) -> tuple[int, str]:
     out, err = process.communicate(timeout=120)
     return process.returncode, out + err
@@ -53,9 +66,6 @@ def served(tmp_path: Path):
         source = REPO / part
         (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / part)
     process, base_url = serve_process("--db", str(tmp_path / "workspace.sqlite"))
-    # Every request a little slow, so that a kill lands inside the apply rather than before or after it.
-    fault = {"kind": "latency", "latency_ms": 15}
-    httpx.post(f"{base_url}/_emulator/faults", json=fault, headers={"xi-api-key": DEV_API_KEY}).raise_for_status()
     yield tmp_path, base_url
     stop_process(process)
 
@@ -63,10 +73,15 @@ def served(tmp_path: Path):
 @pytest.mark.parametrize("seed", seeds())
 def test_an_apply_killed_at_a_random_point_converges_on_the_next_run(served, seed):
     project, base_url = served
+    # Every request a little slow while the doomed run goes, so that the kill lands inside the apply.
+    faults = f"{base_url}/_emulator/faults"
+    httpx.post(faults, json={"kind": "latency", "latency_ms": 15}, headers=ADMIN).raise_for_status()
     run = agentform(project, base_url, "apply", "--auto-approve")
-    time.sleep(random.Random(seed).uniform(1.0, 3.5))  # start-up takes ~1 s; the apply itself about as long
+    # Killed after a random number of the apply's writes (it sends about 30): inside the apply however fast it runs.
+    wait_for_writes(base_url, random.Random(seed).randint(1, 20), run)
     run.send_signal(signal.SIGKILL)
     assert run.wait(timeout=30) == -signal.SIGKILL, "killed while running, not after it had finished"
+    httpx.delete(faults, headers=ADMIN).raise_for_status()
 
     code, output = finished(agentform(project, base_url, "apply", "--auto-approve"))
     if code == exitcodes.STALE_OR_CONFLICT:

@@ -3,7 +3,8 @@ main, the plan is a no-op, and no identity is held twice.
 
 The GitOps world of `tests/gitops/world.py` (a git repository, the emulator and a fake GitHub on loopback, the
 shipped workflow's command line): the killed run is a separate process with the job's environment, killed with
-SIGKILL at a seeded random moment; the re-run is the workflow run again, as a re-run of the job would be.
+SIGKILL after a seeded random number of its writes; the re-run is the workflow run again, as a re-run of the job
+would be.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from tests.gitops import world as gitops_world
 from tests.gitops.world import AGENT, GREETING, World, deployed_workspace, first_message_of, pr_event, push_event, world
 from tests.reliability.census import duplicates
 from tests.reliability.conftest import seeds
+from tests.reliability.test_kill_apply import wait_for_writes
 
 from agentform import exitcodes
 from agentform.cli import main
@@ -30,12 +31,13 @@ __all__ = ["deployed_workspace", "world"]  # fixtures used below
 pytestmark = pytest.mark.e2e
 
 
-def killed_after(seconds: float):
-    """A stand-in for `main` that runs the command as its own process and kills it after `seconds`."""
+def killed_after(writes: int, world: World):
+    """A stand-in for `main` that runs the command as its own process and kills it after its `writes`-th write."""
 
     def run(argv: list[str]) -> int:
+        mark = world.request_mark()
         process = subprocess.Popen([sys.executable, "-m", "agentform", *argv], env=dict(os.environ))
-        time.sleep(seconds)
+        wait_for_writes(world.emulator_url, writes, process, since=mark)
         process.send_signal(signal.SIGKILL)
         code = process.wait(timeout=30)
         summary = Path(os.environ["GITHUB_STEP_SUMMARY"])
@@ -58,7 +60,7 @@ def test_a_deploy_killed_at_a_random_point_completes_on_the_next_run(world: Worl
     push = push_event(main_sha, world.repo.head.commit.hexsha, "Merge pull request #1 from octo/greeting")
 
     with monkeypatch.context() as patch:
-        patch.setattr(gitops_world, "main", killed_after(random.Random(seed).uniform(0.8, 3.5)))
+        patch.setattr(gitops_world, "main", killed_after(random.Random(seed).randint(1, 6), world))
         assert world.run_workflow("agentform-deploy.yml", "push", push) == -signal.SIGKILL
 
     code = world.run_workflow("agentform-deploy.yml", "push", push)
