@@ -138,7 +138,6 @@ class Redactor:
             forms = sorted({form for secret in self._secrets for form in encoded_forms(secret)}, key=len, reverse=True)
             # Longest first, so a secret that contains another is masked whole.
             self._pattern = re.compile("|".join(re.escape(form) for form in forms), re.IGNORECASE)
-            self._scanned.clear()
 
     def remember(self, salt: str, fingerprints: Mapping[str, int]) -> None:
         """Recognise the secrets of these fingerprints (see `fingerprint`) wherever they appear from now on."""
