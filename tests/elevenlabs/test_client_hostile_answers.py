@@ -104,3 +104,18 @@ def test_a_listed_item_without_its_id_is_an_error(make_client):
     client, _ = make_client(lambda request: answer({"agents": [{"name": "Clinic"}], "has_more": False}))
     with pytest.raises(ResponseShapeError, match=r"agents\[0\].agent_id: missing, not an id"):
         run(client.list_agents())
+
+
+@pytest.mark.parametrize(
+    ("items", "problem"),
+    [
+        ({"agents": [{"agent_id": "a", "tags": "af:p:e"}]}, r"agents\[0\].tags: a str, not a list"),
+        ({"agents": [{"agent_id": "a", "tags": [1, 2]}]}, r"agents\[0\].tags: not a list of strings"),
+        ({"tools": [{"id": "t", "tool_config": "webhook"}]}, r"tools\[0\].tool_config: a str, not a dict"),
+    ],
+)
+def test_a_listed_item_whose_identity_fields_have_the_wrong_type_is_an_error(make_client, items, problem):
+    # Read as given, such an agent would not look like ours, and the plan would create it a second time.
+    client, _ = make_client(lambda request: answer({**items, "has_more": False}))
+    with pytest.raises(ResponseShapeError, match=problem):
+        run(client.list_agents() if "agents" in items else client.list_tools())

@@ -357,12 +357,32 @@ def _items(page: dict[str, Any], key: str, walk: _Walk, *, required: bool) -> li
     return value
 
 
+# The fields of listed items that identity is decided on (markers in tags and names, configs of tools): a value of
+# another type would make our own resource look foreign, and the plan would create it again.
+_ITEM_FIELDS: dict[str, dict[str, type]] = {
+    "agents": {"tags": list, "name": str},
+    "documents": {"name": str, "type": str},
+    "tools": {"tool_config": dict},
+    "tests": {"name": str},
+    "secrets": {"name": str},
+}
+
+
 def _check_ids(items: list[dict[str, Any]], key: str, id_key: str, walk: _Walk) -> None:
+    """Every item carries its id, and the fields identity reads have their type (absent or null is allowed)."""
+    fields = _ITEM_FIELDS.get(key, {})
     for index, item in enumerate(items):
         value = item.get(id_key)
         if not isinstance(value, str) or not value:
             shown = "missing" if id_key not in item else f"{value!r}"[:40]
             raise walk.error(f"{key}[{index}].{id_key}: {shown}, not an id")
+        for field, kind in fields.items():
+            found = item.get(field)
+            if found is not None and not isinstance(found, kind):
+                raise walk.error(f"{key}[{index}].{field}: a {type(found).__name__}, not a {kind.__name__}")
+        tags = item.get("tags")
+        if isinstance(tags, list) and not all(isinstance(tag, str) for tag in tags):
+            raise walk.error(f"{key}[{index}].tags: not a list of strings")
 
 
 def _crossed(
