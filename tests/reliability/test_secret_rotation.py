@@ -8,6 +8,7 @@ markdown, the saved plan, the journal, and the state record kept in the workspac
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,16 @@ def test_the_everything_written_helper_does_see_a_canary(project):
     # The grep above proves nothing if the canary could never be found: the workspace does hold the live value.
     assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.OK
     assert OLD_SECRET in leaked(everything_written(project))
+
+
+def test_a_rotation_read_back_from_the_live_agent_is_a_file_change_not_drift(project, capsys, monkeypatch):
+    # --refresh-all reads the agent, so the record's token for the old value meets the old value itself: it must
+    # match it by digest (otherwise the rotation would look like a dashboard edit colliding with a file change).
+    assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.OK
+    monkeypatch.setenv("ROTATING_TOKEN", NEW_SECRET)
+    capsys.readouterr()
+    assert plan_command.run(project_dir=project, as_json=True, refresh_all=True) == exitcodes.OK
+    plan = json.loads(capsys.readouterr().out)
+    agent = next(change for change in plan["changes"] if change["address"] == "agent.canary")
+    assert (agent["action"], agent["drift"], agent["conflict"]) == ("update", False, False)
+    assert leaked(json.dumps(plan)) == []
