@@ -21,15 +21,7 @@ from ruamel.yaml import YAML
 from tests.support.emulator_server import running_emulator
 
 from agentform import exitcodes
-from agentform.commands import apply as apply_command
-from agentform.commands import import_ as import_command
-from agentform.commands import plan as plan_command
-from agentform.commands import validate as validate_command
-from agentform.elevenlabs import open_client
-from agentform.model import EnvironmentSettings
-from agentform.plan import identity
-from agentform.project import load_desired
-from agentform.project.importer import (
+from agentform.adopt.importer import (
     Existing,
     ImportRefused,
     LiveDocument,
@@ -39,6 +31,14 @@ from agentform.project.importer import (
     pruned,
     spec_of_test,
 )
+from agentform.commands import apply as apply_command
+from agentform.commands import import_ as import_command
+from agentform.commands import plan as plan_command
+from agentform.commands import validate as validate_command
+from agentform.elevenlabs import open_client
+from agentform.model import EnvironmentSettings
+from agentform.plan import identity
+from agentform.project import load_desired
 
 PROJECT_YAML = """\
 project: clinic
@@ -387,11 +387,29 @@ def yaml_of_text(result: Any, folder: str) -> Any:
     return YAML(typ="safe").load(result.files[f"{folder}/agent.yaml"])
 
 
-def test_an_agent_without_a_prompt_is_refused():
-    agent = agent_payload()
-    agent["conversation_config"]["agent"]["prompt"]["prompt"] = "  "
-    with pytest.raises(ImportRefused, match="no system prompt"):
-        import_agent(agent, tools={}, documents={}, tests={})
+def test_an_agent_without_a_prompt_is_imported_with_an_empty_prompt_file_and_a_warning(project, capsys):
+    agent_id = dashboard(
+        project, lambda client: client.create_agent({"name": "Silent", "conversation_config": {"agent": {}}})
+    )
+    assert import_command.run("agent", agent_id, project_dir=project) == exitcodes.OK
+    assert f"agent {agent_id} has no system prompt: agents/silent/prompt.md is empty" in capsys.readouterr().out
+    assert (project / "agents/silent/prompt.md").read_text() == ""
+
+    assert validate_command.run(project) == exitcodes.OK
+    assert "agents/silent/prompt.md:1:1: warning: prompt is empty (allowed for an agent adopted" in (
+        capsys.readouterr().out
+    )
+    assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.OK
+    assert changes_by_address(plan_document(project, capsys)) == {}
+
+
+def test_an_empty_prompt_the_user_wrote_for_a_new_agent_stays_an_error(project, capsys):
+    (project / "agents/desk").mkdir(parents=True)
+    (project / "agents/desk/agent.yaml").write_text("name: Desk\n")
+    (project / "agents/desk/prompt.md").write_text("\n")
+    assert validate_command.run(project) == exitcodes.ERROR
+    captured = capsys.readouterr()
+    assert "agents/desk/prompt.md:1:1: error: prompt is empty" in captured.out + captured.err
 
 
 def test_documents_become_files_by_type_and_folders_stay_referenced_by_id():

@@ -1,0 +1,182 @@
+"""`agentform import --all`: adopt every live agent this project and environment do not manage yet.
+
+I/O only: list the agents, let `adopt/workspace.py` pick and key them, read each one and its references in parallel
+(`adopt/reader.py`, each shared resource once), turn them into files one agent after another so that shared tools
+and documents are written once, then write, declare the secret variables and validate, as `import agent` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+
+from agentform import exitcodes
+from agentform.adopt.importer import Existing, ImportRefused, ImportResult, import_agent
+from agentform.adopt.reader import AgentBundle, LiveReader
+from agentform.adopt.workspace import Candidate, Choice, Combined, choose, combine, passed_on
+from agentform.commands._shared import Session, console, progress_bar
+from agentform.commands.import_ import (
+    conflicting,
+    declare_secrets,
+    existing_of,
+    print_secrets,
+    validates,
+    write_files,
+)
+
+
+@dataclass
+class Outcome:
+    choice: Choice
+    combined: Combined
+    refused: list[str] = field(default_factory=list)
+
+
+def run(
+    project_dir: Path = Path("."),
+    env: str | None = None,
+    select: Sequence[str] = (),
+    tag: str | None = None,
+    dry_run: bool = False,
+    parallelism: int | None = None,
+) -> int:
+    session = Session.open(project_dir, env, parallelism=parallelism)
+    if session is None:
+        return exitcodes.ERROR
+    existing = _with_project_keys(existing_of(session.desired), session.desired.documents)
+    agent_keys = set(session.desired.agents) | _folders(project_dir / "agents")
+    try:
+        outcome = session.run(lambda client: import_all(client, session, existing, agent_keys, select, tag))
+    except Exception as error:  # API, transport: one readable line, never a traceback with secrets
+        return session.fail(error)
+    _report_choice(outcome.choice)
+    if not outcome.choice.candidates:
+        console().print(
+            f"Nothing new to import: {outcome.choice.already_managed} agent(s) already managed by this project "
+            f"({session.desired.environment.name})."
+        )
+        return exitcodes.OK
+    files = outcome.combined.files
+    conflicts = conflicting(project_dir, files)
+    err = console(stderr=True)
+    if conflicts:
+        for path, why in conflicts:
+            err.print(Text(f"{path}: {why}", style="red"))
+        err.print("Nothing was written.")
+        return exitcodes.ERROR
+    secrets = [secret for result in outcome.combined.results for secret in result.secrets]
+    if dry_run:
+        _report_files(outcome.combined, sorted(files), verb="Would write")
+        print_secrets(secrets)
+        return exitcodes.ERROR if outcome.refused else exitcodes.OK
+    written = write_files(project_dir, files)
+    declare_secrets(project_dir, secrets)
+    _report_files(outcome.combined, written, verb="Wrote")
+    print_secrets(secrets)
+    for refusal in outcome.refused:
+        err.print(Text(f"Not imported: {refusal}", style="red"))
+    console().print("\nNext: `agentform validate`, then `agentform plan` shows the adoption; `apply` carries it out.")
+    valid = validates(project_dir, env, secrets)
+    return exitcodes.OK if valid and not outcome.refused else exitcodes.ERROR
+
+
+async def import_all(
+    client: Any,
+    session: Session,
+    existing: Existing,
+    agent_keys: set[str],
+    select: Sequence[str],
+    tag: str | None,
+) -> Outcome:
+    """Choose the agents, read them and their references in parallel, and make their files."""
+    summaries = await client.list_agents(tags=[tag] if tag else None)
+    settings = session.desired.settings
+    choice = choose(
+        summaries,
+        project=settings.project,
+        environment=session.desired.environment.name,
+        adopted_ids=existing.agent_ids,
+        taken_keys=agent_keys,
+        select=select,
+    )
+    bundles = await _read_all(LiveReader(client), choice.candidates, existing)
+    return _files_of(choice, bundles, existing)
+
+
+async def _read_all(reader: LiveReader, candidates: list[Candidate], existing: Existing) -> list[AgentBundle]:
+    with progress_bar(console(stderr=True)) as bar:
+        task = bar.add_task("Reading agents", total=len(candidates))
+
+        async def read(candidate: Candidate) -> AgentBundle:
+            bundle = await reader.bundle(candidate.agent_id, skip_tools=existing.tool_ids)
+            bar.advance(task)
+            return bundle
+
+        return list(await asyncio.gather(*(read(candidate) for candidate in candidates)))
+
+
+def _files_of(choice: Choice, bundles: list[AgentBundle], existing: Existing) -> Outcome:
+    """Each agent's files in key order, passing on what it wrote; a refused agent is reported, the others kept."""
+    results: list[ImportResult] = []
+    refused: list[str] = []
+    owners: dict[str, list[str]] = {}
+    for candidate, bundle in zip(choice.candidates, bundles, strict=True):
+        try:
+            result = import_agent(
+                bundle.agent,
+                tools=bundle.tools,
+                documents=bundle.documents,
+                tests=bundle.tests,
+                existing=existing,
+                key=candidate.key,
+            )
+        except ImportRefused as error:
+            refused.append(f"{candidate.agent_id} ({candidate.name!r}): {error}")
+            continue
+        results.append(result)
+        existing = passed_on(existing, result)
+        for test_id in bundle.tests:
+            owners.setdefault(test_id, []).append(candidate.key)
+    return Outcome(choice, combine(results, owners), refused)
+
+
+def _with_project_keys(existing: Existing, documents: Any) -> Existing:
+    """Every document key of the project is taken: a live document of the same name gets another key."""
+    return replace(existing, document_keys=frozenset(documents))
+
+
+def _folders(path: Path) -> set[str]:
+    return {child.name for child in path.iterdir() if child.is_dir()} if path.is_dir() else set()
+
+
+def _report_choice(choice: Choice) -> None:
+    out = console()
+    if choice.managed_elsewhere:
+        out.print(f"Left alone, managed by another agentform project or environment: {len(choice.managed_elsewhere)}")
+        for agent in choice.managed_elsewhere:
+            out.print(f"  {agent}")
+    for collision in choice.collisions:
+        out.print(f"Key collision, resolved: {collision}")
+
+
+def _report_files(combined: Combined, paths: Sequence[str], *, verb: str) -> None:
+    out = console()
+    agents = [result.key for result in combined.results]
+    out.print(f"Importing {len(agents)} agent(s): {', '.join(agents)}.")
+    for path in paths:
+        out.print(f"  + {path}")
+    kinds = {folder: sum(1 for p in paths if p.startswith(folder)) for folder in ("agents/", "tools/", "knowledge/")}
+    tests = sum(1 for p in paths if p.startswith("tests_specs/"))
+    out.print(
+        f"{verb} {len(paths)} file(s): {kinds['agents/']} agent, {kinds['tools/']} tool, "
+        f"{kinds['knowledge/']} knowledge and {tests} test file(s)."
+    )
+    for shared in combined.shared_tests:
+        out.print(f"Note: {shared}.")
+    for note in sorted({note for result in combined.results for note in result.notes}):
+        out.print(f"Note: {note}.")
