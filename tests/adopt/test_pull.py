@@ -1,0 +1,176 @@
+"""`agentform pull`: a dashboard edit of a managed resource comes back into the file that declares it, and only
+there; comments, key order, quoting, overlays and variable references survive; both sides edited is exit 4."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.adopt.dashboard import TOKEN, build_workspace, changes_by_address, dashboard, new_project, plan_document
+
+from agentform import exitcodes
+from agentform.cli import main
+from agentform.commands import apply as apply_command
+from agentform.commands import import_all as import_all_command
+from agentform.commands import pull as pull_command
+
+
+def project_files(project_dir: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(project_dir).as_posix(): path.read_bytes()
+        for path in sorted(project_dir.rglob("*"))
+        if path.is_file() and ".agentform" not in path.parts
+    }
+
+
+def changed_files(before: dict[str, bytes], after: dict[str, bytes]) -> list[str]:
+    return sorted(path for path in set(before) | set(after) if before.get(path) != after.get(path))
+
+
+@pytest.fixture
+def adopted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    """A dashboard workspace imported whole and applied once: the plan is empty."""
+    monkeypatch.delenv("ELEVENLABS_BASE_URL", raising=False)
+    project = new_project(tmp_path)
+    ids = dashboard(project, build_workspace)
+    assert import_all_command.run(project) == exitcodes.OK
+    monkeypatch.setenv("BOOK_APPOINTMENT_AUTHORIZATION", TOKEN)
+    assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.OK
+    assert changes_by_address(plan_document(project, capsys)) == {}
+    return {"project": project, **ids}
+
+
+def edit_prompt_live(project: Path, agent_id: str, text: str) -> None:
+    dashboard(
+        project,
+        lambda client: client.update_agent(agent_id, {"conversation_config": {"agent": {"prompt": {"prompt": text}}}}),
+    )
+
+
+def test_a_live_prompt_edit_comes_back_into_exactly_one_prompt_file_and_the_plan_is_empty_again(adopted, capsys):
+    project = adopted["project"]
+    edited = "Ești recepționera Clinicii Zâmbet.\nRăspunde scurt, în română.\nProgramările se fac doar vineri.\n"
+    edit_prompt_live(project, adopted["after_hours"], edited)
+    plan = changes_by_address(plan_document(project, capsys))
+    assert plan["agent.after-hours"]["drift"] is True
+
+    before = project_files(project)
+    capsys.readouterr()
+    assert pull_command.run(project) == exitcodes.OK
+    out = capsys.readouterr().out
+    assert "agents/after-hours/prompt.md: conversation_config.agent.prompt.prompt" in out
+    assert changed_files(before, project_files(project)) == ["agents/after-hours/prompt.md"]
+    assert (project / "agents/after-hours/prompt.md").read_text(encoding="utf-8") == edited
+    assert changes_by_address(plan_document(project, capsys)) == {}
+
+    capsys.readouterr()
+    assert pull_command.run(project) == exitcodes.OK
+    assert "Nothing to pull" in capsys.readouterr().out
+
+
+def test_edits_on_both_sides_make_pull_exit_4_naming_the_field_and_force_takes_the_live_value(adopted, capsys):
+    project = adopted["project"]
+    edit_prompt_live(project, adopted["after_hours"], "Edited in the dashboard.\n")
+    (project / "agents/after-hours/prompt.md").write_text("Edited in git.\n", encoding="utf-8")
+    before = project_files(project)
+    capsys.readouterr()
+    assert main(["pull", "-C", str(project)]) == exitcodes.STALE_OR_CONFLICT
+    err = capsys.readouterr().err
+    assert "agents/after-hours/prompt.md: conversation_config.agent.prompt.prompt" in err
+    assert "Nothing was written." in err
+    assert project_files(project) == before
+
+    assert main(["pull", "-C", str(project), "--force"]) == exitcodes.OK
+    assert (project / "agents/after-hours/prompt.md").read_text(encoding="utf-8") == "Edited in the dashboard.\n"
+    assert changes_by_address(plan_document(project, capsys)) == {}
+
+
+def test_a_live_document_edit_comes_back_into_its_file(adopted, capsys):
+    project = adopted["project"]
+    plan = plan_document(project, capsys)
+    faq_id = next(c["live_id"] for c in plan["changes"] if c["address"] == "document.clinic-faq")
+    edited = "# Întrebări frecvente\n\nParcarea este gratuită o oră.\n"
+    dashboard(project, lambda client: client.update_document(faq_id, content=edited))
+    assert changes_by_address(plan_document(project, capsys))["document.clinic-faq"]["drift"] is True
+
+    before = project_files(project)
+    assert pull_command.run(project) == exitcodes.OK
+    assert changed_files(before, project_files(project)) == ["knowledge/clinic-faq.md"]
+    assert (project / "knowledge/clinic-faq.md").read_text(encoding="utf-8") == edited
+
+
+HANDWRITTEN = """\
+# The front desk: reviewed by the clinic manager.
+name: Front Desk
+tags: [desk]
+conversation_config:
+  agent:
+    first_message: 'Bună ziua!'   # single quotes on purpose
+    language: ro
+    prompt:
+      llm: gpt-4o-mini
+      temperature: 0.3
+  tts:
+    voice_id: "${DESK_VOICE}"
+environments:
+  local:
+    conversation_config:
+      agent:
+        first_message: "Bună ziua, clinica de test!"
+"""
+
+
+@pytest.fixture
+def handwritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Path:
+    monkeypatch.delenv("ELEVENLABS_BASE_URL", raising=False)
+    monkeypatch.setenv("DESK_VOICE", "21m00Tcm4TlvDq8ikWAM")
+    project = new_project(tmp_path)
+    (project / "agents/desk").mkdir(parents=True)
+    (project / "agents/desk/agent.yaml").write_text(HANDWRITTEN, encoding="utf-8")
+    (project / "agents/desk/prompt.md").write_text("You greet visitors.\n", encoding="utf-8")
+    assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.OK
+    return project
+
+
+def test_pulled_fields_keep_comments_quoting_and_overlays_and_a_variable_reference_is_reported_not_replaced(
+    handwritten, capsys
+):
+    plan = plan_document(handwritten, capsys)
+    agent_id = next(c["live_id"] for c in plan["changes"] if c["address"] == "agent.desk")
+    live_edit = {
+        "conversation_config": {
+            "agent": {"first_message": "Alo, clinica de test!", "prompt": {"temperature": 0.5}},
+            "tts": {"voice_id": "pNInz6obpgDQGcFmaJgB"},
+        }
+    }
+    dashboard(handwritten, lambda client: client.update_agent(agent_id, live_edit))
+    capsys.readouterr()
+    assert pull_command.run(handwritten) == exitcodes.OK
+    out = capsys.readouterr().out
+    assert "conversation_config.tts.voice_id: set through a variable" in out
+    assert "pNInz6obpgDQGcFmaJgB" not in (handwritten / "agents/desk/agent.yaml").read_text(encoding="utf-8")
+    expected = HANDWRITTEN.replace("temperature: 0.3", "temperature: 0.5").replace(
+        '"Bună ziua, clinica de test!"', '"Alo, clinica de test!"'
+    )
+    assert (handwritten / "agents/desk/agent.yaml").read_text(encoding="utf-8") == expected
+    changes = changes_by_address(plan_document(handwritten, capsys))
+    assert [f["path"] for f in changes["agent.desk"]["fields"]] == ["conversation_config.tts.voice_id"]
+
+
+def test_a_live_value_holding_a_secret_is_never_written(handwritten, capsys, monkeypatch):
+    settings = handwritten / "agentform.yaml"
+    settings.write_text(settings.read_text() + "variables:\n  DESK_TOKEN: {secret: true}\n", encoding="utf-8")
+    monkeypatch.setenv("DESK_TOKEN", "sk-desk-secret-42")
+    plan = plan_document(handwritten, capsys)
+    agent_id = next(c["live_id"] for c in plan["changes"] if c["address"] == "agent.desk")
+    edit_prompt_live(handwritten, agent_id, "Your token is sk-desk-secret-42.\n")
+    before = project_files(handwritten)
+    capsys.readouterr()
+    assert pull_command.run(handwritten) == exitcodes.OK
+    captured = capsys.readouterr()
+    assert (
+        "agents/desk/prompt.md: conversation_config.agent.prompt.prompt: the live value holds a secret" in captured.out
+    )
+    assert "sk-desk-secret-42" not in captured.out + captured.err
+    assert project_files(handwritten) == before
