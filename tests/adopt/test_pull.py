@@ -99,6 +99,16 @@ def test_a_live_document_edit_comes_back_into_its_file(adopted, capsys):
     assert changed_files(before, project_files(project)) == ["knowledge/clinic-faq.md"]
     assert (project / "knowledge/clinic-faq.md").read_text(encoding="utf-8") == edited
 
+    # The edited version already holds the file's text: it is given its new content address, not replaced.
+    changes = changes_by_address(plan_document(project, capsys))
+    document = changes["document.clinic-faq"]
+    assert (document["action"], document["live_id"], document["conflict"]) == ("update", faq_id, False)
+    assert not [address for address in changes if address.startswith("document.clinic-faq@")]
+    assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.OK
+    assert changes_by_address(plan_document(project, capsys)) == {}
+    faq = dashboard(project, lambda client: client.get_document(faq_id))
+    assert faq["name"].startswith("Clinic FAQ [clinic-faq@")
+
 
 HANDWRITTEN = """\
 # The front desk: reviewed by the clinic manager.
@@ -174,3 +184,32 @@ def test_a_live_value_holding_a_secret_is_never_written(handwritten, capsys, mon
     )
     assert "sk-desk-secret-42" not in captured.out + captured.err
     assert project_files(handwritten) == before
+
+
+def test_a_live_test_edit_comes_back_into_its_spec_and_the_test_keeps_its_id(adopted, capsys):
+    project = adopted["project"]
+    spec_path = project / "tests_specs/after-hours/closed-at-night.yaml"
+    spec_path.write_text("# Checked at night by the on-call manager.\n" + spec_path.read_text(encoding="utf-8"))
+    plan = plan_document(project, capsys)
+    test_id = next(c["live_id"] for c in plan["changes"] if c["address"] == "test.after-hours/closed-at-night")
+
+    async def edit(client: Any) -> None:
+        body = await client.get_test(test_id)
+        body["success_condition"] = "The agent says the clinic opens at 8."
+        await client.update_test(test_id, {k: v for k, v in body.items() if k not in ("id", "access_info")})
+
+    dashboard(project, edit)
+    before = project_files(project)
+    capsys.readouterr()
+    assert pull_command.run(project) == exitcodes.OK
+    assert "tests_specs/after-hours/closed-at-night.yaml: success_condition" in capsys.readouterr().out
+    assert changed_files(before, project_files(project)) == ["tests_specs/after-hours/closed-at-night.yaml"]
+    text = spec_path.read_text(encoding="utf-8")
+    assert text.startswith("# Checked at night by the on-call manager.\n")
+    assert "success_condition: The agent says the clinic opens at 8.\n" in text
+
+    changes = changes_by_address(plan_document(project, capsys))
+    assert changes["test.after-hours/closed-at-night"]["action"] == "update"
+    assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.OK
+    assert changes_by_address(plan_document(project, capsys)) == {}
+    assert dashboard(project, lambda client: client.get_test(test_id))["success_condition"].endswith("opens at 8.")
