@@ -50,8 +50,9 @@ def run(
         return exitcodes.ERROR
     existing = _with_project_keys(existing_of(session.desired), session.desired.documents)
     agent_keys = set(session.desired.agents) | _folders(project_dir / "agents")
+    scope = Scope(session.desired.settings.project, session.desired.environment.name, existing, agent_keys)
     try:
-        outcome = session.run(lambda client: import_all(client, session, existing, agent_keys, select, tag))
+        outcome = session.run(lambda client: import_all(client, scope, select=select, tag=tag))
     except Exception as error:  # API, transport: one readable line, never a traceback with secrets
         return session.fail(error)
     _report_choice(outcome.choice)
@@ -85,64 +86,72 @@ def run(
     return exitcodes.OK if valid and not outcome.refused else exitcodes.ERROR
 
 
-async def import_all(
-    client: Any,
-    session: Session,
-    existing: Existing,
-    agent_keys: set[str],
-    select: Sequence[str],
-    tag: str | None,
-) -> Outcome:
-    """Choose the agents, read them and their references in parallel, and make their files."""
+@dataclass(frozen=True)
+class Scope:
+    """Who imports: the project and environment, what their files adopt already, and the agent keys taken."""
+
+    project: str
+    environment: str
+    existing: Existing = field(default_factory=Existing)
+    agent_keys: frozenset[str] | set[str] = frozenset()
+
+
+async def import_all(client: Any, scope: Scope, *, select: Sequence[str] = (), tag: str | None = None) -> Outcome:
+    """Choose the agents, read them and their references in parallel, and make their files (nothing written)."""
     summaries = await client.list_agents(tags=[tag] if tag else None)
-    settings = session.desired.settings
     choice = choose(
         summaries,
-        project=settings.project,
-        environment=session.desired.environment.name,
-        adopted_ids=existing.agent_ids,
-        taken_keys=agent_keys,
+        project=scope.project,
+        environment=scope.environment,
+        adopted_ids=scope.existing.agent_ids,
+        taken_keys=scope.agent_keys,
         select=select,
     )
-    bundles = await _read_all(LiveReader(client), choice.candidates, existing)
-    return _files_of(choice, bundles, existing)
+    reader = LiveReader(client)
+    skip = scope.existing.tool_ids
+    reads = [asyncio.ensure_future(reader.bundle(c.agent_id, skip_tools=skip)) for c in choice.candidates]
+    files = _Files(scope.existing)
+    try:
+        with progress_bar(console(stderr=True)) as bar:
+            task = bar.add_task("Importing agents", total=len(reads))
+            for candidate, read in zip(choice.candidates, reads, strict=True):
+                # In key order (shared tools and documents take the first agent's keys), each agent as soon as it
+                # is read: the later reads stay in flight meanwhile.
+                files.add(candidate, await read)
+                bar.advance(task)
+    finally:
+        for read in reads:
+            read.cancel()
+    return Outcome(choice, combine(files.results, files.test_owners), files.refused)
 
 
-async def _read_all(reader: LiveReader, candidates: list[Candidate], existing: Existing) -> list[AgentBundle]:
-    with progress_bar(console(stderr=True)) as bar:
-        task = bar.add_task("Reading agents", total=len(candidates))
+class _Files:
+    """The agents' files made one after another, each passing on what it wrote; a refused agent is reported and
+    left out, the others kept."""
 
-        async def read(candidate: Candidate) -> AgentBundle:
-            bundle = await reader.bundle(candidate.agent_id, skip_tools=existing.tool_ids)
-            bar.advance(task)
-            return bundle
+    def __init__(self, existing: Existing) -> None:
+        self.existing = existing
+        self.results: list[ImportResult] = []
+        self.refused: list[str] = []
+        self.test_owners: dict[str, list[str]] = {}
 
-        return list(await asyncio.gather(*(read(candidate) for candidate in candidates)))
-
-
-def _files_of(choice: Choice, bundles: list[AgentBundle], existing: Existing) -> Outcome:
-    """Each agent's files in key order, passing on what it wrote; a refused agent is reported, the others kept."""
-    results: list[ImportResult] = []
-    refused: list[str] = []
-    owners: dict[str, list[str]] = {}
-    for candidate, bundle in zip(choice.candidates, bundles, strict=True):
+    def add(self, candidate: Candidate, bundle: AgentBundle) -> None:
         try:
             result = import_agent(
                 bundle.agent,
                 tools=bundle.tools,
                 documents=bundle.documents,
                 tests=bundle.tests,
-                existing=existing,
+                existing=self.existing,
                 key=candidate.key,
             )
         except ImportRefused as error:
-            refused.append(f"{candidate.agent_id} ({candidate.name!r}): {error}")
-            continue
-        results.append(result)
-        existing = passed_on(existing, result)
+            self.refused.append(f"{candidate.agent_id} ({candidate.name!r}): {error}")
+            return
+        self.results.append(result)
+        self.existing = passed_on(self.existing, result)
         for test_id in bundle.tests:
-            owners.setdefault(test_id, []).append(candidate.key)
-    return Outcome(choice, combine(results, owners), refused)
+            self.test_owners.setdefault(test_id, []).append(candidate.key)
 
 
 def _with_project_keys(existing: Existing, documents: Any) -> Existing:
