@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ruamel.yaml import YAML
 
 from agentform import exitcodes
 from agentform.commands import plan as plan_command
@@ -36,6 +37,36 @@ BOOK_TOOL = {
     },
 }
 FAQ = "# Întrebări frecvente\n\nParcarea este gratuită, în spatele clădirii, timp de două ore.\n"
+
+
+def llm_test(name: str, question: str, condition: str, success: str, failure: str) -> dict[str, Any]:
+    """An llm test body as the dashboard creates it."""
+    return {
+        "type": "llm",
+        "name": name,
+        "chat_history": [{"role": "user", "message": question, "time_in_call_secs": 0}],
+        "success_condition": condition,
+        "success_examples": [{"response": success, "type": "success"}],
+        "failure_examples": [{"response": failure, "type": "failure"}],
+    }
+
+
+PARKING_TEST = llm_test(
+    "Parking question", "Unde pot parca?", 'The agent says "gratuită".', "Parcarea este gratuită.", "Nu știu."
+)
+
+
+def yaml_of(path: Path) -> Any:
+    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+
+
+def project_files(project_dir: Path) -> dict[str, bytes]:
+    """Every file of the project but the emulator's state, by path."""
+    return {
+        path.relative_to(project_dir).as_posix(): path.read_bytes()
+        for path in sorted(project_dir.rglob("*"))
+        if path.is_file() and ".agentform" not in path.parts
+    }
 
 
 def new_project(root: Path) -> Path:
@@ -74,16 +105,7 @@ async def build_workspace(client: Any) -> dict[str, str]:
     tool_id = (await client.create_tool(BOOK_TOOL))["id"]
     faq = await client.create_text_document(text=FAQ, name="Clinic FAQ")
     prices = await client.create_url_document(url="https://clinic.example/preturi", name="Lista de prețuri")
-    parking = await client.create_test(
-        {
-            "type": "llm",
-            "name": "Parking question",
-            "chat_history": [{"role": "user", "message": "Unde pot parca?", "time_in_call_secs": 0}],
-            "success_condition": 'The agent says "gratuită".',
-            "success_examples": [{"response": "Parcarea este gratuită.", "type": "success"}],
-            "failure_examples": [{"response": "Nu știu.", "type": "failure"}],
-        }
-    )
+    parking = await client.create_test(PARKING_TEST)
     booking = await client.create_test(
         {
             "type": "tool",
@@ -93,14 +115,13 @@ async def build_workspace(client: Any) -> dict[str, str]:
         }
     )
     closed = await client.create_test(
-        {
-            "type": "llm",
-            "name": "Closed at night",
-            "chat_history": [{"role": "user", "message": "Sunteți deschiși acum?", "time_in_call_secs": 0}],
-            "success_condition": "The agent says the clinic is closed.",
-            "success_examples": [{"response": "Clinica este închisă acum.", "type": "success"}],
-            "failure_examples": [{"response": "Da.", "type": "failure"}],
-        }
+        llm_test(
+            "Closed at night",
+            "Sunteți deschiși acum?",
+            "The agent says the clinic is closed.",
+            "Clinica este închisă acum.",
+            "Da.",
+        )
     )
     faq_locator = {"type": "text", "name": "Clinic FAQ", "id": faq["id"], "usage_mode": "auto"}
     receptionist = await client.create_agent(

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
 from tests.adopt.dashboard import (
     PROJECT_YAML,
     TOKEN,
@@ -18,6 +17,8 @@ from tests.adopt.dashboard import (
     dashboard,
     new_project,
     plan_document,
+    project_files,
+    yaml_of,
 )
 from tests.support.emulator_server import running_emulator
 
@@ -29,18 +30,6 @@ from agentform.commands import apply as apply_command
 from agentform.commands import import_all as import_all_command
 from agentform.commands import validate as validate_command
 from agentform.plan import identity
-
-
-def yaml_of(path: Path) -> Any:
-    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-
-
-def project_files(project_dir: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(project_dir).as_posix(): path.read_bytes()
-        for path in sorted(project_dir.rglob("*"))
-        if path.is_file() and ".agentform" not in path.parts
-    }
 
 
 @pytest.fixture

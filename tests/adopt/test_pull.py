@@ -7,21 +7,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.adopt.dashboard import TOKEN, build_workspace, changes_by_address, dashboard, new_project, plan_document
+from tests.adopt.dashboard import (
+    TOKEN,
+    build_workspace,
+    changes_by_address,
+    dashboard,
+    new_project,
+    plan_document,
+    project_files,
+)
 
 from agentform import exitcodes
 from agentform.cli import main
 from agentform.commands import apply as apply_command
 from agentform.commands import import_all as import_all_command
 from agentform.commands import pull as pull_command
-
-
-def project_files(project_dir: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(project_dir).as_posix(): path.read_bytes()
-        for path in sorted(project_dir.rglob("*"))
-        if path.is_file() and ".agentform" not in path.parts
-    }
 
 
 def changed_files(before: dict[str, bytes], after: dict[str, bytes]) -> list[str]:
@@ -213,3 +213,55 @@ def test_a_live_test_edit_comes_back_into_its_spec_and_the_test_keeps_its_id(ado
     assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.OK
     assert changes_by_address(plan_document(project, capsys)) == {}
     assert dashboard(project, lambda client: client.get_test(test_id))["success_condition"].endswith("opens at 8.")
+
+
+LOOKUP_TOOL = """\
+# Read-only lookups: safe to call at any time.
+tool_config:
+  type: webhook
+  name: lookup_patient
+  description: 'Finds a patient by phone number.'
+  api_schema:
+    url: https://clinic.example/patients
+    method: GET
+"""
+
+
+def test_a_live_edit_of_a_tool_agentform_created_comes_back_and_an_adopted_tool_is_only_reported(handwritten, capsys):
+    (handwritten / "tools").mkdir()
+    (handwritten / "tools/lookup.yaml").write_text(LOOKUP_TOOL, encoding="utf-8")
+    assert apply_command.run(project_dir=handwritten, auto_approve=True) == exitcodes.OK
+    plan = plan_document(handwritten, capsys)
+    tool_id = next(c["live_id"] for c in plan["changes"] if c["address"] == "tool.lookup")
+
+    dashboard(handwritten, edit_description(tool_id, "Finds a patient by phone or name."))
+    capsys.readouterr()
+    assert pull_command.run(handwritten) == exitcodes.OK
+    assert "tools/lookup.yaml: tool_config.description" in capsys.readouterr().out
+    assert (handwritten / "tools/lookup.yaml").read_text(encoding="utf-8") == LOOKUP_TOOL.replace(
+        "'Finds a patient by phone number.'", "'Finds a patient by phone or name.'"
+    )
+    assert apply_command.run(project_dir=handwritten, auto_approve=True) == exitcodes.OK
+    plan = plan_document(handwritten, capsys)
+    assert changes_by_address(plan) == {}
+    # Tools are content-addressed: the pulled description is a new version, the edited one was collected.
+    tool_id = next(c["live_id"] for c in plan["changes"] if c["address"] == "tool.lookup")
+
+    # Adopted through `id:`, a tool has no last-applied record: which side changed cannot be told.
+    (handwritten / "tools/lookup.yaml").write_text(
+        f"id: {tool_id}\n" + (handwritten / "tools/lookup.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    dashboard(handwritten, edit_description(tool_id, "Finds a patient."))
+    before = project_files(handwritten)
+    capsys.readouterr()
+    assert pull_command.run(handwritten) == exitcodes.OK
+    assert "tools/lookup.yaml: tool_config.description: differs live; an adopted tool" in capsys.readouterr().out
+    assert project_files(handwritten) == before
+
+
+def edit_description(tool_id: str, description: str) -> Any:
+    async def edit(client: Any) -> None:
+        tool = await client.get_tool(tool_id)
+        await client.update_tool(tool_id, {**tool["tool_config"], "description": description})
+
+    return edit
