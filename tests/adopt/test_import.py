@@ -35,12 +35,10 @@ from agentform.adopt.importer import (
     Existing,
     ImportRefused,
     LiveDocument,
-    escaped,
     import_agent,
     import_tool,
-    pruned,
-    spec_of_test,
 )
+from agentform.adopt.values import escaped, pruned, spec_of_test
 from agentform.commands import apply as apply_command
 from agentform.commands import import_ as import_command
 from agentform.commands import validate as validate_command

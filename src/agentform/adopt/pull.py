@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentform.adopt import yamledit
-from agentform.adopt.importer import escaped, spec_of_test
+from agentform.adopt.values import escaped, spec_of_test
 from agentform.model import Desired, DesiredTest
 from agentform.plan import identity, payload, resources
 from agentform.plan.agents import agent_drift

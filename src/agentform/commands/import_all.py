@@ -73,14 +73,15 @@ def run(
     secrets = [secret for result in outcome.combined.results for secret in result.secrets]
     if dry_run:
         _report_files(outcome.combined, sorted(files), verb="Would write")
-        print_secrets(secrets)
-        return exitcodes.ERROR if outcome.refused else exitcodes.OK
-    written = write_files(project_dir, files)
-    declare_secrets(project_dir, secrets)
-    _report_files(outcome.combined, written, verb="Wrote")
+    else:
+        written = write_files(project_dir, files)
+        declare_secrets(project_dir, secrets)
+        _report_files(outcome.combined, written, verb="Wrote")
     print_secrets(secrets)
     for refusal in outcome.refused:
         err.print(Text(f"Not imported: {refusal}", style="red"))
+    if dry_run:
+        return exitcodes.ERROR if outcome.refused else exitcodes.OK
     console().print("\nNext: `agentform validate`, then `agentform plan` shows the adoption; `apply` carries it out.")
     valid = validates(project_dir, env, secrets)
     return exitcodes.OK if valid and not outcome.refused else exitcodes.ERROR
