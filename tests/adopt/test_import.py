@@ -132,6 +132,7 @@ def import_validate_plan_apply_plan(
         "book-appointment"
     )
 
+    assert yaml_of(project_dir / "agentform.yaml")["variables"] == {"BOOK_APPOINTMENT_AUTHORIZATION": {"secret": True}}
     # The credential is the user's to provide (CI secret, shell); with it set, the files validate.
     monkeypatch.setenv("BOOK_APPOINTMENT_AUTHORIZATION", TOKEN)
     assert validate_command.run(project_dir) == exitcodes.OK

@@ -24,7 +24,7 @@ from tests.support.emulator_server import running_emulator
 
 from agentform import exitcodes
 from agentform.adopt.importer import Existing, ImportResult
-from agentform.adopt.workspace import choose, passed_on
+from agentform.adopt.workspace import choose, combine, passed_on
 from agentform.cli import main
 from agentform.commands import apply as apply_command
 from agentform.commands import import_all as import_all_command
@@ -178,3 +178,32 @@ def test_what_one_agent_wrote_is_passed_on_so_the_next_reuses_it():
     existing = passed_on(Existing(tool_keys=frozenset({"other"})), result)
     assert existing.tool_ids == {"tool_1": "booking"} and existing.tool_keys == {"other", "booking"}
     assert existing.document_ids == {"doc_1": "faq"} and existing.document_keys == {"faq"}
+
+
+def test_a_test_attached_to_two_agents_gets_a_spec_under_each_and_the_command_says_so():
+    first = ImportResult(key="desk", files={"tests_specs/desk/hours.yaml": "a"})
+    second = ImportResult(key="night", files={"tests_specs/night/hours.yaml": "a"})
+    combined = combine([first, second], {"test_1": ["desk", "night"], "test_2": ["desk"]})
+    assert sorted(combined.files) == ["tests_specs/desk/hours.yaml", "tests_specs/night/hours.yaml"]
+    assert combined.shared_tests == ["test test_1 is attached to desk, night: one spec for each"]
+
+
+def test_an_agent_that_cannot_be_imported_is_reported_and_the_others_are_written(project, capsys):
+    async def build(client: Any) -> str:
+        blank = await client.create_text_document(text=" ", name="Blank")
+        locator = {"type": "text", "name": "Blank", "id": blank["id"]}
+        await client.create_agent(
+            {
+                "name": "Broken",
+                "conversation_config": {"agent": {"prompt": {"prompt": "Hi.", "knowledge_base": [locator]}}},
+            }
+        )
+        return await client.create_agent(
+            {"name": "Fine", "conversation_config": {"agent": {"prompt": {"prompt": "Hi."}}}}
+        )
+
+    dashboard(project, build)
+    assert import_all_command.run(project) == exitcodes.ERROR
+    err = capsys.readouterr().err
+    assert "Not imported:" in err and "('Broken')" in err and "is empty" in err
+    assert sorted(p.name for p in (project / "agents").iterdir()) == ["fine"]
