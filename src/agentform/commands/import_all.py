@@ -49,7 +49,7 @@ def run(
     if session is None:
         return exitcodes.ERROR
     existing = _with_project_keys(existing_of(session.desired), session.desired.documents)
-    agent_keys = set(session.desired.agents) | _folders(project_dir / "agents")
+    agent_keys = frozenset(session.desired.agents) | _folders(project_dir / "agents")
     scope = Scope(session.desired.settings.project, session.desired.environment.name, existing, agent_keys)
     try:
         outcome = session.run(lambda client: import_all(client, scope, select=select, tag=tag))
@@ -94,7 +94,7 @@ class Scope:
     project: str
     environment: str
     existing: Existing = field(default_factory=Existing)
-    agent_keys: frozenset[str] | set[str] = frozenset()
+    agent_keys: frozenset[str] = frozenset()
 
 
 async def import_all(client: Any, scope: Scope, *, select: Sequence[str] = (), tag: str | None = None) -> Outcome:
