@@ -265,3 +265,18 @@ def edit_description(tool_id: str, description: str) -> Any:
         await client.update_tool(tool_id, {**tool["tool_config"], "description": description})
 
     return edit
+
+
+def test_a_tag_added_live_is_pulled_without_the_marker_tags(handwritten, capsys):
+    plan = plan_document(handwritten, capsys)
+    agent_id = next(c["live_id"] for c in plan["changes"] if c["address"] == "agent.desk")
+
+    async def tag(client: Any) -> None:
+        live = await client.get_agent(agent_id)
+        await client.update_agent(agent_id, {"tags": [*live["tags"], "vip"]})
+
+    dashboard(handwritten, tag)
+    assert pull_command.run(handwritten) == exitcodes.OK
+    text = (handwritten / "agents/desk/agent.yaml").read_text(encoding="utf-8")
+    assert text == HANDWRITTEN.replace("tags: [desk]", "tags: [desk, vip]")
+    assert changes_by_address(plan_document(handwritten, capsys)) == {}

@@ -78,16 +78,15 @@ def set_value(data: Any, path: Path, value: Any) -> None:
 
 def _styled_like(old: Any, value: Any) -> Any:
     """`value` as round-trip data; a string keeps the quoting of the string it replaces (a literal block stays one
-    while the new text has several lines)."""
+    while the new text has several lines), a list or mapping the flow style of the one it replaces."""
     if isinstance(value, dict):
         mapping = CommentedMap()
         for key, item in value.items():
             mapping[key] = _styled_like(get(old, [key]) if isinstance(old, dict) else None, item)
-        return mapping
+        return _flow_like(old, mapping)
     if isinstance(value, list):
-        return CommentedSeq(
-            _styled_like(get(old, [i]) if isinstance(old, list) else None, v) for i, v in enumerate(value)
-        )
+        items = [_styled_like(get(old, [i]) if isinstance(old, list) else None, v) for i, v in enumerate(value)]
+        return _flow_like(old, CommentedSeq(items))
     if isinstance(value, str):
         for style in _STYLES:
             if isinstance(old, style):
@@ -98,6 +97,13 @@ def _styled_like(old: Any, value: Any) -> Any:
             return LiteralScalarString(value)
         return PlainScalarString(value) if isinstance(old, PlainScalarString) else value
     return value
+
+
+def _flow_like(old: Any, new: CommentedMap | CommentedSeq) -> CommentedMap | CommentedSeq:
+    """`new` in flow style (`[a, b]`, `{k: v}`) when the collection it replaces was written that way."""
+    if isinstance(old, CommentedMap | CommentedSeq) and old.fa.flow_style():
+        new.fa.set_flow_style()
+    return new
 
 
 def declare_secret_variables(text: str, names: Iterable[str]) -> str:
