@@ -16,6 +16,7 @@ from tests.adopt.dashboard import (
     plan_document,
     project_files,
 )
+from tests.support.emulator_server import running_emulator
 
 from agentform import exitcodes
 from agentform.cli import main
@@ -280,3 +281,19 @@ def test_a_tag_added_live_is_pulled_without_the_marker_tags(handwritten, capsys)
     text = (handwritten / "agents/desk/agent.yaml").read_text(encoding="utf-8")
     assert text == HANDWRITTEN.replace("tags: [desk]", "tags: [desk, vip]")
     assert changes_by_address(plan_document(handwritten, capsys)) == {}
+
+
+@pytest.mark.e2e
+def test_pull_over_real_loopback_http(tmp_path, capsys, monkeypatch):
+    with running_emulator() as base_url:
+        monkeypatch.setenv("ELEVENLABS_BASE_URL", base_url)
+        project = new_project(tmp_path)
+        ids = dashboard(project, build_workspace)
+        assert import_all_command.run(project) == exitcodes.OK
+        monkeypatch.setenv("BOOK_APPOINTMENT_AUTHORIZATION", TOKEN)
+        assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.OK
+        edit_prompt_live(project, ids["after_hours"], "Clinica este închisă până la 8.\n")
+        before = project_files(project)
+        assert pull_command.run(project) == exitcodes.OK
+        assert changed_files(before, project_files(project)) == ["agents/after-hours/prompt.md"]
+        assert changes_by_address(plan_document(project, capsys)) == {}
