@@ -333,6 +333,8 @@ def import_group(context: click.Context, import_all: bool, **kwargs: Any) -> Non
     `agentform import --all` adopts every agent of the workspace not managed yet, `import agent ID` one agent.
     """
     if context.invoked_subcommand is not None:
+        if import_all:
+            raise click.UsageError("--all imports every agent: give it without `agent ID` or `tool ID`")
         return
     if not import_all:
         raise click.UsageError("name what to import: --all, `agent ID` or `tool ID`")

@@ -207,3 +207,8 @@ def test_an_agent_that_cannot_be_imported_is_reported_and_the_others_are_written
     err = capsys.readouterr().err
     assert "Not imported:" in err and "('Broken')" in err and "is empty" in err
     assert sorted(p.name for p in (project / "agents").iterdir()) == ["fine"]
+
+
+def test_all_and_a_single_resource_together_are_a_usage_error(project, capsys):
+    assert main(["import", "--all", "agent", "agent_1", "-C", str(project)]) == 2
+    assert "give it without `agent ID`" in capsys.readouterr().err
