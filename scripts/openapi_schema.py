@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from openapi_fieldtree import PACKAGE, fetch_spec  # noqa: E402
+from openapi_fieldtree import PACKAGE, fetch_spec
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "agentform" / "data" / "openapi-convai.json"
 PREFIX = "/v1/convai"

@@ -97,7 +97,6 @@ class EmulatorApp(FastAPI):
             await _drain(receive)
         await _fail(failure, send, raw_send)
 
-
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The routes, behind the request validation against the OpenAPI document."""
         await serve_validated(self.router.routes, scope, receive, send, super().__call__, self.state.recorder)

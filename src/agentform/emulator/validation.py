@@ -59,7 +59,9 @@ async def serve_validated(
     replay = _replaying(raw)
     body = await _parsed_body(scope, raw)
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-    details = [] if body is _UNPARSABLE else document.check_request(operation, scope["path"], query, body, _ctype(scope))
+    details = (
+        [] if body is _UNPARSABLE else document.check_request(operation, scope["path"], query, body, _ctype(scope))
+    )
     _record(recorder, scope, operation, details)
     if details:
         await _send_422(send, details)

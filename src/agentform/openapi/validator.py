@@ -157,7 +157,12 @@ class Validator:
                 out.append(Failure((*loc, key), "Extra inputs are not permitted", "extra_forbidden"))
 
     def _union(
-        self, members: list[dict[str, Any]], discriminator: dict[str, Any] | None, value: Any, loc: Loc, out: list[Failure]
+        self,
+        members: list[dict[str, Any]],
+        discriminator: dict[str, Any] | None,
+        value: Any,
+        loc: Loc,
+        out: list[Failure],
     ) -> None:
         if discriminator is not None:
             self._tagged(members, discriminator, value, loc, out)
