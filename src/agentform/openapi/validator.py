@@ -44,6 +44,10 @@ class Failure:
     loc: Loc
     msg: str
     type: str
+    # The values that would fit (an enum, a constant, a union's tags), for messages that suggest one.
+    expected: tuple[str, ...] = ()
+    # For a tagged union: the key whose value names the variant.
+    tag: str = ""
 
     def detail(self, *prefix: str | int) -> dict[str, Any]:
         """The item of FastAPI's 422 `detail` list."""
@@ -79,11 +83,12 @@ class Validator:
         if self.opaque(value) and schema.get("type") not in ("object", "array"):
             return
         if "const" in schema and value != schema["const"]:
-            out.append(Failure(loc, f"Input should be {_quoted(schema['const'])}", "literal_error"))
+            constant = schema["const"]
+            out.append(Failure(loc, f"Input should be {_quoted(constant)}", "literal_error", (str(constant),)))
             return
         if "enum" in schema and value not in schema["enum"]:
             expected = _alternatives([_quoted(v) for v in schema["enum"]])
-            out.append(Failure(loc, f"Input should be {expected}", "enum"))
+            out.append(Failure(loc, f"Input should be {expected}", "enum", tuple(map(str, schema["enum"]))))
             return
         kinds = schema.get("type")
         if kinds is None:
@@ -117,7 +122,7 @@ class Validator:
 
     def _type_failure(self, kind: str, value: Any, loc: Loc) -> Failure:
         error_type, message = _TYPE_ERRORS.get(kind, ("type_error", f"Input should be of type {kind}"))
-        if isinstance(value, str) and kind in ("integer", "number", "boolean"):
+        if self.lax and isinstance(value, str) and kind in ("integer", "number", "boolean"):
             parsing = {"integer": "int_parsing", "number": "float_parsing", "boolean": "bool_parsing"}[kind]
             what = {"integer": "an integer", "number": "a number", "boolean": "a boolean"}[kind]
             return Failure(loc, f"{message}, unable to interpret input as {what}", parsing)
@@ -191,13 +196,13 @@ class Validator:
         tag = value.get(tag_name, _MISSING)
         if tag is _MISSING:
             message = f"Unable to extract tag using discriminator '{tag_name}'"
-            out.append(Failure(loc, message, "union_tag_not_found"))
+            out.append(Failure(loc, message, "union_tag_not_found", tuple(tags), tag_name))
         elif not isinstance(tag, str) or tag not in tags:
             if self.opaque(tag):
                 return
             expected = ", ".join(f"'{name}'" for name in tags)
             message = f"Input tag '{tag}' found using '{tag_name}' does not match any of the expected tags: {expected}"
-            out.append(Failure((*loc, tag_name), message, "union_tag_invalid"))
+            out.append(Failure((*loc, tag_name), message, "union_tag_invalid", tuple(tags), tag_name))
         else:
             self._check(tags[tag], value, loc, out)
 
