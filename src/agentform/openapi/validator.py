@@ -177,7 +177,7 @@ class Validator:
             failures = self.validate(member, value, loc)
             if not failures:
                 return
-            attempts.append((self._fit_rank(member, value), len(failures), failures))
+            attempts.append((self.fit_rank(member, value), len(failures), failures))
         if attempts:
             out.extend(min(attempts, key=lambda attempt: attempt[:2])[2])
 
@@ -223,7 +223,7 @@ class Validator:
             return [str(prop["const"])]
         return [str(v) for v in prop.get("enum", [])]
 
-    def _fit_rank(self, member: dict[str, Any], value: Any) -> int:
+    def fit_rank(self, member: dict[str, Any], value: Any) -> int:
         """0 when the member is the variant a constant tag in `value` names, 1 when its type fits, else 2."""
         schema = self.resolve(member)
         if isinstance(value, dict):
