@@ -80,7 +80,7 @@ class Validator:
         if members is not None:
             self._union(members, schema.get("discriminator"), value, loc, out)
             return
-        if self.opaque(value) and schema.get("type") not in ("object", "array"):
+        if isinstance(value, str) and self.opaque(value) and schema.get("type") not in ("object", "array"):
             return
         if "const" in schema and value != schema["const"]:
             constant = schema["const"]
@@ -172,8 +172,12 @@ class Validator:
         if discriminator is not None:
             self._tagged(members, discriminator, value, loc, out)
             return
+        if value is None and any(member.get("type") == "null" for member in members):
+            return  # the common `anyOf: [X, null]` given null
         attempts = []
         for member in members:
+            if value is not None and member.get("type") == "null":
+                continue
             failures = self.validate(member, value, loc)
             if not failures:
                 return
