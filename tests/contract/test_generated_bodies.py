@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -109,20 +110,36 @@ def _client(operation: str) -> tuple[Any, TestClient]:
     return _CLIENTS[operation]
 
 
+@dataclass
+class Case:
+    """One drawn example: a valid body for the operation, and where to send it on an emulator ready for it."""
+
+    method: str
+    path: str
+    schema: dict[str, Any]
+    body: Any
+    app: Any
+    api: TestClient
+
+
+def _case(operation: str, data: st.DataObject) -> Case:
+    method, template, setup = OPERATIONS[operation]
+    schema = _schema(method, template)
+    body = data.draw(values(load_document().api, schema), label="valid body")
+    app, api = _client(operation)
+    return Case(method, template.format(**setup(api)), schema, body, app, api)
+
+
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
 @PROFILE
 @given(data=st.data())
 def test_a_body_the_document_allows_is_accepted(operation, data):
-    method, template, setup = OPERATIONS[operation]
-    document = load_document()
-    schema = _schema(method, template)
-    body = data.draw(values(document.api, schema), label="body")
-    _, api = _client(operation)
-    path = template.format(**setup(api))
+    case, document = _case(operation, data), load_document()
 
-    assert document.check_request(document.find(method, path), path, {}, body, "application/json") == []
-    response = api.request(method, path, json=body)
+    verdict = document.check_request(document.find(case.method, case.path), case.path, {}, case.body, None)
+    response = case.api.request(case.method, case.path, json=case.body)
 
+    assert verdict == []
     if response.status_code == 422 and operation in RULES_BEYOND_THE_DOCUMENT:
         assert [d["msg"] for d in response.json()["detail"]] == [f"Value error, {RULES_BEYOND_THE_DOCUMENT[operation]}"]
         return
@@ -133,23 +150,17 @@ def test_a_body_the_document_allows_is_accepted(operation, data):
 @PROFILE
 @given(data=st.data())
 def test_a_body_the_document_forbids_gets_422_and_stores_nothing(operation, data):
-    method, template, setup = OPERATIONS[operation]
-    document = load_document()
-    schema = _schema(method, template)
-    body = data.draw(values(document.api, schema), label="valid body")
-    changes = mutations(document.api, schema, body)
+    case = _case(operation, data)
+    changes = mutations(load_document().api, case.schema, case.body)
     if not changes:
         event("no mutation possible")
         return  # a body with no required key and no typed value left (every field optional and absent)
     what, change = data.draw(st.sampled_from(changes), label="change")
     event("mutated: " + ("removed" if what.endswith("removed") else "wrong kind"))
-    broken = apply(body, change)
-    app, api = _client(operation)
-    path = template.format(**setup(api))
-    before = _snapshot(app)
+    before = _snapshot(case.app)
 
-    response = api.request(method, path, json=broken)
+    response = case.api.request(case.method, case.path, json=apply(case.body, change))
 
     assert response.status_code == 422, f"{what}: {response.text}"
     assert all({"loc", "msg", "type"} <= set(item) for item in response.json()["detail"])
-    assert _snapshot(app) == before
+    assert _snapshot(case.app) == before

@@ -255,28 +255,24 @@ def _boolean(value: Any, lax: bool) -> tuple[bool, Any]:
 
 
 def _integer(value: Any, lax: bool) -> tuple[bool, Any]:
-    if isinstance(value, bool):
-        return lax, int(value)
-    if isinstance(value, int):
-        return True, value
-    if isinstance(value, float):
+    if isinstance(value, float) and not isinstance(value, bool):
         return math.isfinite(value) and value.is_integer(), value
-    if lax and isinstance(value, str):
-        try:
-            return True, int(value.strip())
-        except ValueError:
-            return False, value
-    return False, value
+    return _numeric(value, lax, int)
 
 
 def _number(value: Any, lax: bool) -> tuple[bool, Any]:
+    return _numeric(value, lax, float)
+
+
+def _numeric(value: Any, lax: bool, parse: Callable[[str], Any]) -> tuple[bool, Any]:
+    """JSON numbers fit; lax mode (pydantic's) also takes booleans and numeric strings."""
     if isinstance(value, bool):
-        return lax, float(value)
+        return lax, parse(value)
     if isinstance(value, int | float):
         return True, value
     if lax and isinstance(value, str):
         try:
-            return True, float(value.strip())
+            return True, parse(value.strip())
         except ValueError:
             return False, value
     return False, value

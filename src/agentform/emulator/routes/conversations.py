@@ -3,9 +3,10 @@ They are seeded through the admin API."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from agentform.emulator import text_search
@@ -154,51 +155,53 @@ def get_rendered(conversation: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@dataclass
+class ListFilters:
+    """The list filters the list and the text search both take (query parameters, through `Depends`)."""
+
+    agent_id: str | None = None
+    branch_id: str | None = None
+    version_id: str | None = None
+    call_successful: str | None = None
+    call_start_after_unix: int | None = None
+    call_start_before_unix: int | None = None
+
+    def keeps(self, conv: dict[str, Any]) -> bool:
+        after, before = self.call_start_after_unix, self.call_start_before_unix
+        return (
+            (self.branch_id is None or conv["branch_id"] == self.branch_id)
+            and (self.version_id is None or conv["version_id"] == self.version_id)
+            and (self.call_successful is None or conv["call_successful"] == self.call_successful)
+            and (after is None or conv["start_time_unix_secs"] > after)
+            and (before is None or conv["start_time_unix_secs"] < before)
+        )
+
+
+Filters = Annotated[ListFilters, Depends()]
+
+
+def _filtered(c: Context, filters: ListFilters) -> list[dict[str, Any]]:
+    agent_id = filters.agent_id
+    found = c.store.all("conversation", owner=agent_id) if agent_id else c.store.all("conversation")
+    return [conv for conv in found if filters.keeps(conv)]
+
+
 @router.get("")
 async def list_conversations(
     c: C,
-    agent_id: str | None = None,
-    branch_id: str | None = None,
-    version_id: str | None = None,
-    call_successful: str | None = None,
-    call_start_after_unix: int | None = None,
-    call_start_before_unix: int | None = None,
+    filters: Filters,
     cursor: str | None = None,
     page_size: int | None = None,
     sort_direction: str | None = None,
     search: str | None = None,
 ) -> dict[str, Any]:
-    found = _filtered(
-        c, agent_id, branch_id, version_id, call_successful, call_start_after_unix, call_start_before_unix
-    )
+    found = _filtered(c, filters)
     if search:
         words = text_search.query_words(search)
         found = [conv for conv in found if any(_message_matches(words, item) for item in conv["transcript"])]
     found.sort(key=lambda conv: conv["start_time_unix_secs"], reverse=sort_direction != "asc")
     page, next_cursor, has_more = paginate(found, cursor, page_size)
     return {"conversations": [_summary(conv) for conv in page], "next_cursor": next_cursor, "has_more": has_more}
-
-
-def _filtered(
-    c: Context,
-    agent_id: str | None,
-    branch_id: str | None,
-    version_id: str | None,
-    call_successful: str | None,
-    after: int | None,
-    before: int | None,
-) -> list[dict[str, Any]]:
-    """The stored conversations that pass the list filters both the list and the text search take."""
-    found = c.store.all("conversation", owner=agent_id) if agent_id else c.store.all("conversation")
-    return [
-        conv
-        for conv in found
-        if (branch_id is None or conv["branch_id"] == branch_id)
-        and (version_id is None or conv["version_id"] == version_id)
-        and (call_successful is None or conv["call_successful"] == call_successful)
-        and (after is None or conv["start_time_unix_secs"] > after)
-        and (before is None or conv["start_time_unix_secs"] < before)
-    ]
 
 
 def _message_matches(words: list[str], item: dict[str, Any]) -> bool:
@@ -209,12 +212,7 @@ def _message_matches(words: list[str], item: dict[str, Any]) -> bool:
 async def search_messages(
     c: C,
     text_query: str,
-    agent_id: str | None = None,
-    branch_id: str | None = None,
-    version_id: str | None = None,
-    call_successful: str | None = None,
-    call_start_after_unix: int | None = None,
-    call_start_before_unix: int | None = None,
+    filters: Filters,
     sort_by: str = "search_score",
     cursor: str | None = None,
     page_size: int = _SEARCH_PAGE_SIZE,
@@ -222,9 +220,7 @@ async def search_messages(
     """`MessagesSearchResponse`: one result per matching transcript message, best score (or newest) first."""
     words = text_search.query_words(text_query)
     results = []
-    for conv in _filtered(
-        c, agent_id, branch_id, version_id, call_successful, call_start_after_unix, call_start_before_unix
-    ):
+    for conv in _filtered(c, filters):
         for index, item in enumerate(conv["transcript"]):
             found = text_search.match(words, item.get("message") or "")
             if found is not None:
