@@ -3,7 +3,10 @@
 against ElevenLabs' OpenAPI document; the session fails if one was not an operation the document defines or did not
 conform to it (method, path, query, JSON or multipart body).
 
-The hooks are installed by tests/conftest.py, so the check covers whatever part of the suite runs.
+The hooks are installed by tests/conftest.py, so the check covers whatever part of the suite runs. Each recorded
+request is attributed to the test that was running when it was written, so a violation names its test. A test that
+makes agentform send an invalid request on purpose (to test how the client reports the API's 422) says so with
+`@pytest.mark.sends_invalid_requests`; its requests are not judged.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from agentform.emulator.app import RECORD_ENV
 
@@ -30,17 +35,30 @@ UNDOCUMENTED = {
 _STATE: dict[str, Any] = {}
 
 
+EXEMPT_MARK = "sends_invalid_requests"
+
+
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line("markers", f"{EXEMPT_MARK}: agentform sends requests the API rejects, on purpose")
+
+
 def pytest_sessionstart(session: Any) -> None:
     folder = tempfile.mkdtemp(prefix="agentform-contract-")
-    _STATE["folder"] = folder
-    _STATE["previous"] = os.environ.get(RECORD_ENV)
+    _STATE.update(folder=folder, previous=os.environ.get(RECORD_ENV), read=0, entries=[])
     os.environ[RECORD_ENV] = str(Path(folder) / "requests.jsonl")
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: Any, nextitem: Any) -> Any:
+    yield
+    exempt = item.get_closest_marker(EXEMPT_MARK) is not None
+    for entry in _new_entries():
+        _STATE["entries"].append({**entry, "test": item.nodeid, "exempt": exempt})
+
+
 def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
-    record = Path(os.environ[RECORD_ENV])
-    entries = read_record(record)
-    violations = judge(entries)
+    entries = _STATE["entries"] + [{**entry, "test": "(no test)", "exempt": False} for entry in _new_entries()]
+    violations = judge([entry for entry in entries if not entry["exempt"]])
     _STATE["summary"] = summary(entries, violations)
     if violations:
         _STATE["violations"] = violations
@@ -59,6 +77,19 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(f"  request contract violated: {line}", red=True)
 
 
+def _new_entries() -> list[dict[str, Any]]:
+    """The record's lines written since the last call."""
+    path = Path(os.environ[RECORD_ENV])
+    if not path.exists():
+        return []
+    with path.open("rb") as record:
+        record.seek(_STATE["read"])
+        data = record.read()
+    complete = data[: data.rfind(b"\n") + 1]  # a line still being written is read next time
+    _STATE["read"] += len(complete)
+    return [json.loads(line) for line in complete.decode("utf-8").splitlines() if line.strip()]
+
+
 def read_record(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
@@ -72,13 +103,14 @@ def judge(entries: list[dict[str, Any]]) -> list[str]:
     for entry in entries:
         if not entry["user_agent"].startswith(AGENTFORM_AGENT):
             continue
+        by = f" (in {entry['test']})" if "test" in entry else ""
         if entry["operation"] is None:
             if not _allowed_undocumented(entry["method"], entry["path"]):
-                violations.append(f"{entry['method']} {entry['path']}: not an operation of the OpenAPI document")
+                violations.append(f"{entry['method']} {entry['path']}: not an operation of the OpenAPI document{by}")
             continue
         for problem in entry["problems"]:
             where = ".".join(str(part) for part in problem["loc"])
-            violations.append(f"{entry['method']} {entry['operation']}: {where}: {problem['msg']}")
+            violations.append(f"{entry['method']} {entry['operation']}: {where}: {problem['msg']}{by}")
     return violations
 
 
