@@ -24,12 +24,12 @@ def _entry(**fields):
 
 
 def test_a_request_that_breaks_the_document_is_a_violation_naming_operation_field_and_message():
-    problem = {"loc": ["body", "tags"], "msg": "Input should be a valid list", "type": "list_type"}
+    problem = {"loc": ["body", "tags"], "msg": "Input should be a valid array", "type": "list_type"}
     entry = _entry(
         method="PATCH", path="/v1/convai/agents/a1", operation="/v1/convai/agents/{agent_id}", problems=[problem]
     )
 
-    assert judge([entry]) == ["PATCH /v1/convai/agents/{agent_id}: body.tags: Input should be a valid list"]
+    assert judge([entry]) == ["PATCH /v1/convai/agents/{agent_id}: body.tags: Input should be a valid array"]
 
 
 def test_an_operation_the_document_lacks_is_a_violation_unless_listed_with_its_reason():
@@ -69,4 +69,4 @@ def test_the_emulator_records_what_agentform_sends_with_the_documents_verdict(tm
         ("POST", "/v1/convai/tools"),
     ]
     assert entries[1]["user_agent"].startswith("agentform/")
-    assert judge(entries) == ["POST /v1/convai/tools: body.tool_config.api_schema: Field required"]
+    assert judge(entries) == ["POST /v1/convai/tools: body.tool_config.webhook.api_schema: Field required"]

@@ -67,8 +67,8 @@ workflow:
     assert messages(root) == [
         "agents/helper/agent.yaml:12:13: error: workflow.nodes.agent.type: unknown value "
         "(did you mean 'standalone_agent'?)",
-        "agents/helper/agent.yaml:13:11: error: workflow.nodes.odd.type: unknown value: expected one of 'end', "
-        "'override_agent', 'phone_number', 'standalone_agent', 'start', 'tool'",
+        "agents/helper/agent.yaml:13:11: error: workflow.nodes.odd.type: unknown value: expected one of 'start', "
+        "'end', 'phone_number', 'override_agent', 'standalone_agent', 'tool'",
         "agents/helper/agent.yaml:15:5: error: workflow.edges.e1.source: "
         "required key is missing (ElevenLabs' OpenAPI document)",
         "agents/helper/agent.yaml:15:5: error: workflow.edges.e1.target: "

@@ -30,9 +30,14 @@ _TYPE_ERRORS = {
     "integer": ("int_type", "Input should be a valid integer"),
     "number": ("float_type", "Input should be a valid number"),
     "boolean": ("bool_type", "Input should be a valid boolean"),
-    "array": ("list_type", "Input should be a valid list"),
-    "object": ("dict_type", "Input should be a valid dictionary or object to extract fields from"),
-    "null": ("none_required", "Input should be None"),
+    "array": ("list_type", "Input should be a valid array"),
+    "object": ("model_type", "Input should be an object"),
+    "null": ("none_required", "Input should be null"),
+}
+_PARSING = {
+    "integer": ("int_parsing", "Input should be a valid integer, unable to parse string as an integer"),
+    "number": ("float_parsing", "Input should be a valid number, unable to parse string as a number"),
+    "boolean": ("bool_parsing", "Input should be a valid boolean, unable to interpret input"),
 }
 _MISSING = object()
 
@@ -61,6 +66,9 @@ class Validator:
         self.schemas = schemas
         self.lax = lax
         self.opaque = opaque or (lambda value: False)
+        # The API (pydantic) puts a tagged variant's tag into `loc` (`tool_config.webhook.api_schema`) and reports
+        # an unknown tag at the union; a file's diagnostics want data paths and the tag's own line instead.
+        self.tags_in_loc = lax
 
     def validate(self, schema: dict[str, Any], value: Any, loc: Loc = ()) -> list[Failure]:
         failures: list[Failure] = []
@@ -73,6 +81,7 @@ class Validator:
         return schema
 
     def _check(self, schema: dict[str, Any], value: Any, loc: Loc, out: list[Failure]) -> None:
+        named = "$ref" in schema  # a named enum is a Python Enum to pydantic; an inline one a Literal
         schema = self.resolve(schema)
         for part in schema.get("allOf", ()):
             self._check(part, value, loc, out)
@@ -88,7 +97,8 @@ class Validator:
             return
         if "enum" in schema and value not in schema["enum"]:
             expected = _alternatives([_quoted(v) for v in schema["enum"]])
-            out.append(Failure(loc, f"Input should be {expected}", "enum", tuple(map(str, schema["enum"]))))
+            error_type = "enum" if named else "literal_error"
+            out.append(Failure(loc, f"Input should be {expected}", error_type, tuple(map(str, schema["enum"]))))
             return
         kinds = schema.get("type")
         if kinds is None:
@@ -99,7 +109,7 @@ class Validator:
             if fits:
                 self._constraints(kind, schema, converted, loc, out)
                 return
-        out.append(self._type_failure(kinds[0], value, loc))
+        out.append(self._type_failure(kinds[0], value, loc, schema))
 
     def _fits(self, kind: str, value: Any, schema: dict[str, Any]) -> tuple[bool, Any]:
         """Whether `value` is of `kind` (after lax coercion), and the value to check the constraints on."""
@@ -120,12 +130,12 @@ class Validator:
             return _number(value, self.lax)
         return True, value
 
-    def _type_failure(self, kind: str, value: Any, loc: Loc) -> Failure:
+    def _type_failure(self, kind: str, value: Any, loc: Loc, schema: dict[str, Any]) -> Failure:
         error_type, message = _TYPE_ERRORS.get(kind, ("type_error", f"Input should be of type {kind}"))
-        if self.lax and isinstance(value, str) and kind in ("integer", "number", "boolean"):
-            parsing = {"integer": "int_parsing", "number": "float_parsing", "boolean": "bool_parsing"}[kind]
-            what = {"integer": "an integer", "number": "a number", "boolean": "a boolean"}[kind]
-            return Failure(loc, f"{message}, unable to interpret input as {what}", parsing)
+        if kind == "object" and "properties" not in schema:
+            error_type = "dict_type"  # a free-form map, not a model
+        if self.lax and isinstance(value, str) and kind in _PARSING:
+            return Failure(loc, _PARSING[kind][1], _PARSING[kind][0])
         if kind == "integer" and isinstance(value, float):
             return Failure(loc, f"{message}, got a number with a fractional part", "int_from_float")
         return Failure(loc, message, error_type)
@@ -193,7 +203,7 @@ class Validator:
             if non_objects:
                 self._union(non_objects, None, value, loc, out)
             else:
-                out.append(Failure(loc, _TYPE_ERRORS["object"][1], "model_attributes_type"))
+                out.append(Failure(loc, _TYPE_ERRORS["object"][1], "dict_type"))
             return
         tag_name = discriminator["propertyName"]
         tags = self.variants(members, discriminator)
@@ -206,15 +216,19 @@ class Validator:
                 return
             expected = ", ".join(f"'{name}'" for name in tags)
             message = f"Input tag '{tag}' found using '{tag_name}' does not match any of the expected tags: {expected}"
-            out.append(Failure((*loc, tag_name), message, "union_tag_invalid", tuple(tags), tag_name))
+            at = loc if self.tags_in_loc else (*loc, tag_name)
+            out.append(Failure(at, message, "union_tag_invalid", tuple(tags), tag_name))
         else:
-            self._check(tags[tag], value, loc, out)
+            self._check(tags[tag], value, (*loc, tag) if self.tags_in_loc else loc, out)
 
     def variants(self, members: list[dict[str, Any]], discriminator: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """Tag value -> member schema of a tagged union (the mapping, else each member's constant tag)."""
         mapping = discriminator.get("mapping")
         if mapping:
-            return {tag: {"$ref": ref} for tag, ref in mapping.items()}
+            # In the members' order, as pydantic lists the expected tags (the shipped mapping is sorted by tag).
+            rank = {member.get("$ref"): index for index, member in enumerate(members)}
+            ordered = sorted(mapping.items(), key=lambda item: rank.get(item[1], len(rank)))
+            return {tag: {"$ref": ref} for tag, ref in ordered}
         found: dict[str, dict[str, Any]] = {}
         for member in members:
             for tag in self.tag_values(member, discriminator["propertyName"]):
@@ -279,7 +293,7 @@ def _numeric(value: Any, lax: bool, parse: Callable[[str], Any]) -> tuple[bool, 
 
 
 def _bounds(out: list[Failure], loc: Loc, size: int, low: Any, high: Any, what: str, unit: str) -> None:
-    suffix = " after validation" if what == "List" else ""
+    suffix = f" after validation, not {size}" if what == "List" else ""
     if low is not None and size < low:
         kind = "too_short" if what == "List" else "string_too_short"
         out.append(Failure(loc, f"{what} should have at least {low} {_plural(unit, low)}{suffix}", kind))

@@ -33,7 +33,7 @@ _KINDS = {
     "bool_type": "boolean",
     "list_type": "list",
     "dict_type": "object",
-    "model_attributes_type": "object",
+    "model_type": "object",
     "none_required": "null",
 }
 SOURCE = "ElevenLabs' OpenAPI document"
