@@ -219,6 +219,17 @@ def conversations_show(**kwargs: Any) -> None:
     _run("conversations", action="show", **kwargs)
 
 
+@conversations.command("search")
+@click.argument("text")
+@project_options
+@click.option("--agent", "agent_key", default=None, help="Only this agent's conversations (file key).")
+@click.option("--limit", type=click.IntRange(1, 1000), default=30, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the API's search results as JSON.")
+def conversations_search(**kwargs: Any) -> None:
+    """Find transcript messages that match TEXT (full-text and fuzzy), best match first."""
+    _run("conversations", action="search", **kwargs)
+
+
 @cli.group("tests")
 def tests_group() -> None:
     """Manage test specs."""

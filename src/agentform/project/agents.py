@@ -72,6 +72,14 @@ def _build_agent(
     prompt_source = _place_prompt(context, key, document, parsed.prompt_file, conversation_config, adopted)
     knowledge = _knowledge_refs(context, document, parsed.knowledge, documents)
     _check_refs(context, document, "tools", parsed.tools, tools, "tool")
+    body = {
+        "name": parsed.name,
+        "conversation_config": conversation_config,
+        "platform_settings": parsed.platform_settings,
+        "tags": parsed.tags,
+        **({"workflow": parsed.workflow} if parsed.workflow is not None else {}),
+    }
+    context.check_api_body(document, "agent", body)
     if any(d.severity == "error" for d in context.diagnostics.items[errors_before:]):
         return None
     return DesiredAgent(
