@@ -22,7 +22,9 @@ FOUNDATIONS = frozenset({"agentform", "redact", "exitcodes", "formats"})
 ALLOWED: Mapping[str, frozenset[str]] = {
     "model": frozenset(),  # the desired state: pure data
     "retrying": frozenset(),  # the one retrying sender under both HTTP clients
-    "project": frozenset({"model"}),  # files -> desired state; no later layer
+    # ElevenLabs' OpenAPI document and its validator: the one schema that validate and the emulator both judge by.
+    "openapi": frozenset(),
+    "project": frozenset({"model", "openapi"}),  # files -> desired state; no later layer
     "elevenlabs": frozenset({"model", "retrying"}),  # the only package that knows URL paths
     # The state record and the lock: read to plan (plan/read.py) and named by plan/identity.py, so plan and state are
     # one layer in two packages that import each other.
@@ -33,7 +35,8 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     # live -> files: import and pull read what the plan reads and write what the project loads.
     "adopt": frozenset({"model", "project", "elevenlabs", "plan", "state", "testing"}),
     "gitops": frozenset({"model", "project", "elevenlabs", "retrying", "plan", "state", "apply", "testing", "connect"}),
-    "emulator": frozenset(),  # a separate app: it shares no code with the client it stands in for
+    # A separate app: it shares no code with the client it stands in for, only the schema it validates requests by.
+    "emulator": frozenset({"openapi"}),
     # The command layer's side of the transport seam: it alone may put the emulator behind a client.
     "connect": frozenset({"model", "elevenlabs", "emulator"}),
     "commands": frozenset(

@@ -21,12 +21,10 @@ from urllib.parse import parse_qs
 
 from starlette.requests import Request
 from starlette.routing import Match
+from starlette.types import Receive, Scope, Send
 
 from agentform.openapi import Operation, load_document
 
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
 Handler = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 

@@ -68,6 +68,14 @@ class Document:
                 return operation
         return None
 
+    def named(self, operation_id: str) -> Operation | None:
+        """The operation with this `operationId`: how code outside the client names an API operation without its
+        URL path (only `elevenlabs/` and `emulator/` spell paths)."""
+        for operation in self.operations:
+            if operation.spec.get("operationId") == operation_id:
+                return operation
+        return None
+
     def check_request(
         self,
         operation: Operation,

@@ -278,7 +278,7 @@ def _number(value: Any, lax: bool) -> tuple[bool, Any]:
     return _numeric(value, lax, float)
 
 
-def _numeric(value: Any, lax: bool, parse: Callable[[str], Any]) -> tuple[bool, Any]:
+def _numeric(value: Any, lax: bool, parse: Callable[[Any], Any]) -> tuple[bool, Any]:
     """JSON numbers fit; lax mode (pydantic's) also takes booleans and numeric strings."""
     if isinstance(value, bool):
         return lax, parse(value)

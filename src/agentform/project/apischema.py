@@ -19,11 +19,12 @@ from agentform.openapi import Failure, Validator, load_document
 from agentform.project.values import LISTED_VALUES, Problem, expected, typo_of
 from agentform.project.variables import has_reference
 
-# The request each kind of resource is created with; its JSON body is what the resource is checked against.
-CREATE_REQUESTS = {
-    "agent": ("POST", "/v1/convai/agents/create"),
-    "tool": ("POST", "/v1/convai/tools"),
-    "test": ("POST", "/v1/convai/agent-testing/create"),
+# The operation (by `operationId`) each kind of resource is created with; its JSON body is what the resource is
+# checked against.
+CREATE_OPERATIONS = {
+    "agent": "create_agent_route",
+    "tool": "add_tool_route",
+    "test": "create_agent_response_test_route",
 }
 _KINDS = {
     "string_type": "string",
@@ -52,8 +53,8 @@ def body_problems(kind: str, body: dict[str, Any]) -> list[Problem]:
 @cache
 def _checker(kind: str) -> tuple[Validator, dict[str, Any]]:
     document = load_document()
-    operation = document.find(*CREATE_REQUESTS[kind])
-    assert operation is not None, f"the shipped document lacks {CREATE_REQUESTS[kind]}"
+    operation = document.named(CREATE_OPERATIONS[kind])
+    assert operation is not None, f"the shipped document lacks {CREATE_OPERATIONS[kind]}"
     schema = operation.body_schema("application/json") or {}
     # Files say what they send: no lax coercion; a value still holding a variable is judged after substitution.
     return Validator(document.schemas, lax=False, opaque=_holds_variable), schema

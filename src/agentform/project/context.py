@@ -149,7 +149,9 @@ class Context(Files):
         overlay = overlays.get(self.environment) if isinstance(overlays, dict) else None
         ok = True
         for problem in body_problems(kind, body):
-            full = ("environments", self.environment, *problem.at) if _has_path(overlay, problem.at) else problem.at
+            full: FieldPath = problem.at
+            if self.environment is not None and _has_path(overlay, problem.at):
+                full = ("environments", self.environment, *problem.at)
             fields = (dotted(problem.at), dotted(full))
             if any(
                 field == seen or field.startswith((f"{seen}.", f"{seen}[")) for field in fields for seen in reported
