@@ -247,6 +247,17 @@ def conversations_show(**kwargs: Any) -> None:
     _run("conversations", action="show", **kwargs)
 
 
+@conversations.command("search")
+@click.argument("text")
+@project_options
+@click.option("--agent", "agent_key", default=None, help="Only this agent's conversations (file key).")
+@click.option("--limit", type=click.IntRange(1, 1000), default=30, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the API's search results as JSON.")
+def conversations_search(**kwargs: Any) -> None:
+    """Find transcript messages that match TEXT (full-text and fuzzy), best match first."""
+    _run("conversations", action="search", **kwargs)
+
+
 @cli.group("tests")
 def tests_group() -> None:
     """Manage test specs."""
@@ -350,9 +361,27 @@ def emulator_serve(**kwargs: Any) -> None:
     _run("emulator_serve", **kwargs)
 
 
-@cli.group("import")
-def import_group() -> None:
-    """Adopt existing live resources: write their files, with `id:` so that apply updates them in place."""
+@cli.group("import", invoke_without_command=True)
+@click.option("--all", "import_all", is_flag=True, help="Every live agent this project and environment do not manage.")
+@click.option("--select", "select", multiple=True, help="With --all: agents whose key or name matches (repeatable).")
+@click.option("--tag", default=None, help="With --all: only agents carrying this tag.")
+@click.option("--dry-run", is_flag=True, help="With --all: show what would be written, write nothing.")
+@project_dir_option
+@env_option
+@parallelism_option
+@click.pass_context
+def import_group(context: click.Context, import_all: bool, **kwargs: Any) -> None:
+    """Adopt existing live resources: write their files, with `id:` so that apply updates them in place.
+
+    `agentform import --all` adopts every agent of the workspace not managed yet, `import agent ID` one agent.
+    """
+    if context.invoked_subcommand is not None:
+        if import_all:
+            raise click.UsageError("--all imports every agent: give it without `agent ID` or `tool ID`")
+        return
+    if not import_all:
+        raise click.UsageError("name what to import: --all, `agent ID` or `tool ID`")
+    _run("import_all", **kwargs)
 
 
 import_options = options(
@@ -377,6 +406,18 @@ def import_agent(**kwargs: Any) -> None:
 def import_tool(**kwargs: Any) -> None:
     """Write tools/<key>.yaml for one live workspace tool."""
     _run("import_", kind="tool", **kwargs)
+
+
+@cli.command()
+@project_options
+@select_option
+@click.option(
+    "--force", is_flag=True, help="Write live values over fields the files also changed since the last apply."
+)
+@parallelism_option
+def pull(**kwargs: Any) -> None:
+    """Write live edits of managed resources (dashboard changes since the last apply) back into the files."""
+    _run("pull", **kwargs)
 
 
 def main(argv: list[str] | None = None) -> int:

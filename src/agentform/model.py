@@ -153,6 +153,12 @@ class WorkspaceSecret(_Frozen):
     tool_key: str
     source: SourceLocation
 
+    @staticmethod
+    def placeholder(key: str) -> str:
+        """What a tool's header holds in the desired state: the planner puts the secret's id (or its own `$ref:`)
+        in its place. Part of the tool's content address, so it must not depend on the id or the value."""
+        return f"agentform:workspace-secret:{key}"
+
 
 class DesiredAgent(_Frozen):
     """An agent from `agents/<key>/agent.yaml` with its overlay applied and variables substituted.

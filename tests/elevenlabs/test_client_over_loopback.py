@@ -118,6 +118,7 @@ def test_a_bad_key_is_a_401_with_the_apis_message_and_without_the_key(base_url: 
     assert wrong not in str(caught.value)
 
 
+@pytest.mark.sends_invalid_requests
 def test_a_validation_error_names_the_missing_field(base_url: str) -> None:
     async def create() -> None:
         async with client(base_url) as api:

@@ -70,6 +70,8 @@ CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
     "list_conversations": ((), {"agent_id": ID}),
     "get_conversation": ((ID,), {}),
     "send_conversation_feedback": ((ID, "like"), {}),
+    "search_messages": (("refund",), {"agent_id": ID}),
+    "delete_conversation": ((ID,), {}),
 }
 
 _REQUEST = re.compile(r'httpx_client\.request\(\s*f?"(v1/[^"]*)",\s*method="([A-Z]+)"', re.MULTILINE)

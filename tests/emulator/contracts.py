@@ -77,6 +77,8 @@ CONTRACTS: dict[tuple[str, str], str | None] = {
     ("GET", "/v1/convai/conversations"): "types.GetConversationsPageResponseModel",
     ("GET", "/v1/convai/conversations/{conversation_id}"): "types.GetConversationResponseModel",
     ("POST", "/v1/convai/conversations/{conversation_id}/feedback"): None,
+    ("DELETE", "/v1/convai/conversations/{conversation_id}"): None,
+    ("GET", "/v1/convai/conversations/messages/text-search"): "types.MessagesSearchResponse",
 }
 
 _ERROR_MODEL = "types.HttpValidationError"

@@ -78,3 +78,79 @@ def test_a_conversation_of_a_known_agent_defaults_to_its_name_main_branch_and_ti
         agent["main_branch_id"],
         agent["version_id"],
     )
+
+
+def talk(api, agent_id, start, *messages):
+    """A seeded call whose turns alternate user, agent, user, ..."""
+    transcript = [
+        {"role": ("user", "agent")[index % 2], "message": message, "time_in_call_secs": index}
+        for index, message in enumerate(messages)
+    ]
+    body = {"agent_id": agent_id, "start_time_unix_secs": start, "transcript": transcript}
+    return api.post("/_emulator/conversations", json=body).json()["conversation_id"]
+
+
+def test_a_deleted_conversation_is_gone_from_reads_and_lists(api):
+    kept, deleted = seed(api, "agent_a", 100), seed(api, "agent_a", 200)
+
+    response = api.delete(f"/v1/convai/conversations/{deleted}")
+
+    assert response.status_code == 200
+    assert api.get(f"/v1/convai/conversations/{deleted}").status_code == 404
+    listed = api.get("/v1/convai/conversations").json()["conversations"]
+    assert [c["conversation_id"] for c in listed] == [kept]
+    again = api.delete(f"/v1/convai/conversations/{deleted}")
+    assert again.status_code == 404 and again.json()["detail"]["status"] == "conversation_not_found"
+
+
+def test_text_search_finds_messages_full_text_and_fuzzy_best_first_with_highlights(api):
+    refund = talk(api, "agent_a", 100, "I want a refund please", "Our refund policy allows returns in 30 days.")
+    talk(api, "agent_a", 200, "What are your opening hours?", "We open at nine.")
+    typo = talk(api, "agent_b", 300, "Do you have a refnud policy?", "Yes.")
+
+    page = api.get("/v1/convai/conversations/messages/text-search", params={"text_query": "refund policy"}).json()
+
+    found = [(r["conversation_id"], r["transcript_index"], r["score"]) for r in page["results"]]
+    assert found == [(typo, 0, 1.0), (refund, 1, 1.0), (refund, 0, 0.5)]
+    assert page["has_more"] is False
+    highlighted = [part["value"] for part in page["results"][1]["chunk_highlights"] if part["is_hit"]]
+    assert highlighted == ["refund", "policy"]
+    assert "".join(part["value"] for part in page["results"][1]["chunk_highlights"]) == page["results"][1]["chunk_text"]
+
+
+def test_text_search_takes_the_list_filters_sorts_by_start_and_pages(api):
+    first = talk(api, "agent_a", 100, "parking question")
+    second = talk(api, "agent_a", 200, "parking again")
+    talk(api, "agent_b", 300, "parking elsewhere")
+    query = {"text_query": "parking", "agent_id": "agent_a", "sort_by": "created_at", "page_size": 1}
+
+    page = api.get("/v1/convai/conversations/messages/text-search", params=query).json()
+    rest = api.get(
+        "/v1/convai/conversations/messages/text-search", params={**query, "cursor": page["next_cursor"]}
+    ).json()
+
+    assert [r["conversation_id"] for r in page["results"] + rest["results"]] == [second, first]
+    assert page["has_more"] is True and rest["has_more"] is False
+
+
+def test_text_search_requires_its_query_and_caps_the_page_at_50(api):
+    missing = api.get("/v1/convai/conversations/messages/text-search")
+    too_big = api.get("/v1/convai/conversations/messages/text-search", params={"text_query": "x", "page_size": 51})
+
+    assert missing.status_code == 422
+    assert missing.json()["detail"][0]["loc"] == ["query", "text_query"]
+    assert too_big.status_code == 422
+    assert too_big.json()["detail"][0] == {
+        "loc": ["query", "page_size"],
+        "msg": "Input should be less than or equal to 50",
+        "type": "less_than_equal",
+    }
+
+
+def test_the_list_search_filter_keeps_conversations_with_a_matching_message(api):
+    parking = talk(api, "agent_a", 100, "Unde pot parca mașina?", "În spatele clădirii.")
+    talk(api, "agent_a", 200, "Cât costă?", "100 de lei.")
+
+    listed = api.get("/v1/convai/conversations", params={"search": "masina"}).json()["conversations"]
+
+    assert [c["conversation_id"] for c in listed] == [parking]

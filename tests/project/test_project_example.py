@@ -87,7 +87,7 @@ def test_the_booking_tool_test_references_the_webhook_tool_by_key(desired):
 def test_the_webhook_token_is_a_secret_kept_in_a_workspace_secret_and_masked(desired):
     tool = desired.tools["book-appointment"]
     header = tool.tool_config["api_schema"]["request_headers"]["Authorization"]
-    assert header == {"secret_id": "$ref:secret.book-appointment.Authorization"}
+    assert header == {"secret_id": "agentform:workspace-secret:book-appointment.Authorization"}
     assert desired.secret_values
     value = desired.workspace_secrets["book-appointment.Authorization"].value
     assert Redactor(desired.secret_values).text(value) == "Bearer (sensitive value)"

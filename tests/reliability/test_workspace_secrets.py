@@ -50,7 +50,7 @@ def test_only_headers_holding_a_secret_become_workspace_secrets():
     tools, secrets = with_workspace_secrets({"book": tool_with_header(TOKEN)}, ["canary-header-5c1e9a"])
     headers = tools["book"].tool_config["api_schema"]["request_headers"]
     assert headers["X-Plain"] == "not-a-secret"
-    assert headers["Authorization"] == {"secret_id": "$ref:secret.book.Authorization"}
+    assert headers["Authorization"] == {"secret_id": "agentform:workspace-secret:book.Authorization"}
     assert secrets["book.Authorization"].value == TOKEN
 
 

@@ -157,3 +157,25 @@ def test_conversations_show_numbers_the_user_turns_for_turn(live_project, clinic
     assert "[1] user: Unde pot parca mașina?" in out
     assert "[2] user: Aș vrea să fac o programare" in out
     assert '-> book_appointment({"patient_name": "Maria Popescu"' in out
+
+
+def test_conversations_search_finds_matching_messages_over_http(live_project, clinic_call):
+    other = _seed(
+        live_project,
+        "support-agent",
+        [{"role": "user", "message": "Where can I park my car?"}, {"role": "agent", "message": "Behind us."}],
+    )
+    code, out = live_project.cli("conversations", "search", "parcarea", "--json")
+    assert code == exitcodes.OK
+    results = json.loads(out)  # the module's emulator also holds the calls of earlier tests
+    assert (clinic_call, 2) in [(r["conversation_id"], r["transcript_index"]) for r in results]
+    assert {r["transcript_index"] for r in results} == {2} and other not in out
+    assert all("parcarea" in [p["value"] for p in r["chunk_highlights"] if p["is_hit"]] for r in results)
+
+    code, out = live_project.cli("conversations", "search", "park")
+    assert code == exitcodes.OK
+    assert other in out and "support-agent" in out and "Where can I park my car?" in out
+    code, out = live_project.cli("conversations", "search", "park", "--agent", "clinic-receptionist", "--json")
+    assert other not in out
+    code, _ = live_project.cli("conversations", "search", "park", "--agent", "nobody")
+    assert code == exitcodes.ERROR

@@ -29,7 +29,11 @@ HERE = SourceLocation(path="x")
 
 
 def _test(agent: str, key: str, **fields) -> DesiredTest:
-    body = {"type": fields.pop("kind", "llm"), "name": key, "chat_history": [{"role": "user", "message": "hi"}]}
+    """A test as the loader makes it (a tool test references its tool by key, with the tool's type)."""
+    history = [{"role": "user", "message": "hi", "time_in_call_secs": 0}]
+    body: dict = {"type": fields.pop("kind", "llm"), "name": key, "chat_history": history}
+    if fields.get("tool_key"):
+        body["tool_call_parameters"] = {"referenced_tool": {"id": fields["tool_key"], "type": "webhook"}}
     return DesiredTest(agent_key=agent, key=key, kind=body["type"], body=body, source=HERE, **fields)
 
 

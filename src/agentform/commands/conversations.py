@@ -1,4 +1,4 @@
-"""`agentform conversations list|show`: find the conversation worth turning into a test."""
+"""`agentform conversations list|show|search`: find the conversation worth turning into a test."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 # With --feedback, each summary needs a detail read (the list has no like/dislike filter): read at most this many.
 _FEEDBACK_SCAN = 200
+# A matching message is shown cut to this many characters (`--json` has the whole text).
+_TEXT_WIDTH = 80
 
 
 def run(
@@ -27,6 +29,7 @@ def run(
     project_dir: Path = Path("."),
     env: str | None = None,
     conversation_id: str | None = None,
+    text: str | None = None,
     agent_key: str | None = None,
     since: str | None = None,
     feedback: str | None = None,
@@ -39,6 +42,8 @@ def run(
     try:
         if action == "show":
             return _show(session, str(conversation_id), as_json)
+        if action == "search":
+            return _search(session, str(text), agent_key, limit, as_json)
         return _list(session, agent_key, since, feedback, limit, as_json)
     except Exception as error:  # API, transport, bad --since: one readable line, never a traceback with secrets
         return session.fail(error)
@@ -65,11 +70,7 @@ def _list(
 
     async def read(client: ElevenLabsClient) -> tuple[dict[str, str], list[dict]]:
         keys = await managed_agent_keys(client, desired)
-        agent_id = None
-        if agent_key is not None:
-            agent_id = next((i for i, key in keys.items() if key == agent_key), None)
-            if agent_id is None:
-                raise LookupError(f"agent {agent_key!r} does not exist live in environment {desired.environment.name}")
+        agent_id = _live_agent_id(keys, agent_key, desired)
         scan = max(limit, _FEEDBACK_SCAN) if feedback else limit
         summaries = await client.list_conversations(agent_id=agent_id, call_start_after_unix=after, limit=scan)
         if feedback:
@@ -85,6 +86,51 @@ def _list(
         out.print(Text(redactor.text(line)))
     out.print(f"{len(summaries)} conversations. `agentform conversations show ID` prints one turn by turn.")
     return exitcodes.OK
+
+
+def _live_agent_id(keys: dict[str, str], agent_key: str | None, desired: Desired) -> str | None:
+    """The live id of the agent `--agent` names (None without the option); LookupError if it is not live."""
+    if agent_key is None:
+        return None
+    agent_id = next((i for i, key in keys.items() if key == agent_key), None)
+    if agent_id is None:
+        raise LookupError(f"agent {agent_key!r} does not exist live in environment {desired.environment.name}")
+    return agent_id
+
+
+def _search(session: Session, text: str, agent_key: str | None, limit: int, as_json: bool) -> int:
+    """Transcript messages matching `text` (the API's full-text and fuzzy search), best first."""
+    from agentform.testing.conversations import table_lines
+
+    async def read(client: Any) -> tuple[dict[str, str], list[dict]]:
+        keys = await managed_agent_keys(client, session.desired)
+        agent_id = _live_agent_id(keys, agent_key, session.desired)
+        return keys, await client.search_messages(text, agent_id=agent_id, limit=limit)
+
+    keys, results = session.run(read)
+    if as_json:
+        return _print_json(results, session.redactor)
+    out = console()
+    for line in table_lines([search_row(result, keys) for result in results]):
+        out.print(Text(session.redactor.text(line)))
+    out.print(f"{len(results)} matching messages. `agentform conversations show ID` prints the whole conversation.")
+    return exitcodes.OK
+
+
+def search_row(result: dict[str, Any], agent_keys: dict[str, str]) -> dict[str, str]:
+    """The columns of `conversations search` for one matching message."""
+    from agentform.testing.conversations import summary_row
+
+    summary = {"start_time_unix_secs": result.get("conversation_start_time_unix_secs"), **result}
+    row = summary_row(summary, agent_keys)
+    text = " ".join(str(result.get("chunk_text") or "").split())
+    return {
+        "id": row["id"],
+        "started (UTC)": row["started (UTC)"],
+        "agent": row["agent"],
+        "message": str(result.get("transcript_index", "")),
+        "text": text if len(text) <= _TEXT_WIDTH else text[: _TEXT_WIDTH - 1] + "…",
+    }
 
 
 def _show(session: Session, conversation_id: str, as_json: bool) -> int:

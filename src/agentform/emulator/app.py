@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -20,8 +21,11 @@ from starlette.types import Message, Receive, Scope, Send
 from agentform.emulator.common import Context
 from agentform.emulator.faults import Fault, FaultBook
 from agentform.emulator.store import Store
+from agentform.emulator.validation import Recorder, serve_validated
 
 DEV_API_KEY = "sk_emulator_dev_0000000000000000000000000000"
+# Names a file to which every app appends one JSON line per API request (see `validation.Recorder`).
+RECORD_ENV = "AGENTFORM_EMULATOR_RECORD"
 
 
 _ADMIN_PREFIX = "/_emulator"
@@ -83,13 +87,17 @@ class EmulatorApp(FastAPI):
                 await asyncio.sleep(fault.latency_ms / 1000)
         failure = next((f for f in fired if f.kind != "latency"), None)
         if failure is None:
-            await super().__call__(scope, receive, send)
+            await self._handle(scope, receive, send)
             return
         if failure.when == "after":
-            await super().__call__(scope, receive, _discard)
+            await self._handle(scope, receive, _discard)
         else:
             await _drain(receive)
         await _fail(failure, send, raw_send)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The routes, behind the request validation against the OpenAPI document."""
+        await serve_validated(self.router.routes, scope, receive, send, super().__call__, self.state.recorder)
 
 
 _UNAUTHORISED = {"detail": {"status": "invalid_api_key", "message": "Invalid or missing API key (xi-api-key)."}}
@@ -158,17 +166,21 @@ def create_app(
     api_keys: Sequence[str] = (DEV_API_KEY,),
     eval_delay_secs: float = 0.0,
     clock: Callable[[], float] = time.time,
+    record_to: str | None = None,
 ) -> FastAPI:
     """A new emulator app over the SQLite database at `db_path` (a file keeps state between runs).
 
     Everything the app needs lives on `app.state` (no module-level state), and the schema is created here rather
-    than in a startup event, because httpx's ASGITransport does not send lifespan events.
+    than in a startup event, because httpx's ASGITransport does not send lifespan events. `record_to` (else the
+    `AGENTFORM_EMULATOR_RECORD` environment variable) names a request record file.
     """
     from agentform.emulator.routes import ROUTERS
 
     app = EmulatorApp(title="agentform ElevenLabs emulator", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.api_keys = frozenset(api_keys)
     app.state.faults = FaultBook()
+    record = record_to or os.environ.get(RECORD_ENV)
+    app.state.recorder = Recorder(record) if record else None
     app.state.emulator = Context(store=Store(db_path), clock=clock, eval_delay_secs=eval_delay_secs)
     for router in ROUTERS:
         app.include_router(router)

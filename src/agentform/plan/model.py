@@ -220,11 +220,6 @@ def describe_refs(value: Any) -> Any:
     return f"(known after apply: {address})" if address else value
 
 
-def resolve_known_refs(value: Any, ids: Mapping[str, str]) -> Any:
-    """`value` with the placeholders of `ids` replaced; the others stay placeholders."""
-    return resolve_refs(value, {address: ids.get(address, ref(address)) for address in refs_in(value)})
-
-
 def resolve_refs(value: Any, ids: Mapping[str, str]) -> Any:
     """`value` with every placeholder replaced by `ids[address]`; raises KeyError naming an unresolved address."""
     if isinstance(value, dict):

@@ -100,7 +100,8 @@ def make_plan(
     documents = [
         resources.document_change(desired.documents[key], live, on_drift, redactor) for key in chosen.documents
     ]
-    tools = [resources.tool_change(desired.tools[key], live, on_drift, redactor) for key in chosen.tools]
+    secret_ids = secrets.secret_ids(desired, live)
+    tools = [resources.tool_change(desired.tools[key], live, on_drift, redactor, secret_ids) for key in chosen.tools]
     secret_changes = secrets.secret_changes(desired, live, redactor)
     chosen_secrets = [
         c for c in secret_changes if c.action != "delete" and desired.workspace_secrets[c.key].tool_key in chosen.tools
@@ -121,6 +122,9 @@ def make_plan(
     agents = [
         _agent_change(desired, desired.agents[key], live, refs, on_drift, branch, redactor) for key in chosen.agents
     ]
+    # A version updated in place (a drift repair, or given a new content address) is not garbage.
+    updated = {change.live_id for change in (*documents, *tests) if change.action == "update"}
+    deletes = [change for change in _deletes(desired, live, chosen, prune, branch) if change.live_id not in updated]
     return Plan(
         project=live.project,
         environment=live.environment,
@@ -130,15 +134,7 @@ def make_plan(
         prune=prune,
         select=list(select_globs),
         on_drift=on_drift,
-        changes=[
-            *chosen_secrets,
-            *documents,
-            *tools,
-            *tests,
-            *agents,
-            *_deletes(desired, live, chosen, prune, branch),
-            *secret_deletes,
-        ],
+        changes=[*chosen_secrets, *documents, *tools, *tests, *agents, *deletes, *secret_deletes],
         warnings=_warnings(desired, live),
     )
 

@@ -7,7 +7,7 @@ agents and tests reference.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from agentform.model import Desired, DesiredDocument, DesiredTest, DesiredTool
@@ -21,10 +21,9 @@ from agentform.plan.model import (
     ResourceKind,
     ref,
     refs_in,
-    resolve_known_refs,
 )
 from agentform.plan.normalize import comparable, normalize_test, normalize_tool, same
-from agentform.plan.secrets import secret_ids
+from agentform.plan.secrets import with_secret_ids
 from agentform.plan.versions import Version, Wanted, plan_versioned
 from agentform.redact import Redactor
 
@@ -53,6 +52,7 @@ def document_change(
         diff=diff,
         # The name too: a rename in the dashboard is drift (docs/decisions/0058).
         repair_payload={"name": name, "text": document.text} if document.kind == "text" else {"name": name},
+        matches=lambda text: document.kind == "text" and text == document.text,
         create_fields=lambda: _document_create_fields(document, redactor),
         depends_on=tuple(sorted(refs_in(body) - {DOCUMENTS_FOLDER})),
     )
@@ -139,9 +139,15 @@ def document_refs(desired: Desired, live: LiveState) -> dict[str, payload.Docume
 # --- tools -------------------------------------------------------------------------------------------------------
 
 
-def tool_change(tool: DesiredTool, live: LiveState, on_drift: DriftResolution, redactor: Redactor) -> ResourceChange:
-    # Secrets that exist are referenced by id; a secret the same plan creates stays a placeholder until apply.
-    body = resolve_known_refs(payload.tool_payload(tool), secret_ids(live))
+def tool_change(
+    tool: DesiredTool,
+    live: LiveState,
+    on_drift: DriftResolution,
+    redactor: Redactor,
+    secret_ids: Mapping[str, str] | None = None,
+) -> ResourceChange:
+    # Workspace secrets that exist are referenced by id, one this plan creates by its `$ref:` (`secrets.secret_ids`).
+    body = with_secret_ids(payload.tool_payload(tool), secret_ids or {})
     desired_view = normalize_tool(body)
 
     def diff(old: dict | None) -> list[FieldChange]:
@@ -258,6 +264,7 @@ def test_change(
         depends_on=tuple(sorted(refs_in(body) - {TESTS_FOLDER})),
         diff=diff,
         repair_payload=body,
+        matches=lambda old: same(*comparable(desired_view, normalize_test(old))),
         create_fields=lambda: field_changes({}, desired_view, redactor=redactor),
     )
     return plan_versioned(wanted, versions, on_drift=on_drift)

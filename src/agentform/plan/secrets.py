@@ -8,11 +8,14 @@ with prune, after the tools that used them (docs/decisions/0091).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from agentform.model import Desired, WorkspaceSecret
 from agentform.plan import identity
 from agentform.plan.diff import field_changes
 from agentform.plan.live import LiveSecret, LiveState
-from agentform.plan.model import ResourceChange
+from agentform.plan.model import ResourceChange, ref
 from agentform.redact import Redactor
 
 
@@ -21,9 +24,22 @@ def secret_address(key: str) -> str:
     return f"secret.{key}"
 
 
-def secret_ids(live: LiveState) -> dict[str, str]:
-    """address -> live id of the secrets that exist, for the tool payloads that reference them."""
-    return {secret_address(secret.key): secret.id for secret in _canonical(live.secrets).values()}
+def secret_ids(desired: Desired, live: LiveState) -> dict[str, str]:
+    """Each desired secret's placeholder -> the live id, or the `$ref:` of the create this plan holds."""
+    live_ids = {key: secret.id for key, secret in _canonical(live.secrets).items()}
+    return {
+        WorkspaceSecret.placeholder(key): live_ids.get(key) or ref(secret_address(key))
+        for key in desired.workspace_secrets
+    }
+
+
+def with_secret_ids(value: Any, ids: Mapping[str, str]) -> Any:
+    """`value` (a tool payload) with each workspace-secret placeholder replaced from `ids` (`secret_ids`)."""
+    if isinstance(value, dict):
+        return {key: with_secret_ids(item, ids) for key, item in value.items()}
+    if isinstance(value, list):
+        return [with_secret_ids(item, ids) for item in value]
+    return ids.get(value, value) if isinstance(value, str) else value
 
 
 def secret_changes(desired: Desired, live: LiveState, redactor: Redactor) -> list[ResourceChange]:

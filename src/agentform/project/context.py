@@ -138,6 +138,30 @@ class Context(Files):
         selected = self._validate_environments(document, model, base, valid_overlays, deferred)
         return selected if ok else None
 
+    def check_api_body(self, document: YamlDocument, kind: str, body: dict[str, Any]) -> bool:
+        """Report what ElevenLabs' OpenAPI document finds wrong in a resource's API body for the selected environment
+        (see `apischema`), where it was written; False if that is an error. What the file's checks already reported
+        at a field, or above it, is not repeated."""
+        from agentform.project.apischema import body_problems
+
+        reported = [d.field for d in self.diagnostics.items if d.path == document.path and d.field]
+        overlays = document.data.get("environments")
+        overlay = overlays.get(self.environment) if isinstance(overlays, dict) else None
+        ok = True
+        for problem in body_problems(kind, body):
+            full: FieldPath = problem.at
+            if self.environment is not None and _has_path(overlay, problem.at):
+                full = ("environments", self.environment, *problem.at)
+            fields = (dotted(problem.at), dotted(full))
+            if any(
+                field == seen or field.startswith((f"{seen}.", f"{seen}[")) for field in fields for seen in reported
+            ):
+                continue
+            position = document.where(full)
+            self.diagnostics.add(Diagnostic(document.path, *position, problem.severity, dotted(full), problem.message))
+            ok = ok and problem.severity != "error"
+        return ok
+
     def _valid_overlays(
         self, document: YamlDocument, overlays: dict[str, Any]
     ) -> tuple[dict[str, dict[str, Any]], bool]:

@@ -109,7 +109,7 @@ def _load_test(
     tool_key, mocked = _check_kind(parsed, data, body, tools, errors)
     for at, message in errors:
         context.diagnostics.error(document.path, document.where(at), dotted(at), message)
-    if errors:
+    if errors or not context.check_api_body(document, "test", body):
         return None
     return DesiredTest(
         agent_key=agent_key,

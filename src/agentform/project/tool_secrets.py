@@ -2,8 +2,9 @@
 
 The API has a slot for exactly this (elevenlabs-api.md §4.4): a webhook header's value may be `{secret_id}`, and
 the secret's value is then stored by the API alone, write-only. A header whose value contains a secret variable's
-value is taken out of the tool and replaced by a placeholder for its secret's id; the planner creates or rotates
-the secret and apply puts the id in. The placeholder, not the value, is part of the tool's content address, so a
+value is taken out of the tool and replaced by a placeholder for its secret's id
+(`WorkspaceSecret.placeholder`); the planner creates or rotates the secret and puts its id in (or its own `$ref:`
+for apply to resolve). The placeholder, not the value, is part of the tool's content address, so a
 rotated secret updates the secret and leaves the tool as it is (docs/decisions/0091).
 """
 
@@ -13,8 +14,6 @@ import copy
 from collections.abc import Iterable, Mapping
 
 from agentform.model import DesiredTool, WorkspaceSecret
-from agentform.plan.model import ref
-from agentform.plan.secrets import secret_address
 
 
 def with_workspace_secrets(
@@ -41,6 +40,6 @@ def with_workspace_secrets(
         for name, value in secret_headers.items():
             key = f"{tool_key}.{name}"
             secrets[key] = WorkspaceSecret(key=key, value=value, tool_key=tool_key, source=tool.source)
-            config["api_schema"]["request_headers"][name] = {"secret_id": ref(secret_address(key))}
+            config["api_schema"]["request_headers"][name] = {"secret_id": WorkspaceSecret.placeholder(key)}
         result[tool_key] = tool.model_copy(update={"tool_config": config})
     return result, secrets

@@ -61,6 +61,9 @@ def _load_tool(context: Context, key: str, path: str) -> DesiredTool | None:
         context.diagnostics.error(path, document.where(at), dotted(at), message)
     if problems:
         return None
+    body = {"tool_config": config, **({"response_mocks": parsed.response_mocks} if parsed.response_mocks else {})}
+    if not context.check_api_body(document, "tool", body):
+        return None
     return DesiredTool(
         key=key,
         tool_config=config,

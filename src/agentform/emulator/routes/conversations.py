@@ -1,15 +1,20 @@
-"""Conversations: list (filters, cursor), get (transcript), feedback. They are seeded through the admin API."""
+"""Conversations: list (filters, text search, cursor), get (transcript), delete, feedback, message text search.
+They are seeded through the admin API."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import Field
 
+from agentform.emulator import text_search
 from agentform.emulator.common import C, Context, LooseBody, load, new_id, paginate
 
 router = APIRouter(prefix="/v1/convai/conversations")
+# The text search's own page size default (its maximum, 50, the OpenAPI document enforces).
+_SEARCH_PAGE_SIZE = 20
 
 
 class TranscriptItem(LooseBody):
@@ -150,37 +155,109 @@ def get_rendered(conversation: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@dataclass
+class ListFilters:
+    """The list filters the list and the text search both take (query parameters, through `Depends`)."""
+
+    agent_id: str | None = None
+    branch_id: str | None = None
+    version_id: str | None = None
+    call_successful: str | None = None
+    call_start_after_unix: int | None = None
+    call_start_before_unix: int | None = None
+
+    def keeps(self, conv: dict[str, Any]) -> bool:
+        after, before = self.call_start_after_unix, self.call_start_before_unix
+        return (
+            (self.branch_id is None or conv["branch_id"] == self.branch_id)
+            and (self.version_id is None or conv["version_id"] == self.version_id)
+            and (self.call_successful is None or conv["call_successful"] == self.call_successful)
+            and (after is None or conv["start_time_unix_secs"] > after)
+            and (before is None or conv["start_time_unix_secs"] < before)
+        )
+
+
+Filters = Annotated[ListFilters, Depends()]
+
+
+def _filtered(c: Context, filters: ListFilters) -> list[dict[str, Any]]:
+    agent_id = filters.agent_id
+    found = c.store.all("conversation", owner=agent_id) if agent_id else c.store.all("conversation")
+    return [conv for conv in found if filters.keeps(conv)]
+
+
 @router.get("")
 async def list_conversations(
     c: C,
-    agent_id: str | None = None,
-    branch_id: str | None = None,
-    version_id: str | None = None,
-    call_successful: str | None = None,
-    call_start_after_unix: int | None = None,
-    call_start_before_unix: int | None = None,
+    filters: Filters,
     cursor: str | None = None,
     page_size: int | None = None,
     sort_direction: str | None = None,
+    search: str | None = None,
 ) -> dict[str, Any]:
-    found = c.store.all("conversation", owner=agent_id) if agent_id else c.store.all("conversation")
-    found = [
-        conv
-        for conv in found
-        if (branch_id is None or conv["branch_id"] == branch_id)
-        and (version_id is None or conv["version_id"] == version_id)
-        and (call_successful is None or conv["call_successful"] == call_successful)
-        and (call_start_after_unix is None or conv["start_time_unix_secs"] > call_start_after_unix)
-        and (call_start_before_unix is None or conv["start_time_unix_secs"] < call_start_before_unix)
-    ]
+    found = _filtered(c, filters)
+    if search:
+        words = text_search.query_words(search)
+        found = [conv for conv in found if any(_message_matches(words, item) for item in conv["transcript"])]
     found.sort(key=lambda conv: conv["start_time_unix_secs"], reverse=sort_direction != "asc")
     page, next_cursor, has_more = paginate(found, cursor, page_size)
     return {"conversations": [_summary(conv) for conv in page], "next_cursor": next_cursor, "has_more": has_more}
 
 
+def _message_matches(words: list[str], item: dict[str, Any]) -> bool:
+    return text_search.match(words, item.get("message") or "") is not None
+
+
+@router.get("/messages/text-search")
+async def search_messages(
+    c: C,
+    text_query: str,
+    filters: Filters,
+    sort_by: str = "search_score",
+    cursor: str | None = None,
+    page_size: int = _SEARCH_PAGE_SIZE,
+) -> dict[str, Any]:
+    """`MessagesSearchResponse`: one result per matching transcript message, best score (or newest) first."""
+    words = text_search.query_words(text_query)
+    results = []
+    for conv in _filtered(c, filters):
+        for index, item in enumerate(conv["transcript"]):
+            found = text_search.match(words, item.get("message") or "")
+            if found is not None:
+                results.append(_search_result(conv, index, item["message"], found))
+    if sort_by == "created_at":
+        results.sort(key=lambda r: (-r["conversation_start_time_unix_secs"], r["transcript_index"]))
+    else:
+        results.sort(key=lambda r: (-r["score"], -r["conversation_start_time_unix_secs"], r["transcript_index"]))
+    page, next_cursor, has_more = paginate(results, cursor, page_size)
+    meta = {"total": len(results), "page": None, "page_size": page_size}
+    return {"meta": meta, "results": page, "next_cursor": next_cursor, "has_more": has_more}
+
+
+def _search_result(conv: dict[str, Any], index: int, text: str, found: text_search.Match) -> dict[str, Any]:
+    return {
+        "conversation_id": conv["conversation_id"],
+        "agent_id": conv["agent_id"],
+        "agent_name": conv["agent_name"],
+        "transcript_index": index,
+        "chunk_text": text,
+        "chunk_highlights": found.highlights,
+        "score": found.score,
+        "conversation_start_time_unix_secs": conv["start_time_unix_secs"],
+    }
+
+
 @router.get("/{conversation_id}")
 async def get_conversation(conversation_id: str, c: C) -> dict[str, Any]:
     return get_rendered(_load(c, conversation_id))
+
+
+@router.delete("/{conversation_id}")
+async def delete_conversation(conversation_id: str, c: C) -> dict[str, Any]:
+    with c.store.tx():
+        _load(c, conversation_id)
+        c.store.delete("conversation", conversation_id)
+    return {}
 
 
 @router.post("/{conversation_id}/feedback")

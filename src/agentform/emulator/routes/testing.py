@@ -28,7 +28,7 @@ router = APIRouter(prefix="/v1/convai/agent-testing")
 class TestBody(LooseBody):
     """The create / PUT body; fields beyond these are stored as sent (the API's union has many)."""
 
-    type: Literal["llm", "tool", "simulation"]
+    type: Literal["llm", "tool", "simulation"] = "llm"  # the document gives each variant its tag as default
     name: str
     parent_folder_id: str | None = None
     chat_history: list[dict[str, Any]] | None = None

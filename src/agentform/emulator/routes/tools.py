@@ -17,7 +17,6 @@ from agentform.emulator.common import (
     load,
     new_id,
     paginate,
-    validation_error,
 )
 from agentform.emulator.dependents import dependents, dependents_page, remove_references, tool_ids
 
@@ -51,12 +50,9 @@ def _render(tool: dict[str, Any]) -> dict[str, Any]:
 
 
 def _config_of(body: ToolBody) -> dict[str, Any]:
-    config = body.tool_config.model_dump(exclude_unset=True)
-    if config["type"] != "system" and not config.get("description"):
-        raise validation_error(["body", "tool_config", "description"], "Field required", "missing")
-    if config["type"] == "webhook" and not (config.get("api_schema") or {}).get("url"):
-        raise validation_error(["body", "tool_config", "api_schema", "url"], "Field required", "missing")
-    return config
+    # Required fields per variant (a description, a webhook's api_schema.url, ...) are the OpenAPI document's to
+    # judge: the request was validated against it before this handler ran.
+    return body.tool_config.model_dump(exclude_unset=True)
 
 
 @router.post("")
