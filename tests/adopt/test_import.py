@@ -149,8 +149,12 @@ def import_validate_plan_apply_plan(
         "document.lista-de-preturi",
         "test.clinic-receptionist/parking-question",
         "test.clinic-receptionist/books-an-appointment",
+        # The adopted tool's credential header moves into a workspace secret (decision 0091).
+        "secret.book-appointment.Authorization",
+        "tool.book-appointment",
     }
-    assert {changes[a]["action"] for a in changes if not a.startswith("agent.")} == {"create"}
+    assert changes["tool.book-appointment"]["action"] == "update"
+    assert {changes[a]["action"] for a in changes if not a.startswith(("agent.", "tool."))} == {"create"}
     agent_change = changes["agent.clinic-receptionist"]
     assert agent_change["action"] == "update" and agent_change["live_id"] == ids["agent"]
     changed = {field["path"].split("[")[0] for field in agent_change["fields"]}
@@ -174,7 +178,9 @@ def import_validate_plan_apply_plan(
     }
     assert identity.owner_tag("clinic", "local") in after["tags"]
     tool = dashboard(project_dir, lambda client: client.get_tool(ids["tool"]))
-    assert tool["tool_config"]["api_schema"]["request_headers"]["Authorization"] == TOKEN
+    [secret] = dashboard(project_dir, lambda client: client.list_secrets())
+    assert tool["tool_config"]["api_schema"]["request_headers"]["Authorization"] == {"secret_id": secret["secret_id"]}
+    assert TOKEN not in str(tool)
 
 
 def test_a_dashboard_agent_is_adopted_with_its_tool_documents_and_tests_and_keeps_its_id(project, capsys, monkeypatch):

@@ -81,9 +81,11 @@ def adopt_the_workspace(project_dir: Path, capsys: pytest.CaptureFixture[str], m
     monkeypatch.setenv("BOOK_APPOINTMENT_AUTHORIZATION", TOKEN)
     assert validate_command.run(project_dir) == exitcodes.OK
     changes = changes_by_address(plan_document(project_dir, capsys))
+    # The adopted tool's credential header moves into a workspace secret on the first apply (decision 0091).
     assert {address for address, change in changes.items() if change["action"] == "update"} == {
         f"agent.{key}" for key in keys.values()
-    }
+    } | {"tool.book-appointment"}
+    assert changes["secret.book-appointment.Authorization"]["action"] == "create"
     assert apply_command.run(project_dir=project_dir, auto_approve=True) == exitcodes.OK
     assert changes_by_address(plan_document(project_dir, capsys)) == {}
     for role, key in keys.items():
@@ -124,7 +126,7 @@ def test_a_dry_run_writes_nothing_and_select_and_tag_narrow_the_import(project, 
 
 
 def test_import_without_all_or_a_resource_is_a_usage_error(project, capsys):
-    assert main(["import", "-C", str(project)]) == 2
+    assert main(["import", "-C", str(project)]) == exitcodes.ERROR  # a usage error (decision 0093)
     assert "--all" in capsys.readouterr().err
 
 
@@ -210,5 +212,5 @@ def test_an_agent_that_cannot_be_imported_is_reported_and_the_others_are_written
 
 
 def test_all_and_a_single_resource_together_are_a_usage_error(project, capsys):
-    assert main(["import", "--all", "agent", "agent_1", "-C", str(project)]) == 2
+    assert main(["import", "--all", "agent", "agent_1", "-C", str(project)]) == exitcodes.ERROR
     assert "give it without `agent ID`" in capsys.readouterr().err

@@ -5,24 +5,19 @@ Each runs `agentform.cli.main` as the console script does, on a copy of the exam
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from tests.project.projectkit import copy_example
 
 from agentform import exitcodes
 from agentform.cli import main
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("ELEVENLABS_BASE_URL", raising=False)
-    for part in ("agentform.yaml", "agents", "knowledge", "tools", "tests_specs"):
-        source = REPO / part
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / part)
-    return tmp_path
+    return copy_example(tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 from tests.apply.helpers import network_client
+from tests.project.projectkit import copy_example
 from tests.reliability.census import duplicates
 from tests.reliability.conftest import seeds
 from tests.support.emulator_server import serve_process, stop_process
@@ -28,7 +28,6 @@ from tests.support.emulator_server import serve_process, stop_process
 from agentform import exitcodes
 from agentform.emulator.app import DEV_API_KEY
 
-REPO = Path(__file__).resolve().parents[2]
 PROJECT = "example-voice-agents"
 ADMIN = {"xi-api-key": DEV_API_KEY}
 
@@ -62,9 +61,7 @@ def finished(process: subprocess.Popen) -> tuple[int, str]:
 
 @pytest.fixture
 def served(tmp_path: Path):
-    for part in ("agentform.yaml", "agents", "knowledge", "tools", "tests_specs"):
-        source = REPO / part
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / part)
+    copy_example(tmp_path)
     process, base_url = serve_process("--db", str(tmp_path / "workspace.sqlite"))
     yield tmp_path, base_url
     stop_process(process)

@@ -6,17 +6,14 @@ nodes when composed, and building plain data expanded every one.
 
 from __future__ import annotations
 
-import shutil
 import time
-from pathlib import Path
 
 import pytest
+from tests.project.projectkit import copy_example
 
 from agentform import exitcodes
 from agentform.cli import main
 from agentform.project.yamlio import YamlSyntaxError, parse_yaml
-
-REPO = Path(__file__).resolve().parents[2]
 
 BOMB = "name: Bomb\nplatform_settings:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
     f"  a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]\n" for n in range(1, 10)
@@ -43,9 +40,7 @@ def test_ordinary_aliases_and_merge_keys_still_work():
 
 
 def test_validate_reports_the_bomb_with_file_and_line_and_exits_1(tmp_path, capsys):
-    for part in ("agentform.yaml", "agents", "knowledge", "tools", "tests_specs"):
-        source = REPO / part
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / part)
+    copy_example(tmp_path)
     (tmp_path / "agents" / "bomb").mkdir()
     (tmp_path / "agents" / "bomb" / "agent.yaml").write_text(BOMB)
     assert main(["validate", "-C", str(tmp_path)]) == exitcodes.ERROR

@@ -28,6 +28,7 @@ from agentform.plan.diff import NOT_SET, changed_paths, get_path
 from agentform.plan.live import LiveState
 from agentform.plan.model import Plan, ResourceChange
 from agentform.plan.normalize import comparable, normalize_agent, normalize_test, normalize_tool
+from agentform.plan.secrets import secret_ids, with_secret_ids
 from agentform.project.variables import has_reference
 from agentform.redact import Redactor
 
@@ -140,7 +141,8 @@ def _pull_tool(edits: _Edits, desired: Desired, live: LiveState, change: Resourc
     found = next((t for t in live.tools if t.id == change.live_id), None)
     if found is None or found.tool_config is None or not (change.drift or tool.id):
         return
-    wanted = normalize_tool(payload.tool_payload(tool))
+    # The file's secret headers are workspace secrets live: compare them as the plan does, by the secret's id.
+    wanted = normalize_tool(with_secret_ids(payload.tool_payload(tool), secret_ids(desired, live)))
     wanted_view, live_view = comparable(
         wanted, normalize_tool(found.model_dump(include={"tool_config", "response_mocks"}))
     )
