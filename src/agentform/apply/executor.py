@@ -136,8 +136,10 @@ async def apply_plan(
     journal: Journal | None = None,
     workspace: Workspace | None = None,
     settle_secs: float = 1.1,
+    collect: bool = True,
 ) -> ApplyResult:
-    """Carry out `plan`; see the module docstring. `workspace` saves re-reading what the plan was made from."""
+    """Carry out `plan`; see the module docstring. `workspace` saves re-reading what the plan was made from.
+    `collect=False` leaves garbage collection to the caller (a deploy collects only after its smoke tests pass)."""
     if plan.has_conflicts:
         conflicts = ", ".join(c.address for c in plan.changes if c.conflict)
         raise ApplyRefused(f"drift conflict on {conflicts}: choose a side with --on-drift git-wins|live-wins")
@@ -157,7 +159,12 @@ async def apply_plan(
             client, desired, workspace, run.created, run.log, run.created_names
         )
     await _observe_writes(run, settle_secs)
-    if branch is None and not run.failed_addresses and (run.created or run.written_agents or _garbage_planned(plan)):
+    if (
+        collect
+        and branch is None
+        and not run.failed_addresses
+        and (run.created or run.written_agents or _garbage_planned(plan))
+    ):
         from agentform.apply.gc import collect_garbage
 
         fresh = await read_workspace(client, desired)

@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 import git
 
 from agentform.model import Desired
+from agentform.plan.model import ResourceChange
 
 PROJECT_FILE = "agentform.yaml"
 
@@ -147,3 +148,40 @@ def _is_under(path: str, prefix: str) -> bool:
 
 def _relative(path: str, prefix: str) -> str:
     return path[len(prefix) :]
+
+
+def touched_by_plan(changes: Iterable[ResourceChange], desired: Desired) -> dict[str, tuple[str, ...]]:
+    """Per agent key, why the plan touches it: its own change, or one of a KB document, tool or test it references.
+
+    Deploys test these, whatever git says changed: a plan against live main also carries what an earlier deploy left
+    undone (cancelled, failed on the lock, or rolled back)."""
+    reasons: dict[str, list[str]] = {}
+    for change in changes:
+        if not change.is_change or change.action == "delete":
+            continue
+        for agent_key, reason in _reached_by(change, desired):
+            reasons.setdefault(agent_key, [])
+            if reason not in reasons[agent_key]:
+                reasons[agent_key].append(reason)
+    return {key: tuple(found) for key, found in sorted(reasons.items())}
+
+
+def _reached_by(change: ResourceChange, desired: Desired) -> list[tuple[str, str]]:
+    what = f"{change.action} {change.address}"
+    if change.kind == "agent" and change.key in desired.agents:
+        return [(change.key, f"the plan has {what}")]
+    if change.kind == "test":
+        agent_key = change.key.split("/", 1)[0]
+        return [(agent_key, f"the plan has {what}")] if agent_key in desired.agents else []
+    if change.kind == "document":
+        users = [
+            agent.key for agent in desired.agents.values() if any(ref.key == change.key for ref in agent.knowledge)
+        ]
+    elif change.kind == "tool":
+        users = [agent.key for agent in desired.agents.values() if change.key in agent.tools]
+        users += [
+            t.agent_key for t in desired.tests.values() if change.key == t.tool_key or change.key in t.mocked_tool_keys
+        ]
+    else:
+        users = []
+    return [(key, f"the plan has {what}, which it references") for key in dict.fromkeys(users)]

@@ -28,6 +28,8 @@ from agentform.testing.report import AgentResult, TestReport
 _LOCK_POLL_SECS = 5.0
 # How long a PR run's lock lasts (a branch apply, or archiving a closed PR's branches): far less than a deploy's.
 PR_LOCK_TTL_SECS = 15 * 60
+# The value of a secret variable in a fork's run, which has no secrets.
+FORK_SECRET_PLACEHOLDER = "unset-in-a-fork"
 
 
 @dataclass
@@ -145,12 +147,15 @@ def render_plan_markdown(plan: Plan, redactor: Redactor) -> str:
     return render_markdown(plan, max_chars=60_000, redactor=redactor)
 
 
-async def apply(client: Any, desired: Desired, plan: Plan, workspace: Any, *, branch: str | None = None) -> Any:
-    """Carry out `plan` (on `branch`, or main); raises when any step failed, naming the steps."""
+async def apply(
+    client: Any, desired: Desired, plan: Plan, workspace: Any, *, branch: str | None = None, collect: bool = True
+) -> Any:
+    """Carry out `plan` (on `branch`, or main; `collect=False`: no garbage collection); raises when any step failed,
+    naming the steps."""
     from agentform.apply.executor import apply_plan
 
     result = await apply_plan(
-        client, plan, desired, prune=desired.environment.prune, branch=branch, workspace=workspace
+        client, plan, desired, prune=desired.environment.prune, branch=branch, workspace=workspace, collect=collect
     )
     if not result.ok:
         problems = [f"{entry.address}: {entry.error}" for entry in [*result.failed, *result.skipped]]
@@ -208,6 +213,43 @@ async def archive_branch(client: Any, agent_id: str, branch_id: str) -> bool:
     except NotFoundError:
         return False
     return True
+
+
+async def unarchive_branches(client: Any, desired: Desired, name: str, agent_keys: list[str]) -> list[str]:
+    """Restore the archived agent branch `name` of each of the agents (a reopened PR's): the keys restored."""
+    ids = await agent_ids(client, desired)
+    restored = []
+    for key in agent_keys:
+        if key not in ids:
+            continue
+        branches = [b for b in await client.list_branches(ids[key], include_archived=True) if b.get("name") == name]
+        archived = [b for b in branches if b.get("is_archived")]
+        if archived and len(archived) == len(branches):
+            await client.update_branch(ids[key], str(archived[0]["id"]), is_archived=False)
+            restored.append(key)
+    return restored
+
+
+def without_secrets(root: Path, ref: str | None, environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` plus a placeholder for each secret variable the project declares and `environ` lacks.
+
+    A fork's run has no secrets; its files must still validate and plan offline. The placeholder is a secret value
+    itself, so it is masked like one."""
+    from ruamel.yaml import YAML, YAMLError
+
+    from agentform.project.sources import open_source
+
+    try:
+        settings = YAML(typ="safe").load(open_source(root, ref).read("agentform.yaml"))
+    except (OSError, LookupError, YAMLError, ValueError):
+        return dict(environ)  # loading reports what is wrong with the file
+    declared = (settings or {}).get("variables") if isinstance(settings, dict) else None
+    secrets = [
+        name
+        for name, spec in (declared or {}).items()
+        if isinstance(spec, dict) and spec.get("secret") and name not in environ
+    ]
+    return {**environ, **dict.fromkeys(secrets, FORK_SECRET_PLACEHOLDER)}
 
 
 async def save_record(client: Any, desired: Desired, workspace: Any) -> Any:
