@@ -115,9 +115,9 @@ async def run_deploy(request: DeployRequest, outcome: CiOutcome, redactor: Redac
             return outcome
         await _record_passed(client, desired, outcome.head_sha)
         outcome.branches = await _archive(client, outcome.branches, _superseded(workspace, request.branch_hint, merged))
-        removed = await _collect_garbage(client, desired)
+        removed = await _delete_after_tests(client, desired)
         if removed:
-            outcome.notes.append(f"Garbage-collected {len(removed)} unreferenced managed resource(s).")
+            outcome.notes.append(f"Deleted {removed} superseded or removed managed resource(s) nothing references.")
     return outcome
 
 
@@ -175,17 +175,27 @@ async def _bring_main_up(
     merged, rest = await merge_tested_branches(client, plan, workspace.record, agent_keys, prefer=request.branch_hint)
     if merged:
         workspace = await engine.save_record(client, desired, workspace)
-    return merged, await engine.apply(client, desired, rest, workspace, collect=False)
+    # Deletes wait for the smoke tests: a rollback may need what they would remove.
+    writes = rest.model_copy(update={"changes": [c for c in rest.changes if c.action != "delete"]})
+    return merged, await engine.apply(client, desired, writes, workspace, collect=False)
 
 
-async def _collect_garbage(client: Any, desired: Desired) -> list[str]:
-    """Collect superseded versions now that the smoke tests passed (the apply left them: a rollback may need them);
-    the record's rollback points keep what they reference."""
+async def _delete_after_tests(client: Any, desired: Desired) -> int:
+    """The smoke tests passed: plan again and carry out the deletes (superseded versions, and with prune what left
+    git), then collect garbage. What the new rollback points reference is kept by the planner and the collector."""
+    plan, workspace = await engine.read_and_plan(client, desired)
+    deletes = plan.model_copy(update={"changes": [c for c in plan.changes if c.action == "delete"]})
+    if not any(change.is_change for change in deletes.changes):
+        return len(await _collect_garbage(client, desired, workspace))
+    result = await engine.apply(client, desired, deletes, workspace)
+    deleted = [entry for entry in result.journal if entry.outcome == "ok" and entry.action == "delete"]
+    return len(deleted) + len(result.garbage_collected)
+
+
+async def _collect_garbage(client: Any, desired: Desired, workspace: Any) -> list[str]:
     from agentform.apply.gc import collect_garbage
-    from agentform.plan.read import read_workspace
 
-    fresh = await read_workspace(client, desired)
-    return await collect_garbage(client, desired, fresh.live)
+    return await collect_garbage(client, desired, workspace.live)
 
 
 async def _record_main(client: Any, workspace: Any, agent_keys: list[str]) -> list[_Before]:

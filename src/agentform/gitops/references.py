@@ -3,8 +3,9 @@ missing KB document from git (docs/decisions/0081).
 
 A rollback writes an old version's configuration back; the API answers 404 `document_not_found` when a document it
 names is gone, and a restored version whose tool or test is gone is broken for callers or for the next test run.
-`references` is pure; `unresolved` reads each reference back; `recreate_documents` finds the commit whose files
-hold a missing document's content (its managed name carries the key and content hash) and creates it again.
+`references` is pure; `unresolved` reads each reference back; `plan_recreation` finds the commit whose files hold a
+missing document's content (its managed name carries the key and content hash) and `recreate_documents` creates it
+again.
 """
 
 from __future__ import annotations
@@ -59,45 +60,65 @@ async def unresolved(client: Any, refs: References) -> list[str]:
     return [line for line in await asyncio.gather(*checks) if line]
 
 
-def missing_document_ids(lines: list[str]) -> list[str]:
-    return [line.split()[1] for line in lines if line.startswith("document ")]
+@dataclass(frozen=True)
+class Recreation:
+    """How the missing references of a version can be put back: documents found in git, and what cannot be."""
+
+    # Missing document id -> (the desired state at the commit that holds it, its commit, the document).
+    documents: dict[str, tuple[Any, str, Any]]
+    unrecoverable: list[str]
 
 
-async def recreate_documents(
-    client: Any, root: Path, env: str | None, environ: Mapping[str, str], refs: References, missing: list[str]
-) -> dict[str, str]:
-    """Create each missing document again from the newest commit whose files hold its content: old id -> new id.
+def plan_recreation(
+    root: Path, env: str | None, environ: Mapping[str, str], refs: References, missing: list[str]
+) -> Recreation:
+    """For each missing reference (lines of `unresolved`): a document the git history holds (its managed name names
+    its key and content hash), or a line saying why it cannot come back. Reads git only."""
+    documents: dict[str, tuple[Any, str, Any]] = {}
+    unrecoverable: list[str] = []
+    wanted: dict[str, Any] = {}
+    for line in missing:
+        kind, live_id = line.split()[:2]
+        marker = identity.parse_document_name(refs.document_names.get(live_id, "")) if kind == "document" else None
+        if marker is None:
+            unrecoverable.append(f"{line}: agentform cannot recreate a {kind} from git")
+        else:
+            wanted[live_id] = marker
+    found = _documents_in_history(root, env, environ, {m.key: m.hash for m in wanted.values()})
+    for live_id, marker in wanted.items():
+        hit = found.get((marker.key, marker.hash))
+        if hit is None:
+            unrecoverable.append(f"document {live_id} ({marker.key}@{marker.hash}): no commit holds that content")
+        else:
+            documents[live_id] = hit
+    return Recreation(documents, unrecoverable)
 
-    A document whose content no commit holds is left out (the caller refuses, naming it)."""
+
+async def recreate_documents(client: Any, recreation: Recreation) -> dict[str, str]:
+    """Create each document of `recreation` again, in its managed folder: old id -> new id."""
     from agentform.apply import operations
     from agentform.plan.model import ResourceChange
     from agentform.plan.payload import document_payload
     from agentform.plan.state import ensure_folder
 
-    wanted = {doc_id: identity.parse_document_name(refs.document_names.get(doc_id, "")) for doc_id in missing}
-    found = _documents_in_history(root, env, environ, {m.key: m.hash for m in wanted.values() if m is not None})
     created: dict[str, str] = {}
-    for doc_id, marker in wanted.items():
-        hit = found.get((marker.key, marker.hash)) if marker else None
-        if hit is None:
-            continue
-        desired, document = hit
+    for old_id, (desired, _commit, document) in recreation.documents.items():
         folder = await ensure_folder(client, identity.folder_name(desired.settings.project, desired.environment.name))
         change = ResourceChange(address=f"document.{document.key}", kind="document", key=document.key, action="create")
         outcome = await operations.create(client, change, document_payload(document, folder), desired)
-        created[doc_id] = outcome.live_id
+        created[old_id] = outcome.live_id
     return created
 
 
 def _documents_in_history(
     root: Path, env: str | None, environ: Mapping[str, str], wanted: Mapping[str, str]
-) -> dict[tuple[str, str], tuple[Any, Any]]:
-    """(key, hash12) -> (desired, document) for each wanted document found in a commit, newest commit first."""
+) -> dict[tuple[str, str], tuple[Any, str, Any]]:
+    """(key, hash12) -> (desired, commit, document) for each wanted document, from the newest commit holding it."""
     import git
 
     from agentform.project import ProjectError, load_desired
 
-    found: dict[tuple[str, str], tuple[Any, Any]] = {}
+    found: dict[tuple[str, str], tuple[Any, str, Any]] = {}
     if not wanted:
         return found
     with git.Repo(root, search_parent_directories=True) as repo:
@@ -110,7 +131,7 @@ def _documents_in_history(
         for key, short in wanted.items():
             document = desired.documents.get(key)
             if document is not None and document.content_hash()[:12] == short:
-                found.setdefault((key, short), (desired, document))
+                found.setdefault((key, short), (desired, commit, document))
         if len(found) == len(wanted):
             break
     return found

@@ -165,6 +165,7 @@ class StateRecord(_Record):
                 live.PendingCreate(address=f"{p.kind}.{p.key}", hash=p.hash, created_at=int(p.started_at))
                 for p in self.pending
             ],
+            rollback_references=frozenset(self.deploy.protected_ids()),
         )
 
 
