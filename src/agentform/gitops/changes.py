@@ -15,9 +15,10 @@ from pathlib import Path, PurePosixPath
 import git
 
 from agentform.model import Desired
+from agentform.project.sources import CONFIG_FILE, PROJECT_DIRS
 from agentform.plan.model import ResourceChange
 
-PROJECT_FILE = "agentform.yaml"
+PROJECT_FILE = CONFIG_FILE
 
 
 class ChangeDetectionError(Exception):
@@ -36,6 +37,11 @@ class Selection:
     @property
     def agents(self) -> list[str]:
         return sorted(self.reasons)
+
+    @property
+    def project_files(self) -> list[str]:
+        """The changed files agentform reads (agentform.yaml and the project folders); a README is not one."""
+        return [path for path in self.changed_files if path == CONFIG_FILE or path.split("/", 1)[0] in PROJECT_DIRS]
 
     def __contains__(self, agent_key: object) -> bool:
         return agent_key in self.reasons

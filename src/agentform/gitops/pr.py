@@ -85,7 +85,7 @@ async def run_pr(
         return outcome
     outcome.dashboard_links = engine.dashboard_links(desired.environment, request.environ)
     selection = changed_agents(request.project_root, request.base, request.head, desired)
-    if not selection.changed_files:
+    if not selection.project_files:
         # Whatever the workflow's `paths:` say, a required check must complete: no API call, no lock, success.
         outcome.notes.append(NO_CHANGE_NOTE)
         return outcome
