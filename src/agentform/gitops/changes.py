@@ -15,8 +15,8 @@ from pathlib import Path, PurePosixPath
 import git
 
 from agentform.model import Desired
-from agentform.project.sources import CONFIG_FILE, PROJECT_DIRS
 from agentform.plan.model import ResourceChange
+from agentform.project.sources import CONFIG_FILE, PROJECT_DIRS
 
 PROJECT_FILE = CONFIG_FILE
 
