@@ -153,9 +153,19 @@ async def apply(
     """Carry out `plan` (on `branch`, or main; `collect=False`: no garbage collection); raises when any step failed,
     naming the steps."""
     from agentform.apply.executor import apply_plan
+    from agentform.apply.progress_lines import for_log
 
+    lines = for_log(Redactor(desired.secret_values))
     result = await apply_plan(
-        client, plan, desired, prune=desired.environment.prune, branch=branch, workspace=workspace, collect=collect
+        client,
+        plan,
+        desired,
+        prune=desired.environment.prune,
+        branch=branch,
+        workspace=workspace,
+        collect=collect,
+        progress=lines.finished if lines else None,
+        started=lines.started if lines else None,
     )
     if not result.ok:
         problems = [f"{entry.address}: {entry.error}" for entry in [*result.failed, *result.skipped]]
