@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from agentform import exitcodes
+from agentform.gitops import pin
 
 PLACEHOLDER = "__PROJECT__"
 # Template files that cannot carry their real name inside a Python package.
@@ -38,7 +39,8 @@ def run(directory: Path, name: str | None = None, force: bool = False, *, out: T
         )
         return exitcodes.ERROR
     written, kept = [], []
-    for relative, text in scaffold(project).items():
+    install = pin.running_install_spec()
+    for relative, text in scaffold(project, install).items():
         target = directory / relative
         if target.exists():
             kept.append(relative)
@@ -50,18 +52,28 @@ def run(directory: Path, name: str | None = None, force: bool = False, *, out: T
         print(f"  created {relative}", file=out)
     for relative in kept:
         print(f"  kept    {relative} (already exists)", file=out)
+    if any(relative.startswith(".github/") for relative in written):
+        if install:
+            print(f"\nThe GitHub workflows install {install} (the agentform running init).", file=out)
+        else:
+            print(
+                "\nThis agentform was installed from a local folder: the GitHub workflows fail until you set the "
+                "repository variable AGENTFORM_INSTALL to a pinned spec (docs/github-actions.md, Pinned install).",
+                file=out,
+            )
     print(f"\nProject {project!r} is ready in {directory}. Next:", file=out)
     print(f"  cd {directory} && agentform validate && agentform plan", file=out)
     return exitcodes.OK
 
 
-def scaffold(project: str) -> dict[str, str]:
-    """Every file init writes, by path relative to the project root (pure: nothing is written here)."""
+def scaffold(project: str, install: str | None = None) -> dict[str, str]:
+    """Every file init writes, by path relative to the project root (pure: nothing is written here); `install` is the
+    pinned spec the workflows install agentform from (None: they fail until AGENTFORM_INSTALL is set)."""
     root = resources.files("agentform") / "templates"
     files = {path: text.replace(PLACEHOLDER, project) for path, text in _walk(root / "project", "")}
     github = root / "github"
     if github.is_dir():
-        files.update(_walk(github, ".github"))
+        files.update((path, pin.fill_in(text, install)) for path, text in _walk(github, ".github"))
     return dict(sorted(files.items()))
 
 
