@@ -408,3 +408,28 @@ def test_the_context_client_talks_to_a_real_server_on_loopback(fake: FakeGitHub,
         asyncio.run(publish())
     assert [c["body"] for c in fake.comments(12)] == [f"{MARKER}\nplan over a socket"]
     assert [s["state"] for s in fake.statuses("h" * 40)] == ["pending"]
+
+
+# ---- the fake is as strict as GitHub ------------------------------------------------------------------------------
+
+
+def test_the_fake_answers_404_to_a_path_github_has_but_it_does_not_know(fake: FakeGitHub) -> None:
+    with pytest.raises(GitHubApiError) as raised:
+        run(fake, lambda c: c._request("GET", f"/repos/{REPO}/pulls/7/reviews"))
+    assert raised.value.status == 404
+
+
+def test_the_fake_answers_422_to_a_comment_body_over_githubs_limit(fake: FakeGitHub) -> None:
+    with pytest.raises(GitHubApiError) as raised:
+        run(fake, lambda c: c.create_issue_comment(7, "x" * 65_537))
+    assert raised.value.status == 422 and fake.comments(7) == []
+
+
+def test_the_merged_pull_request_of_a_commit_is_the_one_github_says_it_merged(fake: FakeGitHub) -> None:
+    opened = payloads.pull_request(
+        "opened", repository=REPO, number=12, head_ref="greeting", head_sha="h" * 40, base_sha="b" * 40
+    )
+    fake.put_pull(opened["pull_request"])
+    assert run(fake, lambda c: c.merged_pull_request("h" * 40)) is None, "its head, not merged"
+    fake.merge_pull(12, "m" * 40)
+    assert run(fake, lambda c: c.merged_pull_request("m" * 40)) == 12

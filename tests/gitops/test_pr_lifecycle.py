@@ -16,7 +16,7 @@ from agentform.cli import main
 pytestmark = pytest.mark.e2e
 
 
-def test_a_reopened_pr_restores_its_archived_agent_branch_and_checks_again(world: World):
+def test_a_reopened_pr_recreates_its_agent_branch_and_checks_again(world: World):
     base = world.repo.head.commit.hexsha
     head = world.open_pr(21, "greeting", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
     assert (
@@ -38,7 +38,9 @@ def test_a_reopened_pr_restores_its_archived_agent_branch_and_checks_again(world
     assert branch["is_archived"] is False
     assert first_message_of(world.branch_config("pr-21")).endswith(GREETING[1])
     assert [s["state"] for s in world.github.statuses(head)][-2:] == ["pending", "success"]
-    assert "was archived: restored" in world.github.comments(21)[0]["body"]
+    assert "recreated from main" in world.github.comments(21)[0]["body"]
+    (closed,) = [name for name in world.branches() if name.startswith("pr-21-closed-")]
+    assert world.branches()[closed]["is_archived"] is True, "the closed PR's branch keeps its history"
 
 
 def test_a_pr_that_touches_no_project_file_gets_a_success_status_without_calling_the_api(world: World):

@@ -225,19 +225,23 @@ async def archive_branch(client: Any, agent_id: str, branch_id: str) -> bool:
     return True
 
 
-async def unarchive_branches(client: Any, desired: Desired, name: str, agent_keys: list[str]) -> list[str]:
-    """Restore the archived agent branch `name` of each of the agents (a reopened PR's): the keys restored."""
+async def free_archived_name(client: Any, desired: Desired, name: str, agent_keys: list[str]) -> list[str]:
+    """Rename the archived agent branch `name` of each agent (a reopened PR's: its close archived it, and the name
+    stays taken) so that the check recreates `name` from main, tested and recorded afresh; the keys renamed.
+
+    The archived branch keeps its history under `<name>-closed-<id suffix>`."""
     ids = await agent_ids(client, desired)
-    restored = []
+    renamed = []
     for key in agent_keys:
         if key not in ids:
             continue
         branches = [b for b in await client.list_branches(ids[key], include_archived=True) if b.get("name") == name]
-        archived = [b for b in branches if b.get("is_archived")]
-        if archived and len(archived) == len(branches):
-            await client.update_branch(ids[key], str(archived[0]["id"]), is_archived=False)
-            restored.append(key)
-    return restored
+        for branch in branches:
+            if branch.get("is_archived"):
+                closed_name = f"{name}-closed-{str(branch['id'])[-6:]}"
+                await client.update_branch(ids[key], str(branch["id"]), name=closed_name)
+                renamed.append(key)
+    return renamed
 
 
 def without_secrets(root: Path, ref: str | None, environ: Mapping[str, str]) -> dict[str, str]:

@@ -124,10 +124,13 @@ async def run_pr(
             ttl_secs=engine.PR_LOCK_TTL_SECS,
             wait_secs=request.lock_wait_secs,
         ):
-            # A reopened PR finds the branch its close archived: the name is taken (409) until it is restored.
-            restored = await engine.unarchive_branches(client, desired, request.branch, selection.agents)
+            # A reopened PR finds the branch its close archived: the name is taken (409) until that one is renamed.
+            renamed = await engine.free_archived_name(client, desired, request.branch, selection.agents)
             outcome.branches = await engine.apply_to_branch(client, desired, request.branch, selection.agents)
-            outcome.notes += [f"Agent branch {request.branch} of {key} was archived: restored." for key in restored]
+            outcome.notes += [
+                f"Agent branch {request.branch} of {key} was archived when the PR closed: recreated from main."
+                for key in renamed
+            ]
         outcome.tests = await engine.run_tests(
             client, desired, selection.agents, branch=request.branch, poll_timeout_secs=request.poll_timeout_secs
         )
