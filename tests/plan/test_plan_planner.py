@@ -19,13 +19,14 @@ from tests.plan.builders import (
 
 from agentform.model import KnowledgeRef
 from agentform.plan import identity
-from agentform.plan.live import DependentBranch, LiveBranch, RecordedAgent
+from agentform.plan.live import DependentBranch, LiveBranch
 from agentform.plan.model import parse_ref, refs_in
 from agentform.plan.planner import NeededReads, make_plan, needed_reads, select
 from agentform.plan.render_json import render_json
 from agentform.plan.render_markdown import render_markdown
 from agentform.plan.render_text import render_text
 from agentform.redact import Redactor
+from agentform.state.view import RecordedAgent
 
 
 def clinic(**agent_fields):

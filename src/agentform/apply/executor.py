@@ -6,7 +6,7 @@ bounds how many requests are in flight. A change whose payload names a `$ref:` t
 stage starts after a failure, so a failed apply leaves a consistent prefix that a re-run completes.
 
 The state record is saved once per stage (not per step: that would double the writes), plus once before a stage
-that creates tools, holding the create intents (tools carry no marker; see `plan/state.py`).
+that creates tools, holding the create intents (tools carry no marker; see `state/record.py`).
 """
 
 from __future__ import annotations
@@ -27,14 +27,13 @@ from agentform.plan.agents import recordable
 from agentform.plan.model import Plan, ResourceChange, refs_in, resolve_refs
 from agentform.plan.normalize import payload_hash
 from agentform.plan.read import Workspace, find_branch, read_workspace
-from agentform.plan.state import (
+from agentform.state.folder import ensure_folder, ensure_test_folder
+from agentform.state.record import (
     AgentEntry,
     BranchEntry,
     PendingIntent,
     RecordStore,
     ResourceEntry,
-    ensure_folder,
-    ensure_test_folder,
 )
 
 _STAGE_OF_KIND = {"folder": 0, "document": 1, "tool": 1, "test": 2, "agent": 3}

@@ -18,7 +18,7 @@ from agentform.plan.live import LiveState
 from agentform.plan.payload import test_content_hash
 from agentform.plan.read import test_attachments
 from agentform.plan.resources import tool_versions  # also imported from here by testing/targets.py
-from agentform.plan.state import RecordStore, parse_record
+from agentform.state.record import RecordStore, parse_record
 
 Declared = TypeVar("Declared", DesiredDocument, DesiredTool, DesiredTest)
 

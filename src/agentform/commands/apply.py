@@ -43,8 +43,8 @@ from agentform.plan.model import Plan, refs_in
 from agentform.plan.read import read_workspace
 from agentform.plan.saved import PlanFileError, StalePlanError, check_fresh, load_plan
 from agentform.plan.shard import Shard
-from agentform.plan.state import DEFAULT_LOCK_TTL_SECS, LockHeld
 from agentform.redact import Redactor
+from agentform.state.lock import DEFAULT_LOCK_TTL_SECS, LockHeld
 
 
 def journal_path(project_dir: Path, env: str) -> Path:
@@ -70,7 +70,7 @@ async def apply_with_lock(
     `replan(client)` reads and plans again, for when the workspace moved since `plan` was made; without it that
     raises `StalePlanError`. Returns the plan applied and the result; raises `LockHeld`.
     """
-    from agentform.gitops.engine import environment_lock
+    from agentform.state.lock import environment_lock
 
     async with environment_lock(
         client,

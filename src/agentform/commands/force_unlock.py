@@ -16,7 +16,8 @@ from agentform import exitcodes
 from agentform.commands._shared import Session, console
 from agentform.model import Desired
 from agentform.plan import identity
-from agentform.plan.state import find_folder, force_unlock, list_locks
+from agentform.state.folder import find_folder
+from agentform.state.lock import force_unlock, list_locks
 
 
 def _describe(lock, now: float) -> str:

@@ -42,6 +42,7 @@ from agentform.model import Desired
 from agentform.plan.diff import field_changes
 from agentform.plan.model import Plan, ResourceChange
 from agentform.redact import Redactor
+from agentform.state.lock import environment_lock
 
 
 def rollback_plan(
@@ -105,7 +106,7 @@ def run(
 
 def _to_version(session: Session, key: str, version_id: str, reason: str | None, auto_approve: bool) -> int:
     from agentform.elevenlabs import ElevenLabsError
-    from agentform.plan.state import LockHeld
+    from agentform.state.lock import LockHeld
 
     try:
         return session.run(lambda client: _roll_back(client, session, key, version_id, reason, auto_approve))
@@ -165,7 +166,7 @@ async def _write(
 ) -> int:
     """Recreate the missing documents, write the version back (pointing at them), and read every reference back."""
     target, recreation = restoring
-    async with engine.environment_lock(
+    async with environment_lock(
         client, desired, holder=lock_holder(), purpose=f"rollback {key} to {version_id}", ttl_secs=10 * 60
     ):
         config = substitute_ids(target, await recreate_documents(client, recreation))

@@ -26,6 +26,7 @@ from agentform.gitops import engine
 from agentform.gitops.outcome import AgentBranch, CiOutcome
 from agentform.model import Desired
 from agentform.redact import Redactor
+from agentform.state.record import save_record
 
 MERGED_NOTE = "The pull request was merged: the deploy merges and archives its agent branches."
 FORK_NOTE = "The pull request came from a fork: no agent branch was made for it, so there is nothing to archive."
@@ -100,7 +101,7 @@ async def archive_agent_branches(client: Any, desired: Desired, name: str) -> li
         if branch is not None and await engine.archive_branch(client, agent_id, str(branch["id"])):
             archived.append(AgentBranch(key, agent_id, str(branch["id"]), name, ARCHIVED))
     if workspace.record.branches.pop(name, None) is not None:
-        await engine.save_record(client, desired, workspace)
+        await save_record(client, desired, workspace)
     return sorted(archived, key=lambda branch: branch.agent_key)
 
 

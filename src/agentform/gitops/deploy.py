@@ -31,8 +31,8 @@ from agentform.gitops.outcome import AgentBranch, CiOutcome
 from agentform.gitops.references import references, unresolved
 from agentform.gitops.rollback import RollbackTarget, write_rollback
 from agentform.model import Desired
-from agentform.plan.state import AgentEntry, RollbackPoint
 from agentform.redact import Redactor
+from agentform.state.record import AgentEntry, RollbackPoint, save_record
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ async def _record_rollback_points(client: Any, desired: Desired, workspace: Any,
             tools=list(refs.tools),
             tests=list(refs.tests),
         )
-    return await engine.save_record(client, desired, workspace)
+    return await save_record(client, desired, workspace)
 
 
 async def _record_passed(client: Any, desired: Desired, commit: str | None) -> None:
@@ -165,7 +165,7 @@ async def _record_passed(client: Any, desired: Desired, commit: str | None) -> N
         return
     workspace = await read_workspace(client, desired)
     workspace.record.deploy.passed_commit = commit
-    await engine.save_record(client, desired, workspace)
+    await save_record(client, desired, workspace)
 
 
 async def _bring_main_up(
@@ -174,7 +174,7 @@ async def _bring_main_up(
     """Merge the tested branches, then apply what is left of the plan; raises `engine.ApplyFailed`."""
     merged, rest = await merge_tested_branches(client, plan, workspace.record, agent_keys, prefer=request.branch_hint)
     if merged:
-        workspace = await engine.save_record(client, desired, workspace)
+        workspace = await save_record(client, desired, workspace)
     # Deletes wait for the smoke tests: a rollback may need what they would remove.
     writes = rest.model_copy(update={"changes": [c for c in rest.changes if c.action != "delete"]})
     return merged, await engine.apply(client, desired, writes, workspace, collect=False)
@@ -231,7 +231,7 @@ async def _roll_back(client: Any, desired: Desired, before: list[_Before], reaso
                     "verified": False,
                 }
             )
-    await engine.save_record(client, desired, workspace)
+    await save_record(client, desired, workspace)
     if broken:
         outcome.error = "after the rollback, references do not resolve: " + "; ".join(broken)
 

@@ -7,10 +7,8 @@ layers shows up here only.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
-import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +20,9 @@ from agentform.model import Desired, DesiredTest, EnvironmentSettings
 from agentform.plan import identity
 from agentform.plan.model import Plan
 from agentform.redact import Redactor
+from agentform.state.lock import environment_lock
 from agentform.testing.report import AgentResult, TestReport
 
-# How often a run waiting for the environment lock asks again.
-_LOCK_POLL_SECS = 5.0
 # How long a PR run's lock lasts (a branch apply, or archiving a closed PR's branches): far less than a deploy's.
 PR_LOCK_TTL_SECS = 15 * 60
 # The value of a secret variable in a fork's run, which has no secrets.
@@ -266,21 +263,6 @@ def without_secrets(root: Path, ref: str | None, environ: Mapping[str, str]) -> 
     return {**environ, **dict.fromkeys(secrets, FORK_SECRET_PLACEHOLDER)}
 
 
-async def save_record(client: Any, desired: Desired, workspace: Any) -> Any:
-    """Write `workspace.record` back to the state record (creating the folder and document when missing); the
-    workspace with where the record now lives."""
-    import dataclasses
-
-    from agentform.plan.state import RecordStore, ensure_folder
-
-    folder_id = workspace.documents_folder_id or await ensure_folder(
-        client, identity.folder_name(desired.settings.project, desired.environment.name)
-    )
-    store = RecordStore(client, folder_id, workspace.record, workspace.record_document_id)
-    await store.save()
-    return dataclasses.replace(workspace, record_document_id=store.document_id, documents_folder_id=folder_id)
-
-
 def smoke_tests(tests: list[DesiredTest]) -> list[DesiredTest]:
     """The tests a deploy runs on main: those marked `smoke: true`, or all of them when none is."""
     return [test for test in tests if test.smoke] or tests
@@ -334,33 +316,6 @@ async def run_tests(
         "agents": [*report.agents, *untested],
     }
     return report.model_copy(update=update)
-
-
-@contextlib.asynccontextmanager
-async def environment_lock(
-    client: Any, desired: Desired, *, holder: str, purpose: str, ttl_secs: float, wait_secs: float = 0.0
-) -> AsyncIterator[Any]:
-    """Hold the environment's lock for the block, waiting up to `wait_secs` for another holder to finish.
-
-    Raises `LockHeld` (naming the holder) when it is still taken after that.
-    """
-    from agentform.plan.state import LockHeld, acquire_lock, ensure_folder
-
-    folder_id = await ensure_folder(client, identity.folder_name(desired.settings.project, desired.environment.name))
-    deadline = time.monotonic() + wait_secs
-    while True:
-        try:
-            lock = await acquire_lock(
-                client, folder_id, desired.environment.name, holder=holder, purpose=purpose, ttl_secs=ttl_secs
-            )
-            break
-        except LockHeld:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise
-            await asyncio.sleep(min(_LOCK_POLL_SECS, remaining))
-    async with lock:
-        yield lock
 
 
 @contextlib.asynccontextmanager

@@ -99,7 +99,7 @@ async def recreate_documents(client: Any, recreation: Recreation) -> dict[str, s
     from agentform.apply import operations
     from agentform.plan.model import ResourceChange
     from agentform.plan.payload import document_payload
-    from agentform.plan.state import ensure_folder
+    from agentform.state.folder import ensure_folder
 
     created: dict[str, str] = {}
     for old_id, (desired, _commit, document) in recreation.documents.items():

@@ -50,7 +50,8 @@ def run_workflow(outcome: CiOutcome, redactor: Redactor, workflow: Callable[[], 
     from agentform.elevenlabs import ElevenLabsError
     from agentform.gitops.changes import ChangeDetectionError
     from agentform.gitops.engine import ApplyFailed
-    from agentform.plan.state import LockHeld, StateError
+    from agentform.state.lock import LockHeld
+    from agentform.state.record import StateError
 
     try:
         asyncio.run(workflow())

@@ -32,8 +32,9 @@ from agentform.elevenlabs.core import PAGE_SIZE
 from agentform.model import Desired
 from agentform.plan import identity
 from agentform.plan.live import DependentBranch, LiveAgent, LiveBranch, LiveDocument, LiveState, LiveTest, LiveTool
-from agentform.plan.live import StateRecord as LiveStateRecord
-from agentform.plan.state import STATE_DOCUMENT_NAME, StateRecord, find_record_document, oldest, parse_record
+from agentform.state.folder import oldest
+from agentform.state.record import STATE_DOCUMENT_NAME, StateRecord, find_record_document, parse_record
+from agentform.state.view import StateRecord as LiveStateRecord
 
 T = TypeVar("T")
 Item = TypeVar("Item", LiveAgent, LiveDocument, LiveTest, LiveTool)

@@ -8,16 +8,21 @@ docs/decisions/0001.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from agentform.model import Desired
 from agentform.plan import identity
+from agentform.state.folder import ensure_folder
 
 DEFAULT_LOCK_TTL_SECS = 30 * 60
+# How often a run waiting for the environment lock asks again.
+_LOCK_POLL_SECS = 5.0
 
 
 def lock_document_name(env: str) -> str:
@@ -187,3 +192,28 @@ async def force_unlock(client: Any, folder_id: str, environment: str) -> list[Lo
     locks = await list_locks(client, folder_id, environment)
     await asyncio.gather(*(delete_quietly(client, lock.document_id) for lock in locks))
     return locks
+
+
+@contextlib.asynccontextmanager
+async def environment_lock(
+    client: Any, desired: Desired, *, holder: str, purpose: str, ttl_secs: float, wait_secs: float = 0.0
+) -> AsyncIterator[Any]:
+    """Hold the environment's lock for the block, waiting up to `wait_secs` for another holder to finish.
+
+    Raises `LockHeld` (naming the holder) when it is still taken after that.
+    """
+    folder_id = await ensure_folder(client, identity.folder_name(desired.settings.project, desired.environment.name))
+    deadline = time.monotonic() + wait_secs
+    while True:
+        try:
+            lock = await acquire_lock(
+                client, folder_id, desired.environment.name, holder=holder, purpose=purpose, ttl_secs=ttl_secs
+            )
+            break
+        except LockHeld:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise
+            await asyncio.sleep(min(_LOCK_POLL_SECS, remaining))
+    async with lock:
+        yield lock
