@@ -61,7 +61,7 @@ def _deploy_comment(world: World, number: int) -> str:
     return comment["body"]
 
 
-def test_a_pull_requests_whole_life_from_open_to_rollback_and_fix(world: World):
+def test_a_pull_requests_whole_life_from_open_to_rollback_and_fix(world: World, capsys):
     github = world.github
     base = world.repo.head.commit.hexsha
 
@@ -83,7 +83,9 @@ def test_a_pull_requests_whole_life_from_open_to_rollback_and_fix(world: World):
     assert [s["state"] for s in github.statuses(head)][-1] == "success"
 
     # merged: deployed, smoke-tested, and the result commented on the merged PR.
+    capsys.readouterr()
     assert _merge(world, 1, "greeting") == exitcodes.OK
+    assert f"agent.{AGENT}: Merged agent branch pr-1 into main [id=" in capsys.readouterr().out, "the CI log says so"
     assert first_message_of(world.main_config()).endswith(GREETING[1])
     assert "deploy: passed" in _deploy_comment(world, 1)
     assert world.branches()["pr-1"]["is_archived"] is True
@@ -98,6 +100,7 @@ def test_a_pull_requests_whole_life_from_open_to_rollback_and_fix(world: World):
     before_deploy = world.main_config()
 
     assert _merge(world, 2, "shorter") == exitcodes.TESTS_FAILED
+    assert f"agent.{AGENT}: Rolled back to {before_deploy['version_id']} [id=" in capsys.readouterr().out
 
     restored = world.main_config()
     assert "Strada Florilor" in prompt_of(restored)

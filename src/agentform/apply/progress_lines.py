@@ -70,6 +70,10 @@ class LineReporter:
         seconds = self._clock() - began if began is not None else None
         self._write(self._redactor.text(finished_line(entry, seconds)))
 
+    def done(self, address: str, what: str, live_id: str | None = None) -> None:
+        """An operation outside the executor that is over when it is reported (a branch merge, a rollback)."""
+        self._write(self._redactor.text(f"{address}: {what}" + (f" [id={live_id}]" if live_id else "")))
+
 
 def for_log(redactor: Redactor | None = None, stream: TextIO | None = None) -> LineReporter | None:
     """A reporter writing to `stream` (stdout) when it is not a terminal; None on a terminal (the bar is there)."""

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agentform.apply.progress_lines import for_log
 from agentform.gitops import engine
 from agentform.gitops.changes import ChangeDetectionError, changed_agents, touched_by_plan
 from agentform.gitops.merge import merge_tested_branches
@@ -173,6 +174,9 @@ async def _bring_main_up(
 ) -> tuple[list[AgentBranch], Any]:
     """Merge the tested branches, then apply what is left of the plan; raises `engine.ApplyFailed`."""
     merged, rest = await merge_tested_branches(client, plan, workspace.record, agent_keys, prefer=request.branch_hint)
+    lines = for_log(Redactor(desired.secret_values))
+    for branch in merged if lines else []:
+        lines.done(f"agent.{branch.agent_key}", f"Merged agent branch {branch.name} into main", branch.version_id)
     if merged:
         workspace = await save_record(client, desired, workspace)
     # Deletes wait for the smoke tests: a rollback may need what they would remove.
@@ -213,9 +217,13 @@ async def _roll_back(client: Any, desired: Desired, before: list[_Before], reaso
     (with the rollback's new version)."""
     from agentform.plan.read import read_workspace
 
+    lines = for_log(Redactor(desired.secret_values))
     for agent in before:
         target = RollbackTarget(agent.key, agent.agent_id, str(agent.config["version_id"]), reason)
         outcome.rollbacks.append(await write_rollback(client, target, agent.config))
+        if lines is not None:
+            restored = outcome.rollbacks[-1]
+            lines.done(f"agent.{agent.key}", f"Rolled back to {target.version_id}", restored.new_version_id)
     workspace = await read_workspace(client, desired)
     broken = []
     for agent in before:
