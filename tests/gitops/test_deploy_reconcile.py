@@ -115,6 +115,8 @@ def test_a_dispatched_deploy_tests_everything_changed_since_the_last_passed_comm
     _push(world, "Shorter prompt", lambda w: w.edit(PROMPT, ADDRESS_SENTENCE, ""))
     world.monkeypatch.chdir(world.root)
     assert main(["apply", "--env", "local", "--auto-approve"]) == exitcodes.OK
+    # The last commit touches no agent: only the recorded passed commit leads back to the untested change.
+    _push(world, "Notes", lambda w: (w.root / "NOTES.md").write_text("Deployed by hand.\n"))
 
     assert world.run_workflow("agentform-deploy.yml", "workflow_dispatch", dispatch_event()) == exitcodes.TESTS_FAILED
     assert "since the last passed deploy" in world.report()
