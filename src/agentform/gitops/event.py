@@ -4,6 +4,9 @@ GitHub describes a run through environment variables (`GITHUB_REPOSITORY`, `GITH
 at `GITHUB_EVENT_PATH`. The commands read them here, at the edge, and pass `CiContext` on; everything else stays
 testable with hand-made values. Outside Actions (a developer running `agentform ci pr --base main --head HEAD`)
 every field is optional and the context says so.
+
+The kind of event is `GITHUB_EVENT_NAME` and the payload's `action`, never which keys a payload happens to have
+(docs/decisions/0083): a `pull_request` `synchronize` payload carries `before` and `after`, like a push.
 """
 
 from __future__ import annotations
