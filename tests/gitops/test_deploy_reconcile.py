@@ -11,6 +11,7 @@ from tests.gitops.world import (
     GREETING,
     World,
     dispatch_event,
+    first_message_of,
     knowledge_ids,
     prompt_of,
     push_event,
@@ -20,6 +21,9 @@ from agentform import exitcodes
 from agentform.cli import main
 from agentform.gitops.references import references, unresolved
 from agentform.gitops.rollback import restorable
+from agentform.plan import identity
+from agentform.state.folder import ensure_folder
+from agentform.state.lock import acquire_lock
 
 pytestmark = pytest.mark.e2e
 
@@ -165,3 +169,20 @@ def test_a_manual_rollback_refuses_when_a_missing_document_is_in_no_commit_and_w
     error = capsys.readouterr().err
     assert gone in error and "no commit holds that content" in error
     assert world.writes_since(mark) == 0
+
+
+def test_a_deploy_waits_for_a_pr_check_holding_the_lock_instead_of_failing(world: World):
+    world.monkeypatch.setattr("agentform.state.lock._LOCK_POLL_SECS", 0.2)
+
+    async def pr_check_holds_the_lock(client):
+        folder = await ensure_folder(client, identity.folder_name("example-voice-agents", "local"))
+        purpose = "ci pr: apply --branch pr-9"
+        return await acquire_lock(client, folder, "local", holder="run 7", purpose=purpose, ttl_secs=8)
+
+    world.live(pr_check_holds_the_lock)
+    before, after = _push(world, "Greeting", lambda w: w.edit(AGENT_FILE, *GREETING))
+
+    assert _deploy(world, before, after) == exitcodes.OK
+
+    assert "Waited for a PR check holding the environment lock" in world.report()
+    assert first_message_of(world.main_config()).endswith(GREETING[1])

@@ -33,6 +33,7 @@ from agentform.gitops.references import references, unresolved
 from agentform.gitops.rollback import RollbackTarget, write_rollback
 from agentform.model import Desired
 from agentform.redact import Redactor
+from agentform.state.lock import LockHeld
 from agentform.state.record import AgentEntry, RollbackPoint, save_record
 
 
@@ -73,8 +74,21 @@ async def run_deploy(request: DeployRequest, outcome: CiOutcome, redactor: Redac
     )
     if desired is None:
         return outcome
-    deployed = (outcome.head_sha or request.head or "the working tree")[:12]
+    try:
+        return await _deploy_locked(request, desired, outcome, redactor, request.lock_wait_secs)
+    except LockHeld as held:
+        # A PR check holds the lock for a branch apply only (minutes, bounded by its TTL): wait for it rather than
+        # leave main behind until the next push.
+        if not held.info.purpose.startswith(engine.PR_LOCK_PURPOSE):
+            raise
+        outcome.notes.append(f"Waited for a PR check holding the environment lock ({held.info.purpose}).")
+        return await _deploy_locked(request, desired, outcome, redactor, engine.PR_LOCK_TTL_SECS)
 
+
+async def _deploy_locked(
+    request: DeployRequest, desired: Desired, outcome: CiOutcome, redactor: Redactor, wait_secs: float
+) -> CiOutcome:
+    deployed = (outcome.head_sha or request.head or "the working tree")[:12]
     async with engine.locked_client(
         desired,
         request.project_root,
@@ -84,7 +98,7 @@ async def run_deploy(request: DeployRequest, outcome: CiOutcome, redactor: Redac
         holder=request.holder,
         purpose=f"ci deploy of {deployed}",
         ttl_secs=request.lock_ttl_secs,
-        wait_secs=request.lock_wait_secs,
+        wait_secs=wait_secs,
     ) as client:
         plan, workspace = await engine.read_and_plan(client, desired)
         outcome.plan_summary = plan.summary().line()

@@ -25,6 +25,8 @@ from agentform.testing.report import AgentResult, TestReport
 
 # How long a PR run's lock lasts (a branch apply, or archiving a closed PR's branches): far less than a deploy's.
 PR_LOCK_TTL_SECS = 15 * 60
+# How a PR run's hold on the lock starts its purpose: a deploy that finds one waits for it (it ends within the TTL).
+PR_LOCK_PURPOSE = "ci pr:"
 # The value of a secret variable in a fork's run, which has no secrets.
 FORK_SECRET_PLACEHOLDER = "unset-in-a-fork"
 

@@ -121,7 +121,7 @@ async def run_pr(
             client,
             desired,
             holder=request.holder,
-            purpose=f"ci pr: apply --branch {request.branch}",
+            purpose=f"{engine.PR_LOCK_PURPOSE} apply --branch {request.branch}",
             ttl_secs=engine.PR_LOCK_TTL_SECS,
             wait_secs=request.lock_wait_secs,
         ):
