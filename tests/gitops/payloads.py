@@ -8,7 +8,6 @@ whatever agentform reads today. The one state a recording lacks, a `closed` even
 
 from __future__ import annotations
 
-import copy
 import json
 from functools import cache
 from pathlib import Path
@@ -33,14 +32,16 @@ def _recorded(name: str) -> str:
 def recorded(name: str, repository: str | None = None) -> dict[str, Any]:
     """A fresh copy of the recording `name` (`pull_request.synchronize.json`), its repository renamed."""
     text = _recorded(name)
-    if repository is not None:
-        for old in RECORDED_REPOSITORIES:
-            owner, repo = old.split("/")
-            new_owner, new_repo = repository.split("/")
-            text = text.replace(old, repository)
-            text = text.replace(f'"login": "{owner}"', f'"login": "{new_owner}"')
-            text = text.replace(f'"name": "{repo}"', f'"name": "{new_repo}"')
+    for old in RECORDED_REPOSITORIES if repository is not None else ():
+        text = _renamed(text, old, repository)
     return json.loads(text)
+
+
+def _renamed(text: str, old: str, new: str) -> str:
+    """JSON text with repository `old` (`owner/name`) renamed `new`: full names, URLs, its owner's login, its name."""
+    (owner, repo), (new_owner, new_repo) = old.split("/"), new.split("/")
+    text = text.replace(old, new).replace(f'"login": "{owner}"', f'"login": "{new_owner}"')
+    return text.replace(f'"name": "{repo}"', f'"name": "{new_repo}"')
 
 
 def pull_request(
@@ -72,7 +73,8 @@ def pull_request(
     pr["base"]["ref"], pr["base"]["sha"] = base_ref, base_sha
     pr["statuses_url"] = pr["statuses_url"].rsplit("/", 1)[0] + f"/{head_sha}"
     if head_repository is not None:
-        pr["head"]["repo"] = _renamed(pr["head"]["repo"], head_repository)
+        head_repo = pr["head"]["repo"]
+        pr["head"]["repo"] = json.loads(_renamed(json.dumps(head_repo), head_repo["full_name"], head_repository))
     if action == "synchronize":
         payload["before"], payload["after"] = before or base_sha, head_sha
     if merged:
@@ -118,14 +120,3 @@ def _renumber(url: str, number: int) -> str:
     # `.../pulls/2/commits`: the number is one segment up.
     base, _, _old = head.rpartition("/")
     return f"{base}/{number}/{tail}"
-
-
-def _renamed(repo: dict[str, Any], full_name: str) -> dict[str, Any]:
-    text = json.dumps(repo)
-    old = repo["full_name"]
-    text = text.replace(old, full_name).replace(
-        f'"login": "{old.split("/")[0]}"', f'"login": "{full_name.split("/")[0]}"'
-    )
-    renamed = json.loads(text)
-    renamed["name"] = full_name.split("/")[1]
-    return copy.deepcopy(renamed)
