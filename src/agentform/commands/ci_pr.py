@@ -171,7 +171,8 @@ def check_target(
         number, refs, sha = pr_number, ("main", "HEAD"), None
         git_branch = _git_branch(project_dir, head)
     base, head = base or refs[0], head or refs[1]
-    if branch_name is None and number is None and git_branch == base.removeprefix("refs/heads/"):
+    # `main`, `refs/heads/main` and `origin/main` all name the base branch `main`.
+    if branch_name is None and number is None and git_branch == base.rsplit("/", 1)[-1]:
         raise ValueError(
             f"the head is on the base branch {git_branch!r}: a PR check compares a change with its base; check out "
             "the change's branch, or name its agent branch with --branch-name"
