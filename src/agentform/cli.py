@@ -259,7 +259,11 @@ def ci_group() -> None:
 @click.option("--base", default=None, help="Base git ref (default: the PR's base commit, else main).")
 @click.option("--head", default=None, help="Head git ref (default: the PR's head commit, else HEAD).")
 @click.option("--pr", "pr_number", type=int, default=None, help="PR number (default: from GITHUB_EVENT_PATH).")
-@click.option("--branch-name", default=None, help="Agent branch to test on (default: pr-<number> or the git branch).")
+@click.option(
+    "--branch-name",
+    default=None,
+    help="Agent branch to test on (default: pr-<number> or the git branch, not the base).",
+)
 @click.option("--no-comment", "comment", is_flag=True, flag_value=False, default=True, help="Do not post to GitHub.")
 @lock_wait_option(600)
 @click.option("--closed", is_flag=True, help="The PR was closed unmerged: archive its agent branches (default: event).")
@@ -274,14 +278,17 @@ def ci_pr(**kwargs: Any) -> None:
 
 @ci_group.command("deploy")
 @ci_options
-@click.option("--base", default=None, help="Commit before the push (default: from the push event, else HEAD~1).")
+@click.option(
+    "--base", default=None, help="Where change detection starts until a deploy passed (default: the push's before)."
+)
 @click.option("--head", default=None, help="Commit deployed (default: from the push event, else HEAD).")
 @click.option("--branch-hint", default=None, help="Agent branch of the merged PR (default: from the commit message).")
 @click.option("--lock-ttl", type=click.FloatRange(min=60), default=1800, show_default=True, help="Lock expiry (s).")
 @lock_wait_option(0)
 @click.option("--no-publish", "publish", is_flag=True, flag_value=False, default=True, help="Do not post to GitHub.")
 def ci_deploy(**kwargs: Any) -> None:
-    """Merge tested agent branches into main, smoke-test main, roll back automatically when it fails."""
+    """Reconcile main with the commit, merging tested agent branches; smoke-test every agent that changed since the
+    last passed deploy; roll back automatically when they fail."""
     _run("ci_deploy", **kwargs)
 
 

@@ -99,6 +99,7 @@ class _Run:
     created_names: dict[str, str] = field(default_factory=dict)
     branch_entries_unsaved: bool = False
     step: int = 0
+    started: Callable[[ResourceChange], None] | None = None
 
     def __post_init__(self) -> None:
         self.ids = {c.address: c.live_id for c in self.plan.changes if c.live_id}
@@ -138,14 +139,18 @@ async def apply_plan(
     journal: Journal | None = None,
     workspace: Workspace | None = None,
     settle_secs: float = 1.1,
+    collect: bool = True,
+    started: Callable[[ResourceChange], None] | None = None,
 ) -> ApplyResult:
-    """Carry out `plan`; see the module docstring. `workspace` saves re-reading what the plan was made from."""
+    """Carry out `plan`; see the module docstring. `workspace` saves re-reading what the plan was made from.
+    `collect=False` leaves garbage collection to the caller (a deploy collects only after its smoke tests pass);
+    `started(change)` is called as each operation begins (log lines for non-terminals, `apply/progress_lines.py`)."""
     if plan.has_conflicts:
         conflicts = ", ".join(c.address for c in plan.changes if c.conflict)
         raise ApplyRefused(f"drift conflict on {conflicts}: choose a side with --on-drift git-wins|live-wins")
     branch = branch if branch is not None else plan.branch
     workspace = workspace or await read_workspace(client, desired)
-    run = _Run(client, plan, desired, workspace, journal or Journal(), progress)
+    run = _Run(client, plan, desired, workspace, journal or Journal(), progress, started=started)
     result = ApplyResult(journal=run.journal)
     for stage in stages(plan, prune=prune):
         await _folders(run, stage)
@@ -159,7 +164,12 @@ async def apply_plan(
             client, desired, workspace, run.created, run.log, run.created_names
         )
     await _observe_writes(run, settle_secs)
-    if branch is None and not run.failed_addresses and (run.created or run.written_agents or _garbage_planned(plan)):
+    if (
+        collect
+        and branch is None
+        and not run.failed_addresses
+        and (run.created or run.written_agents or _garbage_planned(plan))
+    ):
         from agentform.apply.gc import collect_garbage
 
         fresh = await read_workspace(client, desired)
@@ -210,6 +220,8 @@ async def _execute(run: _Run, change: ResourceChange, branch: str | None) -> Non
         run.failed_addresses.add(change.address)
         run.log(_entry(step, change, "-", "skipped", error=f"not attempted: {', '.join(sorted(waiting))} failed"))
         return
+    if run.started is not None:
+        run.started(change)
     try:
         if change.action == "delete":
             for live_id in change.delete_ids or [change.live_id or ""]:

@@ -17,8 +17,8 @@ from agentform.model import Desired, DesiredDocument, DesiredTest, DesiredTool
 from agentform.plan.live import LiveState
 from agentform.plan.payload import test_content_hash
 from agentform.plan.read import test_attachments
-from agentform.plan.resources import tool_versions
-from agentform.state.record import RecordStore
+from agentform.plan.resources import tool_versions  # also imported from here by testing/targets.py
+from agentform.state.record import RecordStore, parse_record
 
 if TYPE_CHECKING:
     from agentform.elevenlabs.client import ElevenLabsClient
@@ -63,6 +63,16 @@ async def _tests_referenced_by_branches(client: ElevenLabsClient, live: LiveStat
     return set(await test_attachments(client, [agent for agent in live.agents if agent.key in agent_keys]))
 
 
+async def _rollback_references(client: ElevenLabsClient, live: LiveState, store: RecordStore | None) -> set[str]:
+    """The ids the state record's rollback points reference: from the apply's own record, else read."""
+    if store is not None:
+        return store.record.deploy.protected_ids()
+    if live.record_id is None:
+        return set()
+    record = parse_record(await client.get_document_content(live.record_id), project="", environment="")
+    return record.deploy.protected_ids()
+
+
 async def collect_garbage(
     client: ElevenLabsClient,
     desired: Desired,
@@ -71,10 +81,14 @@ async def collect_garbage(
     log: Callable[[JournalEntry], Any] | None = None,
     store: RecordStore | None = None,
 ) -> list[str]:
-    """Delete unreferenced superseded versions; the ids removed. Reads only when there are candidates."""
+    """Delete unreferenced superseded versions; the ids removed. Reads only when there are candidates.
+
+    A version a recorded rollback point references stays (docs/decisions/0080): a rollback must find it."""
     candidates = superseded(desired, live)
     if not any(candidates.values()):
         return []
+    protected = await _rollback_references(client, live, store)
+    candidates = {kind: [i for i in ids if i not in protected] for kind, ids in candidates.items()}
     doc_deps, tool_deps = await asyncio.gather(
         asyncio.gather(*(client.document_dependent_agents(i) for i in candidates["document"])),
         asyncio.gather(*(client.tool_dependent_agents(i) for i in candidates["tool"])),

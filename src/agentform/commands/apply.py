@@ -27,6 +27,7 @@ from rich.text import Text
 from agentform import exitcodes
 from agentform.apply import ApplyRefused, ApplyResult, Journal, apply_plan, stages
 from agentform.apply.journal import JournalEntry, summarise
+from agentform.apply.progress_lines import for_log
 from agentform.commands._shared import (
     Session,
     confirmation_possible,
@@ -66,6 +67,7 @@ async def apply_with_lock(
     lock_wait_secs: float = 0.0,
     replan: Callable[[Any], Awaitable[Planned]] | None = None,
     purpose: str = "apply",
+    started: Callable[[Any], None] | None = None,
 ) -> tuple[Plan, ApplyResult]:
     """Take the lock (waiting up to `lock_wait_secs`), check the plan is still current, apply, release.
 
@@ -99,6 +101,7 @@ async def apply_with_lock(
             progress=progress,
             journal=journal,
             workspace=workspace,
+            started=started,
         )
 
 
@@ -218,12 +221,16 @@ async def _execute(client: ElevenLabsClient, session: Session, plan: Plan, how: 
     desired, err = session.desired, console(stderr=True)
     journal = Journal(journal_path(session.project_dir, desired.environment.name))
     total = sum(len(stage) for stage in stages(plan, prune=plan.prune))
+    # Not a terminal (a CI log): one line per operation instead of a bar redrawn in place.
+    lines = for_log(session.redactor)
     try:
-        with progress_bar(err) as bar:
+        with progress_bar(err, disable=lines is not None) as bar:
             task = bar.add_task("Applying", total=total)
 
             def advance(entry: JournalEntry) -> None:
-                if entry.step:
+                if lines is not None:
+                    lines.finished(entry)
+                elif entry.step:
                     bar.update(task, advance=1, description=f"{entry.outcome} {entry.address}")
 
             plan, result = await apply_with_lock(
@@ -236,6 +243,7 @@ async def _execute(client: ElevenLabsClient, session: Session, plan: Plan, how: 
                 lock_wait_secs=how.lock_wait_secs,
                 replan=how.replan,
                 purpose=how.purpose,
+                started=lines.started if lines else None,
             )
     except (StalePlanError, LockHeld, ApplyRefused) as error:
         print_error(error)

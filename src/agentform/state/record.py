@@ -91,6 +91,30 @@ class BranchEntry(_Record):
     applied_at: float | None = None
 
 
+class RollbackPoint(_Record):
+    """An agent's main version a deploy may restore, and what that version references (kept from collection)."""
+
+    agent_id: str
+    version_id: str
+    # The last commit whose deploy passed when this version was main's (None: before any deploy was recorded).
+    commit: str | None = None
+    documents: list[str] = Field(default_factory=list)
+    tools: list[str] = Field(default_factory=list)
+    tests: list[str] = Field(default_factory=list)
+
+
+class DeployRecord(_Record):
+    """The environment's deploys (`ci deploy`, docs/decisions/0080): the last commit that passed its smoke tests and,
+    per agent, the version the last deploy recorded before it wrote."""
+
+    passed_commit: str | None = None
+    rollback_points: dict[str, RollbackPoint] = Field(default_factory=dict)
+
+    def protected_ids(self) -> set[str]:
+        """Every document, tool and test id a rollback point references: never garbage-collected."""
+        return {i for point in self.rollback_points.values() for i in [*point.documents, *point.tools, *point.tests]}
+
+
 class StateRecord(_Record):
     """The JSON content of the `agentform-state` document."""
 
@@ -106,6 +130,7 @@ class StateRecord(_Record):
     pending: list[PendingIntent] = Field(default_factory=list)
     # Branch name -> agent key -> entry.
     branches: dict[str, dict[str, BranchEntry]] = Field(default_factory=dict)
+    deploy: DeployRecord = Field(default_factory=DeployRecord)
 
     @classmethod
     def empty(cls, project: str, environment: str) -> StateRecord:
@@ -135,6 +160,7 @@ class StateRecord(_Record):
                 view.PendingCreate(address=f"{p.kind}.{p.key}", hash=p.hash, created_at=int(p.started_at))
                 for p in self.pending
             ],
+            rollback_references=frozenset(self.deploy.protected_ids()),
         )
 
 

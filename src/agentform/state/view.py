@@ -50,3 +50,5 @@ class StateRecord(_Frozen):
     documents: dict[str, int | None] = Field(default_factory=dict)
     tests: dict[str, int | None] = Field(default_factory=dict)
     pending: list[PendingCreate] = Field(default_factory=list)
+    # Document, tool and test ids the deploys' rollback points reference: never deleted.
+    rollback_references: frozenset[str] = frozenset()
