@@ -181,10 +181,17 @@ def apply(**kwargs: Any) -> None:
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write JUnit XML here.")
 @click.option("--markdown", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write markdown here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--create/--no-create",
+    default=True,
+    help="Create the missing test definitions and KB document / tool versions the run needs (never an agent).",
+)
 def test_command(**kwargs: Any) -> None:
-    """Run the agents' tests: on an agent branch, or on the files' config without writing it.
+    """Run the agents' tests: on an agent branch, or on the files' config without writing any agent.
 
-    Exit 3 when a test misses its pass threshold; 1 when a run timed out, was cancelled or could not start.
+    The KB document, tool and test versions the files describe are created when missing (content-addressed: main
+    does not use them). Exit 3 when a test misses its pass threshold; 1 when a run timed out, was cancelled or
+    could not start; 4 when the environment is locked.
     """
     _run("test", **kwargs)
 

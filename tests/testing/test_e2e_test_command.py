@@ -167,9 +167,9 @@ def test_changed_since_a_commit_with_nothing_relevant_runs_nothing(live_project)
     assert json.loads(out)["agents"] == []
 
 
-def test_a_changed_kb_document_cannot_be_tested_as_an_override_and_says_to_use_a_branch(live_project):
+def test_a_changed_kb_document_without_creating_its_version_says_what_to_run(live_project):
     live_project.edit("knowledge/support-faq.md", "two-year warranty", "three-year warranty")
-    code, out = live_project.cli("test", "--changed-since", "HEAD", "--json")
+    code, out = live_project.cli("test", "--changed-since", "HEAD", "--no-create", "--json")
     assert code == exitcodes.ERROR
     report = json.loads(out)
     assert report["selection"] == ["support-agent: knowledge document support-faq changed (knowledge/support-faq.md)"]
