@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,12 +118,12 @@ class LiveProject:
         return next(agent["agent_id"] for agent in agents if f"af-key:{key}" in agent.get("tags", []))
 
 
-@pytest.fixture(scope="module")
-def applied_example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveProject]:
-    """One emulator server per test module with the example project applied (apply takes seconds: share it)."""
+@contextlib.contextmanager
+def applied_project(folder: Path) -> Iterator[LiveProject]:
+    """The example project committed in a git repository in `folder`, applied to its own emulator server."""
     from tests.support.emulator_server import running_emulator
 
-    root = copy_example(tmp_path_factory.mktemp("project"))
+    root = copy_example(folder)
     repo = git.Repo.init(root, initial_branch="main")
     with repo.config_writer() as config:
         config.set_value("user", "name", "Test").set_value("user", "email", "test@example.com")
@@ -133,6 +134,13 @@ def applied_example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePr
         project = LiveProject(root, base_url, repo)
         code, out = project.cli("apply", "--auto-approve")
         assert code == exitcodes.OK, out
+        yield project
+
+
+@pytest.fixture(scope="module")
+def applied_example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveProject]:
+    """One emulator server per test module with the example project applied (apply takes seconds: share it)."""
+    with applied_project(tmp_path_factory.mktemp("project")) as project:
         yield project
 
 

@@ -96,6 +96,41 @@ class BranchEntry(_Record):
     applied_at: float | None = None
 
 
+class RolloutStep(_Record):
+    """One traffic split a rollout set: the branch's share, and when (server time, unix seconds)."""
+
+    percent: float
+    at: int
+
+
+class RolloutEntry(_Record):
+    """A staged rollout of an agent branch (`agentform rollout`, docs/decisions/0140): enough to resume it.
+
+    `pending` is written before an action and cleared after it, so a run killed in between is finished by the next.
+    """
+
+    agent_id: str
+    branch: str
+    branch_id: str
+    main_branch_id: str
+    # The main payload the branch carries (recordable, as `AgentEntry.payload`): main's record after the promote.
+    payload: dict[str, Any] = Field(default_factory=dict)
+    started_at: int
+    steps: list[RolloutStep] = Field(default_factory=list)
+    status: Literal["in_progress", "promoted", "aborted"] = "in_progress"
+    pending: Literal["step", "promote", "abort"] | None = None
+    pending_percent: float | None = None
+    # The policy (an environment's `rollout:`, or the command's flags): the remaining steps (percent), how many
+    # conversations each side needs and the regression tolerated, and the pull request to comment on.
+    next_steps: list[float] = Field(default_factory=list)
+    min_conversations: int | None = None
+    max_regression: float | None = None
+    interval_secs: int = 0
+    pull_request: int | None = None
+    decision: str | None = None
+    finished_at: int | None = None
+
+
 class StateRecord(_Record):
     """The JSON content of the `agentform-state` document."""
 
@@ -111,6 +146,8 @@ class StateRecord(_Record):
     pending: list[PendingIntent] = Field(default_factory=list)
     # Branch name -> agent key -> entry.
     branches: dict[str, dict[str, BranchEntry]] = Field(default_factory=dict)
+    # Agent key -> its latest rollout (in progress or finished).
+    rollouts: dict[str, RolloutEntry] = Field(default_factory=dict)
 
     @classmethod
     def empty(cls, project: str, environment: str) -> StateRecord:
