@@ -13,8 +13,9 @@ import sys
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
-from tests.testing.conftest import LiveProject, applied_project
+from tests.testing.conftest import HEADERS, LiveProject, applied_project
 
 from agentform import exitcodes
 
@@ -98,8 +99,21 @@ def test_a_canary_as_good_as_main_is_promoted_and_main_holds_the_change(project)
     assert "resolved" in report["branches"][0]["criteria"]  # the support agent's evaluation criterion
     assert _split(project) == {"Main": 100.0}
     assert "thank the customer for their patience" in _main_prompt(project)
+    record = _state_record(project)
+    main = project.api(f"/agents/{project.agent_id(AGENT)}")
+    assert record["agents"][AGENT]["version_id"] == main["version_id"]  # the promote was our write: recorded
+    assert record["rollouts"][AGENT]["status"] == "promoted"
     code, out = project.cli("plan", "--detailed-exitcode")
-    assert code == exitcodes.OK, out  # main is what the files say, and the record knows it: no drift
+    assert code == exitcodes.OK, out  # main is what the files say: no change and no drift
+
+
+def _state_record(project: LiveProject) -> dict:
+    found = project.api("/knowledge-base", search="agentform-state", page_size=100)["documents"]
+    (document,) = [d for d in found if d["name"] == "agentform-state"]
+    response = httpx.get(
+        f"{project.base_url}/v1/convai/knowledge-base/{document['id']}/content", headers=HEADERS, timeout=10
+    )
+    return json.loads(response.text)
 
 
 def test_a_regressing_canary_is_aborted_with_exit_3_and_main_is_unchanged(project):

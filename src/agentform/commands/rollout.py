@@ -62,13 +62,13 @@ async def _resumed(client: Any, store: RecordStore, agent: str) -> None:
 
 async def _start(client: Any, session: Session, *, agent: str, branch: str, percent: float) -> int:
     from agentform.rollout.actions import start
-    from agentform.rollout.tested import tested_branch
+    from agentform.rollout.rollable import rollable_branch
 
     desired = session.desired
     planned = await session.fresh_plan(client, prune=False, select=[agent])
-    tested = tested_branch(planned.plan, planned.workspace.record, agent, branch)
-    tip = await client.get_agent(tested.agent_id, branch_id=tested.entry.branch_id)
-    if tip.get("version_id") != tested.entry.version_id:
+    rollable = rollable_branch(planned.plan, planned.workspace.record, agent, branch)
+    tip = await client.get_agent(rollable.agent_id, branch_id=rollable.entry.branch_id)
+    if tip.get("version_id") != rollable.entry.version_id:
         raise RolloutError(f"branch {branch} of {agent} was edited after `apply --branch {branch}`: apply it again")
     async with _locked(client, session, f"start {agent}") as store:
         await _resumed(client, store, agent)
@@ -76,10 +76,10 @@ async def _start(client: Any, session: Session, *, agent: str, branch: str, perc
             client,
             store,
             agent_key=agent,
-            agent_id=tested.agent_id,
+            agent_id=rollable.agent_id,
             branch=branch,
-            branch_id=tested.entry.branch_id,
-            payload=tested.payload,
+            branch_id=rollable.entry.branch_id,
+            payload=rollable.payload,
             percent=percent,
             policy=desired.environment.rollout,
         )

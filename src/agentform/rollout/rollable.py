@@ -18,14 +18,14 @@ from agentform.rollout.record import RolloutError
 
 
 @dataclass(frozen=True)
-class TestedBranch:
+class RollableBranch:
     agent_id: str
     entry: BranchEntry
     # Main's payload once the branch is merged (recordable): the state record's entry after the promote.
     payload: dict[str, Any]
 
 
-def tested_branch(plan: Plan, record: StateRecord, agent_key: str, branch: str) -> TestedBranch:
+def rollable_branch(plan: Plan, record: StateRecord, agent_key: str, branch: str) -> RollableBranch:
     """The branch `branch` of the agent, when it carries the plan's change to main; else a `RolloutError` that says
     what to do."""
     change = plan.change_for(f"agent.{agent_key}")
@@ -47,4 +47,4 @@ def tested_branch(plan: Plan, record: StateRecord, agent_key: str, branch: str) 
             f"branch {branch} of {agent_key} does not carry the files' change: run `agentform apply --branch {branch}`"
             " (and test it) first"
         )
-    return TestedBranch(change.live_id, entry, payload)
+    return RollableBranch(change.live_id, entry, payload)
