@@ -358,6 +358,17 @@ def ci_deploy(**kwargs: Any) -> None:
     _run("ci_deploy", **kwargs)
 
 
+@ci_group.command("rollout")
+@project_options
+@parallelism_option
+def ci_rollout(**kwargs: Any) -> None:
+    """Analyze every rollout in progress; step, promote or abort it; comment on its pull request.
+
+    Exit 3 when a rollout regressed (it was aborted), 4 when the environment is locked.
+    """
+    _run("ci_rollout", **kwargs)
+
+
 @ci_group.command("drift")
 @project_options
 @parallelism_option

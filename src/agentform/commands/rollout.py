@@ -8,7 +8,6 @@ enough data yet"), 1 error, 3 the branch regressed, 4 the environment is locked.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -18,9 +17,6 @@ from agentform import exitcodes
 from agentform.commands._shared import Session, console, lock_holder, print_error
 from agentform.plan.state import LockHeld, RecordStore, RolloutEntry
 from agentform.rollout.record import RolloutError
-
-DEFAULT_MIN_CONVERSATIONS = 100
-DEFAULT_MAX_REGRESSION = 0.05
 
 
 def run(action: str, project_dir: Path = Path("."), env: str | None = None, **options: Any) -> int:
@@ -133,7 +129,7 @@ async def _report(
     from agentform.plan.read import read_workspace
     from agentform.rollout.analysis import Thresholds, analyze_all, finished_or_current
 
-    thresholds = Thresholds(min_conversations, max_regression, DEFAULT_MIN_CONVERSATIONS, DEFAULT_MAX_REGRESSION)
+    thresholds = Thresholds(min_conversations, max_regression)
     if auto:
         async with _locked(client, session, "analyze --auto") as store:
             results = await analyze_all(client, store, agent, thresholds, act=True)
@@ -147,18 +143,14 @@ async def _report(
 
 
 def _print(results: list[Any], as_json: bool) -> None:
-    from agentform.rollout.render import JSON_FORMAT_VERSION, as_text
-    from agentform.rollout.render import as_json as to_json
+    from agentform.rollout.render import result_lines, results_json
 
     if as_json:
-        shown = [to_json(r.agent, r.entry, r.comparison, r.decision) | {"action": r.action} for r in results]
-        sys.stdout.write(json.dumps({"format_version": JSON_FORMAT_VERSION, "rollouts": shown}, indent=2) + "\n")
+        sys.stdout.write(results_json(results))
         return
     out = console()
     if not results:
         out.print("No rollout in progress.")
     for result in results:
-        for line in as_text(result.agent, result.entry, result.comparison, result.decision):
+        for line in result_lines(result):
             out.print(line)
-        if result.action:
-            out.print(f"  action: {result.action}")

@@ -26,6 +26,7 @@ from agentform.gitops.changes import changed_agents
 from agentform.gitops.merge import merge_tested_branches
 from agentform.gitops.outcome import AgentBranch, CiOutcome
 from agentform.gitops.rollback import RollbackResult, RollbackTarget, write_rollback
+from agentform.gitops.rollout_step import start_canaries
 from agentform.model import Desired
 from agentform.plan.state import AgentEntry
 from agentform.redact import Redactor
@@ -119,11 +120,15 @@ async def run_deploy(request: DeployRequest, outcome: CiOutcome, redactor: Redac
 async def _bring_main_up(
     client: Any, desired: Desired, plan: Any, workspace: Any, agent_keys: list[str], request: DeployRequest
 ) -> tuple[list[AgentBranch], Any]:
-    """Merge the tested branches, then apply what is left of the plan; raises `engine.ApplyFailed`."""
+    """Merge the tested branches (or start their canaries: `rollout_step.py`), then apply what is left of the plan;
+    raises `engine.ApplyFailed`."""
+    canaries, plan, workspace = await start_canaries(
+        client, desired, plan, workspace, agent_keys, prefer=request.branch_hint
+    )
     merged, rest = await merge_tested_branches(client, plan, workspace.record, agent_keys, prefer=request.branch_hint)
     if merged:
         workspace = await engine.save_record(client, desired, workspace)
-    return merged, await engine.apply(client, desired, rest, workspace)
+    return canaries + merged, await engine.apply(client, desired, rest, workspace)
 
 
 async def _collect_garbage(client: Any, desired: Desired) -> list[str]:

@@ -16,19 +16,20 @@ from agentform.rollout.decide import Decision, decide
 from agentform.rollout.record import RolloutError, active, in_progress
 from agentform.rollout.stats import Comparison
 
+DEFAULT_MIN_CONVERSATIONS = 100
+DEFAULT_MAX_REGRESSION = 0.05
+
 
 @dataclass(frozen=True)
 class Thresholds:
     """The command's flags (None: not given) over the rollout's own policy, over the defaults."""
 
-    min_conversations: int | None
-    max_regression: float | None
-    default_min_conversations: int
-    default_max_regression: float
+    min_conversations: int | None = None
+    max_regression: float | None = None
 
     def of(self, entry: RolloutEntry) -> tuple[int, float]:
-        minimum = self.min_conversations or entry.min_conversations or self.default_min_conversations
-        regression = self.max_regression or entry.max_regression or self.default_max_regression
+        minimum = self.min_conversations or entry.min_conversations or DEFAULT_MIN_CONVERSATIONS
+        regression = self.max_regression or entry.max_regression or DEFAULT_MAX_REGRESSION
         return minimum, regression
 
 

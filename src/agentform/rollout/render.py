@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from agentform.plan.state import RolloutEntry
 from agentform.rollout.decide import Decision
 from agentform.rollout.record import current_percent
 from agentform.rollout.stats import BranchStats, Comparison, Difference, Rate
 
+if TYPE_CHECKING:
+    from agentform.rollout.analysis import Result
+
 JSON_FORMAT_VERSION = "1"
+
+
+def results_json(results: Sequence[Result]) -> str:
+    """`rollout status|analyze --json`: every rollout, and what `--auto` did to it."""
+    shown = [as_json(r.agent, r.entry, r.comparison, r.decision) | {"action": r.action} for r in results]
+    return json.dumps({"format_version": JSON_FORMAT_VERSION, "rollouts": shown}, indent=2) + "\n"
+
+
+def result_lines(result: Result) -> list[str]:
+    """One rollout for a terminal, a step summary or a comment, with what `--auto` did to it."""
+    lines = as_text(result.agent, result.entry, result.comparison, result.decision)
+    return lines + ([f"  action: {result.action}"] if result.action else [])
 
 
 def as_json(agent_key: str, entry: RolloutEntry, comparison: Comparison | None, decision: Decision | None) -> dict:
