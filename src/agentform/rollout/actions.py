@@ -69,37 +69,25 @@ async def start(
         entry.interval_secs = policy.interval_secs
     split(entry, percent)  # a bad percentage fails before anything is recorded
     store.record.rollouts[agent_key] = entry
-    await _intend(store, entry, "step", percent)
-    await _step(client, entry, percent)
-    await _done(store, entry)
-    return entry
+    return await _carry_out(client, store, agent_key, entry, "step", percent)
 
 
 async def step(client: Any, store: RecordStore, agent_key: str, percent: float) -> RolloutEntry:
     entry = active(store.record, agent_key)
     split(entry, percent)
-    await _intend(store, entry, "step", percent)
-    await _step(client, entry, percent)
-    await _done(store, entry)
-    return entry
+    return await _carry_out(client, store, agent_key, entry, "step", percent)
 
 
 async def promote(client: Any, store: RecordStore, agent_key: str, decision: str) -> RolloutEntry:
     entry = active(store.record, agent_key)
     entry.decision = decision
-    await _intend(store, entry, "promote")
-    await _promote(client, store, agent_key, entry)
-    await _done(store, entry)
-    return entry
+    return await _carry_out(client, store, agent_key, entry, "promote")
 
 
 async def abort(client: Any, store: RecordStore, agent_key: str, decision: str) -> RolloutEntry:
     entry = active(store.record, agent_key)
     entry.decision = decision
-    await _intend(store, entry, "abort")
-    await _abort(client, entry)
-    await _done(store, entry)
-    return entry
+    return await _carry_out(client, store, agent_key, entry, "abort")
 
 
 async def resume(client: Any, store: RecordStore, agent_key: str) -> str | None:
@@ -108,14 +96,30 @@ async def resume(client: Any, store: RecordStore, agent_key: str) -> str | None:
     if entry is None or entry.pending is None:
         return None
     pending = entry.pending
-    if pending == "step":
+    await _perform(client, store, agent_key, entry)
+    await _done(store, entry)
+    return f"finished the {pending} that an earlier run left pending"
+
+
+async def _carry_out(
+    client: Any, store: RecordStore, agent_key: str, entry: RolloutEntry, action: str, percent: float | None = None
+) -> RolloutEntry:
+    """Record the intent, act, clear the intent: a run killed in between leaves the intent for `resume`."""
+    entry.pending, entry.pending_percent = action, percent  # type: ignore[assignment]
+    await store.save()
+    await _perform(client, store, agent_key, entry)
+    await _done(store, entry)
+    return entry
+
+
+async def _perform(client: Any, store: RecordStore, agent_key: str, entry: RolloutEntry) -> None:
+    """The action `entry.pending` names."""
+    if entry.pending == "step":
         await _step(client, entry, entry.pending_percent or 0.0)
-    elif pending == "promote":
+    elif entry.pending == "promote":
         await _promote(client, store, agent_key, entry)
     else:
         await _abort(client, entry)
-    await _done(store, entry)
-    return f"finished the {pending} that an earlier run left pending"
 
 
 async def measure(client: Any, entry: RolloutEntry) -> Comparison:
@@ -133,11 +137,6 @@ async def _conversations_since(client: Any, agent_id: str, branch_id: str, start
         agent_id=agent_id, branch_id=branch_id, call_start_after_unix=started_at - 1
     )
     return [c for c in found if (c.get("start_time_unix_secs") or 0) >= started_at]
-
-
-async def _intend(store: RecordStore, entry: RolloutEntry, action: str, percent: float | None = None) -> None:
-    entry.pending, entry.pending_percent = action, percent  # type: ignore[assignment]
-    await store.save()
 
 
 async def _done(store: RecordStore, entry: RolloutEntry) -> None:
