@@ -171,6 +171,23 @@ def test_a_promote_killed_after_the_merge_is_finished_by_the_next_run(project):
     assert code == exitcodes.OK, out
 
 
+def test_a_promote_that_keeps_failing_can_still_be_aborted(project):
+    before = _main_prompt(project)
+    _canary(project)
+    project.admin("POST", "/faults", json={"kind": "status", "status": 409, "method": "POST", "path": "*/merge"})
+
+    code, out = project.cli("rollout", "promote", "--agent", AGENT)
+    assert code == exitcodes.ERROR
+    code, out = project.cli("rollout", "status", "--agent", AGENT)
+    assert "an earlier run left a promote unfinished" in out
+
+    code, out = project.cli("rollout", "abort", "--agent", AGENT)
+    assert code == exitcodes.OK, out
+    assert _split(project) == {"Main": 100.0}
+    assert _main_prompt(project) == before
+    assert _state_record(project)["rollouts"][AGENT]["status"] == "aborted"
+
+
 def _wait_for_request(project: LiveProject, since: int, path_end: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -97,9 +97,12 @@ async def _finish(client: Any, session: Session, how: str, *, agent: str) -> int
     from agentform.rollout import actions
 
     async with _locked(client, session, f"{how} {agent}") as store:
-        await _resumed(client, store, agent)
+        if how == "promote":
+            await _resumed(client, store, agent)
+        # An abort is always possible: it replaces whatever a killed run left pending (a promote that keeps failing
+        # on a merge conflict, say) by putting all the traffic back on main.
         entry = store.record.rollouts.get(agent)
-        if entry is not None and entry.status != "in_progress" and entry.status.startswith(how[:5]):
+        if entry is not None and entry.status == {"promote": "promoted", "abort": "aborted"}[how]:
             console().print(f"{agent}: the rollout of {entry.branch} is already {entry.status}.")
             return exitcodes.OK
         act = actions.promote if how == "promote" else actions.abort
