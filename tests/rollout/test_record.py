@@ -124,3 +124,17 @@ def test_a_bad_rollout_policy_is_an_error_at_its_line(tmp_path, rollout, expecte
     assert desired is None
     (error,) = [str(d) for d in diagnostics if d.severity == "error"]
     assert error.startswith("agentform.yaml:6:") and expected in error
+
+
+def test_a_healthy_canary_holds_its_step_for_the_interval_before_the_next():
+    import asyncio
+    import time
+
+    from agentform.rollout.analysis import _act
+    from agentform.rollout.decide import Decision
+
+    entry = _entry(next_steps=[50], interval_secs=3600, steps=[RolloutStep(percent=10, at=int(time.time()))])
+    action = asyncio.run(_act(None, None, "clinic", entry, Decision("healthy", "fine")))
+    assert action is not None and action.startswith("holding 10% for ")
+    assert entry.next_steps == [50]  # nothing moved
+    assert asyncio.run(_act(None, None, "clinic", entry, Decision("wait", "few calls"))) is None
