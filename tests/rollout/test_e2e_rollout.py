@@ -31,13 +31,22 @@ def project(tmp_path) -> Iterator[LiveProject]:
         yield applied
 
 
-def _canary(project: LiveProject, percent: int = 50) -> None:
-    """The support agent's prompt changes; the change is applied to branch `canary` and takes `percent`%."""
+def _branch(project: LiveProject) -> None:
+    """The support agent's prompt changes, and the change is applied to the agent branch `canary`."""
     prompt = project.root / PROMPT
     prompt.write_text(prompt.read_text() + "\nAlways thank the customer for their patience.\n")
     code, out = project.cli("apply", "--auto-approve", "--branch", "canary")
     assert code == exitcodes.OK, out
-    code, out = project.cli("rollout", "start", "--agent", AGENT, "--branch", "canary", "--percent", str(percent))
+
+
+def _start(project: LiveProject, branch: str = "canary", percent: int = 50) -> tuple[int, str]:
+    return project.cli("rollout", "start", "--agent", AGENT, "--branch", branch, "--percent", str(percent))
+
+
+def _canary(project: LiveProject, percent: int = 50) -> None:
+    """The changed prompt on branch `canary`, which takes `percent`% of the traffic."""
+    _branch(project)
+    code, out = _start(project, percent=percent)
     assert code == exitcodes.OK, out
 
 
@@ -169,6 +178,20 @@ def test_a_promote_killed_after_the_merge_is_finished_by_the_next_run(project):
     assert "thank the customer for their patience" in _main_prompt(project)
     code, out = project.cli("plan", "--detailed-exitcode")
     assert code == exitcodes.OK, out
+
+
+def test_only_a_branch_that_carries_the_files_change_can_be_rolled_out(project, capsys):
+    _branch(project)
+    mark = project.admin("GET", "/requests")["last_seq"]
+    capsys.readouterr()
+    assert _start(project, branch="elsewhere")[0] == exitcodes.ERROR
+    assert "has no branch elsewhere written by `agentform apply --branch elsewhere`" in capsys.readouterr().err
+    (project.root / PROMPT).write_text((project.root / PROMPT).read_text() + "One more line nobody tested.\n")
+    assert _start(project)[0] == exitcodes.ERROR
+    assert "does not carry the files' change" in capsys.readouterr().err
+    log = project.admin("GET", "/requests", params={"since": mark})
+    assert log["write_count"] == 0  # refused before anything was written
+    assert project.api(f"/agents/{project.agent_id(AGENT)}/deployments")["results"] == []  # no split was ever set
 
 
 def test_a_promote_that_keeps_failing_can_still_be_aborted(project):

@@ -2,8 +2,8 @@
 
 `start` needs the branch to carry exactly the files' change for the agent (written by `apply --branch`, tip
 unchanged since), because promoting it must leave main where the files say. Every write runs under the environment
-lock and first finishes whatever a killed run left pending (`rollout/actions.py`). Exit codes: 0 ok (also "not
-enough data yet"), 1 error, 3 the branch regressed, 4 the environment is locked.
+lock and first finishes whatever a killed run left pending (`rollout/actions.py`), except `abort`, which replaces
+it. Exit codes: 0 ok (also "not enough data yet"), 1 error, 3 the branch regressed, 4 the environment is locked.
 """
 
 from __future__ import annotations
@@ -36,9 +36,7 @@ def run(action: str, project_dir: Path = Path("."), env: str | None = None, **op
     except LockHeld as error:
         print_error(error)
         return exitcodes.STALE_OR_CONFLICT
-    except RolloutError as error:
-        return session.fail(error)
-    except Exception as error:  # API, transport, state record: one readable line, secrets masked
+    except Exception as error:  # a refused rollout, API, transport, state record: one line, secrets masked
         return session.fail(error)
 
 
