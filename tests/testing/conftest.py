@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,6 +103,27 @@ class LiveProject:
         text = file.read_text()
         assert old in text, f"{old!r} not in {path}"
         file.write_text(text.replace(old, new))
+
+    @contextlib.contextmanager
+    def committed_only(self, path: str, old: str, new: str) -> Iterator[None]:
+        """`path` edited in a new commit while the working tree keeps it as it was; the commit is dropped after
+        (the module's tests share this repository)."""
+        self.edit(path, old, new)
+        self.repo.index.add([path])
+        self.repo.index.commit(f"edit {path}")
+        self.repo.git.checkout("HEAD~1", "--", path)
+        try:
+            yield
+        finally:
+            self.repo.git.reset("--hard", "HEAD~1")
+
+    def ref_fails_and_working_tree_passes(self, test_key: str) -> None:
+        """`test --ref HEAD` fails `test_key` (exit 3) and the working tree passes it."""
+        code, out = self.cli("test", "--ref", "HEAD", "--test", test_key, "--json")
+        assert code == exitcodes.TESTS_FAILED, out
+        assert json.loads(out)["target"] == "files at HEAD (agent_config_override)"
+        code, out = self.cli("test", "--test", test_key)
+        assert code == exitcodes.OK, out
 
     def admin(self, method: str, path: str, **kwargs: Any) -> Any:
         response = httpx.request(method, f"{self.base_url}/_emulator{path}", headers=HEADERS, timeout=10, **kwargs)

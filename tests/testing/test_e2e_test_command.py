@@ -179,18 +179,8 @@ def test_a_changed_kb_document_without_creating_its_version_says_what_to_run(liv
 
 
 def test_ref_tests_the_files_at_a_commit_without_checking_it_out(live_project):
-    _forget_address(live_project)
-    live_project.repo.index.add([PROMPT])
-    live_project.repo.index.commit("drop the address")
-    _restore_address(live_project)  # working tree has it again
-    try:
-        code, out = live_project.cli("test", "--ref", "HEAD", "--test", "address", "--json")
-        assert code == exitcodes.TESTS_FAILED, out
-        assert json.loads(out)["target"] == "files at HEAD (agent_config_override)"
-        code, out = live_project.cli("test", "--test", "address")
-        assert code == exitcodes.OK, out
-    finally:
-        live_project.repo.git.reset("--hard", "HEAD~1")  # the module shares this repository
+    with live_project.committed_only(PROMPT, ADDRESS, ""):
+        live_project.ref_fails_and_working_tree_passes("address")
 
 
 def test_secret_values_never_reach_the_report(live_project, tmp_path):

@@ -147,18 +147,8 @@ def test_a_test_run_collects_nothing_since_another_run_may_use_an_older_version(
 
 
 def test_a_kb_edit_committed_at_a_ref_is_tested_without_checking_it_out(live_project):
-    live_project.edit(FAQ, HOURS, "")
-    live_project.repo.index.add([FAQ])
-    live_project.repo.index.commit("drop the opening hours")
-    live_project.repo.git.checkout("HEAD~1", "--", FAQ)  # the working tree has them again
-    try:
-        code, out = live_project.cli("test", "--ref", "HEAD", "--test", "opening-hours", "--json")
-        assert code == exitcodes.TESTS_FAILED, out
-        assert json.loads(out)["target"] == "files at HEAD (agent_config_override)"
-        code, out = live_project.cli("test", "--test", "opening-hours")
-        assert code == exitcodes.OK, out
-    finally:
-        live_project.repo.git.reset("--hard", "HEAD~1")  # the module shares this repository
+    with live_project.committed_only(FAQ, HOURS, ""):
+        live_project.ref_fails_and_working_tree_passes("opening-hours")
     code, out = live_project.cli("apply", "--auto-approve")  # collects the version the --ref run made
     assert code == exitcodes.OK, out
     assert _planned_changes(live_project) == []
