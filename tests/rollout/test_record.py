@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from tests.project.projectkit import MINIMAL, write_project
 
+from agentform.model import RolloutPolicy
 from agentform.plan.model import Plan, ResourceChange
 from agentform.plan.normalize import payload_hash
 from agentform.plan.state import BranchEntry, RolloutEntry, RolloutStep, StateRecord
@@ -51,7 +52,7 @@ def test_acting_on_a_missing_or_finished_rollout_says_so():
 
 
 def test_a_step_holds_for_the_interval_after_it_was_set():
-    entry = _entry(interval_secs=600, steps=[RolloutStep(percent=10, at=1000)])
+    entry = _entry(policy=RolloutPolicy(steps=[10, 50], interval_secs=600), steps=[RolloutStep(percent=10, at=1000)])
     assert hold_remaining(entry, 1100) == 500
     assert hold_remaining(entry, 1600) == 0
 
@@ -133,7 +134,8 @@ def test_a_healthy_canary_holds_its_step_for_the_interval_before_the_next():
     from agentform.rollout.analysis import _act
     from agentform.rollout.decide import Decision
 
-    entry = _entry(next_steps=[50], interval_secs=3600, steps=[RolloutStep(percent=10, at=int(time.time()))])
+    policy = RolloutPolicy(steps=[10, 50], interval_secs=3600)
+    entry = _entry(policy=policy, next_steps=[50], steps=[RolloutStep(percent=10, at=int(time.time()))])
     action = asyncio.run(_act(None, None, "clinic", entry, Decision("healthy", "fine")))
     assert action is not None and action.startswith("holding 10% for ")
     assert entry.next_steps == [50]  # nothing moved

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agentform.model import RolloutPolicy
 from agentform.plan import identity, live
 
 # The lock lived here first; these names stay importable from this module.
@@ -120,12 +121,10 @@ class RolloutEntry(_Record):
     status: Literal["in_progress", "promoted", "aborted"] = "in_progress"
     pending: Literal["step", "promote", "abort"] | None = None
     pending_percent: float | None = None
-    # The policy (an environment's `rollout:`, or the command's flags): the remaining steps (percent), how many
-    # conversations each side needs and the regression tolerated, and the pull request to comment on.
+    # The environment's `rollout:` policy when it started (thresholds, interval), the steps still to take
+    # (percent), and the pull request to comment on.
+    policy: RolloutPolicy | None = None
     next_steps: list[float] = Field(default_factory=list)
-    min_conversations: int | None = None
-    max_regression: float | None = None
-    interval_secs: int = 0
     pull_request: int | None = None
     decision: str | None = None
     finished_at: int | None = None

@@ -65,8 +65,7 @@ async def start(
     )
     if policy is not None:
         entry.next_steps = [share for share in policy.steps if share > percent]
-        entry.min_conversations, entry.max_regression = policy.min_conversations, policy.max_regression
-        entry.interval_secs = policy.interval_secs
+        entry.policy = policy
     split(entry, percent)  # a bad percentage fails before anything is recorded
     store.record.rollouts[agent_key] = entry
     return await _carry_out(client, store, agent_key, entry, "step", percent)

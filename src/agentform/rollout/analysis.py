@@ -28,8 +28,9 @@ class Thresholds:
     max_regression: float | None = None
 
     def of(self, entry: RolloutEntry) -> tuple[int, float]:
-        minimum = self.min_conversations or entry.min_conversations or DEFAULT_MIN_CONVERSATIONS
-        regression = self.max_regression or entry.max_regression or DEFAULT_MAX_REGRESSION
+        policy = entry.policy
+        minimum = self.min_conversations or (policy.min_conversations if policy else DEFAULT_MIN_CONVERSATIONS)
+        regression = self.max_regression or (policy.max_regression if policy else DEFAULT_MAX_REGRESSION)
         return minimum, regression
 
 
@@ -56,7 +57,7 @@ def finished_or_current(record: StateRecord, agent: str | None, *, include_finis
 def hold_remaining(entry: RolloutEntry, now: int) -> int:
     """Seconds the current step still has to hold before the next step (0: it may move)."""
     last = entry.steps[-1].at if entry.steps else entry.started_at
-    return max(0, last + entry.interval_secs - now)
+    return max(0, last + (entry.policy.interval_secs if entry.policy else 0) - now)
 
 
 async def analyze_all(
