@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from agentform import __version__
+from agentform.cli_rollout import ci_rollout_command, rollout_group
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -121,18 +122,22 @@ def cli() -> None:
 @project_options
 @strict_option
 @click.option("--ref", default=None, help="Validate the files at this git ref instead of the working tree.")
-def validate(project_dir: Path, env: str | None, strict: bool, ref: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (versioned schema).")
+def validate(project_dir: Path, env: str | None, strict: bool, ref: str | None, as_json: bool) -> None:
     """Check every file of the project: syntax, keys, types, references, variables."""
-    _run("validate", project_dir=project_dir, env=env, strict=strict, ref=ref)
+    _run("validate", project_dir=project_dir, env=env, strict=strict, ref=ref, as_json=as_json)
 
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.option("--name", default=None, help="Project name (default: the folder's name).")
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
-def init(directory: Path, name: str | None, force: bool) -> None:
+@click.option(
+    "--git/--no-git", default=None, help="Run `git init` when the folder is not in a repository (default: ask)."
+)
+def init(directory: Path, name: str | None, force: bool, git: bool | None) -> None:
     """Scaffold a working project: config, one agent, one document, one test, GitHub workflows."""
-    _run("init", directory=directory, name=name, force=force)
+    _run("init", directory=directory, name=name, force=force, git=git)
 
 
 @cli.command()
@@ -277,17 +282,6 @@ def ci_deploy(**kwargs: Any) -> None:
     _run("ci_deploy", **kwargs)
 
 
-@ci_group.command("rollout")
-@project_options
-@parallelism_option
-def ci_rollout(**kwargs: Any) -> None:
-    """Analyze every rollout in progress; step, promote or abort it; comment on its pull request.
-
-    Exit 3 when a rollout regressed (it was aborted), 4 when the environment is locked.
-    """
-    _run("ci_rollout", **kwargs)
-
-
 @ci_group.command("drift")
 @project_options
 @parallelism_option
@@ -336,21 +330,40 @@ def emulator_serve(**kwargs: Any) -> None:
     _run("emulator_serve", **kwargs)
 
 
-@cli.group("import")
-def import_group() -> None:
-    """Adopt existing live resources: write their files, with `id:` so that apply updates them in place."""
+@cli.group("import", invoke_without_command=True)
+@click.option("--all", "import_all", is_flag=True, help="Every live agent this project and environment do not manage.")
+@click.option("--select", "select", multiple=True, help="With --all: agents whose key or name matches (repeatable).")
+@click.option("--tag", default=None, help="With --all: only agents carrying this tag.")
+@click.option("--dry-run", is_flag=True, help="With --all: show what would be written, write nothing.")
+@project_dir_option
+@env_option
+@parallelism_option
+@click.pass_context
+def import_group(context: click.Context, import_all: bool, **kwargs: Any) -> None:
+    """Adopt existing live resources: write their files, with `id:` so that apply updates them in place.
+
+    `agentform import --all` adopts every agent of the workspace not managed yet, `import agent ID` one agent.
+    """
+    if context.invoked_subcommand is not None:
+        if import_all:
+            raise click.UsageError("--all imports every agent: give it without `agent ID` or `tool ID`")
+        return
+    if not import_all:
+        raise click.UsageError("name what to import: --all, `agent ID` or `tool ID`")
+    _run("import_all", **kwargs)
 
 
-import_key_option = click.option("--key", default=None, help="File key (default: a slug of the live name).")
-import_force_option = click.option("--force", is_flag=True, help="Replace existing files with other content.")
+import_options = options(
+    click.option("--key", default=None, help="File key (default: a slug of the live name)."),
+    env_option,
+    project_dir_option,
+    click.option("--force", is_flag=True, help="Replace existing files with other content."),
+)
 
 
 @import_group.command("agent")
 @click.argument("resource_id", metavar="AGENT_ID")
-@import_key_option
-@env_option
-@project_dir_option
-@import_force_option
+@import_options
 def import_agent(**kwargs: Any) -> None:
     """Write agents/<key>/ (agent.yaml, prompt.md) and the tools, KB documents and tests the agent uses."""
     _run("import_", kind="agent", **kwargs)
@@ -358,19 +371,27 @@ def import_agent(**kwargs: Any) -> None:
 
 @import_group.command("tool")
 @click.argument("resource_id", metavar="TOOL_ID")
-@import_key_option
-@env_option
-@project_dir_option
-@import_force_option
+@import_options
 def import_tool(**kwargs: Any) -> None:
     """Write tools/<key>.yaml for one live workspace tool."""
     _run("import_", kind="tool", **kwargs)
 
 
-# The rollout group lives in its own module, which reuses the options above (imported last for that reason).
-from agentform.cli_rollout import rollout  # noqa: E402
+@cli.command()
+@project_options
+@select_option
+@click.option(
+    "--force", is_flag=True, help="Write live values over fields the files also changed since the last apply."
+)
+@parallelism_option
+def pull(**kwargs: Any) -> None:
+    """Write live edits of managed resources (dashboard changes since the last apply) back into the files."""
+    _run("pull", **kwargs)
 
-cli.add_command(rollout)
+
+# The rollout commands live in their own module (for length), built from the options above.
+cli.add_command(rollout_group(_run, project_options, parallelism_option))
+ci_group.add_command(ci_rollout_command(_run, project_options, parallelism_option))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -166,7 +166,9 @@ def test_the_plan_keeps_a_superseded_version_a_pr_branch_uses_as_apply_does_and_
             await client.update_branch(agent_id, pr_1["id"], is_archived=True)
             plan, result = await converge(client, project(faq="v3\n"))
             assert plan.change_for(v2_address).is_change
-            assert plan.summary().line() == "Plan: 0 to add, 0 to change, 1 to destroy."
+            assert (
+                plan.summary().line() == "Plan: 0 to add, 0 to change, 0 to destroy; 1 superseded version to clean up."
+            )
             assert result.ok and result.garbage_collected == [v2.id]
             assert not (await plan_for(client, project(faq="v3\n"))).has_changes
 

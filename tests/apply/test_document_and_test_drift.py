@@ -22,7 +22,7 @@ from agentform import exitcodes
 from agentform.apply.observe import WrittenVersion, observed_timestamps
 from agentform.commands import apply as apply_command
 from agentform.commands import plan as plan_command
-from agentform.elevenlabs import open_client
+from agentform.connect import open_client
 from agentform.emulator import create_app
 from agentform.model import EnvironmentSettings
 from agentform.plan import identity

@@ -7,7 +7,8 @@ import asyncio
 import pytest
 from tests.apply.helpers import in_process_client, new_app
 
-from agentform.plan.state import LockHeld, acquire_lock, ensure_folder, force_unlock, list_locks
+from agentform.state.folder import ensure_folder
+from agentform.state.lock import LockHeld, acquire_lock, force_unlock, list_locks
 
 ENV = "prod"
 

@@ -74,7 +74,9 @@ def test_a_plan_reads_the_old_text_and_the_dependents_of_the_superseded_document
         async with converged(project()) as (app, client, _):
             [old] = (await read_workspace(client, project())).live.documents
             plan, reads = await detail_reads(app, client, project(faq="Open 8-18.\n"))
-            assert plan.summary().line() == "Plan: 1 to add, 1 to change, 1 to destroy."
+            assert (
+                plan.summary().line() == "Plan: 1 to add, 1 to change, 0 to destroy; 1 superseded version to clean up."
+            )
             assert reads == [f"{KB}/{old.id}/content", f"{KB}/{old.id}/dependent-agents"]
 
     asyncio.run(scenario())

@@ -202,7 +202,7 @@ def test_a_shard_with_a_plan_file_is_refused(project, tmp_path, capsys):
 
 
 def test_shards_applied_at_once_take_turns_on_the_lock_and_converge(project, capsys, monkeypatch):
-    monkeypatch.setattr("agentform.gitops.engine._LOCK_POLL_SECS", 0.1)
+    monkeypatch.setattr("agentform.state.lock._LOCK_POLL_SECS", 0.1)
     desired = load_desired(project)
     shards = [Shard(1, 2), Shard(2, 2)]
     replanned: list[str] = []

@@ -6,18 +6,16 @@ import json
 
 import pytest
 
-from agentform.plan.state import (
+from agentform.state.folder import oldest
+from agentform.state.lock import LockInfo, lock_winner, parse_lock
+from agentform.state.record import (
     SCHEMA_VERSION,
     AgentEntry,
-    LockInfo,
     PendingIntent,
     ResourceEntry,
     StateError,
     StateRecord,
     dump_record,
-    lock_winner,
-    oldest,
-    parse_lock,
     parse_record,
 )
 

@@ -15,7 +15,11 @@ from hypothesis import strategies as st
 from tests.elevenlabs.client_fakes import answer
 
 from agentform.elevenlabs import ElevenLabsClient
+from agentform.elevenlabs.core import PAGE_SIZE
 from agentform.emulator import DEV_API_KEY
+
+# What a caller says it expects when the list is longer than a page: the client then reads from both ends.
+LONG = PAGE_SIZE + 1
 
 
 def paged_documents(times: list[int], page_size: int, *, sorts_by_time: bool = True):
@@ -45,7 +49,7 @@ def read(make_client, times: list[int], page_size: int, **server: bool) -> tuple
 
     async def run() -> list[dict]:
         async with client:
-            return await client.list_documents(parent_folder_id="f", from_both_ends=True)
+            return await client.list_documents(parent_folder_id="f", expected=LONG)
 
     return [item["id"] for item in asyncio.run(run())], recorder.requests
 
@@ -107,9 +111,9 @@ def test_agents_and_documents_read_from_both_ends_over_loopback_match_the_sequen
                 *(api.create_agent({"name": f"a{i}", "tags": ["bulk"], "conversation_config": {}}) for i in range(210)),
             )
             documents = await api.list_documents(parent_folder_id=folder["id"])
-            documents_both = await api.list_documents(parent_folder_id=folder["id"], from_both_ends=True)
+            documents_both = await api.list_documents(parent_folder_id=folder["id"], expected=LONG)
             agents = await api.list_agents(tags=["bulk"])
-            agents_both = await api.list_agents(tags=["bulk"], from_both_ends=True)
+            agents_both = await api.list_agents(tags=["bulk"], expected=LONG)
             return documents, documents_both, agents, agents_both
 
     documents, documents_both, agents, agents_both = asyncio.run(scenario())

@@ -8,13 +8,8 @@ from pathlib import Path
 import pytest
 from tests.support.emulator_server import running_emulator
 
-from agentform.elevenlabs import (
-    EMULATOR_BASE_URL,
-    ElevenLabsClient,
-    ElevenLabsError,
-    MissingApiKeyError,
-    open_client,
-)
+from agentform.connect import EMULATOR_BASE_URL, open_client
+from agentform.elevenlabs import ElevenLabsClient, ElevenLabsError, MissingApiKeyError
 from agentform.emulator import DEV_API_KEY
 from agentform.model import EnvironmentSettings
 from agentform.redact import MASK, Redactor

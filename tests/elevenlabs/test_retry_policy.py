@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agentform.elevenlabs.retry import (
+from agentform.retrying import (
     RetryPolicy,
     backoff_delay,
     is_retryable_exception,

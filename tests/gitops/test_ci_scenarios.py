@@ -12,7 +12,8 @@ from agentform.cli import main
 from agentform.emulator import DEV_API_KEY
 from agentform.gitops.rollback import restorable
 from agentform.plan import identity
-from agentform.plan.state import acquire_lock, ensure_folder
+from agentform.state.folder import ensure_folder
+from agentform.state.lock import acquire_lock
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,6 @@ import httpx
 import pytest
 from tests.support.fake_github import FakeGitHub
 
-from agentform.elevenlabs.retry import RetryPolicy
 from agentform.gitops.event import EventError
 from agentform.gitops.github import (
     GitHubApiError,
@@ -20,6 +19,7 @@ from agentform.gitops.github import (
     GitHubContext,
 )
 from agentform.redact import MASK
+from agentform.retrying import RetryPolicy
 
 TOKEN = "ghs_0123456789abcdefTOKEN"
 REPO = "acme/agents"

@@ -9,10 +9,10 @@ import pytest
 
 from agentform.elevenlabs import ElevenLabsClient
 from agentform.emulator import DEV_API_KEY, create_app
-from agentform.gitops import engine
 from agentform.model import Desired, EnvironmentSettings, ProjectSettings
 from agentform.plan import identity
-from agentform.plan.state import LockHeld, acquire_lock, ensure_folder
+from agentform.state.folder import ensure_folder
+from agentform.state.lock import LockHeld, acquire_lock, environment_lock
 
 LOCAL = EnvironmentSettings(name="local", backend="emulator")
 DESIRED = Desired(
@@ -34,7 +34,7 @@ async def _scenario(wait_secs: float, release_after: float | None) -> str:
 
         releasing = asyncio.create_task(finish_deploy())
         try:
-            async with engine.environment_lock(
+            async with environment_lock(
                 client, DESIRED, holder="pr", purpose="ci pr", ttl_secs=60, wait_secs=wait_secs
             ) as lock:
                 return lock.info.holder
@@ -43,11 +43,11 @@ async def _scenario(wait_secs: float, release_after: float | None) -> str:
 
 
 def test_a_waiting_run_gets_the_lock_once_the_holder_releases_it(monkeypatch):
-    monkeypatch.setattr(engine, "_LOCK_POLL_SECS", 0.2)
+    monkeypatch.setattr("agentform.state.lock._LOCK_POLL_SECS", 0.2)
     assert asyncio.run(_scenario(wait_secs=10, release_after=1.5)) == "pr"
 
 
 def test_without_waiting_a_held_lock_is_refused_naming_its_holder(monkeypatch):
-    monkeypatch.setattr(engine, "_LOCK_POLL_SECS", 0.2)
+    monkeypatch.setattr("agentform.state.lock._LOCK_POLL_SECS", 0.2)
     with pytest.raises(LockHeld, match="deploy"):
         asyncio.run(_scenario(wait_secs=0, release_after=None))

@@ -22,11 +22,9 @@ from agentform.plan.live import (
     LiveState,
     LiveTest,
     LiveTool,
-    RecordedAgent,
-    RecordedTool,
-    StateRecord,
 )
 from agentform.project.context import deep_merge
+from agentform.state.view import RecordedAgent, RecordedTool, StateRecord
 
 PROJECT, ENV = "clinic", "prod"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.plan.builders import document
 
 from agentform.plan import identity
-from agentform.plan.live import RecordedTool, StateRecord
+from agentform.state.view import RecordedTool, StateRecord
 
 
 def test_agent_markers_are_an_owner_tag_and_a_key_tag():

@@ -19,13 +19,14 @@ from tests.plan.builders import (
 
 from agentform.model import KnowledgeRef
 from agentform.plan import identity
-from agentform.plan.live import DependentBranch, LiveBranch, RecordedAgent
+from agentform.plan.live import DependentBranch, LiveBranch
 from agentform.plan.model import parse_ref, refs_in
 from agentform.plan.planner import NeededReads, make_plan, needed_reads, select
 from agentform.plan.render_json import render_json
 from agentform.plan.render_markdown import render_markdown
 from agentform.plan.render_text import render_text
 from agentform.redact import Redactor
+from agentform.state.view import RecordedAgent
 
 
 def clinic(**agent_fields):
@@ -98,9 +99,9 @@ def test_a_changed_document_is_a_new_version_and_the_old_one_is_garbage_collecte
     agent_change = plan.change_for("agent.receptionist")
     assert [f.path for f in agent_change.fields] == ["conversation_config.agent.prompt.knowledge_base"]
     old_address = f"document.faq@{live.documents[0].hash}"
-    # Superseded versions are garbage whatever prune says (decision 0054): -/+ is one add and one destroy.
-    assert actions(plan)[old_address] == ("delete", None)
-    assert plan.summary().line() == "Plan: 1 to add, 1 to change, 1 to destroy."
+    # Superseded versions are garbage whatever prune says (decision 0054): cleanup, not a destroy.
+    assert actions(plan)[old_address] == ("delete", None) and plan.change_for(old_address).cleanup
+    assert plan.summary().line() == "Plan: 1 to add, 1 to change, 0 to destroy; 1 superseded version to clean up."
     # Garbage is deleted after the agents stopped referencing it.
     order = [c.address for c in plan.changes]
     assert order.index("agent.receptionist") < order.index(old_address)

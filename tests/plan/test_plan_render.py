@@ -41,9 +41,10 @@ def test_text_uses_terraform_symbols_and_ends_with_the_summary_line():
     text = render_text(sample_plan())
     assert "-/+ document.faq (knowledge/faq.md)" in text
     assert "~ agent.receptionist (agents/receptionist/agent.yaml)" in text
-    assert "# document.faq@" in text and "will be destroyed" in text
+    assert "# document.faq@" in text and "will be cleaned up" in text
     assert "        -Opening hours: 9-17.\n        +Opening hours: 8-16." in text
-    assert text.rstrip().splitlines()[-1] == "Plan: 1 to add, 1 to change, 1 to destroy."
+    summary = "Plan: 1 to add, 1 to change, 0 to destroy; 1 superseded version to clean up."
+    assert text.rstrip().splitlines()[-1] == summary
 
 
 def test_text_shows_new_ids_as_known_after_apply():
@@ -60,7 +61,7 @@ def test_text_of_an_unchanged_workspace_says_so():
 def test_markdown_has_one_collapsed_details_block_per_resource_and_a_diff_block():
     markdown = render_markdown(sample_plan())
     assert markdown.count("<details>") == markdown.count("</details>") == 3
-    assert "**Plan: 1 to add, 1 to change, 1 to destroy.**" in markdown
+    assert "**Plan: 1 to add, 1 to change, 0 to destroy; 1 superseded version to clean up.**" in markdown
     assert "```diff\n" in markdown
 
 
@@ -115,7 +116,11 @@ def test_markdown_never_exceeds_the_limit_it_is_given(resources, lines, limit):
 def test_json_carries_the_format_version_and_a_summary():
     document_ = json.loads(render_json(sample_plan()))
     assert document_["format_version"] == FORMAT_VERSION
-    assert document_["summary"]["line"] == "Plan: 1 to add, 1 to change, 1 to destroy."
+    assert (
+        document_["summary"]["line"] == "Plan: 1 to add, 1 to change, 0 to destroy; 1 superseded version to clean up."
+    )
+    assert (document_["summary"]["destroy"], document_["summary"]["cleanup"]) == (0, 1)
+    assert [c["cleanup"] for c in document_["changes"] if c["action"] == "delete"] == [True]
     assert {c["action"] for c in document_["changes"]} == {"replace", "update", "delete", "no-op"}
 
 

@@ -66,3 +66,46 @@ def test_init_refuses_a_folder_with_content_unless_forced_and_then_keeps_existin
 def test_an_empty_git_repository_counts_as_empty(tmp_path):
     (tmp_path / ".git").mkdir()
     assert init.run(tmp_path, out=io.StringIO()) == 0
+
+
+def test_init_outside_a_repository_runs_git_init_when_asked(tmp_path):
+    import git
+
+    out = io.StringIO()
+    assert init.run(tmp_path / "p", git=True, out=out) == 0
+    assert git.Repo(tmp_path / "p").working_tree_dir == str(tmp_path / "p")
+    assert "git init" in out.getvalue()
+
+
+def test_init_without_a_terminal_only_says_to_run_git_init(tmp_path):
+    out = io.StringIO()
+    assert init.run(tmp_path / "p", out=out, is_terminal=False) == 0
+    assert not (tmp_path / "p" / ".git").exists()
+    assert "run `git init`" in out.getvalue()
+
+
+def test_init_inside_a_repository_does_not_offer_git_init(tmp_path):
+    import git
+
+    git.Repo.init(tmp_path)
+    out = io.StringIO()
+    assert init.run(tmp_path / "p", git=True, out=out) == 0
+    assert not (tmp_path / "p" / ".git").exists()
+    assert "git init" not in out.getvalue()
+
+
+def test_init_prints_the_next_steps_and_the_secrets_to_set(tmp_path):
+    out = io.StringIO()
+    assert init.run(tmp_path / "p", out=out, is_terminal=False) == 0
+    text = out.getvalue()
+    assert text.index("agentform validate") < text.index("agentform plan") < text.index("agentform apply")
+    assert "ELEVENLABS_API_KEY  the ElevenLabs API key of environment production" in text
+    assert "AGENTFORM_ENV" in text and "`agentform/pr (production)`" in text
+
+
+def test_the_secrets_to_set_are_the_api_keys_of_api_environments_and_the_secret_variables(tmp_path):
+    from tests.project.projectkit import write_project
+
+    root = write_project(tmp_path)
+    settings = load_desired(root, environ={}).settings
+    assert [name for name, _ in init.secrets_to_set(settings)] == ["DEMO_API_KEY", "TOKEN"]

@@ -8,11 +8,11 @@ from tests.project.projectkit import MINIMAL, write_project
 from agentform.model import RolloutPolicy
 from agentform.plan.model import Plan, ResourceChange
 from agentform.plan.normalize import payload_hash
-from agentform.plan.state import BranchEntry, RolloutEntry, RolloutStep, StateRecord
 from agentform.project import inspect_project
 from agentform.rollout.analysis import hold_remaining
-from agentform.rollout.record import RolloutError, active, current_percent, plan_notes, split
 from agentform.rollout.rollable import rollable_branch
+from agentform.state.record import BranchEntry, RolloutEntry, RolloutStep, StateRecord
+from agentform.state.rollouts import RolloutError, active, current_percent, plan_notes, split
 
 PAYLOAD = {"conversation_config": {"agent": {"prompt": {"prompt": "Be brief."}}}}
 

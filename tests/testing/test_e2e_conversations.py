@@ -140,9 +140,9 @@ def test_conversations_list_filters_by_agent_and_feedback(live_project, clinic_c
     assert code == exitcodes.OK
     assert clinic_call in out and disliked in out and "clinic-receptionist" in out
     code, out = live_project.cli("conversations", "list", "--feedback", "dislike", "--json")
-    assert [c["conversation_id"] for c in json.loads(out)] == [disliked]
+    assert [c["conversation_id"] for c in json.loads(out)["conversations"]] == [disliked]
     code, out = live_project.cli("conversations", "list", "--agent", "clinic-receptionist", "--since", "1h", "--json")
-    listed = [c["conversation_id"] for c in json.loads(out)]
+    listed = [c["conversation_id"] for c in json.loads(out)["conversations"]]
     assert clinic_call in listed and disliked not in listed
     code, _ = live_project.cli("conversations", "list", "--agent", "nobody")
     assert code == exitcodes.ERROR

@@ -108,7 +108,7 @@ def test_markdown_of_a_green_run_says_so_first(mixed_report):
 
 def test_json_is_versioned_and_round_trips(mixed_report):
     data = json.loads(render_json(mixed_report))
-    assert data["format_version"] == 1
+    assert data["format_version"] == "1.0"
     assert data["status"] == "error"
     assert data["totals"] == {"tests": 3, "passed": 1, "failed": 1, "errors": 1}
     assert data["agents"][0]["tests"][1]["pass_threshold"] == 0.67

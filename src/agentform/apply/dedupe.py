@@ -11,16 +11,19 @@ holds the created tool's config is the twin.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentform.apply.journal import JournalEntry
 from agentform.model import Desired
 from agentform.plan import identity
 from agentform.plan.read import Workspace, contains
 
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
+
 
 async def remove_retry_duplicates(
-    client: Any,
+    client: ElevenLabsClient,
     desired: Desired,
     workspace: Workspace,
     created: dict[str, str],
@@ -65,9 +68,9 @@ async def remove_retry_duplicates(
 
     if "agent" in by_kind:
         for item in await client.list_agents(tags=[identity.owner_tag(project, env)]):
-            key = identity.key_from_tags(item.get("tags") or [])
-            if key in by_kind["agent"] and item["agent_id"] not in known | ours:
-                await drop("agent", f"agent.{key}", item["agent_id"])
+            tagged = identity.key_from_tags(item.get("tags") or [])
+            if tagged in by_kind["agent"] and item["agent_id"] not in known | ours:
+                await drop("agent", f"agent.{tagged}", item["agent_id"])
     if "document" in by_kind and (folder := await _folder_id(client, workspace, created, "documents")):
         wanted = {names[f"document.{key}"]: key for key in by_kind["document"] if f"document.{key}" in names}
         for item in await client.list_documents(parent_folder_id=folder):
@@ -89,7 +92,7 @@ async def remove_retry_duplicates(
     return removed
 
 
-async def _folder_id(client: Any, workspace: Workspace, created: dict[str, str], which: str) -> str | None:
+async def _folder_id(client: ElevenLabsClient, workspace: Workspace, created: dict[str, str], which: str) -> str | None:
     if which == "documents":
         return created.get("folder.documents") or workspace.documents_folder_id
     return created.get("folder.tests") or workspace.tests_folder_id

@@ -6,7 +6,7 @@ bounds how many requests are in flight. A change whose payload names a `$ref:` t
 stage starts after a failure, so a failed apply leaves a consistent prefix that a re-run completes.
 
 The state record is saved once per stage (not per step: that would double the writes), plus once before a stage
-that creates tools, holding the create intents (tools carry no marker; see `plan/state.py`).
+that creates tools, holding the create intents (tools carry no marker; see `state/record.py`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentform.apply import operations
 from agentform.apply.dedupe import remove_retry_duplicates
@@ -27,15 +27,17 @@ from agentform.plan.agents import recordable
 from agentform.plan.model import Plan, ResourceChange, refs_in, resolve_refs
 from agentform.plan.normalize import payload_hash
 from agentform.plan.read import Workspace, find_branch, read_workspace
-from agentform.plan.state import (
+from agentform.state.folder import ensure_folder, ensure_test_folder
+from agentform.state.record import (
     AgentEntry,
     BranchEntry,
     PendingIntent,
     RecordStore,
     ResourceEntry,
-    ensure_folder,
-    ensure_test_folder,
 )
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 _STAGE_OF_KIND = {"folder": 0, "document": 1, "tool": 1, "test": 2, "agent": 3}
 _DELETE_STAGE_OF_KIND = {"agent": 4, "test": 5, "document": 6, "tool": 6}
@@ -81,7 +83,7 @@ def stages(plan: Plan, *, prune: bool) -> list[list[ResourceChange]]:
 class _Run:
     """The mutable state of one apply."""
 
-    client: Any
+    client: ElevenLabsClient
     plan: Plan
     desired: Desired
     workspace: Workspace
@@ -126,7 +128,7 @@ class _Run:
 
 
 async def apply_plan(
-    client: Any,
+    client: ElevenLabsClient,
     plan: Plan,
     desired: Desired,
     *,
@@ -230,7 +232,7 @@ async def _execute(run: _Run, change: ResourceChange, branch: str | None) -> Non
         if change.kind in ("document", "test"):
             run.written_versions.append(
                 WrittenVersion(
-                    change.kind,  # type: ignore[arg-type]
+                    change.kind,
                     outcome.live_id,
                     change.key,
                     change.hash or "",

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from agentform.apply.journal import JournalEntry
 from agentform.model import Desired, DesiredDocument, DesiredTest, DesiredTool
 from agentform.plan.live import LiveState
 from agentform.plan.payload import test_content_hash
 from agentform.plan.read import test_attachments
-from agentform.plan.resources import tool_versions  # also imported from here by testing/targets.py
-from agentform.plan.state import RecordStore
+from agentform.plan.resources import tool_versions
+from agentform.state.record import RecordStore
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 Declared = TypeVar("Declared", DesiredDocument, DesiredTool, DesiredTest)
 
@@ -54,14 +57,14 @@ def _has_dependents(answer: dict[str, Any]) -> bool:
     return bool(answer.get("agents") or answer.get("branches"))
 
 
-async def _tests_referenced_by_branches(client: Any, live: LiveState, addresses: set[str]) -> set[str]:
+async def _tests_referenced_by_branches(client: ElevenLabsClient, live: LiveState, addresses: set[str]) -> set[str]:
     """Test ids attached on any unarchived branch of the agents that own the candidate tests."""
     agent_keys = {address.split("/", 1)[0] for address in addresses}
     return set(await test_attachments(client, [agent for agent in live.agents if agent.key in agent_keys]))
 
 
 async def collect_garbage(
-    client: Any,
+    client: ElevenLabsClient,
     desired: Desired,
     live: LiveState,
     *,

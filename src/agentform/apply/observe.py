@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from agentform.plan.normalize import comparable, normalize_test, same
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,11 @@ class WrittenVersion:
 
 
 async def observed_timestamps(
-    client: Any, written: list[WrittenVersion], *, documents_folder_id: str | None, tests_folder_id: str | None
+    client: ElevenLabsClient,
+    written: list[WrittenVersion],
+    *,
+    documents_folder_id: str | None,
+    tests_folder_id: str | None,
 ) -> dict[str, int | None]:
     """Live id -> the list timestamp that vouches for our write, or None when the content no longer matches."""
     documents = [w for w in written if w.kind == "document" and "text" in w.sent]

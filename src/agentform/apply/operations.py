@@ -7,10 +7,13 @@ Every function returns the live id it produced or touched and the response (for 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentform.model import Desired, content_hash
 from agentform.plan.model import ResourceChange
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 class ApplyError(Exception):
@@ -32,7 +35,9 @@ def version_description(desired: Desired, change: ResourceChange) -> str:
     return f"agentform apply: {change.address} from {source}"
 
 
-async def create(client: Any, change: ResourceChange, payload: dict[str, Any], desired: Desired) -> Outcome:
+async def create(
+    client: ElevenLabsClient, change: ResourceChange, payload: dict[str, Any], desired: Desired
+) -> Outcome:
     kind = change.kind
     if kind == "folder":
         if change.key == "tests":
@@ -52,7 +57,9 @@ async def create(client: Any, change: ResourceChange, payload: dict[str, Any], d
     raise ApplyError(f"{change.address}: cannot create a {kind}")
 
 
-async def _create_document(client: Any, change: ResourceChange, payload: dict[str, Any], desired: Desired) -> Outcome:
+async def _create_document(
+    client: ElevenLabsClient, change: ResourceChange, payload: dict[str, Any], desired: Desired
+) -> Outcome:
     kind = payload.get("type")
     name, folder = payload["name"], payload.get("parent_folder_id")
     if kind == "text":
@@ -76,7 +83,7 @@ async def _create_document(client: Any, change: ResourceChange, payload: dict[st
 
 
 async def update(
-    client: Any,
+    client: ElevenLabsClient,
     change: ResourceChange,
     payload: dict[str, Any],
     desired: Desired,
@@ -108,7 +115,7 @@ DELETE_OPERATIONS = {
 }
 
 
-async def delete(client: Any, kind: str, live_id: str) -> str:
+async def delete(client: ElevenLabsClient, kind: str, live_id: str) -> str:
     """Delete one live resource; already gone counts as done (a re-run after a lost response)."""
     operation = DELETE_OPERATIONS.get(kind)
     if operation is None:

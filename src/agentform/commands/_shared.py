@@ -96,7 +96,7 @@ class Session:
 
     def client(self) -> ElevenLabsClient:
         """The environment's API client (an async context manager); its key joins the redactor."""
-        from agentform.elevenlabs import open_client
+        from agentform.connect import open_client
 
         return open_client(
             self.desired.environment, self.project_dir, parallelism=self.parallelism, redactor=self.redactor

@@ -1,9 +1,10 @@
 """`agentform apply [PLAN_FILE]`: apply the files (or a saved plan) to the live workspace.
 
 Steps: load (bad input: diagnostics, exit 1, nothing sent); plan against a fresh read, read-only, so an unchanged
-repository sends zero writes and takes no lock; show the plan; ask (a terminal) or require `--auto-approve`; take the
-environment lock; read again under the lock and refuse (exit 4) if the live state moved since the plan shown or
-saved; apply with a progress display and a journal in `.agentform/journal/`; release the lock.
+repository sends zero writes and takes no lock; show the plan; ask (a terminal) or require `--auto-approve`, except
+for a saved plan, which was reviewed when saved and is applied without asking; take the environment lock; read
+again under the lock and refuse (exit 4) if the live state moved since the plan shown or saved; apply with a
+progress display and a journal in `.agentform/journal/`; release the lock.
 
 With `--lock-wait`, a run that finds the lock taken waits for it (matrix jobs of `--shard`, docs/decisions/0056). An
 auto-approved run from the files (no plan file) whose workspace moved meanwhile plans again under the lock and applies
@@ -18,7 +19,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.text import Text
@@ -42,8 +43,11 @@ from agentform.plan.model import Plan, refs_in
 from agentform.plan.read import read_workspace
 from agentform.plan.saved import PlanFileError, StalePlanError, check_fresh, load_plan
 from agentform.plan.shard import Shard
-from agentform.plan.state import DEFAULT_LOCK_TTL_SECS, LockHeld
 from agentform.redact import Redactor
+from agentform.state.lock import DEFAULT_LOCK_TTL_SECS, LockHeld
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 def journal_path(project_dir: Path, env: str) -> Path:
@@ -52,7 +56,7 @@ def journal_path(project_dir: Path, env: str) -> Path:
 
 
 async def apply_with_lock(
-    client: Any,
+    client: ElevenLabsClient,
     desired: Desired,
     plan: Plan,
     *,
@@ -68,7 +72,7 @@ async def apply_with_lock(
     `replan(client)` reads and plans again, for when the workspace moved since `plan` was made; without it that
     raises `StalePlanError`. Returns the plan applied and the result; raises `LockHeld`.
     """
-    from agentform.gitops.engine import environment_lock
+    from agentform.state.lock import environment_lock
 
     async with environment_lock(
         client,
@@ -137,7 +141,9 @@ def run(
     lock_wait: float = 0.0,
 ) -> int:
     out = console()
-    if not confirmation_possible(auto_approve, is_terminal, "apply"):
+    # A saved plan was reviewed when it was saved: applying it is the approval, as `terraform apply plan.tfplan`.
+    approved = auto_approve or plan_file is not None
+    if not confirmation_possible(approved, is_terminal, "apply"):
         return exitcodes.ERROR
     if plan_file is not None and shard is not None:
         return print_error(f"{plan_file} holds its own selection: --shard plans from the files, not with a plan file.")
@@ -147,10 +153,10 @@ def run(
     desired = session.desired
     session.announce(shard)
 
-    def plan_now(client: Any) -> Awaitable[Planned]:
+    def plan_now(client: ElevenLabsClient) -> Awaitable[Planned]:
         return session.fresh_plan(client, prune=prune, select=select, shard=shard, branch=branch, on_drift=on_drift)
 
-    async def replan(client: Any) -> Planned:
+    async def replan(client: ElevenLabsClient) -> Planned:
         out.print("\nThe workspace changed while this run waited for the lock: planned again under the lock.")
         planned = await plan_now(client)
         print_plan_text(planned.plan, out)
@@ -163,7 +169,7 @@ def run(
         replan=replan if plan_file is None and auto_approve else None,
     )
 
-    async def go(client: Any) -> int:
+    async def go(client: ElevenLabsClient) -> int:
         if plan_file is not None:
             plan = load_plan(plan_file, secrets=desired.secret_values)
             try:
@@ -185,7 +191,7 @@ def run(
                 # Bookkeeping after a crash, not a live change: record the tools an interrupted apply created.
                 return await _execute(client, session, plan, how)
             return exitcodes.OK
-        if not _confirm(plan, auto_approve):
+        if not _confirm(plan, approved):
             out.print("Apply cancelled.")
             return exitcodes.ERROR
         return await _execute(client, session, plan, how)
@@ -207,7 +213,7 @@ class _Execution:
     replan: Callable[[Any], Awaitable[Planned]] | None = None
 
 
-async def _execute(client: Any, session: Session, plan: Plan, how: _Execution = _Execution()) -> int:
+async def _execute(client: ElevenLabsClient, session: Session, plan: Plan, how: _Execution = _Execution()) -> int:
     """Apply `plan` under the lock with a progress bar and a journal; report the result."""
     desired, err = session.desired, console(stderr=True)
     journal = Journal(journal_path(session.project_dir, desired.environment.name))
@@ -248,8 +254,10 @@ def _report(result: ApplyResult, plan: Plan, journal: Journal, redactor: Redacto
         err.print("Run `agentform apply` again to finish: completed steps are found again, not repeated.")
         return exitcodes.ERROR
     out, summary = console(), plan.summary()
+    cleaned = f", {summary.cleanup} superseded cleaned up" if summary.cleanup else ""
     out.print(
-        f"\nApply complete! Resources: {summary.add} added, {summary.change} changed, {summary.destroy} destroyed."
+        f"\nApply complete! Resources: {summary.add} added, {summary.change} changed, {summary.destroy} destroyed"
+        f"{cleaned}."
     )
     if result.garbage_collected:
         out.print(f"Removed {len(result.garbage_collected)} superseded version(s) that nothing references.")

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentform import exitcodes
 from agentform.commands._shared import Session, console, lock_holder, print_error, write_text
-from agentform.plan.state import LockHeld
+from agentform.state.lock import LockHeld
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
+    from agentform.rollout.analysis import Result
 
 
 def run(project_dir: Path = Path("."), env: str | None = None, parallelism: int | None = None) -> int:
@@ -26,7 +31,7 @@ def run(project_dir: Path = Path("."), env: str | None = None, parallelism: int 
     if session is None:
         return exitcodes.ERROR
 
-    async def go(client):  # type: ignore[no-untyped-def]
+    async def go(client: ElevenLabsClient) -> tuple[list[Result], dict[str, list[str]], int]:
         async with record_under_lock(client, session.desired, holder=lock_holder(), purpose="ci rollout") as store:
             results = await analyze_all(client, store, None, Thresholds(), act=True)
         rendered = {result.agent: result_lines(result) for result in results}

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from agentform import exitcodes
+from agentform import exitcodes, formats
 from agentform.commands._shared import Session, console
 from agentform.model import Desired
 from agentform.redact import Redactor
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 # With --feedback, each summary needs a detail read (the list has no like/dislike filter): read at most this many.
 _FEEDBACK_SCAN = 200
@@ -42,7 +44,7 @@ def run(
         return session.fail(error)
 
 
-async def managed_agent_keys(client: Any, desired: Desired) -> dict[str, str]:
+async def managed_agent_keys(client: ElevenLabsClient, desired: Desired) -> dict[str, str]:
     """Live agent id -> file key, for the agents this project and environment manage."""
     from agentform.plan import identity
 
@@ -61,7 +63,7 @@ def _list(
     desired, redactor = session.desired, session.redactor
     after = parse_since(since, datetime.now(UTC)) if since else None
 
-    async def read(client: Any) -> tuple[dict[str, str], list[dict]]:
+    async def read(client: ElevenLabsClient) -> tuple[dict[str, str], list[dict]]:
         keys = await managed_agent_keys(client, desired)
         agent_id = None
         if agent_key is not None:
@@ -77,7 +79,7 @@ def _list(
 
     keys, summaries = session.run(read)
     if as_json:
-        return _print_json(summaries, redactor)
+        return _print_json(formats.document(formats.CONVERSATIONS, conversations=summaries), redactor)
     out = console()
     for line in table_lines([summary_row(summary, keys) for summary in summaries]):
         out.print(Text(redactor.text(line)))
@@ -88,12 +90,12 @@ def _list(
 def _show(session: Session, conversation_id: str, as_json: bool) -> int:
     from agentform.testing.conversations import header_lines, transcript_lines
 
-    async def read(client: Any) -> tuple[dict, dict[str, str]]:
+    async def read(client: ElevenLabsClient) -> tuple[dict, dict[str, str]]:
         return await client.get_conversation(conversation_id), await managed_agent_keys(client, session.desired)
 
     conversation, keys = session.run(read)
     if as_json:
-        return _print_json(conversation, session.redactor)
+        return _print_json(formats.document(formats.CONVERSATIONS, conversation=conversation), session.redactor)
     redactor, out = session.redactor, console()
     for line in [
         *header_lines(conversation, keys.get(str(conversation.get("agent_id")))),
@@ -108,6 +110,6 @@ def _show(session: Session, conversation_id: str, as_json: bool) -> int:
 
 
 def _print_json(data: Any, redactor: Redactor) -> int:
-    """The API's own JSON, secrets masked, for scripts."""
-    sys.stdout.write(json.dumps(redactor.data(data), indent=2, ensure_ascii=False) + "\n")
+    """The API's own JSON under a `format_version`, secrets masked, for scripts."""
+    sys.stdout.write(formats.dumps(redactor.data(data)))
     return exitcodes.OK

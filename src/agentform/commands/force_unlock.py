@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,7 +16,11 @@ from agentform import exitcodes
 from agentform.commands._shared import Session, console
 from agentform.model import Desired
 from agentform.plan import identity
-from agentform.plan.state import find_folder, force_unlock, list_locks
+from agentform.state.folder import find_folder
+from agentform.state.lock import force_unlock, list_locks
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 def _describe(lock, now: float) -> str:
@@ -37,12 +41,12 @@ def run(project_dir: Path = Path("."), env: str | None = None, yes: bool = False
         return session.fail(error)
 
 
-async def _unlock(client: Any, desired: Desired, yes: bool) -> int:
+async def _unlock(client: ElevenLabsClient, desired: Desired, yes: bool) -> int:
     out = console()
     env_name = desired.environment.name
     folder = await find_folder(client, identity.folder_name(desired.settings.project, env_name))
     locks = await list_locks(client, str(folder["id"]), env_name) if folder else []
-    if not locks:
+    if folder is None or not locks:
         out.print(f"Environment {env_name!r} is not locked.")
         return exitcodes.OK
     now = time.time()

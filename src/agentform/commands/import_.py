@@ -1,33 +1,34 @@
 """`agentform import agent|tool ID`: write the files of an existing live resource, adopting it (Terraform import).
 
-I/O only: read the live resources through the client, let `project/importer.py` turn them into file texts, check
+I/O only: read the live resources through the client, let `adopt/importer.py` turn them into file texts, check
 that no file is overwritten without `--force`, write them, then validate the project with them in place.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from rich.text import Text
 
 from agentform import exitcodes
-from agentform.commands._shared import Session, console, print_diagnostics
-from agentform.model import Desired
-from agentform.project.importer import (
+from agentform.adopt.importer import (
     Existing,
     ImportResult,
-    LiveDocument,
     SecretVariable,
     check_importable,
     import_agent,
     import_tool,
-    referenced_ids,
-    tools_of_tests,
 )
+from agentform.adopt.reader import LiveReader
+from agentform.adopt.yamledit import declare_secret_variables
+from agentform.commands._shared import Session, console, print_diagnostics
+from agentform.model import Desired
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 Kind = Literal["agent", "tool"]
 
@@ -56,6 +57,7 @@ def run(
         err.print("Nothing was written.")
         return exitcodes.ERROR
     written = write_files(project_dir, result.files)
+    declare_secrets(project_dir, result.secrets)
     _report(kind, resource_id, result, written)
     return exitcodes.OK if validates(project_dir, env, result.secrets) else exitcodes.ERROR
 
@@ -85,31 +87,22 @@ def existing_of(desired: Desired) -> Existing:
 
 
 async def _read_and_import(
-    client: Any, kind: Kind, resource_id: str, existing: Existing, key: str | None, force: bool
+    client: ElevenLabsClient, kind: Kind, resource_id: str, existing: Existing, key: str | None, force: bool
 ) -> ImportResult:
     if kind == "tool":
         return import_tool(await client.get_tool(resource_id), existing=existing, key=key, force=force)
-    agent = await client.get_agent(resource_id)
-    check_importable(agent, existing, key=key, force=force)  # before reading anything else
-    tool_ids, locators, test_ids = referenced_ids(agent)
-    tests = await _read_each(client.get_test, test_ids)
-    more_tools = [tool_id for tool_id in tools_of_tests(tests.values()) if tool_id not in tool_ids]
-    tools = await _read_each(client.get_tool, [i for i in [*tool_ids, *more_tools] if i not in existing.tool_ids])
-    doc_ids = [str(loc["id"]) for loc in locators if isinstance(loc, dict) and loc.get("type") != "folder"]
-    documents = await _read_each(lambda doc_id: _read_document(client, doc_id), list(dict.fromkeys(doc_ids)))
-    return import_agent(agent, tools=tools, documents=documents, tests=tests, existing=existing, key=key, force=force)
-
-
-async def _read_document(client: Any, doc_id: str) -> LiveDocument:
-    payload = await client.get_document(doc_id)
-    # URL documents are re-created from their URL; the others from their text (file documents: the extracted text).
-    content = None if payload.get("type") == "url" else await client.get_document_content(doc_id)
-    return LiveDocument(payload=payload, content=content)
-
-
-async def _read_each(read: Callable[[str], Awaitable[Any]], ids: Sequence[str]) -> dict[str, Any]:
-    """id -> what `read(id)` returns, read concurrently (the client bounds the concurrency)."""
-    return dict(zip(ids, await asyncio.gather(*(read(item) for item in ids)), strict=True))
+    reader = LiveReader(client)
+    check_importable(await reader.agent(resource_id), existing, key=key, force=force)  # before reading anything else
+    bundle = await reader.bundle(resource_id, skip_tools=existing.tool_ids)
+    return import_agent(
+        bundle.agent,
+        tools=bundle.tools,
+        documents=bundle.documents,
+        tests=bundle.tests,
+        existing=existing,
+        key=key,
+        force=force,
+    )
 
 
 def conflicting(project_dir: Path, files: dict[str, str], *, force: bool = False) -> list[tuple[str, str]]:
@@ -130,6 +123,25 @@ def conflicting(project_dir: Path, files: dict[str, str], *, force: bool = False
                 if f"knowledge/{other.name}" not in files:
                     conflicts.append((relative, f"knowledge/{other.name} is another document with the key {stem!r}"))
     return conflicts
+
+
+def declare_secrets(project_dir: Path, secrets: Sequence[SecretVariable]) -> None:
+    """Declare the variables that now stand for live credentials in agentform.yaml, `secret: true` (values: never)."""
+    if secrets:
+        path = project_dir / "agentform.yaml"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(declare_secret_variables(text, sorted({s.name for s in secrets})), encoding="utf-8")
+
+
+def print_secrets(secrets: Sequence[SecretVariable]) -> None:
+    """Which credentials became variables (names and places only: the values are never printed)."""
+    if not secrets:
+        return
+    out = console()
+    out.print("\nThese credentials were found live and NOT written to the files; the files reference variables")
+    out.print("declared `secret: true` in agentform.yaml. Set their values (your shell, CI secrets) before plan:")
+    for secret in secrets:
+        out.print(f"  {secret.path}: {secret.field} -> ${{{secret.name}}}")
 
 
 def write_files(project_dir: Path, files: dict[str, str]) -> list[str]:
@@ -158,14 +170,7 @@ def _report(kind: Kind, resource_id: str, result: ImportResult, written: list[st
         out.print(f"  = {reused}.yaml (already adopts this tool)")
     for note in result.notes:
         out.print(f"Note: {note}.")
-    if result.secrets:
-        out.print("\nThese credentials were found live and NOT written to the files; the files reference variables:")
-        for secret in result.secrets:
-            out.print(f"  {secret.path}: {secret.field} -> ${{{secret.name}}}")
-        out.print("Declare them in agentform.yaml and set their values (your shell, CI secrets) before plan:")
-        out.print("  variables:")
-        for secret in result.secrets:
-            out.print(f"    {secret.name}: {{secret: true}}")
+    print_secrets(result.secrets)
     out.print(
         "\nNext: `agentform plan` shows the adoption itself (marker tags, managed copies of documents and tests)."
     )

@@ -5,12 +5,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Awaitable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from agentform import exitcodes
 from agentform.commands._shared import Session, console, print_plan_text
 from agentform.plan.fresh import Planned
 from agentform.plan.shard import Shard
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 def run(
@@ -35,7 +38,7 @@ def run(
     desired, redactor = session.desired, session.redactor
     session.announce(shard)
 
-    def plan_it(client: Any) -> Awaitable[Planned]:
+    def plan_it(client: ElevenLabsClient) -> Awaitable[Planned]:
         return session.fresh_plan(
             client, prune=prune, select=select, shard=shard, branch=branch, refresh_all=refresh_all
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -29,6 +29,10 @@ from agentform.model import Desired
 from agentform.plan.diff import field_changes
 from agentform.plan.model import Plan, ResourceChange
 from agentform.redact import Redactor
+from agentform.state.lock import environment_lock
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 def rollback_plan(
@@ -92,7 +96,7 @@ def run(
 
 def _to_version(session: Session, key: str, version_id: str, reason: str | None, auto_approve: bool) -> int:
     from agentform.elevenlabs import ElevenLabsError
-    from agentform.plan.state import LockHeld
+    from agentform.state.lock import LockHeld
 
     try:
         return session.run(lambda client: _roll_back(client, session, key, version_id, reason, auto_approve))
@@ -104,7 +108,7 @@ def _to_version(session: Session, key: str, version_id: str, reason: str | None,
 
 
 async def _roll_back(
-    client: Any, session: Session, key: str, version_id: str, reason: str | None, auto_approve: bool
+    client: ElevenLabsClient, session: Session, key: str, version_id: str, reason: str | None, auto_approve: bool
 ) -> int:
     """Show the rollback as a plan, ask, then write the version back under the lock."""
     from agentform.elevenlabs import ApiError
@@ -130,9 +134,16 @@ async def _roll_back(
 
 
 async def _write(
-    client: Any, desired: Desired, key: str, agent_id: str, version_id: str, target: dict, reason: str | None, out: Any
+    client: ElevenLabsClient,
+    desired: Desired,
+    key: str,
+    agent_id: str,
+    version_id: str,
+    target: dict,
+    reason: str | None,
+    out: Any,
 ) -> int:
-    async with engine.environment_lock(
+    async with environment_lock(
         client, desired, holder=lock_holder(), purpose=f"rollback {key} to {version_id}", ttl_secs=10 * 60
     ):
         result = await write_rollback(client, RollbackTarget(key, agent_id, version_id, reason or "manual"), target)

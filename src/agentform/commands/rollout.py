@@ -15,8 +15,9 @@ from typing import Any
 
 from agentform import exitcodes
 from agentform.commands._shared import Session, console, lock_holder, print_error
-from agentform.plan.state import LockHeld, RecordStore, RolloutEntry
-from agentform.rollout.record import RolloutError
+from agentform.state.lock import LockHeld
+from agentform.state.record import RecordStore, RolloutEntry
+from agentform.state.rollouts import RolloutError
 
 
 def run(action: str, project_dir: Path = Path("."), env: str | None = None, **options: Any) -> int:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import TaskID
@@ -29,10 +30,13 @@ from agentform.commands._shared import (
 )
 from agentform.model import Desired, DesiredTest
 from agentform.plan.shard import Shard
-from agentform.plan.state import LockHeld
 from agentform.redact import Redactor
+from agentform.state.lock import LockHeld
 from agentform.testing.report import TestReport
 from agentform.testing.runner import PollPolicy, SuiteOptions, SuiteTarget, judge_invocation, run_suite
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 def run(
@@ -55,6 +59,9 @@ def run(
 ) -> int:
     if branch and ref:
         return print_error("--branch tests what is on the agent branch; --ref tests files: choose one.")
+    # The summary's time is the command's wall time: loading, reading live, creating tests and polling, not only the
+    # runs themselves (in the emulator those take no time at all).
+    started = time.monotonic()
     session = Session.open(project_dir, env, ref=ref, strict=strict, parallelism=parallelism)
     if session is None:
         return exitcodes.ERROR
@@ -82,6 +89,7 @@ def run(
             "environment": desired.environment.name,
             "target": _target(branch, ref),
             "selection": selection.explain() if selection is not None else [],
+            "duration_secs": round(time.monotonic() - started, 3),
         }
     )
     _emit(report, junit=junit, markdown=markdown, as_json=as_json, redactor=redactor)
@@ -115,7 +123,7 @@ def _run(
         err.print("No test matched the selection.")
         return TestReport()
 
-    async def run_them(client: Any) -> tuple[TestReport, list[str]]:
+    async def run_them(client: ElevenLabsClient) -> tuple[TestReport, list[str]]:
         live = await read_live(client, desired, branch=branch)
         ids = resolve_ids(desired, live)
         missing = missing_versions(desired, live, chosen, ids, override=branch is None) if create else None

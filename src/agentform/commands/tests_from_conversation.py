@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
@@ -11,6 +11,9 @@ from agentform import exitcodes
 from agentform.commands._shared import Session, console, load
 from agentform.commands.conversations import managed_agent_keys
 from agentform.model import Desired
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 def run(
@@ -57,7 +60,7 @@ def _write(
 
     desired = session.desired
 
-    async def read(client: Any) -> tuple[dict, str | None]:
+    async def read(client: ElevenLabsClient) -> tuple[dict, str | None]:
         conversation = await client.get_conversation(conversation_id)
         if agent_key is not None:
             return conversation, agent_key

@@ -1,12 +1,13 @@
 """The ElevenLabs HTTP client: the only part of agentform that knows the API's URL paths.
 
-`open_client(environment, project_root)` returns an `ElevenLabsClient` for an environment of agentform.yaml;
-its methods return the API's JSON as plain dicts. Errors: `ApiError` (non-2xx, `NotFoundError` for 404),
-`TransportFailure` (no answer after retries), `MissingApiKeyError`; all derive from `ElevenLabsError`.
+`ElevenLabsClient` methods return the API's JSON as plain dicts. The transport is handed in (the network by
+default); `agentform.connect.open_client` picks it for an environment of agentform.yaml. Errors: `ApiError`
+(non-2xx, `NotFoundError` for 404), `TransportFailure` (no answer after retries), `MissingApiKeyError`; all derive
+from `ElevenLabsError`.
 """
 
 from agentform.elevenlabs.client import ElevenLabsClient
-from agentform.elevenlabs.environment import BASE_URL_VARIABLE, EMULATOR_BASE_URL, emulator_transport, open_client
+from agentform.elevenlabs.environment import BASE_URL_VARIABLE
 from agentform.elevenlabs.errors import (
     ApiError,
     ElevenLabsError,
@@ -14,11 +15,10 @@ from agentform.elevenlabs.errors import (
     NotFoundError,
     TransportFailure,
 )
-from agentform.elevenlabs.retry import RetryPolicy
+from agentform.retrying import RetryPolicy
 
 __all__ = [
     "BASE_URL_VARIABLE",
-    "EMULATOR_BASE_URL",
     "ApiError",
     "ElevenLabsClient",
     "ElevenLabsError",
@@ -26,6 +26,4 @@ __all__ = [
     "NotFoundError",
     "RetryPolicy",
     "TransportFailure",
-    "emulator_transport",
-    "open_client",
 ]

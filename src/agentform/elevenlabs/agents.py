@@ -24,23 +24,21 @@ class AgentsApi(ClientCore):
         tags: list[str] | None = None,
         search: str | None = None,
         archived: bool | None = None,
-        from_both_ends: bool = False,
+        expected: int = 0,
     ) -> list[dict[str, Any]]:
         """Every agent summary (all pages); `tags` matches agents carrying any of them.
 
-        `from_both_ends` reads oldest-first and newest-first at once (see `list_documents`).
+        `expected` is how many items the caller expects; the client picks the paging for it (see `list_documents`).
         """
-        params = query(tags=list(tags) if tags else None, search=search, archived=archived)
-        if from_both_ends:
-            return await self._pages_from_both_ends(
-                _AGENTS,
-                "agents",
-                resource="agents",
-                params=params,
-                id_key="agent_id",
-                created_at=lambda item: item.get("created_at_unix_secs"),
-            )
-        return await self._pages(_AGENTS, "agents", resource="agents", params=params)
+        return await self._listing(
+            _AGENTS,
+            "agents",
+            resource="agents",
+            params=query(tags=list(tags) if tags else None, search=search, archived=archived),
+            expected=expected,
+            id_key="agent_id",
+            created_at=lambda item: item.get("created_at_unix_secs"),
+        )
 
     async def get_agent(
         self, agent_id: str, *, version_id: str | None = None, branch_id: str | None = None

@@ -13,9 +13,8 @@ import itertools
 import logging
 import random
 import socket
-import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -23,21 +22,14 @@ import httpx
 
 from agentform import __version__
 from agentform.elevenlabs.errors import ElevenLabsError, TransportFailure, api_error, error_message, parse_body
-from agentform.elevenlabs.retry import (
-    RetryPolicy,
-    is_retryable_exception,
-    is_retryable_status,
-    parse_retry_after,
-    retry_delay,
-)
 from agentform.redact import Redactor
+from agentform.retrying import ELEVENLABS_RULES, RetryingSender, RetryPolicy, Sleep, describe_exception
 
 logger = logging.getLogger("agentform.elevenlabs")
 
 PAGE_SIZE = 100
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-Sleep = Callable[[float], Awaitable[None]]
 # The API key is the one header that must never reach a log line or an exception.
 _API_KEY_HEADER = "xi-api-key"
 
@@ -97,11 +89,6 @@ class ClientCore:
         policy = retry_policy or RetryPolicy()
         self.retry_policy = policy if max_retries is None else dataclasses.replace(policy, max_retries=max_retries)
         self.parallelism = parallelism
-        self.request_count = 0
-        self.request_counts: Counter[str] = Counter()
-        self._sleep: Sleep = sleep or asyncio.sleep
-        self._rng = rng or random.Random()
-        self._semaphore = asyncio.Semaphore(parallelism)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             transport=transport if transport is not None else network_transport(parallelism),
@@ -112,6 +99,16 @@ class ClientCore:
                 "user-agent": f"agentform/{__version__}",
             },
         )
+        self._sender = RetryingSender(
+            self._http,
+            self.retry_policy,
+            ELEVENLABS_RULES,
+            redactor=self.redactor,
+            logger=logger,
+            limit=asyncio.Semaphore(parallelism),
+            sleep=sleep,
+            rng=rng,
+        )
 
     async def __aenter__(self) -> ClientCore:
         return self
@@ -121,6 +118,16 @@ class ClientCore:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    @property
+    def request_count(self) -> int:
+        """Every HTTP attempt sent, retries included: the load on the API."""
+        return self._sender.request_count
+
+    @property
+    def request_counts(self) -> Counter[str]:
+        """`request_count` split by method."""
+        return self._sender.request_counts
 
     @property
     def write_count(self) -> int:
@@ -193,6 +200,33 @@ class ClientCore:
             if walk.done:
                 return collected
 
+    async def _listing(
+        self,
+        path: str,
+        items_key: str,
+        *,
+        resource: str,
+        params: Mapping[str, Any],
+        expected: int,
+        id_key: str,
+        created_at: Callable[[dict[str, Any]], Any],
+    ) -> list[dict[str, Any]]:
+        """Every item of a list, paged as the client sees fit for the `expected` length: from both ends when that is
+        more than a page (fewer round trips), else one cursor chain (one request less for a single page)."""
+        if expected > PAGE_SIZE:
+            return await self._pages_from_both_ends(
+                path, items_key, resource=resource, params=params, id_key=id_key, created_at=created_at
+            )
+        return await self._pages(path, items_key, resource=resource, params=params)
+
+    async def _delete(self, path: str, *, resource: str, force: bool) -> None:
+        """DELETE a resource; `force` also detaches it from the agents that use it (the API refuses otherwise)."""
+        await self._call("DELETE", path, resource=resource, params=query(force=True if force else None))
+
+    async def _dependents(self, path: str, *, resource: str) -> dict[str, Any]:
+        """`{agents, branches}` that reference a document or tool, all pages merged."""
+        return await self._collect(f"{path}/dependent-agents", ("agents", "branches"), resource=resource)
+
     async def _pages_from_both_ends(
         self,
         path: str,
@@ -239,57 +273,18 @@ class ClientCore:
 
     async def _send(self, method: str, path: str, *, resource: str, **request: Any) -> httpx.Response:
         """One logical request as attempts; `request` holds `build_request`'s keywords (params, json, files, data)."""
-        policy = self.retry_policy
-        waited = 0.0
-        attempt = 0
-        while True:
-            attempt += 1
-            # Built afresh for every attempt: a multipart body is a stream that one attempt consumes.
-            built = self._http.build_request(method, path, **request)
-            failure: Exception | None = None
-            response: httpx.Response | None = None
-            started = time.monotonic()
-            async with self._semaphore:
-                self.request_count += 1
-                self.request_counts[method] += 1
-                try:
-                    response = await self._http.send(built)
-                    await response.aread()
-                except httpx.HTTPError as error:
-                    if not is_retryable_exception(error):
-                        raise TransportFailure(
-                            method, path, resource, self._describe_exception(error), attempts=attempt
-                        ) from None
-                    failure = error
-            elapsed_ms = (time.monotonic() - started) * 1000
-            if response is not None:
-                logger.debug("%s %s -> %s (%.0f ms)", method, path, response.status_code, elapsed_ms)
-                if response.is_success:
-                    return response
-                if not is_retryable_status(response.status_code):
-                    raise self._api_error(response, method, path, resource, attempt)
-                retry_after = parse_retry_after(response.headers)
-                reason = f"HTTP {response.status_code}"
-            else:
-                retry_after = None
-                reason = self._describe_exception(failure)
-            delay = retry_delay(attempt, retry_after, policy, self._rng)
-            if attempt > policy.max_retries or waited + delay > policy.max_total_wait:
-                if response is not None:
-                    raise self._api_error(response, method, path, resource, attempt)
-                raise TransportFailure(method, path, resource, reason, attempts=attempt) from None
-            logger.info("%s %s: %s, retry %d/%d in %.2f s", method, path, reason, attempt, policy.max_retries, delay)
-            waited += delay
-            await self._sleep(delay)
+        sent = await self._sender.send(method, path, **request)
+        if sent.response is not None:
+            if sent.response.is_success:
+                return sent.response
+            raise self._api_error(sent.response, method, path, resource, sent.attempts)
+        reason = describe_exception(sent.error, self.redactor)
+        raise TransportFailure(method, path, resource, reason, attempts=sent.attempts) from None
 
     def _api_error(self, response: httpx.Response, method: str, path: str, resource: str, attempts: int) -> Exception:
         parsed = self.redactor.data(parse_body(response.content, response.headers.get("content-type", "")))
         message = self.redactor.text(error_message(parsed, response.reason_phrase or "error"))
         return api_error(response.status_code, method, path, resource, message, body=parsed, attempts=attempts)
-
-    def _describe_exception(self, error: Exception | None) -> str:
-        text = str(error) or type(error).__name__
-        return self.redactor.text(f"{type(error).__name__}: {text}" if str(error) else text)
 
 
 class _Walk:

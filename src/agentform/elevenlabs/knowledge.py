@@ -21,24 +21,23 @@ class KnowledgeApi(ClientCore):
         parent_folder_id: str | None = None,
         types: list[str] | None = None,
         search: str | None = None,
-        from_both_ends: bool = False,
+        expected: int = 0,
     ) -> list[dict[str, Any]]:
         """Every document summary (all pages); `search` is a name prefix, `types` any of file|url|text|folder.
 
-        `from_both_ends` reads oldest-first and newest-first at once: fewer round trips for a long list, one
-        request more for a list of one page.
+        `expected` is how many items the caller expects. A list expected to be longer than a page is read
+        oldest-first and newest-first at once: fewer round trips for a long list, where it would cost one request
+        more for a list of one page.
         """
-        params = query(parent_folder_id=parent_folder_id, types=list(types) if types else None, search=search)
-        if from_both_ends:
-            return await self._pages_from_both_ends(
-                _KB,
-                "documents",
-                resource="knowledge-base documents",
-                params=params,
-                id_key="id",
-                created_at=_document_created_at,
-            )
-        return await self._pages(_KB, "documents", resource="knowledge-base documents", params=params)
+        return await self._listing(
+            _KB,
+            "documents",
+            resource="knowledge-base documents",
+            params=query(parent_folder_id=parent_folder_id, types=list(types) if types else None, search=search),
+            expected=expected,
+            id_key="id",
+            created_at=_document_created_at,
+        )
 
     async def get_document(self, doc_id: str) -> dict[str, Any]:
         return await self._call("GET", _document(doc_id), resource=f"document {doc_id}")
@@ -95,14 +94,11 @@ class KnowledgeApi(ClientCore):
 
     async def delete_document(self, doc_id: str, *, force: bool = False) -> None:
         """Delete a document; `force` also detaches it from the agents that use it (the API refuses otherwise)."""
-        await self._call(
-            "DELETE", _document(doc_id), resource=f"document {doc_id}", params=query(force=True if force else None)
-        )
+        await self._delete(_document(doc_id), resource=f"document {doc_id}", force=force)
 
     async def document_dependent_agents(self, doc_id: str) -> dict[str, Any]:
         """`{agents, branches}` that reference the document, all pages merged."""
-        path = f"{_document(doc_id)}/dependent-agents"
-        return await self._collect(path, ("agents", "branches"), resource=f"agents using document {doc_id}")
+        return await self._dependents(_document(doc_id), resource=f"agents using document {doc_id}")
 
 
 def _document_created_at(item: dict[str, Any]) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentform.elevenlabs.core import ClientCore, query, segment
+from agentform.elevenlabs.core import ClientCore, segment
 
 _TOOLS = "/v1/convai/tools"
 
@@ -45,11 +45,8 @@ class ToolsApi(ClientCore):
         )
 
     async def delete_tool(self, tool_id: str, *, force: bool = False) -> None:
-        await self._call(
-            "DELETE", _tool(tool_id), resource=f"tool {tool_id}", params=query(force=True if force else None)
-        )
+        await self._delete(_tool(tool_id), resource=f"tool {tool_id}", force=force)
 
     async def tool_dependent_agents(self, tool_id: str) -> dict[str, Any]:
         """`{agents, branches}` that reference the tool, all pages merged."""
-        path = f"{_tool(tool_id)}/dependent-agents"
-        return await self._collect(path, ("agents", "branches"), resource=f"agents using tool {tool_id}")
+        return await self._dependents(_tool(tool_id), resource=f"agents using tool {tool_id}")

@@ -86,7 +86,7 @@ def commit(
 def new_branch(c: Context, agent_id: str, name: str, description: str, *, parent: Doc | None) -> Doc:
     """A branch record without versions yet; `parent` is the version it starts from (None for main)."""
     now = c.now()
-    branch = {
+    branch: Doc = {
         "id": new_id("agtbrch_"),
         "agent_id": agent_id,
         "name": name,
@@ -201,7 +201,7 @@ def record_deployment(c: Context, agent_id: str, split: dict[str, float], source
     for previous in c.store.all("deployment", owner=agent_id):
         if previous["is_active"]:
             c.store.put("deployment", previous["id"], {**previous, "is_active": False}, owner=agent_id)
-    deployment = {
+    deployment: Doc = {
         "id": new_id("agtdep_"),
         "traffic_percentage_branch_id_map": split,
         "deployed_at_unix_secs": c.now(),

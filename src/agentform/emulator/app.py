@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from starlette.types import Message, Receive, Scope, Send
 
 from agentform.emulator.common import Context
 from agentform.emulator.faults import Fault, FaultBook
@@ -22,9 +23,6 @@ from agentform.emulator.store import Store
 
 DEV_API_KEY = "sk_emulator_dev_0000000000000000000000000000"
 
-Scope = dict[str, Any]
-Receive = Callable[[], Any]
-Send = Callable[[dict[str, Any]], Any]
 
 _ADMIN_PREFIX = "/_emulator"
 
@@ -32,7 +30,7 @@ _ADMIN_PREFIX = "/_emulator"
 class EmulatorApp(FastAPI):
     """FastAPI plus the emulator's outer layer (see the module docstring)."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -55,7 +53,7 @@ class EmulatorApp(FastAPI):
         started = time.perf_counter()
         status = 0  # stays 0 when the connection is dropped without a response
 
-        async def recording_send(message: dict[str, Any]) -> None:
+        async def recording_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
@@ -106,7 +104,7 @@ async def _drain(receive: Receive) -> None:
             return
 
 
-async def _discard(message: dict[str, Any]) -> None:
+async def _discard(message: Message) -> None:
     """The response of a handler whose answer an 'after' fault loses."""
 
 

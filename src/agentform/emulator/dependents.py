@@ -27,7 +27,7 @@ def _prompt(config: Config) -> dict[str, Any]:
     return config["conversation_config"].get("agent", {}).get("prompt", {}) or {}
 
 
-def kb_ids(config: Config) -> list[str]:
+def kb_ids(config: Config) -> list[Any]:
     return [item.get("id") for item in _prompt(config).get("knowledge_base") or [] if isinstance(item, dict)]
 
 

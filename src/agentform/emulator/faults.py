@@ -7,6 +7,7 @@ in the app instance (not in SQLite): they describe the test being run, not the w
 
 from __future__ import annotations
 
+import builtins
 import fnmatch
 import random
 import threading
@@ -73,7 +74,7 @@ class FaultBook:
         with self._lock:
             return [f.model_copy() for f in self._faults]
 
-    def fire(self, method: str, path: str) -> list[Fault]:
+    def fire(self, method: str, path: str) -> builtins.list[Fault]:  # `list` is a method of this class
         """The rules that fire for this request (counting the match on every matching rule)."""
         if not self._faults:
             return []

@@ -20,12 +20,16 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentform.gitops import engine
 from agentform.gitops.outcome import AgentBranch, CiOutcome
 from agentform.model import Desired
 from agentform.redact import Redactor
+from agentform.state.record import save_record
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 MERGED_NOTE = "The pull request was merged: the deploy merges and archives its agent branches."
 FORK_NOTE = "The pull request came from a fork: no agent branch was made for it, so there is nothing to archive."
@@ -86,7 +90,7 @@ async def run_closed(request: ClosedRequest, outcome: CiOutcome, redactor: Redac
     return outcome
 
 
-async def archive_agent_branches(client: Any, desired: Desired, name: str) -> list[AgentBranch]:
+async def archive_agent_branches(client: ElevenLabsClient, desired: Desired, name: str) -> list[AgentBranch]:
     """Archive the branch called `name` on every managed agent of the environment and drop it from the record."""
     from agentform.plan.read import read_workspace
 
@@ -100,11 +104,11 @@ async def archive_agent_branches(client: Any, desired: Desired, name: str) -> li
         if branch is not None and await engine.archive_branch(client, agent_id, str(branch["id"])):
             archived.append(AgentBranch(key, agent_id, str(branch["id"]), name, ARCHIVED))
     if workspace.record.branches.pop(name, None) is not None:
-        await engine.save_record(client, desired, workspace)
+        await save_record(client, desired, workspace)
     return sorted(archived, key=lambda branch: branch.agent_key)
 
 
-async def _branch_named(client: Any, agent_id: str, name: str) -> dict[str, Any] | None:
+async def _branch_named(client: ElevenLabsClient, agent_id: str, name: str) -> dict[str, Any] | None:
     from agentform.elevenlabs import NotFoundError
 
     try:

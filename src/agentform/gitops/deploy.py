@@ -19,7 +19,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentform.gitops import engine
 from agentform.gitops.changes import changed_agents
@@ -28,8 +28,11 @@ from agentform.gitops.outcome import AgentBranch, CiOutcome
 from agentform.gitops.rollback import RollbackResult, RollbackTarget, write_rollback
 from agentform.gitops.rollout_step import start_canaries
 from agentform.model import Desired
-from agentform.plan.state import AgentEntry
 from agentform.redact import Redactor
+from agentform.state.record import AgentEntry, save_record
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ async def run_deploy(request: DeployRequest, outcome: CiOutcome, redactor: Redac
 
 
 async def _bring_main_up(
-    client: Any, desired: Desired, plan: Any, workspace: Any, agent_keys: list[str], request: DeployRequest
+    client: ElevenLabsClient, desired: Desired, plan: Any, workspace: Any, agent_keys: list[str], request: DeployRequest
 ) -> tuple[list[AgentBranch], Any]:
     """Merge the tested branches (or start their canaries: `rollout_step.py`), then apply what is left of the plan;
     raises `engine.ApplyFailed`."""
@@ -127,11 +130,11 @@ async def _bring_main_up(
     )
     merged, rest = await merge_tested_branches(client, plan, workspace.record, agent_keys, prefer=request.branch_hint)
     if merged:
-        workspace = await engine.save_record(client, desired, workspace)
+        workspace = await save_record(client, desired, workspace)
     return canaries + merged, await engine.apply(client, desired, rest, workspace)
 
 
-async def _collect_garbage(client: Any, desired: Desired) -> list[str]:
+async def _collect_garbage(client: ElevenLabsClient, desired: Desired) -> list[str]:
     """Apply collects garbage after its own writes; when merges did all the work, it is done here."""
     from agentform.apply.gc import collect_garbage
     from agentform.plan.read import read_workspace
@@ -140,7 +143,7 @@ async def _collect_garbage(client: Any, desired: Desired) -> list[str]:
     return await collect_garbage(client, desired, fresh.live)
 
 
-async def _record_main(client: Any, workspace: Any, agent_keys: list[str]) -> list[_Before]:
+async def _record_main(client: ElevenLabsClient, workspace: Any, agent_keys: list[str]) -> list[_Before]:
     """Main's current configuration (and state record entry) of each changed agent that exists live."""
     live = {agent.key: agent.id for agent in workspace.live.agents}
     return [
@@ -150,7 +153,9 @@ async def _record_main(client: Any, workspace: Any, agent_keys: list[str]) -> li
     ]
 
 
-async def _roll_back(client: Any, desired: Desired, before: list[_Before], reason: str) -> list[RollbackResult]:
+async def _roll_back(
+    client: ElevenLabsClient, desired: Desired, before: list[_Before], reason: str
+) -> list[RollbackResult]:
     """Restore each recorded version, then the record's entries (with the rollback's new version)."""
     from agentform.plan.read import read_workspace
 
@@ -171,7 +176,7 @@ async def _roll_back(client: Any, desired: Desired, before: list[_Before], reaso
                     "verified": False,
                 }
             )
-    await engine.save_record(client, desired, workspace)
+    await save_record(client, desired, workspace)
     return results
 
 
@@ -187,7 +192,9 @@ def _superseded(workspace: Any, hint: str | None, merged: list[AgentBranch]) -> 
     ]
 
 
-async def _archive(client: Any, branches: list[AgentBranch], superseded: list[AgentBranch]) -> list[AgentBranch]:
+async def _archive(
+    client: ElevenLabsClient, branches: list[AgentBranch], superseded: list[AgentBranch]
+) -> list[AgentBranch]:
     archived = []
     for branch in [*branches, *superseded]:
         if branch.branch_id and (branch.action.startswith("merged") or branch in superseded):

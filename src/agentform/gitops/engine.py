@@ -7,25 +7,26 @@ layers shows up here only.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
-import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from agentform.elevenlabs import BASE_URL_VARIABLE, open_client
+from agentform.connect import open_client
+from agentform.elevenlabs import BASE_URL_VARIABLE
 from agentform.gitops.outcome import AgentBranch, CiOutcome
 from agentform.model import Desired, DesiredTest, EnvironmentSettings
 from agentform.plan import identity
 from agentform.plan.model import Plan
 from agentform.redact import Redactor
+from agentform.state.lock import environment_lock
 from agentform.testing.report import AgentResult, TestReport
 
-# How often a run waiting for the environment lock asks again.
-_LOCK_POLL_SECS = 5.0
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
+
 # How long a PR run's lock lasts (a branch apply, or archiving a closed PR's branches): far less than a deploy's.
 PR_LOCK_TTL_SECS = 15 * 60
 
@@ -99,7 +100,7 @@ def missing_api_key(environment: EnvironmentSettings, environ: Mapping[str, str]
 
 def client_for(
     desired: Desired, root: Path, environ: Mapping[str, str], parallelism: int | None, redactor: Redactor
-) -> Any:
+) -> ElevenLabsClient:
     """The environment's API client (an async context manager); its key joins `redactor`."""
     return open_client(desired.environment, root, parallelism=parallelism, redactor=redactor, environ=environ)
 
@@ -114,7 +115,7 @@ def offline_plan(root: Path, base: str, head: str | None, redactor: Redactor) ->
     import git
 
     with git.Repo(root, search_parent_directories=True) as repo:
-        prefix = os.path.relpath(root.resolve(), Path(repo.working_tree_dir).resolve())
+        prefix = os.path.relpath(root.resolve(), Path(cast(str, repo.working_tree_dir)).resolve())
         scoped = [path if prefix == "." else f"{prefix}/{path}" for path in paths]
         diff = repo.git.diff(f"{base}...{head or 'HEAD'}", "--", *scoped) if head else repo.git.diff(base, *scoped)
     listing = "\n".join(f"- `{path}`" for path in paths)
@@ -122,7 +123,7 @@ def offline_plan(root: Path, base: str, head: str | None, redactor: Redactor) ->
 
 
 async def read_and_plan(
-    client: Any, desired: Desired, *, branch: str | None = None, select: Iterable[str] = ()
+    client: ElevenLabsClient, desired: Desired, *, branch: str | None = None, select: Iterable[str] = ()
 ) -> tuple[Plan, Any]:
     """Read the live workspace (and `branch`'s tips) and plan `desired` against it: the plan and the workspace."""
     from agentform.plan.fresh import make_fresh_plan
@@ -145,7 +146,9 @@ def render_plan_markdown(plan: Plan, redactor: Redactor) -> str:
     return render_markdown(plan, max_chars=60_000, redactor=redactor)
 
 
-async def apply(client: Any, desired: Desired, plan: Plan, workspace: Any, *, branch: str | None = None) -> Any:
+async def apply(
+    client: ElevenLabsClient, desired: Desired, plan: Plan, workspace: Any, *, branch: str | None = None
+) -> Any:
     """Carry out `plan` (on `branch`, or main); raises when any step failed, naming the steps."""
     from agentform.apply.executor import apply_plan
 
@@ -163,11 +166,11 @@ class ApplyFailed(Exception):
 
 
 async def apply_to_branch(
-    client: Any, desired: Desired, branch: str, agent_keys: list[str]
-) -> tuple[list[AgentBranch], dict[str, str]]:
+    client: ElevenLabsClient, desired: Desired, branch: str, agent_keys: list[str]
+) -> list[AgentBranch]:
     """Apply the agents (and the documents, tools and tests they use) to agent branch `branch`.
 
-    Returns the branches as they stand afterwards and the live ids of the agents' tests.
+    Returns the branches as they stand afterwards.
     """
     plan, workspace = await read_and_plan(client, desired, branch=branch, select=agent_keys)
     result = await apply(client, desired, plan, workspace, branch=branch)
@@ -193,13 +196,13 @@ def live_ids(plan: Plan, applied: Mapping[str, str]) -> dict[str, str]:
     return {**ids, **applied}
 
 
-async def find_branch(client: Any, agent_id: str, name: str) -> dict[str, Any] | None:
+async def find_branch(client: ElevenLabsClient, agent_id: str, name: str) -> dict[str, Any] | None:
     from agentform.plan.read import find_branch as pick
 
     return pick(await client.list_branches(agent_id), name)
 
 
-async def archive_branch(client: Any, agent_id: str, branch_id: str) -> bool:
+async def archive_branch(client: ElevenLabsClient, agent_id: str, branch_id: str) -> bool:
     """Archive an agent branch; False when it is gone already (deleted by hand: nothing left to archive)."""
     from agentform.elevenlabs import NotFoundError
 
@@ -210,28 +213,13 @@ async def archive_branch(client: Any, agent_id: str, branch_id: str) -> bool:
     return True
 
 
-async def save_record(client: Any, desired: Desired, workspace: Any) -> Any:
-    """Write `workspace.record` back to the state record (creating the folder and document when missing); the
-    workspace with where the record now lives."""
-    import dataclasses
-
-    from agentform.plan.state import RecordStore, ensure_folder
-
-    folder_id = workspace.documents_folder_id or await ensure_folder(
-        client, identity.folder_name(desired.settings.project, desired.environment.name)
-    )
-    store = RecordStore(client, folder_id, workspace.record, workspace.record_document_id)
-    await store.save()
-    return dataclasses.replace(workspace, record_document_id=store.document_id, documents_folder_id=folder_id)
-
-
 def smoke_tests(tests: list[DesiredTest]) -> list[DesiredTest]:
     """The tests a deploy runs on main: those marked `smoke: true`, or all of them when none is."""
     return [test for test in tests if test.smoke] or tests
 
 
 async def run_tests(
-    client: Any,
+    client: ElevenLabsClient,
     desired: Desired,
     agent_keys: list[str],
     *,
@@ -265,7 +253,7 @@ async def run_tests(
             if agent is None or any(test_id is None for _, test_id in pairs):
                 problems.append(f"{key}: the agent or some of its tests do not exist live")
                 continue
-            targets.append(SuiteTarget(key, agent.id, pairs))
+            targets.append(SuiteTarget(key, agent.id, pairs))  # type: ignore[arg-type]  # no None: checked above
     where = f"agent branch {branch}" if branch else "main"
     timeout = poll_timeout_secs or desired.settings.test_timeout_secs
     options = SuiteOptions(poll=PollPolicy(timeout_secs=timeout), invocation_name=f"agentform on {where}")
@@ -278,33 +266,6 @@ async def run_tests(
         "agents": [*report.agents, *untested],
     }
     return report.model_copy(update=update)
-
-
-@contextlib.asynccontextmanager
-async def environment_lock(
-    client: Any, desired: Desired, *, holder: str, purpose: str, ttl_secs: float, wait_secs: float = 0.0
-) -> AsyncIterator[Any]:
-    """Hold the environment's lock for the block, waiting up to `wait_secs` for another holder to finish.
-
-    Raises `LockHeld` (naming the holder) when it is still taken after that.
-    """
-    from agentform.plan.state import LockHeld, acquire_lock, ensure_folder
-
-    folder_id = await ensure_folder(client, identity.folder_name(desired.settings.project, desired.environment.name))
-    deadline = time.monotonic() + wait_secs
-    while True:
-        try:
-            lock = await acquire_lock(
-                client, folder_id, desired.environment.name, holder=holder, purpose=purpose, ttl_secs=ttl_secs
-            )
-            break
-        except LockHeld:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise
-            await asyncio.sleep(min(_LOCK_POLL_SECS, remaining))
-    async with lock:
-        yield lock
 
 
 @contextlib.asynccontextmanager
@@ -328,7 +289,7 @@ async def locked_client(
         yield client
 
 
-async def agent_ids(client: Any, desired: Desired) -> dict[str, str]:
+async def agent_ids(client: ElevenLabsClient, desired: Desired) -> dict[str, str]:
     """Live id of each managed agent of the environment, by file key."""
     project, env = desired.settings.project, desired.environment.name
     found: dict[str, str] = {}

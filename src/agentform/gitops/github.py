@@ -9,8 +9,7 @@ loopback port.
 
 from __future__ import annotations
 
-import asyncio
-import random
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +19,9 @@ from urllib.parse import quote
 import httpx
 
 from agentform import __version__
-from agentform.elevenlabs.retry import RetryPolicy, backoff_delay, parse_retry_after
 from agentform.gitops.event import CiContext, ci_context_from_env
 from agentform.redact import Redactor
+from agentform.retrying import RetryingSender, RetryPolicy, RetryRules, describe_exception
 
 DEFAULT_API_URL = "https://api.github.com"
 StatusState = Literal["error", "failure", "pending", "success"]
@@ -30,6 +29,9 @@ StatusState = Literal["error", "failure", "pending", "success"]
 STATUS_DESCRIPTION_LIMIT = 140
 _PER_PAGE = 100
 _RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
+# A server-given wait is honoured as given: GitHub's secondary rate limits name the moment to come back.
+_DEFAULT_POLICY = RetryPolicy(max_retries=3, base_delay=1.0, max_delay=10.0, max_total_wait=30.0, retry_after_jitter=0)
+logger = logging.getLogger("agentform.github")
 # What a 403/404 on a write usually means inside Actions; GitHub's own message does not say.
 _PERMISSION_HINT = (
     " (inside GitHub Actions: give the workflow `permissions:` pull-requests: write, issues: write and "
@@ -73,6 +75,21 @@ class Upserted:
         return int(self.item.get("id") or self.item["number"])
 
 
+def _retry_status(method: str, response: httpx.Response, retry_after: float | None) -> bool:
+    # 403 and 429 with a wait are secondary rate limits; without one, a 403 is a permission answer.
+    return response.status_code in _RETRYABLE_STATUSES or (
+        response.status_code in (403, 429) and retry_after is not None
+    )
+
+
+def _retry_exception(method: str, error: httpx.HTTPError) -> bool:
+    # Only a connection that never opened is safe to retry for a POST: a dropped one may have posted.
+    return isinstance(error, httpx.ConnectError) or (method != "POST" and isinstance(error, httpx.TransportError))
+
+
+GITHUB_RULES = RetryRules(retry_status=_retry_status, retry_exception=_retry_exception)
+
+
 def has_marker(body: str | None, marker: str) -> bool:
     """Whether a comment is ours: its body *starts* with the marker (a reply quoting it has `> ` in front)."""
     return (body or "").lstrip().startswith(marker)
@@ -103,10 +120,6 @@ class GitHubClient:
         self.repository = repository
         self.redactor = redactor if redactor is not None else Redactor()
         self.redactor.add(token)
-        self.request_count = 0
-        self._retry = retry_policy or RetryPolicy(max_retries=3, base_delay=1.0, max_delay=10.0, max_total_wait=30.0)
-        self._sleep = sleep or asyncio.sleep
-        self._rng = random.Random()
         self._repo_path = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
         self._http = httpx.AsyncClient(
             base_url=api_url.rstrip("/"),
@@ -119,6 +132,19 @@ class GitHubClient:
                 "user-agent": f"agentform/{__version__}",
             },
         )
+        self._sender = RetryingSender(
+            self._http,
+            retry_policy or _DEFAULT_POLICY,
+            GITHUB_RULES,
+            redactor=self.redactor,
+            logger=logger,
+            sleep=sleep,
+        )
+
+    @property
+    def request_count(self) -> int:
+        """Every HTTP attempt sent, retries included."""
+        return self._sender.request_count
 
     @classmethod
     def from_environ(
@@ -242,36 +268,13 @@ class GitHubClient:
     async def _send(
         self, method: str, url: str, *, params: Mapping[str, Any] | None = None, json: Any = None
     ) -> httpx.Response:
+        sent = await self._sender.send(method, url, params=params, json=json)
+        if sent.response is not None and sent.response.is_success:
+            return sent.response
         path = httpx.URL(url).path
-        attempt = 0
-        waited = 0.0
-        while True:
-            attempt += 1
-            self.request_count += 1
-            try:
-                response = await self._http.request(method, url, params=params, json=json)
-            except httpx.HTTPError as error:
-                # Only a connection that never opened is safe to retry for a POST: a dropped one may have posted.
-                safe = isinstance(error, httpx.ConnectError) or (
-                    method != "POST" and isinstance(error, httpx.TransportError)
-                )
-                delay = backoff_delay(attempt, self._retry, self._rng)
-                if not safe or attempt > self._retry.max_retries or waited + delay > self._retry.max_total_wait:
-                    raise GitHubApiError(
-                        method, path, None, self.redactor.text(f"{type(error).__name__}: {error}")
-                    ) from None
-            else:
-                if response.is_success:
-                    return response
-                hint = parse_retry_after(response.headers)
-                delay = hint if hint is not None else backoff_delay(attempt, self._retry, self._rng)
-                retryable = response.status_code in _RETRYABLE_STATUSES or (
-                    response.status_code in (403, 429) and hint is not None  # secondary rate limits
-                )
-                if not retryable or attempt > self._retry.max_retries or waited + delay > self._retry.max_total_wait:
-                    raise self._error(method, path, response)
-            waited += delay
-            await self._sleep(delay)
+        if sent.response is None:
+            raise GitHubApiError(method, path, None, describe_exception(sent.error, self.redactor)) from None
+        raise self._error(method, path, sent.response)
 
     def _error(self, method: str, path: str, response: httpx.Response) -> GitHubApiError:
         try:

@@ -22,6 +22,7 @@ from agentform.gitops import engine
 from agentform.gitops.changes import changed_agents
 from agentform.gitops.outcome import CiOutcome
 from agentform.redact import Redactor
+from agentform.state.lock import environment_lock
 
 FORK_NOTE = (
     "This pull request comes from a fork, so the workflow has no access to the repository's secrets: agentform "
@@ -98,7 +99,7 @@ async def run_pr(
             outcome.notes.append("No agent is affected by this change: nothing to apply to a branch or test.")
             return outcome
         # The branch apply writes the workspace's state record: it takes the lock like `apply --branch` does.
-        async with engine.environment_lock(
+        async with environment_lock(
             client,
             desired,
             holder=request.holder,

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentform.plan.normalize import AGENT_READ_ONLY_PATHS, canonical, without_paths
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 # The parts of an agent a version carries and a PATCH accepts. Everything else in a GET response is read-only
 # (ids, metadata, access info, phone numbers) or managed elsewhere (procedures).
@@ -83,13 +86,17 @@ def _diff_paths(expected: Any, actual: Any, prefix: str) -> set[str]:
     return set() if expected == actual else {prefix or "<root>"}
 
 
-async def read_version(client: Any, agent_id: str, version_id: str) -> dict[str, Any]:
+async def read_version(client: ElevenLabsClient, agent_id: str, version_id: str) -> dict[str, Any]:
     """The agent's full configuration at `version_id` (`GET /agents/{id}?version_id=`)."""
     return await client.get_agent(agent_id, version_id=version_id)
 
 
 async def write_rollback(
-    client: Any, target: RollbackTarget, config_at_version: Mapping[str, Any], *, branch_id: str | None = None
+    client: ElevenLabsClient,
+    target: RollbackTarget,
+    config_at_version: Mapping[str, Any],
+    *,
+    branch_id: str | None = None,
 ) -> RollbackResult:
     """Write the version's configuration back as a new version and check, field by field, that it took."""
     body = rollback_body(config_at_version, version_id=target.version_id, reason=target.reason)
@@ -103,7 +110,9 @@ async def write_rollback(
     )
 
 
-async def rollback_agent(client: Any, target: RollbackTarget, *, branch_id: str | None = None) -> RollbackResult:
+async def rollback_agent(
+    client: ElevenLabsClient, target: RollbackTarget, *, branch_id: str | None = None
+) -> RollbackResult:
     """Read the agent at the target version and write it back (main unless `branch_id`)."""
     config = await read_version(client, target.agent_id, target.version_id)
     return await write_rollback(client, target, config, branch_id=branch_id)

@@ -14,15 +14,16 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from agentform.gitops.merge import candidates, desired_record
+from agentform.gitops.merge import candidates
 from agentform.gitops.outcome import AgentBranch
 from agentform.model import Desired
 from agentform.plan.model import Plan
 from agentform.plan.normalize import payload_hash
 from agentform.plan.read import Workspace
-from agentform.plan.state import RecordStore
 from agentform.rollout.analysis import Result
-from agentform.rollout.record import RolloutError
+from agentform.state.promotion import desired_record
+from agentform.state.record import RecordStore
+from agentform.state.rollouts import RolloutError
 
 COMMENT_MARKER = "<!-- agentform:rollout -->"
 _PR_BRANCH = re.compile(r"^pr-(\d+)$")
@@ -109,5 +110,7 @@ async def tell_pull_requests(
         return 0
     async with context.client() as github:
         for result in acted:
-            await github.create_issue_comment(result.entry.pull_request, comment_body(result, rendered[result.agent]))
+            number = result.entry.pull_request
+            if number is not None:
+                await github.create_issue_comment(number, comment_body(result, rendered[result.agent]))
     return len(acted)

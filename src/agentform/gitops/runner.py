@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,13 +44,14 @@ def resolve_sha(project_dir: Path, ref: str | None) -> str | None:
         return None
 
 
-def run_workflow(outcome: CiOutcome, redactor: Redactor, workflow: Callable[[], Awaitable[Any]]) -> CiOutcome:
+def run_workflow(outcome: CiOutcome, redactor: Redactor, workflow: Callable[[], Coroutine[Any, Any, Any]]) -> CiOutcome:
     """Run `workflow`, turning the failures a CI run can meet into `outcome.error` with the right exit code."""
     from agentform.apply.executor import ApplyRefused
     from agentform.elevenlabs import ElevenLabsError
     from agentform.gitops.changes import ChangeDetectionError
     from agentform.gitops.engine import ApplyFailed
-    from agentform.plan.state import LockHeld, StateError
+    from agentform.state.lock import LockHeld
+    from agentform.state.record import StateError
 
     try:
         asyncio.run(workflow())
@@ -134,7 +135,7 @@ class CiRun:
     def lock_holder(self) -> str:
         return lock_holder(self.context, self.environ)
 
-    def execute(self, outcome: CiOutcome, workflow: Callable[[], Awaitable[Any]]) -> CiOutcome:
+    def execute(self, outcome: CiOutcome, workflow: Callable[[], Coroutine[Any, Any, Any]]) -> CiOutcome:
         """Run `workflow` under the CI error policy (`run_workflow`)."""
         return run_workflow(outcome, self.redactor, workflow)
 

@@ -12,6 +12,7 @@ difference is a plain update.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from agentform.plan.diff import NOT_SET, changed_paths, field_changes, get_path, render_path
@@ -57,15 +58,12 @@ def plan_agent(
     conflict_paths: list[Path] = []
     drift_fields = []
     if base is not None:
-        base_view, live_on_base = comparable(base, live_payload)
-        # Drift the files already agree with (someone copied the dashboard edit into git) needs no resolution.
-        pending = changed_paths(live_view, desired_view)
-        drift_paths = [p for p in changed_paths(base_view, live_on_base) if any(_overlap(p, q) for q in pending)]
+        drift = agent_drift(desired, live_payload, base)
+        drift_paths, conflict_paths = drift.paths, drift.conflicts
         shown = {render_path(path) for path in drift_paths}
-        drift_fields = [f for f in field_changes(base_view, live_on_base, redactor=redactor) if f.path in shown]
-        desired_on_base, base_on_desired = comparable(desired, base, base)
-        file_paths = changed_paths(base_on_desired, desired_on_base)
-        conflict_paths = [path for path in drift_paths if any(_overlap(path, other) for other in file_paths)]
+        drift_fields = [
+            f for f in field_changes(drift.base_view, drift.live_view, redactor=redactor) if f.path in shown
+        ]
 
     reason = on_branch_reason
     conflict = False
@@ -93,6 +91,34 @@ def plan_agent(
         conflict=conflict,
         depends_on=sorted(refs_in(desired)) if action == "update" else [],
     )
+
+
+@dataclass(frozen=True)
+class AgentDrift:
+    """The 3-way comparison of one agent: what changed live since the last apply, and what of it the file changed.
+
+    `base_view` / `live_view`: the last-applied payload and live, both restricted to what the last apply set.
+    """
+
+    paths: list[Path]
+    conflicts: list[Path]
+    base_view: dict[str, Any]
+    live_view: dict[str, Any]
+
+
+def agent_drift(desired: dict[str, Any], live_payload: dict[str, Any], base: dict[str, Any]) -> AgentDrift:
+    """Drift of normalised payloads: paths live changed since `base` (the last-applied payload) that the file does
+    not already agree with, and among them those the file changed too (conflicts). `plan_agent` and `pull` share it.
+    """
+    desired_view, live_view = comparable(desired, live_payload, base)
+    base_view, live_on_base = comparable(base, live_payload)
+    # Drift the files already agree with (someone copied the dashboard edit into git) needs no resolution.
+    pending = changed_paths(live_view, desired_view)
+    paths = [p for p in changed_paths(base_view, live_on_base) if any(_overlap(p, q) for q in pending)]
+    desired_on_base, base_on_desired = comparable(desired, base, base)
+    file_paths = changed_paths(base_on_desired, desired_on_base)
+    conflicts = [path for path in paths if any(_overlap(path, other) for other in file_paths)]
+    return AgentDrift(paths, conflicts, base_view, live_on_base)
 
 
 def _unchanged_since_last_apply(

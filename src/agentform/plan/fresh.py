@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from agentform.model import Desired
 from agentform.plan.model import Plan
 from agentform.plan.read import Workspace, read_workspace
 from agentform.plan.shard import Shard
 from agentform.redact import Redactor
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,7 @@ class Planned:
 
 
 async def make_fresh_plan(
-    client: Any,
+    client: ElevenLabsClient,
     desired: Desired,
     *,
     prune: bool,
@@ -57,7 +60,7 @@ async def make_fresh_plan(
 def _with_rollouts(plan: Plan, workspace: Workspace) -> Plan:
     """The plan with a note per agent whose rollout is in progress: main is not all that callers reach, and an
     apply to main would change the agent under a running comparison (docs/rollouts.md)."""
-    from agentform.rollout.record import plan_notes
+    from agentform.state.rollouts import plan_notes
 
     notes = plan_notes(workspace.record)
     return plan.model_copy(update={"warnings": [*plan.warnings, *notes]}) if notes else plan

@@ -21,7 +21,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from agentform.model import DesiredDocument, DesiredTest
-from agentform.plan.live import DependentBranch, LiveAgent, LiveDocument, LiveTest, LiveTool, StateRecord
+from agentform.plan.live import DependentBranch, LiveAgent, LiveDocument, LiveTest, LiveTool
+from agentform.state.view import StateRecord
 
 OWNER_TAG_PREFIX = "af:"
 KEY_TAG_PREFIX = "af-key:"

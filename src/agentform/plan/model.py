@@ -29,7 +29,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FORMAT_VERSION = "1.0"
+from agentform import formats
+
+FORMAT_VERSION = formats.PLAN
 
 ResourceKind = Literal["agent", "document", "tool", "test", "folder"]
 Action = Literal["create", "update", "delete", "replace", "no-op"]
@@ -79,6 +81,9 @@ class ResourceChange(_Model):
     # Live ids this change removes: a delete, or the superseded versions of a replace (garbage-collected after the
     # agents stop referencing them).
     delete_ids: list[str] = Field(default_factory=list)
+    # A delete of a superseded version of a key git still declares (a document, tool or test edit leaves the old
+    # version behind): garbage collection, counted as cleanup rather than as a destroy.
+    cleanup: bool = False
     # Why a planned delete will not be carried out ("prune disabled", "prevent_destroy", "still referenced by ...").
     # A change with `blocked` set is shown but apply skips it.
     blocked: str | None = None
@@ -102,6 +107,8 @@ class PlanSummary(_Model):
     add: int = 0
     change: int = 0
     destroy: int = 0
+    # Superseded versions collected (deletes with `cleanup`), not counted in `destroy`.
+    cleanup: int = 0
     # Deletes shown but not carried out (prune off, prevent_destroy, still referenced).
     blocked: int = 0
     drifted: int = 0
@@ -109,11 +116,15 @@ class PlanSummary(_Model):
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.add or self.change or self.destroy)
+        return bool(self.add or self.change or self.destroy or self.cleanup)
 
     def line(self) -> str:
-        """Terraform's summary line."""
-        return f"Plan: {self.add} to add, {self.change} to change, {self.destroy} to destroy."
+        """Terraform's summary line, then the superseded versions to clean up when there are any."""
+        line = f"Plan: {self.add} to add, {self.change} to change, {self.destroy} to destroy"
+        if self.cleanup:
+            plural = "s" if self.cleanup > 1 else ""
+            line += f"; {self.cleanup} superseded version{plural} to clean up"
+        return line + "."
 
 
 class Plan(_Model):
@@ -134,7 +145,8 @@ class Plan(_Model):
     warnings: list[str] = Field(default_factory=list)
 
     def summary(self) -> PlanSummary:
-        """Counts in Terraform's sense: a replace is one add and one destroy; blocked deletes are not counted."""
+        """Counts in Terraform's sense: a replace is one add and one destroy; blocked deletes are not counted, and
+        superseded versions are cleanup, not destroys."""
         counts = PlanSummary()
         for change in self.changes:
             if change.drift:
@@ -148,6 +160,8 @@ class Plan(_Model):
                 counts.add += 1
             elif change.action == "update":
                 counts.change += 1
+            elif change.action == "delete" and change.cleanup:
+                counts.cleanup += 1
             elif change.action == "delete":
                 counts.destroy += 1
             elif change.action == "replace":

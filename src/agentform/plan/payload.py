@@ -130,9 +130,9 @@ def with_tool_ids(test: DesiredTest, tool_ids: Mapping[str, str]) -> dict[str, A
     referenced = (body.get("tool_call_parameters") or {}).get("referenced_tool")
     if isinstance(referenced, dict):
         key = test.tool_key or referenced.get("id")
-        if key in tool_ids:
+        if key is not None and key in tool_ids:
             referenced["id"] = tool_ids[key]
-    elif test.tool_key in tool_ids:
+    elif test.tool_key is not None and test.tool_key in tool_ids:
         body.setdefault("tool_call_parameters", {})["referenced_tool"] = {"id": tool_ids[test.tool_key]}
     mock_config = body.get("tool_mock_config")
     if isinstance(mock_config, dict):

@@ -113,6 +113,9 @@ def make_plan(
     agents = [
         _agent_change(desired, desired.agents[key], live, refs, on_drift, branch, redactor) for key in chosen.agents
     ]
+    # A version updated in place (a drift repair, or given a new content address) is not garbage.
+    updated = {change.live_id for change in (*documents, *tests) if change.action == "update"}
+    deletes = [change for change in _deletes(desired, live, chosen, prune, branch) if change.live_id not in updated]
     return Plan(
         project=live.project,
         environment=live.environment,
@@ -122,7 +125,7 @@ def make_plan(
         prune=prune,
         select=list(select_globs),
         on_drift=on_drift,
-        changes=[*documents, *tools, *tests, *agents, *_deletes(desired, live, chosen, prune, branch)],
+        changes=[*documents, *tools, *tests, *agents, *deletes],
         warnings=_warnings(desired, live),
     )
 
@@ -153,8 +156,8 @@ def needed_reads(
     tool_versions = resources.tool_versions(desired)
     bodies: set[str] = set()
     for address, test in desired.tests.items():
-        versions = [resources.test_version(v, live) for v in live.tests_of(address)]
-        bodies |= _unread(payload.test_content_hash(test, tool_versions), versions)
+        test_versions = [resources.test_version(v, live) for v in live.tests_of(address)]
+        bodies |= _unread(payload.test_content_hash(test, tool_versions), test_versions)
     dependents: dict[str, set[str]] = {"document": set(), "tool": set(), "test": set()}
     if prune is not None:
         ours = _our_agents(live)

@@ -26,14 +26,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from agentform.elevenlabs.core import PAGE_SIZE
 from agentform.model import Desired
 from agentform.plan import identity
 from agentform.plan.live import DependentBranch, LiveAgent, LiveBranch, LiveDocument, LiveState, LiveTest, LiveTool
-from agentform.plan.live import StateRecord as LiveStateRecord
-from agentform.plan.state import STATE_DOCUMENT_NAME, StateRecord, find_record_document, oldest, parse_record
+from agentform.state.folder import oldest
+from agentform.state.record import STATE_DOCUMENT_NAME, StateRecord, find_record_document, parse_record
+from agentform.state.view import StateRecord as LiveStateRecord
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 T = TypeVar("T")
 Item = TypeVar("Item", LiveAgent, LiveDocument, LiveTest, LiveTool)
@@ -56,14 +59,19 @@ class Workspace:
 
 
 async def read_live(
-    client: Any, desired: Desired, *, branch: str | None = None, refresh_all: bool = False, prune: bool | None = None
+    client: ElevenLabsClient,
+    desired: Desired,
+    *,
+    branch: str | None = None,
+    refresh_all: bool = False,
+    prune: bool | None = None,
 ) -> LiveState:
     """The live state of `desired`'s (project, environment) scope, as the planner needs it."""
     return (await read_workspace(client, desired, branch=branch, refresh_all=refresh_all, prune=prune)).live
 
 
 async def read_workspace(
-    client: Any,
+    client: ElevenLabsClient,
     desired: Desired,
     *,
     branch: str | None = None,
@@ -80,14 +88,14 @@ async def read_workspace(
     # Each chain starts as soon as what it needs arrives, so the slowest chain (the managed folder: search, then
     # its pages) sets the time, not the sum of rounds. The record is found by name across the workspace (a prefix
     # search) so that its content is read beside the folder listing rather than after it. A list longer than a page
-    # is read from both ends at once (docs/decisions/0055).
+    # is read from both ends at once, which the client decides from the length we expect (docs/decisions/0055).
     kb_search = asyncio.ensure_future(_folder(client.list_documents(types=["folder"], search=name), name))
 
     async def documents() -> list[dict[str, Any]]:
         folder_id = await kb_search
-        # The folder also holds the state record; read from both ends when that is more than one page.
-        long = len(desired.documents) + 1 > PAGE_SIZE
-        return await client.list_documents(parent_folder_id=folder_id, from_both_ends=long) if folder_id else []
+        # The folder also holds the state record.
+        expected = len(desired.documents) + 1
+        return await client.list_documents(parent_folder_id=folder_id, expected=expected) if folder_id else []
 
     async def tests() -> tuple[str | None, list[dict[str, Any]]]:
         folder_id = await _folder(client.list_tests(types=["folder"]), name)
@@ -116,7 +124,7 @@ async def read_workspace(
 
     async def agents_of_scope() -> list[LiveAgent]:
         tags = [identity.owner_tag(project, env)]
-        items = await client.list_agents(tags=tags, from_both_ends=len(desired.agents) > PAGE_SIZE)
+        items = await client.list_agents(tags=tags, expected=len(desired.agents))
         return await _agents(client, desired, items, project, env)
 
     try:
@@ -178,7 +186,7 @@ async def _folder(listing: Awaitable[list[dict[str, Any]]], name: str) -> str | 
 
 
 async def _agents(
-    client: Any, desired: Desired, items: list[dict[str, Any]], project: str, env: str
+    client: ElevenLabsClient, desired: Desired, items: list[dict[str, Any]], project: str, env: str
 ) -> list[LiveAgent]:
     """Tagged agents, plus agents adopted by `id:` in a file that do not carry our tags yet."""
     agents = [agent for item in items if (agent := identity.live_agent_from_item(item, project, env))]
@@ -228,7 +236,7 @@ def agents_needing_detail(agents: Iterable[LiveAgent], record: StateRecord, *, r
 
 
 async def _detail_reads(
-    client: Any,
+    client: ElevenLabsClient,
     desired: Desired,
     live: LiveState,
     record: StateRecord,
@@ -246,7 +254,8 @@ async def _detail_reads(
     doomed_documents = sorted(wanted.document_dependents)
     doomed_tools = sorted(wanted.tool_dependents)
     test_owners = [agent for agent in live.agents if agent.id in wanted.test_agents]
-    agent_payloads, texts, bodies, branches, document_users, tool_users, attached = await asyncio.gather(
+    # Seven awaitables are more than asyncio.gather's typed overloads spell out.
+    answers: list[Any] = await asyncio.gather(
         _gather(client.get_agent(agent.id) for agent in agents),
         _gather(client.get_document_content(document.id) for document in documents),
         _gather(client.get_test(test.id) for test in tests),
@@ -255,6 +264,7 @@ async def _detail_reads(
         _gather(client.tool_dependent_agents(tool_id) for tool_id in doomed_tools),
         test_attachments(client, test_owners) if test_owners else _value({}),
     )
+    agent_payloads, texts, bodies, branches, document_users, tool_users, attached = answers
     agent_updates = {agent.id: _agent_facts(payload) for agent, payload in zip(agents, agent_payloads, strict=True)}
     if branch:
         for agent, tip in zip(live.agents, branches, strict=True):
@@ -290,7 +300,7 @@ async def _gather(awaitables: Iterable[Awaitable[T]]) -> list[T]:
     return list(await asyncio.gather(*awaitables))
 
 
-async def _branch_tip(client: Any, agent: LiveAgent, name: str) -> LiveBranch | None:
+async def _branch_tip(client: ElevenLabsClient, agent: LiveAgent, name: str) -> LiveBranch | None:
     found = find_branch(await client.list_branches(agent.id), name)
     if found is None:
         return None
@@ -298,7 +308,7 @@ async def _branch_tip(client: Any, agent: LiveAgent, name: str) -> LiveBranch | 
     return LiveBranch(id=found["id"], name=name, version_id=payload.get("version_id"), payload=payload)
 
 
-async def test_attachments(client: Any, agents: Iterable[LiveAgent]) -> dict[str, list[DependentBranch]]:
+async def test_attachments(client: ElevenLabsClient, agents: Iterable[LiveAgent]) -> dict[str, list[DependentBranch]]:
     """Test id -> the unarchived branches of `agents` (main included) whose tip attaches it.
 
     A test has no dependents endpoint: every unarchived branch tip of its agent is read (a branch list, then a GET

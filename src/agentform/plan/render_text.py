@@ -62,7 +62,8 @@ def headline(change: ResourceChange) -> str:
 
 def verb(change: ResourceChange) -> str:
     """`will be updated in place`, plus why it will not happen when blocked."""
-    return _VERBS[change.action] + (f" ({change.blocked})" if change.blocked else "")
+    words = "will be cleaned up" if change.cleanup else _VERBS[change.action]
+    return words + (f" ({change.blocked})" if change.blocked else "")
 
 
 def change_lines(change: ResourceChange, indent: str = "    ") -> list[str]:

@@ -44,6 +44,7 @@ def document_change(
         diff=diff,
         # The name too: a rename in the dashboard is drift (docs/decisions/0058).
         repair_payload={"name": name, "text": document.text} if document.kind == "text" else {"name": name},
+        matches=lambda text: document.kind == "text" and text == document.text,
         create_fields=lambda: _document_create_fields(document, redactor),
         depends_on=tuple(sorted(refs_in(body) - {DOCUMENTS_FOLDER})),
     )
@@ -76,7 +77,7 @@ def _wanted(kind: ResourceKind, resource: DesiredDocument | DesiredTool, body: d
 
 
 def _document_create_fields(document: DesiredDocument, redactor: Redactor) -> list[FieldChange]:
-    shown = {"name": document.name, "type": document.kind}
+    shown: dict[str, str | None] = {"name": document.name, "type": document.kind}
     if document.kind == "url":
         shown["url"] = document.url
     elif document.kind == "file":
@@ -248,6 +249,7 @@ def test_change(
         depends_on=tuple(sorted(refs_in(body) - {TESTS_FOLDER})),
         diff=diff,
         repair_payload=body,
+        matches=lambda old: same(*comparable(desired_view, normalize_test(old))),
         create_fields=lambda: field_changes({}, desired_view, redactor=redactor),
     )
     return plan_versioned(wanted, versions, on_drift=on_drift)

@@ -22,11 +22,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from agentform import formats
 from agentform.plan.live import LiveState
 from agentform.plan.model import FORMAT_VERSION, Plan
 from agentform.plan.render_json import plan_document
 
-SUPPORTED_MAJOR = FORMAT_VERSION.split(".", 1)[0]
+SUPPORTED_MAJOR = formats.major(FORMAT_VERSION)
 _TOKEN = re.compile(r"\$secret:([0-9a-f]{32})")
 
 

@@ -79,6 +79,8 @@ class Wanted:
     create_fields: Callable[[], list[FieldChange]] = field(default=lambda: [])
     # The body that repairs a drifted version in place (document content, tool config, test body).
     repair_payload: dict[str, Any] | None = None
+    # Whether a version's content (as read) is what git wants: an edit made live and then copied into the file.
+    matches: Callable[[Any], bool] = field(default=lambda _content: False)
 
     @property
     def address(self) -> str:
@@ -133,6 +135,17 @@ def plan_versioned(wanted: Wanted, versions: Sequence[Version], *, on_drift: Dri
             reason="edited outside git since the last apply; restoring the content from git",
         )
     shown = shown_version(wanted.hash, versions)
+    if shown is not None and shown.edited_outside_git and shown.content is not None and wanted.matches(shown.content):
+        # The file now says what was edited live (`agentform pull`, or the edit copied by hand): nothing to resolve,
+        # as for agents. The edited version keeps its id and gets the content address it now has (0123).
+        return ResourceChange(
+            **common,
+            action="update",
+            live_id=shown.id,
+            fields=[FieldChange(path="content_hash", before=shown.hash, after=wanted.hash)],
+            payload=wanted.repair_payload,
+            reason="edited outside git and the file now holds that edit: renamed to its new content address",
+        )
     if shown is not None:
         fields = wanted.diff(shown.content) or [FieldChange(path="content_hash", before=shown.hash, after=wanted.hash)]
         replace = {
@@ -221,6 +234,7 @@ def plan_garbage(
                 hash=version.hash,
                 delete_ids=[version.id],
                 blocked=blocked,
+                cleanup=superseded,
                 reason="superseded version (garbage-collected once unreferenced)" if superseded else "gone from git",
             )
         )

@@ -68,7 +68,8 @@ def _build_agent(
 ) -> DesiredAgent | None:
     errors_before = len(context.diagnostics.items)
     conversation_config = copy.deepcopy(parsed.conversation_config)
-    prompt_source = _place_prompt(context, key, document, parsed.prompt_file, conversation_config)
+    adopted = parsed.id is not None
+    prompt_source = _place_prompt(context, key, document, parsed.prompt_file, conversation_config, adopted)
     knowledge = _knowledge_refs(context, document, parsed.knowledge, documents)
     _check_refs(context, document, "tools", parsed.tools, tools, "tool")
     if any(d.severity == "error" for d in context.diagnostics.items[errors_before:]):
@@ -90,12 +91,19 @@ def _build_agent(
 
 
 def _place_prompt(
-    context: Context, key: str, document: YamlDocument, prompt_file: str | None, conversation_config: dict[str, Any]
+    context: Context,
+    key: str,
+    document: YamlDocument,
+    prompt_file: str | None,
+    conversation_config: dict[str, Any],
+    adopted: bool,
 ) -> SourceLocation | None:
     """Put the prompt file's text into `conversation_config` (in place); returns where it came from.
 
     The prompt is the file named by prompt_file, else agents/<key>/prompt.md, else an inline prompt; each problem
-    (set twice, empty, missing, a section in the way) is reported."""
+    (set twice, empty, missing, a section in the way) is reported. An empty prompt file is an error, except for an
+    agent that adopts a live one (`id:`): the API allows an agent without a prompt, and `import` writes what is
+    live, so there it is a warning (docs/decisions/0120)."""
     inline_prompt = (
         conversation_config.get("agent", {}).get("prompt", {}).get("prompt")
         if _nested_dicts(conversation_config)
@@ -110,17 +118,20 @@ def _place_prompt(
             )
         return None
     if inline_prompt is not None:
-        at = ("conversation_config", "agent", "prompt", "prompt")
+        at: tuple[str, ...] = ("conversation_config", "agent", "prompt", "prompt")
         context.diagnostics.error(
             document.path, document.where(at), dotted(at), "the prompt is set twice: here and by prompt_file"
         )
     path = context.resolve_path(document, ("prompt_file",), prompt_file)
     text = context.read_text(path) if path else None
-    if text is None:
+    if path is None or text is None:
         return None
     if not text.strip():
-        context.diagnostics.error(path, START, "", "prompt is empty")
-        return None
+        if not adopted:
+            context.diagnostics.error(path, START, "", "prompt is empty")
+            return None
+        message = "prompt is empty (allowed for an agent adopted with `id:`, as the live agent has none)"
+        context.diagnostics.warning(path, START, "", message)
     at = _set_prompt(conversation_config, text)
     if at:
         message = "expected a mapping (the prompt file's text goes inside it)"

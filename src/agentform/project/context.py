@@ -117,7 +117,7 @@ class Context(Files):
         self,
         document: YamlDocument,
         model: type[M],
-        check_api: Callable[[dict[str, Any], Callable[[FieldPath, str, str | None], None]], None],
+        check_api: Callable[[dict[str, Any], Report], None],
     ) -> tuple[M, dict[str, Any]] | None:
         """Validate a file in every environment (base + overlay) and return it for the selected one.
 
@@ -256,7 +256,7 @@ def _has_path(data: Any, at: FieldPath) -> bool:
         if (isinstance(data, dict) and segment in data) or (
             isinstance(data, list) and isinstance(segment, int) and segment < len(data)
         ):
-            data = data[segment]
+            data = data[segment]  # type: ignore[index]  # the condition pairs a list with an int segment
         else:
             return False
     return True

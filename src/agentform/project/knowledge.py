@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from typing import Literal
 
 from agentform.model import DesiredDocument, SourceLocation
 from agentform.project.context import START, Context, dotted
@@ -116,7 +117,7 @@ def _url_document(
     return DesiredDocument(kind="url", url=url, url_settings=settings, **common)
 
 
-def _load_meta(context: Context, paths: list[str], *, is_url: bool) -> KnowledgeMetaFile | bool | None:
+def _load_meta(context: Context, paths: list[str], *, is_url: bool) -> KnowledgeMetaFile | Literal[False] | None:
     """The sibling settings file: the parsed settings, None if there is none, False if it is invalid."""
     if not paths:
         return None

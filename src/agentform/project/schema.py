@@ -202,7 +202,7 @@ def _data_path(data: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
         if (isinstance(node, dict) and segment in node) or (
             isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node)
         ):
-            node = node[segment]
+            node = node[segment]  # type: ignore[index]  # the condition pairs a list with an int segment
             path.append(segment)
         elif index == len(loc) - 1 and isinstance(node, dict):
             path.append(segment)  # the missing key itself

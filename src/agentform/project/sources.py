@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import posixpath
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 # The folders a project is made of; nothing else in the tree is read.
 PROJECT_DIRS = ("agents", "knowledge", "tools", "tests_specs")
@@ -136,11 +137,13 @@ class GitRefSource:
         except (git.BadName, ValueError) as error:
             raise LookupError(f"unknown git ref {ref!r}") from error
         self.revision = commit.hexsha
+        assert repo.working_tree_dir is not None  # found from a folder inside it: not a bare repository
         prefix = Path(root).resolve().relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
         tree = commit.tree if prefix == "." else commit.tree / prefix
         self._blobs: dict[str, object] = {}
         links: dict[str, str] = {}
-        for item in tree.traverse():
+        items: Iterable[Any] = tree.traverse()  # gitpython's union of every object kind; blobs are picked below
+        for item in items:
             if item.type != "blob":
                 continue
             relative = posixpath.relpath(item.path, prefix) if prefix != "." else item.path

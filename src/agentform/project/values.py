@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from agentform.project.diagnostics import Severity
+
 # How close an unknown API key or value must be to a known one to be called a typo (difflib ratio). Below this it
 # is treated as newer than the SDK and only warned about.
 TYPO_CUTOFF = 0.8
@@ -44,7 +46,7 @@ class Problem:
     """Something wrong at `at` (relative to the checked value)."""
 
     at: tuple[str | int, ...]
-    severity: Literal["error", "warning"]
+    severity: Severity
     message: str
     about: Literal["key", "value"] = "value"
 
@@ -82,7 +84,7 @@ def expected(kinds: list[str] | frozenset[str], found: Any, suffix: str = "") ->
     return f"expected {' or '.join(wanted)}, got {_ARTICLES[kind_of(found)]}{suffix}"
 
 
-def check_leaf(leaf: dict[str, Any], value: Any, source: str, suffix: str = "") -> tuple[str, str] | None:
+def check_leaf(leaf: dict[str, Any], value: Any, source: str, suffix: str = "") -> tuple[Severity, str] | None:
     """(severity, message) if `value` does not fit the leaf, else None. `source` names the tree in warnings."""
     if not accepts(leaf["t"], value):
         return "error", expected(leaf["t"], value, suffix)
@@ -143,7 +145,7 @@ def parse_scalar(kinds: list[str], text: str) -> Any:
     return text
 
 
-def settle(leaf: dict[str, Any], value: Any, source: str) -> tuple[Any, tuple[str, str] | None]:
+def settle(leaf: dict[str, Any], value: Any, source: str) -> tuple[Any, tuple[Severity, str] | None]:
     """A substituted variable's value converted to the leaf's scalar (only where a string does not fit), and what
     is still wrong with it."""
     if isinstance(value, str) and "string" not in leaf["t"]:

@@ -43,7 +43,7 @@ class YamlDocument:
         return (1, 1)
 
 
-_yaml = None
+_yaml: Any = None
 # Tags our resolver hands the composer: plain scalars are resolved by `_plain` below (YAML 1.2 core schema), which
 # is several times faster than ruamel's versioned resolver and was most of the cost of validating large projects.
 _PLAIN, _STR, _SEQ, _MAP = "plain", "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"

@@ -3,6 +3,7 @@ promoted step by step or aborted (docs/rollouts.md, decisions 0140-0142).
 
 - `stats.py`: success rate with a Wilson interval, criteria pass rates, mean duration, difference to main (pure);
 - `decide.py`: the decision rule (pure);
-- `record.py`: the rollout entries of the state record and what they mean (pure);
+- `rollable.py`: which branch may be rolled out (pure); the rollout entries of the state record live in
+  `state/rollouts.py` (the plan notes them too);
 - `actions.py`: start, step, promote, abort, resume and measure, against the client, under the environment lock.
 """

@@ -14,16 +14,17 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from agentform.model import Desired, RolloutPolicy
-from agentform.plan.state import DEFAULT_LOCK_TTL_SECS, RecordStore, RolloutEntry, RolloutStep
-from agentform.rollout.record import RolloutError, active, split
 from agentform.rollout.stats import Comparison, branch_stats, compare
+from agentform.state.lock import DEFAULT_LOCK_TTL_SECS
+from agentform.state.record import RecordStore, RolloutEntry, RolloutStep
+from agentform.state.rollouts import RolloutError, active, split
 
 
 @contextlib.asynccontextmanager
 async def record_under_lock(client: Any, desired: Desired, *, holder: str, purpose: str) -> AsyncIterator[RecordStore]:
     """The state record, read under the environment lock and written back through the store; raises `LockHeld`."""
-    from agentform.gitops.engine import environment_lock
     from agentform.plan.read import read_workspace
+    from agentform.state.lock import environment_lock
 
     async with environment_lock(client, desired, holder=holder, purpose=purpose, ttl_secs=DEFAULT_LOCK_TTL_SECS):
         workspace = await read_workspace(client, desired)
@@ -160,8 +161,8 @@ async def _deployed_at(client: Any, agent_id: str) -> int:
 
 async def _promote(client: Any, store: RecordStore, agent_key: str, entry: RolloutEntry) -> None:
     """Merge the branch into main (unless main holds its payload already), all traffic to main, archive it."""
-    from agentform.gitops.engine import archive_branch
-    from agentform.gitops.merge import main_entry, merged_exactly
+    from agentform.elevenlabs import NotFoundError
+    from agentform.state.promotion import main_entry, merged_exactly
 
     main = await client.get_agent(entry.agent_id)
     if not merged_exactly(main, entry.payload):
@@ -173,7 +174,8 @@ async def _promote(client: Any, store: RecordStore, agent_key: str, entry: Rollo
                 "rollout started): apply the files to main, then `agentform rollout promote` again"
             )
     await client.deploy(entry.agent_id, {entry.main_branch_id: 100.0})
-    await archive_branch(client, entry.agent_id, entry.branch_id)
+    with contextlib.suppress(NotFoundError):  # deleted by hand meanwhile: nothing left to archive
+        await client.update_branch(entry.agent_id, entry.branch_id, is_archived=True)
     # Main now holds the branch's payload: its record entry says so, or the next plan would call it drift.
     store.record.agents[agent_key] = main_entry(entry.agent_id, entry.payload, main)
     entry.status, entry.finished_at = "promoted", await _deployed_at(client, entry.agent_id)

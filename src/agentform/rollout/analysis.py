@@ -10,11 +10,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from agentform.plan.state import RecordStore, RolloutEntry, StateRecord
 from agentform.rollout import actions
 from agentform.rollout.decide import Decision, decide
-from agentform.rollout.record import RolloutError, active, in_progress
 from agentform.rollout.stats import Comparison
+from agentform.state.record import RecordStore, RolloutEntry, StateRecord
+from agentform.state.rollouts import RolloutError, active, in_progress
 
 DEFAULT_MIN_CONVERSATIONS = 100
 DEFAULT_MAX_REGRESSION = 0.05

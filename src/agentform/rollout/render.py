@@ -6,10 +6,10 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from agentform.plan.state import RolloutEntry
 from agentform.rollout.decide import Decision
-from agentform.rollout.record import current_percent
 from agentform.rollout.stats import BranchStats, Comparison, Difference, Rate
+from agentform.state.record import RolloutEntry
+from agentform.state.rollouts import current_percent
 
 if TYPE_CHECKING:
     from agentform.rollout.analysis import Result

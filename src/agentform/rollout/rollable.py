@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from agentform.gitops.merge import desired_record
 from agentform.plan.model import Plan
 from agentform.plan.normalize import payload_hash
-from agentform.plan.state import BranchEntry, StateRecord
-from agentform.rollout.record import RolloutError
+from agentform.state.promotion import desired_record
+from agentform.state.record import BranchEntry, StateRecord
+from agentform.state.rollouts import RolloutError
 
 
 @dataclass(frozen=True)

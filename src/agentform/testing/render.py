@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import textwrap
 
+from agentform import formats
 from agentform.redact import NO_SECRETS, Redactor
 from agentform.testing.report import TestReport, TestResult, required_passes
 
@@ -13,7 +13,7 @@ _MARKS = {"passed": "PASS", "failed": "FAIL", "error": "ERROR"}
 
 def render_json(report: TestReport, *, redactor: Redactor = NO_SECRETS) -> str:
     """The whole report, every run included, as indented JSON."""
-    return json.dumps(redactor.data(report.model_dump(mode="json")), indent=2, ensure_ascii=False) + "\n"
+    return formats.dumps(redactor.data(report.model_dump(mode="json")))
 
 
 def render_text(report: TestReport, *, redactor: Redactor = NO_SECRETS) -> str:

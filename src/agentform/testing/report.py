@@ -12,9 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from agentform import exitcodes
+from agentform import exitcodes, formats
 
-REPORT_FORMAT_VERSION = 1
+REPORT_FORMAT_VERSION = formats.TEST_REPORT
 
 TestStatus = Literal["passed", "failed", "error"]
 RunStatus = Literal["passed", "failed", "cancelled", "pending"]
@@ -101,7 +101,7 @@ class TestReport(_Model):
 
     __test__ = False  # not a pytest class, despite the name
 
-    format_version: int = REPORT_FORMAT_VERSION
+    format_version: str = REPORT_FORMAT_VERSION
     project: str = ""
     environment: str = ""
     # What ran: "branch <name>", "working tree (agent_config_override)", "main".

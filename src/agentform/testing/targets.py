@@ -11,13 +11,16 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agentform.apply.gc import tool_versions
 from agentform.model import Desired, DesiredTest
 from agentform.plan import identity, payload
 from agentform.plan.live import LiveState
+from agentform.plan.resources import tool_versions
 from agentform.testing.runner import SuiteTarget
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 @dataclass(frozen=True)
@@ -78,17 +81,17 @@ def resolve_ids(desired: Desired, live: LiveState) -> LiveIds:
             documents[key] = payload.DocumentRef(current.id, identity.desired_document_name(document), document.kind)
     tools, missing_tools = {}, []
     for key, tool in desired.tools.items():
-        current = next((v for v in live.tools_of(key) if v.hash == tool.content_hash()), None)
-        if tool.id or current:
-            tools[key] = tool.id or current.id  # type: ignore[union-attr]
+        live_tool = next((v for v in live.tools_of(key) if v.hash == tool.content_hash()), None)
+        if tool.id or live_tool:
+            tools[key] = tool.id or live_tool.id  # type: ignore[union-attr]
         else:
             missing_tools.append(key)
     versions = tool_versions(desired)
     hashes = {address: payload.test_content_hash(test, versions) for address, test in desired.tests.items()}
     tests = {
-        address: current.id
+        address: live_test.id
         for address, wanted in hashes.items()
-        if (current := next((v for v in live.tests_of(address) if v.hash == wanted), None))
+        if (live_test := next((v for v in live.tests_of(address) if v.hash == wanted), None))
     }
     return LiveIds(documents, tools, tests, hashes, tuple(sorted(missing_documents)), tuple(sorted(missing_tools)))
 
@@ -99,7 +102,7 @@ def missing_tests(chosen: dict[str, list[DesiredTest]], ids: LiveIds) -> list[De
 
 
 async def create_missing_tests(
-    client: Any, desired: Desired, live: LiveState, ids: LiveIds, tests: list[DesiredTest]
+    client: ElevenLabsClient, desired: Desired, live: LiveState, ids: LiveIds, tests: list[DesiredTest]
 ) -> LiveIds:
     """Create the desired version of each test in the managed folder; returns `ids` with their new ids."""
     if not tests:

@@ -127,9 +127,8 @@ async def create_versions(client: Any, desired: Desired, wanted: MissingVersions
     another test run) is used, not duplicated. Raises `LockHeld` when another run holds the lock.
     """
     from agentform.apply import apply_plan
-    from agentform.gitops.engine import environment_lock
     from agentform.plan.read import read_workspace
-    from agentform.plan.state import DEFAULT_LOCK_TTL_SECS
+    from agentform.state.lock import DEFAULT_LOCK_TTL_SECS, environment_lock
 
     async with environment_lock(client, desired, holder=holder, purpose="test", ttl_secs=DEFAULT_LOCK_TTL_SECS):
         workspace = await read_workspace(client, desired)

@@ -116,8 +116,8 @@ async def duplicate_agent(agent_id: str, c: C, body: Annotated[DuplicateAgentBod
         config = dict(main_tip["config"])
         config["name"] = (body.name if body and body.name else None) or f"{config['name']} (copy)"
         new_agent_id = state.create_agent(c, {**config, "version_description": f"Duplicated from {agent_id}"})
-        new_main = state.get_agent_record(c, new_agent_id)["main_branch_id"]
-        copies = {state.get_agent_record(c, agent_id)["main_branch_id"]: new_main}
+        new_main: str = state.get_agent_record(c, new_agent_id)["main_branch_id"]
+        copies: dict[str, str] = {state.get_agent_record(c, agent_id)["main_branch_id"]: new_main}
         for branch in state.branches_of(c, agent_id):
             if branch["is_archived"] or branch["parent_branch_id"] is None:
                 continue

@@ -59,7 +59,8 @@ def _load(c: Context, doc_id: str) -> dict[str, Any]:
 
 
 def _folder_path(get: Lookup, doc: Doc, *, with_names: bool) -> list[dict[str, Any]]:
-    path, parent_id = [], doc.get("parent_folder_id")
+    path: list[dict[str, Any]] = []
+    parent_id = doc.get("parent_folder_id")
     while parent_id:
         parent = get(parent_id)
         if parent is None:

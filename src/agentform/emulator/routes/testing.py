@@ -56,7 +56,7 @@ def _folder(c: Context, folder_id: str) -> dict[str, Any]:
 
 
 def _folder_path(folders: Callable[[str], Doc | None], parent_id: str | None) -> list[dict[str, Any]]:
-    path = []
+    path: list[dict[str, Any]] = []
     while parent_id:
         folder = folders(parent_id)
         if folder is None:

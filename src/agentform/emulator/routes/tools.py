@@ -62,7 +62,7 @@ def _config_of(body: ToolBody) -> dict[str, Any]:
 @router.post("")
 async def create_tool(body: ToolBody, c: C) -> dict[str, Any]:
     now = c.now()
-    tool = {
+    tool: dict[str, Any] = {
         "id": new_id("tool_"),
         "tool_config": _config_of(body),
         "response_mocks": body.response_mocks or [],

@@ -84,7 +84,8 @@ def _render_branch(c: Context, branch: dict[str, Any], *, summary: bool) -> dict
 
 
 def _recent_versions(c: Context, branch: dict[str, Any], *, limit: int) -> list[dict[str, Any]]:
-    versions, version_id = [], branch["tip_version_id"]
+    versions: list[dict[str, Any]] = []
+    version_id = branch["tip_version_id"]
     while version_id and len(versions) < limit:
         version = c.store.get("version", version_id)
         if version is None or version["branch_id"] != branch["id"]:

@@ -8,16 +8,24 @@ docs/decisions/0001.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from agentform.model import Desired
 from agentform.plan import identity
+from agentform.state.folder import ensure_folder
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 DEFAULT_LOCK_TTL_SECS = 30 * 60
+# How often a run waiting for the environment lock asks again.
+_LOCK_POLL_SECS = 5.0
 
 
 def lock_document_name(env: str) -> str:
@@ -79,14 +87,14 @@ def lock_winner(locks: list[LockInfo], now: float) -> LockInfo | None:
     return min(alive, key=lambda lock: (lock.created_at, lock.document_id)) if alive else None
 
 
-async def list_locks(client: Any, folder_id: str, environment: str) -> list[LockInfo]:
+async def list_locks(client: ElevenLabsClient, folder_id: str, environment: str) -> list[LockInfo]:
     name = lock_document_name(environment)
     documents = [doc for doc in await client.list_documents(parent_folder_id=folder_id) if doc.get("name") == name]
     texts = await asyncio.gather(*(_content_unless_gone(client, doc["id"]) for doc in documents))
     return [parse_lock(doc, text, environment) for doc, text in zip(documents, texts, strict=True) if text is not None]
 
 
-async def _content_unless_gone(client: Any, document_id: str) -> str | None:
+async def _content_unless_gone(client: ElevenLabsClient, document_id: str) -> str | None:
     """The document's text, or None when it was deleted since it was listed.
 
     Racing contenders delete their lock documents as soon as they lose: one listed a moment ago may be gone now,
@@ -104,7 +112,7 @@ async def _content_unless_gone(client: Any, document_id: str) -> str | None:
 class EnvironmentLock:
     """A held lock; `release()` (or leaving the `async with`) deletes its document."""
 
-    client: Any
+    client: ElevenLabsClient
     info: LockInfo
     released: bool = False
 
@@ -120,7 +128,7 @@ class EnvironmentLock:
         await self.release()
 
 
-async def delete_quietly(client: Any, document_id: str) -> None:
+async def delete_quietly(client: ElevenLabsClient, document_id: str) -> None:
     try:
         await client.delete_document(document_id, force=True)
     except Exception as error:  # already gone (404) is the common case; anything else must not mask the caller's
@@ -129,7 +137,7 @@ async def delete_quietly(client: Any, document_id: str) -> None:
 
 
 async def acquire_lock(
-    client: Any,
+    client: ElevenLabsClient,
     folder_id: str,
     environment: str,
     *,
@@ -182,8 +190,33 @@ async def acquire_lock(
     return EnvironmentLock(client, winner)
 
 
-async def force_unlock(client: Any, folder_id: str, environment: str) -> list[LockInfo]:
+async def force_unlock(client: ElevenLabsClient, folder_id: str, environment: str) -> list[LockInfo]:
     """Delete every lock document of the environment; returns what was removed (for the message)."""
     locks = await list_locks(client, folder_id, environment)
     await asyncio.gather(*(delete_quietly(client, lock.document_id) for lock in locks))
     return locks
+
+
+@contextlib.asynccontextmanager
+async def environment_lock(
+    client: ElevenLabsClient, desired: Desired, *, holder: str, purpose: str, ttl_secs: float, wait_secs: float = 0.0
+) -> AsyncIterator[Any]:
+    """Hold the environment's lock for the block, waiting up to `wait_secs` for another holder to finish.
+
+    Raises `LockHeld` (naming the holder) when it is still taken after that.
+    """
+    folder_id = await ensure_folder(client, identity.folder_name(desired.settings.project, desired.environment.name))
+    deadline = time.monotonic() + wait_secs
+    while True:
+        try:
+            lock = await acquire_lock(
+                client, folder_id, desired.environment.name, holder=holder, purpose=purpose, ttl_secs=ttl_secs
+            )
+            break
+        except LockHeld:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise
+            await asyncio.sleep(min(_LOCK_POLL_SECS, remaining))
+    async with lock:
+        yield lock

@@ -1,8 +1,8 @@
-"""The rollout entries of the state record (`plan.state.RolloutEntry`): splits, progress and notes, all pure."""
+"""The rollout entries of the state record (`state.record.RolloutEntry`): splits, progress and notes, all pure."""
 
 from __future__ import annotations
 
-from agentform.plan.state import RolloutEntry, StateRecord
+from agentform.state.record import RolloutEntry, StateRecord
 
 
 class RolloutError(Exception):

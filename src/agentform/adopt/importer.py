@@ -1,4 +1,4 @@
-"""Live resources -> project files: the pure half of `agentform import` (docs/decisions/0015-import.md).
+"""Live resources -> project files: the pure half of `agentform import` (docs/decisions/0015-import.md, 0120).
 
 The command reads an agent (or a tool) and everything it references through the client, then calls
 `import_agent` / `import_tool` here with the API's JSON. What comes back is the text of every file to write, keyed
@@ -17,8 +17,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentform.adopt.values import escaped, pruned, spec_of_test
 from agentform.plan import identity
-from agentform.plan.normalize import AGENT_READ_ONLY_PATHS, TEST_READ_ONLY_PATHS, TOOL_READ_ONLY_PATHS, without_paths
+from agentform.plan.normalize import AGENT_READ_ONLY_PATHS, TOOL_READ_ONLY_PATHS, without_paths
 from agentform.project.context import KEY
 from agentform.testing.from_conversation import slugify, spec_yaml
 
@@ -40,7 +41,7 @@ _SENSITIVE_HEADER = re.compile(r"auth|token|secret|key|password|cookie|signature
 
 
 class ImportRefused(ValueError):
-    """The live resource cannot be imported as asked (already managed, no prompt, ...): nothing is written."""
+    """The live resource cannot be imported as asked (already managed, an empty document, ...): nothing is written."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class SecretVariable:
     name: str
     path: str
     field: str
-    value: str = field(repr=False)
+    value: str = field(repr=False)  # type: ignore[operator]  # dataclasses.field, not the attribute above
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,10 @@ class Existing:
     tool_ids: Mapping[str, str] = field(default_factory=dict)  # live tool id -> tool key (its `id:`)
     # Every tool key of the project: a different tool gets another key (`<slug>-2`) rather than a clash.
     tool_keys: frozenset[str] = frozenset()
+    # Documents written by this run already (`import --all`: an agent sharing one reuses its key) and every
+    # document key taken, so that a different document with the same name gets another key.
+    document_ids: Mapping[str, str] = field(default_factory=dict)
+    document_keys: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -81,6 +86,10 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     # Keys of resources referenced but already in the project (nothing written for them).
     reused: list[str] = field(default_factory=list)
+    # Live id -> key of every tool and document the files reference (written or reused): `import --all` passes
+    # them on to the next agent, so a shared one is written once.
+    tool_keys: dict[str, str] = field(default_factory=dict)
+    document_keys: dict[str, str] = field(default_factory=dict)
 
 
 def check_importable(
@@ -145,8 +154,6 @@ def import_agent(
     key = check_importable(agent, existing, key=key, force=force)
     agent_id = agent.get("agent_id")
     prompt_text = _get(agent, "conversation_config", "agent", "prompt", "prompt")
-    if not isinstance(prompt_text, str) or not prompt_text.strip():
-        raise ImportRefused(f"agent {agent_id} has no system prompt; agentform requires one (set it live, then import)")
     tool_ids, locators, test_ids = referenced_ids(agent)
     missing = [test_id for test_id in test_ids if test_id not in tests]
     if missing:
@@ -156,7 +163,8 @@ def import_agent(
 
     attached = [tests[test_id] for test_id in test_ids]
     tool_keys = _add_tools(result, _unique([*tool_ids, *tools_of_tests(attached)]), tools, existing)
-    knowledge, raw_locators = _add_documents(result, locators, documents)
+    result.tool_keys.update(tool_keys)
+    knowledge, raw_locators = _add_documents(result, locators, documents, existing)
     _add_tests(result, agent_key, attached, tool_keys)
     attachments = _get(agent, "platform_settings", "testing", "attached_tests") or []
     if any(isinstance(item, dict) and item.get("workflow_node_id") for item in attachments):
@@ -175,6 +183,10 @@ def import_agent(
         "tool_ids, knowledge_base and attached tests are written as tools:, knowledge: and tests_specs/."
     )
     result.files[f"agents/{agent_key}/agent.yaml"] = spec_yaml(agent_file, header=header)
+    if not isinstance(prompt_text, str) or not prompt_text.strip():
+        # The API allows an agent without a prompt; an adopted agent (`id:`) may keep an empty prompt.md (0120).
+        prompt_text = prompt_text if isinstance(prompt_text, str) else ""
+        result.notes.append(f"agent {agent_id} has no system prompt: agents/{agent_key}/prompt.md is empty")
     result.files[f"agents/{agent_key}/prompt.md"] = prompt_text
     return result
 
@@ -191,7 +203,7 @@ def import_tool(
             f"tool {tool_id} is already adopted by tools/{adopted_by}.yaml "
             "(use --force to write it again from the live tool)"
         )
-    tool_key = key or adopted_by or _unique_key(_tool_slug(tool), set(existing.tool_keys))
+    tool_key = key or adopted_by or unique_key(_tool_slug(tool), set(existing.tool_keys))
     result = ImportResult(key=tool_key)
     _add_tool(result, tool_key, tool)
     return result
@@ -227,55 +239,6 @@ def tool_document(tool: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-def spec_of_test(test: Mapping[str, Any], tool_keys: Mapping[str, str]) -> dict[str, Any]:
-    """tests_specs/<agent>/<key>.yaml's data from a live test body: tool ids become tool keys, shorthands used."""
-    body = pruned(without_paths(dict(test), (*TEST_READ_ONLY_PATHS, ("name",), ("type",))))
-    spec: dict[str, Any] = {"kind": test.get("type"), "name": test.get("name")}
-    parameters = body.get("tool_call_parameters")
-    referenced = parameters.get("referenced_tool") if isinstance(parameters, dict) else None
-    if isinstance(referenced, dict) and referenced.get("id") in tool_keys:
-        spec["tool"] = tool_keys[referenced["id"]]
-        del parameters["referenced_tool"]
-        if not parameters:
-            del body["tool_call_parameters"]
-    mock_config = body.get("tool_mock_config")
-    if isinstance(mock_config, dict) and mock_config.get("mocked_tool_ids"):
-        mock_config["mocked_tool_ids"] = [tool_keys.get(str(i), i) for i in mock_config["mocked_tool_ids"]]
-    if isinstance(body.get("tool_mock_overrides"), dict):
-        body["tool_mock_overrides"] = {tool_keys.get(k, k): v for k, v in body["tool_mock_overrides"].items()}
-    if isinstance(body.get("chat_history"), list):
-        body["chat_history"] = [_history_shorthand(item, index) for index, item in enumerate(body["chat_history"])]
-    for examples, kind in (("success_examples", "success"), ("failure_examples", "failure")):
-        if isinstance(body.get(examples), list):
-            body[examples] = [_example_shorthand(item, kind) for item in body[examples]]
-    spec.update(body)
-    return spec
-
-
-def pruned(value: Any) -> Any:
-    """`value` without nulls and empty containers, at any depth (an object emptied so goes too).
-
-    They set nothing: the planner treats a missing key and a null alike, and compares only keys a file sets.
-    """
-    if isinstance(value, dict):
-        kept = {key: pruned(item) for key, item in value.items()}
-        return {key: item for key, item in kept.items() if item is not None and item != {} and item != []}
-    if isinstance(value, list):
-        return [pruned(item) for item in value]
-    return value
-
-
-def escaped(value: Any) -> Any:
-    """Strings with `${` written as `$${`: the loader substitutes variables in YAML files, live text is literal."""
-    if isinstance(value, str):
-        return value.replace("${", "$${")
-    if isinstance(value, dict):
-        return {key: escaped(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [escaped(item) for item in value]
-    return value
-
-
 def variable_name(*parts: str) -> str:
     """A variable name from a key and a header: (book-appointment, Authorization) -> BOOK_APPOINTMENT_AUTHORIZATION."""
     return "_".join(re.sub(r"[^A-Za-z0-9]+", "_", part).strip("_").upper() for part in parts if part)
@@ -304,7 +267,7 @@ def _add_tools(
             continue
         if tool_id not in tools:
             raise ImportRefused(f"the agent or its tests reference tool {tool_id}, which does not exist live")
-        keys[tool_id] = _unique_key(_tool_slug(tools[tool_id]), taken)
+        keys[tool_id] = unique_key(_tool_slug(tools[tool_id]), taken)
         taken.add(keys[tool_id])
         _add_tool(result, keys[tool_id], tools[tool_id])
     return keys
@@ -315,7 +278,7 @@ def _add_tests(
 ) -> None:
     used: set[str] = set()
     for test in tests:
-        test_key = _unique_key(slugify(str(test.get("name") or ""), fallback="test"), used)
+        test_key = unique_key(slugify(str(test.get("name") or ""), fallback="test"), used)
         used.add(test_key)
         spec = escaped(spec_of_test(test, tool_keys))
         header = f"Imported from live test {test.get('id')}."
@@ -323,16 +286,14 @@ def _add_tests(
 
 
 def _add_documents(
-    result: ImportResult,
-    locators: list[Any],
-    documents: Mapping[str, LiveDocument],
+    result: ImportResult, locators: list[Any], documents: Mapping[str, LiveDocument], existing: Existing
 ) -> tuple[list[Any], list[Any]]:
     """Write one file per referenced document; returns the agent's `knowledge:` items and folder locators kept raw."""
     knowledge: list[Any] = []
     raw: list[Any] = []
     # Documents have no `id:` to tell them apart from the project's own: the command checks their paths on disk
     # (same content: nothing to write; other content: a conflict unless --force).
-    taken: set[str] = set()
+    taken: set[str] = set(existing.document_keys)
     for locator in locators:
         if not isinstance(locator, dict) or locator.get("type") == "folder":
             raw.append(locator)
@@ -341,10 +302,13 @@ def _add_documents(
         if doc_id not in documents:
             raise ImportRefused(f"the agent references knowledge-base document {doc_id}, which does not exist live")
         document = documents[doc_id]
-        name = str(document.payload.get("name") or locator.get("name") or doc_id)
-        key = _unique_key(slugify(name, fallback="document"), taken)
-        taken.add(key)
-        result.files.update(document_files(key, document))
+        key = existing.document_ids.get(doc_id)
+        if key is None:
+            name = str(document.payload.get("name") or locator.get("name") or doc_id)
+            key = unique_key(slugify(name, fallback="document"), taken)
+            taken.add(key)
+            result.files.update(document_files(key, document))
+        result.document_keys[doc_id] = key
         mode = locator.get("usage_mode")
         knowledge.append({"key": key, "usage_mode": mode} if mode else key)
     return knowledge, raw
@@ -385,30 +349,11 @@ def _with_secret_references(data: dict[str, Any], key: str, path: str, result: I
     def secret(header: str, value: Any, at: tuple[str, ...]) -> Any:
         if not isinstance(value, str) or not _SENSITIVE_HEADER.search(header):
             return walk(value, (*at, header))
-        name = _unique_key(variable_name(key, header), {variable.name for variable in result.secrets}, "_")
+        name = unique_key(variable_name(key, header), {variable.name for variable in result.secrets}, "_")
         result.secrets.append(SecretVariable(name=name, path=path, field=".".join((*at, header)), value=value))
         return f"${{{name}}}"
 
     return walk(data, ())
-
-
-def _history_shorthand(item: Any, index: int) -> Any:
-    """`{user: ...}` where the loader expands it back to exactly this item (time_in_call_secs = its index)."""
-    if (
-        isinstance(item, dict)
-        and set(item) == {"role", "message", "time_in_call_secs"}
-        and item["role"] in ("user", "agent")
-        and isinstance(item["message"], str)
-        and item["time_in_call_secs"] == index
-    ):
-        return {item["role"]: item["message"]}
-    return item
-
-
-def _example_shorthand(item: Any, kind: str) -> Any:
-    if isinstance(item, dict) and set(item) == {"response", "type"} and item["type"] == kind:
-        return item["response"]
-    return item
 
 
 def _check_key(key: str | None) -> None:
@@ -420,7 +365,7 @@ def _tool_slug(tool: Mapping[str, Any]) -> str:
     return slugify(str(_get(tool, "tool_config", "name") or ""), fallback="tool")
 
 
-def _unique_key(slug: str, used: set[str], separator: str = "-") -> str:
+def unique_key(slug: str, used: set[str], separator: str = "-") -> str:
     """`slug`, or `slug-2`, `slug-3`, ... when `used` holds it already."""
     key, number = slug, 2
     while key in used:

@@ -8,9 +8,6 @@ in its SQLite file) and over real loopback HTTP (`ELEVENLABS_BASE_URL`).
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,74 +15,48 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
+from tests.adopt.dashboard import (
+    BOOK_TOOL,
+    FAQ,
+    PARKING_TEST,
+    PROJECT_YAML,
+    TOKEN,
+    changes_by_address,
+    dashboard,
+    new_project,
+    plan_document,
+    project_files,
+    yaml_of,
+)
 from tests.support.emulator_server import running_emulator
 
 from agentform import exitcodes
-from agentform.commands import apply as apply_command
-from agentform.commands import import_ as import_command
-from agentform.commands import plan as plan_command
-from agentform.commands import validate as validate_command
-from agentform.elevenlabs import open_client
-from agentform.model import EnvironmentSettings
-from agentform.plan import identity
-from agentform.project import load_desired
-from agentform.project.importer import (
+from agentform.adopt.importer import (
     Existing,
     ImportRefused,
     LiveDocument,
-    escaped,
     import_agent,
     import_tool,
-    pruned,
-    spec_of_test,
 )
+from agentform.adopt.values import escaped, pruned, spec_of_test
+from agentform.commands import apply as apply_command
+from agentform.commands import import_ as import_command
+from agentform.commands import validate as validate_command
+from agentform.plan import identity
+from agentform.project import load_desired
 
-PROJECT_YAML = """\
-project: clinic
-default_environment: local
-environments:
-  local:
-    backend: emulator
-"""
 PROMPT = (
     "Ești recepționera Clinicii Dentare Zâmbet.\n"
     "Răspunde scurt, în română. Pacientul se numește {{patient_name}}.\n"
     "Nu inventa prețuri: folosește lista de prețuri.\n"
 )
-FAQ = "# Întrebări frecvente\n\nParcarea este gratuită, în spatele clădirii, timp de două ore.\n"
-TOKEN = "Bearer live-booking-token-8c1f"
-BOOK_TOOL = {
-    "type": "webhook",
-    "name": "book_appointment",
-    "description": "Books a dental appointment for the patient.",
-    "api_schema": {
-        "url": "https://booking.clinic.example/appointments",
-        "method": "POST",
-        "request_headers": {"Authorization": TOKEN, "X-Clinic": "zambet"},
-    },
-}
-
-
-def yaml_of(path: Path) -> Any:
-    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty agentform project whose `local` environment is the in-process emulator."""
     monkeypatch.delenv("ELEVENLABS_BASE_URL", raising=False)
-    (tmp_path / "agentform.yaml").write_text(PROJECT_YAML, encoding="utf-8")
-    return tmp_path
-
-
-def dashboard(project_dir: Path, work: Callable[[Any], Awaitable[Any]]) -> Any:
-    """Run `work(client)` against the project's environment, as a dashboard user would (no agentform markers)."""
-
-    async def go() -> Any:
-        async with open_client(EnvironmentSettings(name="local", backend="emulator"), project_dir) as client:
-            return await work(client)
-
-    return asyncio.run(go())
+    return new_project(tmp_path)
 
 
 async def build_clinic_agent(client: Any) -> dict[str, str]:
@@ -93,16 +64,7 @@ async def build_clinic_agent(client: Any) -> dict[str, str]:
     tool_id = (await client.create_tool(BOOK_TOOL))["id"]
     faq = await client.create_text_document(text=FAQ, name="Clinic FAQ")
     prices = await client.create_url_document(url="https://clinic.example/preturi", name="Lista de prețuri")
-    llm_test = await client.create_test(
-        {
-            "type": "llm",
-            "name": "Parking question",
-            "chat_history": [{"role": "user", "message": "Unde pot parca?", "time_in_call_secs": 0}],
-            "success_condition": 'The agent says "gratuită".',
-            "success_examples": [{"response": "Parcarea este gratuită.", "type": "success"}],
-            "failure_examples": [{"response": "Nu știu.", "type": "failure"}],
-        }
-    )
+    llm_test = await client.create_test(PARKING_TEST)
     tool_test = await client.create_test(
         {
             "type": "tool",
@@ -142,17 +104,6 @@ async def build_clinic_agent(client: Any) -> dict[str, str]:
     return {"agent": agent_id, "tool": tool_id, "faq": faq["id"], "prices": prices["id"]}
 
 
-def plan_document(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
-    capsys.readouterr()
-    code = plan_command.run(project_dir=project_dir, as_json=True, detailed_exitcode=True)
-    assert code in (exitcodes.OK, exitcodes.CHANGES), capsys.readouterr().err
-    return json.loads(capsys.readouterr().out)
-
-
-def changes_by_address(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {change["address"]: change for change in plan["changes"] if change["action"] != "no-op"}
-
-
 def import_validate_plan_apply_plan(
     project_dir: Path, ids: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -181,6 +132,7 @@ def import_validate_plan_apply_plan(
         "book-appointment"
     )
 
+    assert yaml_of(project_dir / "agentform.yaml")["variables"] == {"BOOK_APPOINTMENT_AUTHORIZATION": {"secret": True}}
     # The credential is the user's to provide (CI secret, shell); with it set, the files validate.
     monkeypatch.setenv("BOOK_APPOINTMENT_AUTHORIZATION", TOKEN)
     assert validate_command.run(project_dir) == exitcodes.OK
@@ -239,14 +191,6 @@ def test_import_over_real_loopback_http_adopts_the_agent_the_same_way(project, c
 
 
 # --- refusals and files: nothing is overwritten or written by a refused import -------------------------------------
-
-
-def project_files(project_dir: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(project_dir).as_posix(): path.read_bytes()
-        for path in sorted(project_dir.rglob("*"))
-        if path.is_file() and ".agentform" not in path.parts
-    }
 
 
 async def build_plain_agent(client: Any) -> str:
@@ -387,11 +331,29 @@ def yaml_of_text(result: Any, folder: str) -> Any:
     return YAML(typ="safe").load(result.files[f"{folder}/agent.yaml"])
 
 
-def test_an_agent_without_a_prompt_is_refused():
-    agent = agent_payload()
-    agent["conversation_config"]["agent"]["prompt"]["prompt"] = "  "
-    with pytest.raises(ImportRefused, match="no system prompt"):
-        import_agent(agent, tools={}, documents={}, tests={})
+def test_an_agent_without_a_prompt_is_imported_with_an_empty_prompt_file_and_a_warning(project, capsys):
+    agent_id = dashboard(
+        project, lambda client: client.create_agent({"name": "Silent", "conversation_config": {"agent": {}}})
+    )
+    assert import_command.run("agent", agent_id, project_dir=project) == exitcodes.OK
+    assert f"agent {agent_id} has no system prompt: agents/silent/prompt.md is empty" in capsys.readouterr().out
+    assert (project / "agents/silent/prompt.md").read_text() == ""
+
+    assert validate_command.run(project) == exitcodes.OK
+    assert "agents/silent/prompt.md:1:1: warning: prompt is empty (allowed for an agent adopted" in (
+        capsys.readouterr().out
+    )
+    assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.OK
+    assert changes_by_address(plan_document(project, capsys)) == {}
+
+
+def test_an_empty_prompt_the_user_wrote_for_a_new_agent_stays_an_error(project, capsys):
+    (project / "agents/desk").mkdir(parents=True)
+    (project / "agents/desk/agent.yaml").write_text("name: Desk\n")
+    (project / "agents/desk/prompt.md").write_text("\n")
+    assert validate_command.run(project) == exitcodes.ERROR
+    captured = capsys.readouterr()
+    assert "agents/desk/prompt.md:1:1: error: prompt is empty" in captured.out + captured.err
 
 
 def test_documents_become_files_by_type_and_folders_stay_referenced_by_id():

@@ -1,4 +1,4 @@
-"""The state record, kept in the workspace itself (the environment lock beside it is in `plan/lock.py`).
+"""The state record, kept in the workspace itself (the environment lock beside it is in `state/lock.py`).
 
 CI runners are stateless, so nothing needed for correctness may live only on disk. Both objects are KB text
 documents inside the managed folder `agentform.<project>.<env>` (see docs/decisions/0040):
@@ -17,26 +17,20 @@ All I/O goes through the client interface of docs/decisions/0001; the parsing is
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agentform.model import RolloutPolicy
-from agentform.plan import identity, live
+from agentform.model import Desired, RolloutPolicy
+from agentform.plan import identity
+from agentform.state import view
+from agentform.state.folder import ensure_folder, oldest
+from agentform.state.lock import delete_quietly
 
-# The lock lived here first; these names stay importable from this module.
-from agentform.plan.lock import DEFAULT_LOCK_TTL_SECS as DEFAULT_LOCK_TTL_SECS
-from agentform.plan.lock import EnvironmentLock as EnvironmentLock
-from agentform.plan.lock import LockHeld as LockHeld
-from agentform.plan.lock import LockInfo as LockInfo
-from agentform.plan.lock import acquire_lock as acquire_lock
-from agentform.plan.lock import delete_quietly
-from agentform.plan.lock import force_unlock as force_unlock
-from agentform.plan.lock import list_locks as list_locks
-from agentform.plan.lock import lock_document_name as lock_document_name
-from agentform.plan.lock import lock_winner as lock_winner
-from agentform.plan.lock import parse_lock as parse_lock
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 STATE_DOCUMENT_NAME = identity.STATE_DOCUMENT_NAME
 SCHEMA_VERSION = 1
@@ -152,16 +146,16 @@ class StateRecord(_Record):
     def empty(cls, project: str, environment: str) -> StateRecord:
         return cls(project=project, environment=environment)
 
-    def view(self, extra_tools: dict[str, tuple[str, str]] | None = None) -> live.StateRecord:
-        """What the planner needs from the record (`plan/live.py`); `extra_tools`: id -> (key, hash) to own too."""
+    def view(self, extra_tools: dict[str, tuple[str, str]] | None = None) -> view.StateRecord:
+        """What the planner needs from the record (`state/view.py`); `extra_tools`: id -> (key, hash) to own too."""
         owned = {tool_id: (entry.key, entry.hash) for tool_id, entry in self.tools.items()} | (extra_tools or {})
-        tools: dict[str, list[live.RecordedTool]] = {}
+        tools: dict[str, list[view.RecordedTool]] = {}
         for tool_id, (key, content_hash) in sorted(owned.items()):
-            tools.setdefault(key, []).append(live.RecordedTool(id=tool_id, hash=content_hash))
-        return live.StateRecord(
+            tools.setdefault(key, []).append(view.RecordedTool(id=tool_id, hash=content_hash))
+        return view.StateRecord(
             tools=tools,
             agents={
-                key: live.RecordedAgent(
+                key: view.RecordedAgent(
                     id=entry.id,
                     payload_hash=entry.payload_hash,
                     payload=entry.payload,
@@ -173,7 +167,7 @@ class StateRecord(_Record):
             documents={doc_id: entry.updated_at for doc_id, entry in self.documents.items()},
             tests={test_id: entry.updated_at for test_id, entry in self.tests.items()},
             pending=[
-                live.PendingCreate(address=f"{p.kind}.{p.key}", hash=p.hash, created_at=int(p.started_at))
+                view.PendingCreate(address=f"{p.kind}.{p.key}", hash=p.hash, created_at=int(p.started_at))
                 for p in self.pending
             ],
         )
@@ -205,42 +199,7 @@ def dump_record(record: StateRecord) -> str:
     return json.dumps(record.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
 
 
-# --- Finding the managed folder and the record document ---------------------------------------------------------
-
-
-def oldest(items: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The canonical one among same-named objects: oldest first, ties broken by id (every reader agrees)."""
-    return min(items, key=lambda item: (identity.created_at(item), str(item.get("id")))) if items else None
-
-
-async def find_folder(client: Any, name: str) -> dict[str, Any] | None:
-    """The KB folder with exactly this name at the workspace root, or None. Never writes."""
-    found = await client.list_documents(types=["folder"], search=name)
-    return oldest([item for item in found if item.get("name") == name and item.get("type", "folder") == "folder"])
-
-
-async def ensure_folder(client: Any, name: str) -> str:
-    """The id of the managed folder, created when missing (apply only)."""
-    folder = await find_folder(client, name)
-    if folder is not None:
-        return str(folder["id"])
-    created = await client.create_folder(name=name)
-    # Two first applies racing may both create one: all of them settle on the oldest, the empty loser is harmless.
-    again = await find_folder(client, name)
-    return str((again or created)["id"])
-
-
-async def ensure_test_folder(client: Any, name: str) -> str:
-    """The id of the managed agent-testing folder, created when missing (apply only); oldest wins, as above."""
-
-    async def find() -> dict[str, Any] | None:
-        return oldest([item for item in await client.list_tests(types=["folder"]) if item.get("name") == name])
-
-    folder = await find()
-    if folder is not None:
-        return str(folder["id"])
-    created = await client.create_test_folder(name=name)
-    return str(((await find()) or created)["id"])
+# --- The record document ---------------------------------------------------------------------------------------
 
 
 def find_record_document(documents: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -249,7 +208,7 @@ def find_record_document(documents: list[dict[str, Any]]) -> dict[str, Any] | No
 
 
 async def read_record(
-    client: Any, folder_documents: list[dict[str, Any]], *, project: str, environment: str
+    client: ElevenLabsClient, folder_documents: list[dict[str, Any]], *, project: str, environment: str
 ) -> tuple[StateRecord, str | None]:
     """The record and its document id (None when there is none yet) from a listing of the managed folder."""
     document = find_record_document(folder_documents)
@@ -266,7 +225,7 @@ class RecordStore:
     whole record: the API has no partial update of a document's content.
     """
 
-    def __init__(self, client: Any, folder_id: str, record: StateRecord, document_id: str | None) -> None:
+    def __init__(self, client: ElevenLabsClient, folder_id: str, record: StateRecord, document_id: str | None) -> None:
         self.client = client
         self.folder_id = folder_id
         self.record = record
@@ -305,3 +264,14 @@ class RecordStore:
 
 def _is_record(document: dict[str, Any]) -> bool:
     return document.get("name") == STATE_DOCUMENT_NAME
+
+
+async def save_record(client: ElevenLabsClient, desired: Desired, workspace: Any) -> Any:
+    """Write `workspace.record` back to the state record (creating the folder and document when missing); the
+    workspace with where the record now lives."""
+    folder_id = workspace.documents_folder_id or await ensure_folder(
+        client, identity.folder_name(desired.settings.project, desired.environment.name)
+    )
+    store = RecordStore(client, folder_id, workspace.record, workspace.record_document_id)
+    await store.save()
+    return dataclasses.replace(workspace, record_document_id=store.document_id, documents_folder_id=folder_id)

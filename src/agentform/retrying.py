@@ -1,0 +1,235 @@
+"""One logical HTTP request as attempts: the retrying sender shared by the ElevenLabs and the GitHub clients.
+
+`RetryingSender` sends over an `httpx.AsyncClient` (so over whatever transport its owner was given) and retries
+what its `RetryRules` call worth another attempt, waiting between attempts per a `RetryPolicy`; the two clients
+differ only in those rules and in how they turn the final answer into their own errors (docs/decisions/0130).
+
+The ElevenLabs rules: 429 (rate limited), 408 (request timeout) and every 5xx, plus transport errors (connection
+refused or dropped, timeouts, protocol errors); see docs/decisions/0030-client-retries.md for why 409 is not
+retried and why non-idempotent POSTs are. The wait honours the server's `retry-after-ms`, then `Retry-After`
+(seconds or an HTTP date); otherwise it is exponential backoff with full jitter (a uniform draw between 0 and the
+capped exponential), so that many clients that failed together do not come back together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import httpx
+
+from agentform.redact import Redactor
+
+Sleep = Callable[[float], Awaitable[None]]
+
+RETRYABLE_STATUSES = frozenset({408, 429})
+
+# Transport errors worth another attempt. UnsupportedProtocol, InvalidURL and LocalProtocolError are bugs or
+# configuration errors on our side: retrying them cannot help.
+RETRYABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard the client tries before giving up.
+
+    `max_retries` counts attempts after the first; `max_total_wait` bounds the sum of all waits of one request,
+    so a request never hangs for longer than roughly `max_total_wait + (max_retries + 1) * timeout`. A server
+    that asks for a longer wait than what is left of that budget gets an immediate error instead.
+    """
+
+    max_retries: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    max_total_wait: float = 120.0
+    # Extra wait on top of a server-given Retry-After, as a fraction of it, drawn at random: requests that were
+    # all told "retry after 1 s" should not all come back in the same millisecond.
+    retry_after_jitter: float = 0.1
+
+
+def is_retryable_status(status: int) -> bool:
+    return status in RETRYABLE_STATUSES or 500 <= status <= 599
+
+
+def is_retryable_exception(error: Exception) -> bool:
+    return isinstance(error, RETRYABLE_EXCEPTIONS)
+
+
+def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """Seconds the server asked us to wait, from `retry-after-ms` or `Retry-After`; None when it did not say.
+
+    `Retry-After` is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). Unparseable values are ignored
+    rather than trusted, and negative waits become 0.
+    """
+    lowered = {key.lower(): value for key, value in headers.items()}
+    milliseconds = _number(lowered.get("retry-after-ms"))
+    if milliseconds is not None:
+        return max(0.0, milliseconds / 1000)
+    value = lowered.get("retry-after")
+    if value is None:
+        return None
+    seconds = _number(value)
+    if seconds is not None:
+        return max(0.0, seconds)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment is None:
+        return None
+    return max(0.0, moment.timestamp() - (time.time() if now is None else now))
+
+
+def backoff_delay(attempt: int, policy: RetryPolicy, rng: random.Random) -> float:
+    """Full-jitter exponential backoff before retry number `attempt` (1 for the first retry)."""
+    ceiling = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
+    return rng.uniform(0.0, ceiling)
+
+
+def retry_delay(attempt: int, retry_after: float | None, policy: RetryPolicy, rng: random.Random) -> float:
+    """The wait before retry number `attempt`: the server's Retry-After (plus a little jitter) or backoff."""
+    if retry_after is None:
+        return backoff_delay(attempt, policy, rng)
+    return retry_after + rng.uniform(0.0, retry_after * policy.retry_after_jitter)
+
+
+def _number(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    return number if number == number else None  # NaN is not a wait
+
+
+def describe_exception(error: BaseException | None, redactor: Redactor) -> str:
+    """A transport error as one line for a message (`ConnectError: refused`), with every secret masked."""
+    text = str(error) or type(error).__name__
+    return redactor.text(f"{type(error).__name__}: {text}" if str(error) else text)
+
+
+@dataclass(frozen=True)
+class RetryRules:
+    """What one API counts as worth another attempt: an answer (with the server's wait, if it gave one) or an
+    exception, each judged with the request's method."""
+
+    retry_status: Callable[[str, httpx.Response, float | None], bool]
+    retry_exception: Callable[[str, httpx.HTTPError], bool]
+
+
+def _elevenlabs_status(method: str, response: httpx.Response, retry_after: float | None) -> bool:
+    return is_retryable_status(response.status_code)
+
+
+def _elevenlabs_exception(method: str, error: httpx.HTTPError) -> bool:
+    return is_retryable_exception(error)
+
+
+ELEVENLABS_RULES = RetryRules(retry_status=_elevenlabs_status, retry_exception=_elevenlabs_exception)
+
+
+class Sent(NamedTuple):
+    """How a logical request ended: a response (a success, or the error answer no retry could fix), or the
+    transport error of the last attempt; `attempts` counts them all."""
+
+    response: httpx.Response | None
+    error: httpx.HTTPError | None
+    attempts: int
+
+
+class RetryingSender:
+    """Sends one logical request as up to `policy.max_retries + 1` attempts over `http`.
+
+    `limit`, when given, is held only while an attempt is in flight, not during its backoff, so one throttled
+    request does not idle a worker slot. `request_count` counts attempts (load on the API), `request_counts` splits
+    them by method. Sleeping and randomness are injected so that tests check waits without waiting.
+    """
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        policy: RetryPolicy,
+        rules: RetryRules,
+        *,
+        redactor: Redactor,
+        logger: logging.Logger,
+        limit: asyncio.Semaphore | None = None,
+        sleep: Sleep | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.http = http
+        self.policy = policy
+        self.rules = rules
+        self.request_counts: Counter[str] = Counter()
+        self._redactor = redactor
+        self._logger = logger
+        self._limit = limit
+        self._sleep: Sleep = sleep or asyncio.sleep
+        self._rng = rng or random.Random()
+
+    @property
+    def request_count(self) -> int:
+        return sum(self.request_counts.values())
+
+    async def send(self, method: str, url: str, **request: Any) -> Sent:
+        """Attempts until a success, an answer or error the rules do not retry, or the policy's budget is spent;
+        `request` holds `httpx.AsyncClient.build_request`'s keywords (params, json, files, data)."""
+        waited = 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            response, error = await self._attempt(method, url, request)
+            if response is not None:
+                if response.is_success:
+                    return Sent(response, None, attempt)
+                retry_after = parse_retry_after(response.headers)
+                if not self.rules.retry_status(method, response, retry_after):
+                    return Sent(response, None, attempt)
+                reason = f"HTTP {response.status_code}"
+            else:
+                assert error is not None
+                if not self.rules.retry_exception(method, error):
+                    return Sent(None, error, attempt)
+                retry_after = None
+                reason = describe_exception(error, self._redactor)
+            delay = retry_delay(attempt, retry_after, self.policy, self._rng)
+            if attempt > self.policy.max_retries or waited + delay > self.policy.max_total_wait:
+                return Sent(response, error, attempt)
+            self._logger.info(
+                "%s %s: %s, retry %d/%d in %.2f s", method, url, reason, attempt, self.policy.max_retries, delay
+            )
+            waited += delay
+            await self._sleep(delay)
+
+    async def _attempt(
+        self, method: str, url: str, request: dict[str, Any]
+    ) -> tuple[httpx.Response | None, httpx.HTTPError | None]:
+        # Built afresh for every attempt: a multipart body is a stream that one attempt consumes.
+        built = self.http.build_request(method, url, **request)
+        started = time.monotonic()
+        if self._limit is not None:
+            await self._limit.acquire()
+        try:
+            self.request_counts[method] += 1
+            response = await self.http.send(built)
+            await response.aread()
+        except httpx.HTTPError as error:
+            return None, error
+        finally:
+            if self._limit is not None:
+                self._limit.release()
+        elapsed_ms = (time.monotonic() - started) * 1000
+        self._logger.debug("%s %s -> %s (%.0f ms)", method, url, response.status_code, elapsed_ms)
+        return response, None
