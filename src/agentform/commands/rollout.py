@@ -11,13 +11,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentform import exitcodes
 from agentform.commands._shared import Session, console, lock_holder, print_error
 from agentform.state.lock import LockHeld
 from agentform.state.record import RecordStore, RolloutEntry
 from agentform.state.rollouts import RolloutError
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 def run(action: str, project_dir: Path = Path("."), env: str | None = None, **options: Any) -> int:
@@ -41,13 +44,13 @@ def run(action: str, project_dir: Path = Path("."), env: str | None = None, **op
         return session.fail(error)
 
 
-def _locked(client: Any, session: Session, purpose: str) -> Any:
+def _locked(client: ElevenLabsClient, session: Session, purpose: str) -> Any:
     from agentform.rollout.actions import record_under_lock
 
     return record_under_lock(client, session.desired, holder=lock_holder(), purpose=f"rollout {purpose}")
 
 
-async def _resumed(client: Any, store: RecordStore, agent: str) -> None:
+async def _resumed(client: ElevenLabsClient, store: RecordStore, agent: str) -> None:
     from agentform.rollout.actions import resume
 
     finished = await resume(client, store, agent)
@@ -55,7 +58,7 @@ async def _resumed(client: Any, store: RecordStore, agent: str) -> None:
         console(stderr=True).print(f"{agent}: {finished}.")
 
 
-async def _start(client: Any, session: Session, *, agent: str, branch: str, percent: float) -> int:
+async def _start(client: ElevenLabsClient, session: Session, *, agent: str, branch: str, percent: float) -> int:
     from agentform.rollout.actions import start
     from agentform.rollout.rollable import rollable_branch
 
@@ -82,7 +85,7 @@ async def _start(client: Any, session: Session, *, agent: str, branch: str, perc
     return exitcodes.OK if entry.status == "in_progress" else exitcodes.ERROR
 
 
-async def _step(client: Any, session: Session, *, agent: str, percent: float) -> int:
+async def _step(client: ElevenLabsClient, session: Session, *, agent: str, percent: float) -> int:
     from agentform.rollout.actions import step
 
     async with _locked(client, session, f"step {agent}") as store:
@@ -92,7 +95,7 @@ async def _step(client: Any, session: Session, *, agent: str, percent: float) ->
     return exitcodes.OK
 
 
-async def _finish(client: Any, session: Session, how: str, *, agent: str) -> int:
+async def _finish(client: ElevenLabsClient, session: Session, how: str, *, agent: str) -> int:
     from agentform.rollout import actions
 
     async with _locked(client, session, f"{how} {agent}") as store:
@@ -117,7 +120,7 @@ def _finished_line(agent: str, entry: RolloutEntry) -> str:
 
 
 async def _report(
-    client: Any,
+    client: ElevenLabsClient,
     session: Session,
     *,
     agent: str | None = None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentform.gitops.merge import candidates
 from agentform.gitops.outcome import AgentBranch
@@ -25,6 +25,9 @@ from agentform.state.promotion import desired_record
 from agentform.state.record import RecordStore
 from agentform.state.rollouts import RolloutError
 
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
+
 COMMENT_MARKER = "<!-- agentform:rollout -->"
 _PR_BRANCH = re.compile(r"^pr-(\d+)$")
 
@@ -36,7 +39,13 @@ def pull_request_of(branch: str | None) -> int | None:
 
 
 async def start_canaries(
-    client: Any, desired: Desired, plan: Plan, workspace: Workspace, agent_keys: Iterable[str], *, prefer: str | None
+    client: ElevenLabsClient,
+    desired: Desired,
+    plan: Plan,
+    workspace: Workspace,
+    agent_keys: Iterable[str],
+    *,
+    prefer: str | None,
 ) -> tuple[list[AgentBranch], Plan, Workspace]:
     """Canaries instead of merges (under the deploy's lock): what started, the plan without those agents' changes,
     and the workspace with where the record now lives. Without a policy: nothing, and the plan as it is."""
@@ -83,7 +92,7 @@ async def start_canaries(
     return started, plan.model_copy(update={"changes": remaining}), workspace
 
 
-async def _tested_tip(client: Any, agent_id: str, found: list[Any]) -> tuple[str, str] | None:
+async def _tested_tip(client: ElevenLabsClient, agent_id: str, found: list[Any]) -> tuple[str, str] | None:
     """The first candidate branch whose tip is still the version its tests ran on: (name, branch id)."""
     for candidate in found:
         tip = await client.get_agent(agent_id, branch_id=candidate.entry.branch_id)

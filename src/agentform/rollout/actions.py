@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentform.model import Desired, RolloutPolicy
 from agentform.rollout.stats import Comparison, branch_stats, compare
@@ -19,9 +19,14 @@ from agentform.state.lock import DEFAULT_LOCK_TTL_SECS
 from agentform.state.record import RecordStore, RolloutEntry, RolloutStep
 from agentform.state.rollouts import RolloutError, active, split
 
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
+
 
 @contextlib.asynccontextmanager
-async def record_under_lock(client: Any, desired: Desired, *, holder: str, purpose: str) -> AsyncIterator[RecordStore]:
+async def record_under_lock(
+    client: ElevenLabsClient, desired: Desired, *, holder: str, purpose: str
+) -> AsyncIterator[RecordStore]:
     """The state record, read under the environment lock and written back through the store; raises `LockHeld`."""
     from agentform.plan.read import read_workspace
     from agentform.state.lock import environment_lock
@@ -35,7 +40,7 @@ async def record_under_lock(client: Any, desired: Desired, *, holder: str, purpo
 
 
 async def start(
-    client: Any,
+    client: ElevenLabsClient,
     store: RecordStore,
     *,
     agent_key: str,
@@ -72,25 +77,25 @@ async def start(
     return await _carry_out(client, store, agent_key, entry, "step", percent)
 
 
-async def step(client: Any, store: RecordStore, agent_key: str, percent: float) -> RolloutEntry:
+async def step(client: ElevenLabsClient, store: RecordStore, agent_key: str, percent: float) -> RolloutEntry:
     entry = active(store.record, agent_key)
     split(entry, percent)
     return await _carry_out(client, store, agent_key, entry, "step", percent)
 
 
-async def promote(client: Any, store: RecordStore, agent_key: str, decision: str) -> RolloutEntry:
+async def promote(client: ElevenLabsClient, store: RecordStore, agent_key: str, decision: str) -> RolloutEntry:
     entry = active(store.record, agent_key)
     entry.decision = decision
     return await _carry_out(client, store, agent_key, entry, "promote")
 
 
-async def abort(client: Any, store: RecordStore, agent_key: str, decision: str) -> RolloutEntry:
+async def abort(client: ElevenLabsClient, store: RecordStore, agent_key: str, decision: str) -> RolloutEntry:
     entry = active(store.record, agent_key)
     entry.decision = decision
     return await _carry_out(client, store, agent_key, entry, "abort")
 
 
-async def resume(client: Any, store: RecordStore, agent_key: str) -> str | None:
+async def resume(client: ElevenLabsClient, store: RecordStore, agent_key: str) -> str | None:
     """Finish the action a killed process left pending on the agent's rollout; what was finished, if anything."""
     entry = store.record.rollouts.get(agent_key)
     if entry is None or entry.pending is None:
@@ -102,7 +107,12 @@ async def resume(client: Any, store: RecordStore, agent_key: str) -> str | None:
 
 
 async def _carry_out(
-    client: Any, store: RecordStore, agent_key: str, entry: RolloutEntry, action: str, percent: float | None = None
+    client: ElevenLabsClient,
+    store: RecordStore,
+    agent_key: str,
+    entry: RolloutEntry,
+    action: str,
+    percent: float | None = None,
 ) -> RolloutEntry:
     """Record the intent, act, clear the intent: a run killed in between leaves the intent for `resume`."""
     entry.pending, entry.pending_percent = action, percent  # type: ignore[assignment]
@@ -112,7 +122,7 @@ async def _carry_out(
     return entry
 
 
-async def _perform(client: Any, store: RecordStore, agent_key: str, entry: RolloutEntry) -> None:
+async def _perform(client: ElevenLabsClient, store: RecordStore, agent_key: str, entry: RolloutEntry) -> None:
     """The action `entry.pending` names."""
     if entry.pending == "step":
         await _step(client, entry, entry.pending_percent or 0.0)
@@ -122,7 +132,7 @@ async def _perform(client: Any, store: RecordStore, agent_key: str, entry: Rollo
         await _abort(client, entry)
 
 
-async def measure(client: Any, entry: RolloutEntry) -> Comparison:
+async def measure(client: ElevenLabsClient, entry: RolloutEntry) -> Comparison:
     """The branch against main: the conversations of each since the rollout started."""
     branch, main = [
         branch_stats(branch_id, name, await _conversations_since(client, entry.agent_id, branch_id, entry.started_at))
@@ -131,7 +141,9 @@ async def measure(client: Any, entry: RolloutEntry) -> Comparison:
     return compare(branch, main)
 
 
-async def _conversations_since(client: Any, agent_id: str, branch_id: str, started_at: int) -> list[dict[str, Any]]:
+async def _conversations_since(
+    client: ElevenLabsClient, agent_id: str, branch_id: str, started_at: int
+) -> list[dict[str, Any]]:
     # The API's "after" may be strict: ask from the second before and keep what started at or after the start.
     found = await client.list_conversations(
         agent_id=agent_id, branch_id=branch_id, call_start_after_unix=started_at - 1
@@ -144,7 +156,7 @@ async def _done(store: RecordStore, entry: RolloutEntry) -> None:
     await store.save()
 
 
-async def _step(client: Any, entry: RolloutEntry, percent: float) -> None:
+async def _step(client: ElevenLabsClient, entry: RolloutEntry, percent: float) -> None:
     await client.deploy(entry.agent_id, split(entry, percent))
     at = await _deployed_at(client, entry.agent_id)
     entry.steps.append(RolloutStep(percent=percent, at=at))
@@ -152,14 +164,14 @@ async def _step(client: Any, entry: RolloutEntry, percent: float) -> None:
         entry.started_at = at
 
 
-async def _deployed_at(client: Any, agent_id: str) -> int:
+async def _deployed_at(client: ElevenLabsClient, agent_id: str) -> int:
     """When the live split was applied, by the server's clock (the conversations' clock)."""
     history = await client.list_deployments(agent_id)
     live = next((item for item in history if item.get("is_active")), None)
     return int(live["deployed_at_unix_secs"]) if live else int(time.time())
 
 
-async def _promote(client: Any, store: RecordStore, agent_key: str, entry: RolloutEntry) -> None:
+async def _promote(client: ElevenLabsClient, store: RecordStore, agent_key: str, entry: RolloutEntry) -> None:
     """Merge the branch into main (unless main holds its payload already), all traffic to main, archive it."""
     from agentform.elevenlabs import NotFoundError
     from agentform.state.promotion import main_entry, merged_exactly
@@ -181,6 +193,6 @@ async def _promote(client: Any, store: RecordStore, agent_key: str, entry: Rollo
     entry.status, entry.finished_at = "promoted", await _deployed_at(client, entry.agent_id)
 
 
-async def _abort(client: Any, entry: RolloutEntry) -> None:
+async def _abort(client: ElevenLabsClient, entry: RolloutEntry) -> None:
     await client.deploy(entry.agent_id, {entry.main_branch_id: 100.0})
     entry.status, entry.finished_at = "aborted", await _deployed_at(client, entry.agent_id)

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from agentform.rollout import actions
 from agentform.rollout.decide import Decision, decide
 from agentform.rollout.stats import Comparison
 from agentform.state.record import RecordStore, RolloutEntry, StateRecord
 from agentform.state.rollouts import RolloutError, active, in_progress
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 DEFAULT_MIN_CONVERSATIONS = 100
 DEFAULT_MAX_REGRESSION = 0.05
@@ -61,7 +64,7 @@ def hold_remaining(entry: RolloutEntry, now: int) -> int:
 
 
 async def analyze_all(
-    client: Any,
+    client: ElevenLabsClient,
     store: RecordStore | None,
     agent: str | None,
     thresholds: Thresholds,
@@ -93,7 +96,9 @@ async def analyze_all(
     return results
 
 
-async def _act(client: Any, store: RecordStore, key: str, entry: RolloutEntry, decision: Decision) -> str | None:
+async def _act(
+    client: ElevenLabsClient, store: RecordStore, key: str, entry: RolloutEntry, decision: Decision
+) -> str | None:
     if decision.outcome == "regressed":
         await actions.abort(client, store, key, decision.reason)
         return "aborted: main takes 100% of the traffic again"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from agentform.model import Desired, DesiredTest
 from agentform.plan import identity, payload, resources
@@ -22,6 +22,9 @@ from agentform.plan.live import LiveState
 from agentform.plan.model import Plan
 from agentform.redact import Redactor
 from agentform.testing.targets import LiveIds, resolve_ids
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 # The executor skips garbage collection for writes that serve a branch rather than main; a test run's creates serve
 # no agent at all, so they are applied as such. No agent change is in the plan, so no branch is ever written.
@@ -120,7 +123,9 @@ class VersionCreateError(Exception):
     """A document or tool version the test run needs could not be created."""
 
 
-async def create_versions(client: Any, desired: Desired, wanted: MissingVersions, *, holder: str) -> LiveIds:
+async def create_versions(
+    client: ElevenLabsClient, desired: Desired, wanted: MissingVersions, *, holder: str
+) -> LiveIds:
     """Create the wanted document and tool versions under the environment lock; the ids the run then uses.
 
     What is missing is decided again under the lock, from a fresh read: a version created meanwhile (by an apply or
