@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from agentform import __version__
+from agentform.cli_rollout import ci_rollout_command, rollout_group
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -185,10 +186,17 @@ def apply(**kwargs: Any) -> None:
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write JUnit XML here.")
 @click.option("--markdown", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write markdown here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--create/--no-create",
+    default=True,
+    help="Create the missing test definitions and KB document / tool versions the run needs (never an agent).",
+)
 def test_command(**kwargs: Any) -> None:
-    """Run the agents' tests: on an agent branch, or on the files' config without writing it.
+    """Run the agents' tests: on an agent branch, or on the files' config without writing any agent.
 
-    Exit 3 when a test misses its pass threshold; 1 when a run timed out, was cancelled or could not start.
+    The KB document, tool and test versions the files describe are created when missing (content-addressed: main
+    does not use them). Exit 3 when a test misses its pass threshold; 1 when a run timed out, was cancelled or
+    could not start; 4 when the environment is locked.
     """
     _run("test", **kwargs)
 
@@ -397,6 +405,11 @@ def import_tool(**kwargs: Any) -> None:
 def pull(**kwargs: Any) -> None:
     """Write live edits of managed resources (dashboard changes since the last apply) back into the files."""
     _run("pull", **kwargs)
+
+
+# The rollout commands live in their own module (for length), built from the options above.
+cli.add_command(rollout_group(_run, project_options, parallelism_option))
+ci_group.add_command(ci_rollout_command(_run, project_options, parallelism_option))
 
 
 def main(argv: list[str] | None = None) -> int:

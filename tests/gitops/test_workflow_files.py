@@ -33,6 +33,7 @@ def test_every_workflow_file_is_valid_against_the_github_workflow_schema():
         "agentform-pr.yml",
         "agentform-deploy.yml",
         "agentform-drift.yml",
+        "agentform-rollout.yml",
     }
     result = _check("vendor.github-workflows", ALL_WORKFLOWS)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -88,7 +89,14 @@ def test_secrets_reach_commands_only_through_env_never_inline_in_scripts():
                 pytest.fail(f"{path.name}: expression expanded inside a script: {stripped}")
 
 
-def test_init_writes_the_pr_deploy_and_drift_workflows_but_not_the_projects_own_ci():
+def test_the_rollout_workflow_comments_on_pull_requests_and_never_cancels_a_run_in_progress():
+    # Not in this repository's own workflows: its example project declares no rollout policy.
+    workflow = _load(TEMPLATES / "agentform-rollout.yml")
+    assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+
+
+def test_init_writes_the_pr_deploy_drift_and_rollout_workflows_but_not_the_projects_own_ci():
     from agentform.commands.init import scaffold
 
     files = scaffold("demo")
@@ -97,6 +105,7 @@ def test_init_writes_the_pr_deploy_and_drift_workflows_but_not_the_projects_own_
         ".github/workflows/agentform-pr.yml",
         ".github/workflows/agentform-deploy.yml",
         ".github/workflows/agentform-drift.yml",
+        ".github/workflows/agentform-rollout.yml",
     }
     assert files[".github/workflows/agentform-pr.yml"] == (TEMPLATES / "agentform-pr.yml").read_text().replace(
         "__AGENTFORM_INSTALL__", ""

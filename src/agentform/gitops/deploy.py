@@ -31,6 +31,7 @@ from agentform.gitops.merge import merge_tested_branches
 from agentform.gitops.outcome import AgentBranch, CiOutcome
 from agentform.gitops.references import references, unresolved
 from agentform.gitops.rollback import RollbackTarget, write_rollback
+from agentform.gitops.rollout_step import start_canaries
 from agentform.model import Desired
 from agentform.redact import Redactor
 from agentform.state.lock import LockHeld
@@ -191,7 +192,11 @@ async def _record_passed(client: ElevenLabsClient, desired: Desired, commit: str
 async def _bring_main_up(
     client: ElevenLabsClient, desired: Desired, plan: Any, workspace: Any, agent_keys: list[str], request: DeployRequest
 ) -> tuple[list[AgentBranch], Any]:
-    """Merge the tested branches, then apply what is left of the plan; raises `engine.ApplyFailed`."""
+    """Merge the tested branches (or start their canaries: `rollout_step.py`), then apply what is left of the plan;
+    raises `engine.ApplyFailed`."""
+    canaries, plan, workspace = await start_canaries(
+        client, desired, plan, workspace, agent_keys, prefer=request.branch_hint
+    )
     merged, rest = await merge_tested_branches(client, plan, workspace.record, agent_keys, prefer=request.branch_hint)
     lines = for_log(Redactor(desired.secret_values))
     if lines is not None:
@@ -201,7 +206,7 @@ async def _bring_main_up(
         workspace = await save_record(client, desired, workspace)
     # Deletes wait for the smoke tests: a rollback may need what they would remove.
     writes = rest.model_copy(update={"changes": [c for c in rest.changes if c.action != "delete"]})
-    return merged, await engine.apply(client, desired, writes, workspace, collect=False)
+    return canaries + merged, await engine.apply(client, desired, writes, workspace, collect=False)
 
 
 async def _delete_after_tests(client: ElevenLabsClient, desired: Desired) -> int:

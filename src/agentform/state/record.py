@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agentform.model import Desired
+from agentform.model import Desired, RolloutPolicy
 from agentform.plan import identity
 from agentform.state import view
 from agentform.state.folder import ensure_folder, oldest
@@ -115,6 +115,39 @@ class DeployRecord(_Record):
         return {i for point in self.rollback_points.values() for i in [*point.documents, *point.tools, *point.tests]}
 
 
+class RolloutStep(_Record):
+    """One traffic split a rollout set: the branch's share, and when (server time, unix seconds)."""
+
+    percent: float
+    at: int
+
+
+class RolloutEntry(_Record):
+    """A staged rollout of an agent branch (`agentform rollout`, docs/decisions/0140): enough to resume it.
+
+    `pending` is written before an action and cleared after it, so a run killed in between is finished by the next.
+    """
+
+    agent_id: str
+    branch: str
+    branch_id: str
+    main_branch_id: str
+    # The main payload the branch carries (recordable, as `AgentEntry.payload`): main's record after the promote.
+    payload: dict[str, Any] = Field(default_factory=dict)
+    started_at: int
+    steps: list[RolloutStep] = Field(default_factory=list)
+    status: Literal["in_progress", "promoted", "aborted"] = "in_progress"
+    pending: Literal["step", "promote", "abort"] | None = None
+    pending_percent: float | None = None
+    # The environment's `rollout:` policy when it started (thresholds, interval), the steps still to take
+    # (percent), and the pull request to comment on.
+    policy: RolloutPolicy | None = None
+    next_steps: list[float] = Field(default_factory=list)
+    pull_request: int | None = None
+    decision: str | None = None
+    finished_at: int | None = None
+
+
 class StateRecord(_Record):
     """The JSON content of the `agentform-state` document."""
 
@@ -131,6 +164,8 @@ class StateRecord(_Record):
     # Branch name -> agent key -> entry.
     branches: dict[str, dict[str, BranchEntry]] = Field(default_factory=dict)
     deploy: DeployRecord = Field(default_factory=DeployRecord)
+    # Agent key -> its latest rollout (in progress or finished).
+    rollouts: dict[str, RolloutEntry] = Field(default_factory=dict)
 
     @classmethod
     def empty(cls, project: str, environment: str) -> StateRecord:

@@ -1,6 +1,16 @@
 """The emulator's routers, one module per API area, plus the admin API."""
 
-from agentform.emulator.routes import admin, agents, conversations, knowledge, runs, testing, tools, versioning
+from agentform.emulator.routes import (
+    admin,
+    agents,
+    conversations,
+    knowledge,
+    runs,
+    testing,
+    tools,
+    traffic,
+    versioning,
+)
 
 ROUTERS = (
     agents.router,
@@ -10,5 +20,6 @@ ROUTERS = (
     testing.router,
     runs.router,
     conversations.router,
+    traffic.router,
     admin.router,
 )
