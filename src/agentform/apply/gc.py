@@ -9,7 +9,7 @@ key altogether is a planned delete, carried out only with prune. `prevent_destro
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from agentform.apply.journal import JournalEntry
@@ -50,8 +50,20 @@ def _own_address(resource: DesiredDocument | DesiredTool) -> str:
     return resource.content_hash()
 
 
-def _has_dependents(answer: dict[str, Any]) -> bool:
-    return bool(answer.get("agents") or answer.get("branches"))
+def _has_dependents(answer: dict[str, Any] | None) -> bool:
+    # None: the version is gone already (deleted by the apply that collects, or meanwhile): nothing to delete.
+    return answer is None or bool(answer.get("agents") or answer.get("branches"))
+
+
+async def _unless_gone(answer: Awaitable[dict[str, Any]]) -> dict[str, Any] | None:
+    """The dependents of a candidate, or None when it no longer exists: collection starts from the plan's reads,
+    and the apply may have deleted a superseded version itself (a planned delete)."""
+    try:
+        return await answer
+    except Exception as error:
+        if getattr(error, "status", None) != 404:
+            raise
+        return None
 
 
 async def _tests_referenced_by_branches(client: Any, live: LiveState, addresses: set[str]) -> set[str]:
@@ -73,8 +85,8 @@ async def collect_garbage(
     if not any(candidates.values()):
         return []
     doc_deps, tool_deps = await asyncio.gather(
-        asyncio.gather(*(client.document_dependent_agents(i) for i in candidates["document"])),
-        asyncio.gather(*(client.tool_dependent_agents(i) for i in candidates["tool"])),
+        asyncio.gather(*(_unless_gone(client.document_dependent_agents(i)) for i in candidates["document"])),
+        asyncio.gather(*(_unless_gone(client.tool_dependent_agents(i)) for i in candidates["tool"])),
     )
     test_addresses = {t.address for t in live.tests if t.id in candidates["test"]}
     in_use_tests = await _tests_referenced_by_branches(client, live, test_addresses) if test_addresses else set()

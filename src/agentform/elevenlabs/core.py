@@ -99,6 +99,8 @@ class ClientCore:
         self.parallelism = parallelism
         self.request_count = 0
         self.request_counts: Counter[str] = Counter()
+        # Attempts after the first, by method: a retried POST may have created twice (docs/decisions/0053).
+        self.retry_counts: Counter[str] = Counter()
         self._sleep: Sleep = sleep or asyncio.sleep
         self._rng = rng or random.Random()
         self._semaphore = asyncio.Semaphore(parallelism)
@@ -280,6 +282,7 @@ class ClientCore:
                 raise TransportFailure(method, path, resource, reason, attempts=attempt) from None
             logger.info("%s %s: %s, retry %d/%d in %.2f s", method, path, reason, attempt, policy.max_retries, delay)
             waited += delay
+            self.retry_counts[method] += 1
             await self._sleep(delay)
 
     def _api_error(self, response: httpx.Response, method: str, path: str, resource: str, attempts: int) -> Exception:

@@ -142,6 +142,7 @@ def live_agent_from_item(
         name=item.get("name", ""),
         tags=tags,
         updated_at=item.get("updated_at_unix_secs", metadata.get("updated_at_unix_secs")),
+        created_at=item.get("created_at_unix_secs", metadata.get("created_at_unix_secs")),
         adopted=adopted_key is not None and not is_owned_agent(tags, project, environment),
     )
 

@@ -33,7 +33,7 @@ from agentform.model import Desired
 from agentform.plan import identity
 from agentform.plan.live import DependentBranch, LiveAgent, LiveBranch, LiveDocument, LiveState, LiveTest, LiveTool
 from agentform.state.folder import oldest
-from agentform.state.record import STATE_DOCUMENT_NAME, StateRecord, find_record_document, parse_record
+from agentform.state.record import StateRecord, find_record_document, parse_record
 from agentform.state.view import StateRecord as LiveStateRecord
 
 T = TypeVar("T")
@@ -82,7 +82,9 @@ async def read_workspace(
     # its pages) sets the time, not the sum of rounds. The record is found by name across the workspace (a prefix
     # search) so that its content is read beside the folder listing rather than after it. A list longer than a page
     # is read from both ends at once (docs/decisions/0055).
-    kb_search = asyncio.ensure_future(_folder(client.list_documents(types=["folder"], search=name), name))
+    # One prefix search finds the managed folder and the state record documents (named `agentform-state ...`).
+    by_name = asyncio.ensure_future(client.list_documents(types=["folder", "text"], search="agentform"))
+    kb_search = asyncio.ensure_future(_folder(_folders_of(by_name), name))
 
     async def documents() -> list[dict[str, Any]]:
         folder_id = await kb_search
@@ -95,7 +97,7 @@ async def read_workspace(
         return folder_id, (await client.list_tests(parent_folder_id=folder_id) if folder_id else [])
 
     async def state_record() -> tuple[dict[str, Any] | None, StateRecord]:
-        items = await client.list_documents(types=["text"], search=STATE_DOCUMENT_NAME)
+        items = await by_name
         folder_id = await kb_search
         found = find_record_document(
             [item for item in items if folder_id and identity.parent_folder(item) == folder_id]
@@ -129,6 +131,7 @@ async def read_workspace(
             (record_document, record),
         ) = await asyncio.gather(agents_of_scope(), tools_of_scope(), documents(), tests(), record_read)
     finally:
+        by_name.cancel()
         kb_search.cancel()
         record_read.cancel()
     kb_folder_id = kb_search.result()
@@ -145,6 +148,7 @@ async def read_workspace(
         record=view if record_document is not None or recovered else None,
         record_id=str(record_document["id"]) if record_document else None,
         record_updated_at=((record_document or {}).get("metadata") or {}).get("last_updated_at_unix_secs"),
+        record_name=(record_document or {}).get("name"),
     )
     live = await _detail_reads(client, desired, live, record, branch=branch, refresh_all=refresh_all, prune=prune)
     return Workspace(
@@ -170,6 +174,10 @@ def _documents(items: list[dict[str, Any]], folder_id: str | None, record: State
 
 async def _value(value: T) -> T:
     return value
+
+
+async def _folders_of(listing: Awaitable[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [item for item in await listing if item.get("type", "folder") == "folder"]
 
 
 async def _folder(listing: Awaitable[list[dict[str, Any]]], name: str) -> str | None:
@@ -216,12 +224,14 @@ def agents_needing_detail(agents: Iterable[LiveAgent], record: StateRecord, *, r
         if agent.payload is not None:
             continue
         entry = record.agents.get(agent.key)
+        # A created agent is vouched for by its creation time, a written one by the timestamp recorded after it.
+        baseline = None if entry is None else entry.updated_at if entry.updated_at is not None else agent.created_at
         trusted = (
             entry is not None
             and entry.id == agent.id
             and entry.verified
-            and entry.updated_at is not None
-            and entry.updated_at == agent.updated_at
+            and agent.updated_at is not None
+            and baseline == agent.updated_at
         )
         if refresh_all or not trusted:
             needed.append(agent)

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import json
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -30,6 +32,7 @@ from agentform.state.folder import ensure_folder, oldest
 from agentform.state.lock import delete_quietly
 
 STATE_DOCUMENT_NAME = identity.STATE_DOCUMENT_NAME
+_RECORD_NAME = re.compile(rf"^{re.escape(STATE_DOCUMENT_NAME)} [0-9a-f]{{12}}$")
 SCHEMA_VERSION = 1
 
 
@@ -54,8 +57,10 @@ class AgentEntry(_Record):
     payload: dict[str, Any] = Field(default_factory=dict)
     updated_at: int | None = None
     version_id: str | None = None
-    # True once a read after the server's clock left `updated_at`'s second still saw our `version_id`: only then
-    # does an unchanged list timestamp prove that nobody edited the agent (edits within one second share it).
+    # Whether an unchanged list timestamp proves that nobody edited the agent since (docs/decisions/0050, 0110):
+    # with `updated_at` None, for an agent we created (nobody can edit it in the second it was created in, its id
+    # not known yet), when the list timestamp still equals its creation time; with `updated_at` set, once a read
+    # made after the server's clock left that second still saw our `version_id` (edits within a second share it).
     verified: bool = False
 
 
@@ -65,7 +70,10 @@ class ResourceEntry(_Record):
     id: str
     key: str
     hash: str
+    # The list timestamp that vouches for the version; None for one we created (its creation time vouches for it).
     updated_at: int | None = None
+    # False after a repair until a plan's content read proves it (docs/decisions/0110): plans compare its content.
+    verified: bool = True
 
 
 class PendingIntent(_Record):
@@ -103,6 +111,9 @@ class StateRecord(_Record):
     pending: list[PendingIntent] = Field(default_factory=list)
     # Branch name -> agent key -> entry.
     branches: dict[str, dict[str, BranchEntry]] = Field(default_factory=dict)
+    # Counts the record's writes (Terraform's state serial): every write changes the text and so the document's
+    # name (`record_document_name`), which tells a run under the lock whether anyone applied since its plan.
+    serial: int = 0
 
     @classmethod
     def empty(cls, project: str, environment: str) -> StateRecord:
@@ -126,8 +137,8 @@ class StateRecord(_Record):
                 )
                 for key, entry in self.agents.items()
             },
-            documents={doc_id: entry.updated_at for doc_id, entry in self.documents.items()},
-            tests={test_id: entry.updated_at for test_id, entry in self.tests.items()},
+            documents={doc_id: entry.updated_at for doc_id, entry in self.documents.items() if entry.verified},
+            tests={test_id: entry.updated_at for test_id, entry in self.tests.items() if entry.verified},
             pending=[
                 view.PendingCreate(address=f"{p.kind}.{p.key}", hash=p.hash, created_at=int(p.started_at))
                 for p in self.pending
@@ -164,9 +175,31 @@ def dump_record(record: StateRecord) -> str:
 # --- The record document ---------------------------------------------------------------------------------------
 
 
+def record_document_name(text: str) -> str:
+    """`agentform-state <hash of the text>`: the name says which record the document holds (docs/decisions/0110)."""
+    return f"{STATE_DOCUMENT_NAME} {hashlib.sha256(text.encode()).hexdigest()[:12]}"
+
+
+def is_record_document(document: dict[str, Any]) -> bool:
+    """The state record's document, named by `record_document_name` (or plainly, as before it was)."""
+    name = str(document.get("name") or "")
+    return name == STATE_DOCUMENT_NAME or _RECORD_NAME.match(name) is not None
+
+
 def find_record_document(documents: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Among the managed folder's documents, the state record (the oldest, should a race have made two)."""
-    return oldest([doc for doc in documents if doc.get("name") == STATE_DOCUMENT_NAME])
+    return oldest([doc for doc in documents if is_record_document(doc)])
+
+
+def record_unchanged(
+    listing: list[dict[str, Any]], folder_id: str | None, record_id: str | None, name: str | None
+) -> bool:
+    """Whether `listing` (documents of any folders) shows the managed folder's record as a plan saw it: the same
+    document under the same name, so with the same text. False when the plan saw no record (nothing to compare)."""
+    if folder_id is None or record_id is None or name is None:
+        return False
+    found = find_record_document([doc for doc in listing if identity.parent_folder(doc) == folder_id])
+    return found is not None and str(found["id"]) == record_id and found.get("name") == name
 
 
 async def read_record(
@@ -197,14 +230,14 @@ class RecordStore:
 
     async def save(self) -> None:
         async with self._lock:
+            self.record.serial += 1
             text = dump_record(self.record)
+            name = record_document_name(text)
             if self.document_id is None:
-                created = await self.client.create_text_document(
-                    text=text, name=STATE_DOCUMENT_NAME, parent_folder_id=self.folder_id
-                )
+                created = await self.client.create_text_document(text=text, name=name, parent_folder_id=self.folder_id)
                 self.document_id = await self._settle_on_one(str(created["id"]), text)
             else:
-                await self.client.update_document(self.document_id, content=text)
+                await self.client.update_document(self.document_id, name=name, content=text)
             self.writes += 1
 
     async def _settle_on_one(self, ours: str, text: str) -> str:
@@ -212,20 +245,16 @@ class RecordStore:
 
         A create retried after a lost answer leaves two records; readers take the oldest, so it must hold our text.
         """
-        twins = [d for d in await self.client.list_documents(parent_folder_id=self.folder_id) if _is_record(d)]
+        twins = [d for d in await self.client.list_documents(parent_folder_id=self.folder_id) if is_record_document(d)]
         canonical = oldest(twins)
         keep = str(canonical["id"]) if canonical else ours
         if keep != ours:
-            await self.client.update_document(keep, content=text)
+            await self.client.update_document(keep, name=record_document_name(text), content=text)
             self.writes += 1
         for twin in twins:
             if str(twin["id"]) != keep:
                 await delete_quietly(self.client, str(twin["id"]))
         return keep
-
-
-def _is_record(document: dict[str, Any]) -> bool:
-    return document.get("name") == STATE_DOCUMENT_NAME
 
 
 async def save_record(client: Any, desired: Desired, workspace: Any) -> Any:

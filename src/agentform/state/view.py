@@ -46,7 +46,8 @@ class StateRecord(_Frozen):
     tools: dict[str, list[RecordedTool]] = Field(default_factory=dict)
     # agent key -> last-applied facts
     agents: dict[str, RecordedAgent] = Field(default_factory=dict)
-    # document / test id -> `updated_at` after our last write (documents and tests are found by markers anyway).
+    # document / test id -> `updated_at` after our last write (documents and tests are found by markers anyway);
+    # None for a version we created, vouched for by its creation time. A repaired version not yet verified is absent.
     documents: dict[str, int | None] = Field(default_factory=dict)
     tests: dict[str, int | None] = Field(default_factory=dict)
     pending: list[PendingCreate] = Field(default_factory=list)
