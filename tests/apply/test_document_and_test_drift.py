@@ -24,6 +24,7 @@ from agentform.commands import plan as plan_command
 from agentform.elevenlabs import open_client
 from agentform.model import EnvironmentSettings
 from agentform.plan import identity
+from agentform.state.model import STATE_DOCUMENT_NAME
 
 DOCUMENT = "document.support-faq"
 TEST = "test.support-agent/warranty"
@@ -186,7 +187,7 @@ def test_a_record_without_timestamps_still_catches_an_edit_and_reads_nothing_for
     project_dir = applied_project
 
     async def forget_timestamps(client: Any) -> None:
-        [record] = await client.list_documents(types=["text"], search=identity.STATE_DOCUMENT_NAME)
+        [record] = await client.list_documents(types=["text"], search=STATE_DOCUMENT_NAME)
         state = json.loads(await client.get_document_content(record["id"]))
         for kind in ("documents", "tests"):
             for entry in state[kind].values():

@@ -8,7 +8,7 @@ import pytest
 
 from agentform.state.folder import oldest
 from agentform.state.lock import LockInfo, blocking, described, lock_from_item
-from agentform.state.record import (
+from agentform.state.model import (
     SCHEMA_VERSION,
     AgentEntry,
     PendingIntent,
@@ -50,15 +50,14 @@ def test_a_damaged_record_is_an_error_naming_the_document(text):
         parse_record(text, project="p", environment="e")
 
 
-def test_the_planner_view_groups_tool_versions_by_key_and_names_pending_creates_by_address():
+def test_a_record_owns_its_tools_and_a_copy_owns_the_recovered_ones_too():
     record = StateRecord.empty("p", "e")
     record.tools["t2"] = ResourceEntry(id="t2", key="book", hash="new")
     record.tools["t1"] = ResourceEntry(id="t1", key="book", hash="old")
-    record.pending.append(PendingIntent(kind="tool", key="cancel", hash="h", started_at=10.0))
-    view = record.view(extra_tools={"t9": ("cancel", "h")})
-    assert [(t.id, t.hash) for t in view.tools["book"]] == [("t1", "old"), ("t2", "new")]
-    assert [t.id for t in view.tools["cancel"]] == ["t9"]
-    assert view.pending[0].address == "tool.cancel"
+    recovered = record.with_tools({"t9": ("cancel", "h")})
+    assert record.tools_owned() == {"t1": ("book", "old"), "t2": ("book", "new")}
+    assert recovered.tools_owned() == {**record.tools_owned(), "t9": ("cancel", "h")}
+    assert "t9" not in record.tools, "the record itself is left as it was"
 
 
 def _lock(doc_id: str, token: str, created_at: int, expires_at: float = 1e12) -> LockInfo:

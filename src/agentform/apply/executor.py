@@ -33,12 +33,8 @@ from agentform.plan.model import Plan, ResourceChange, refs_in, resolve_refs
 from agentform.plan.normalize import payload_hash
 from agentform.plan.read import Workspace, find_branch, read_workspace
 from agentform.state.folder import ensure_folder, ensure_test_folder
-from agentform.state.record import (
-    BranchEntry,
-    PendingIntent,
-    RecordStore,
-    ResourceEntry,
-)
+from agentform.state.model import BranchEntry, PendingIntent, ResourceEntry
+from agentform.state.record import RecordStore
 
 _STAGE_OF_KIND = {"folder": 0, "document": 1, "tool": 1, "test": 2, "agent": 3}
 _DELETE_STAGE_OF_KIND = {"agent": 4, "test": 5, "document": 6, "tool": 6}

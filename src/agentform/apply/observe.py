@@ -21,7 +21,7 @@ from typing import Any
 from agentform.plan.live import LiveState
 from agentform.plan.model import Plan
 from agentform.plan.normalize import payload_hash
-from agentform.state.record import AgentEntry, StateRecord
+from agentform.state.model import AgentEntry, StateRecord
 
 
 def agent_entry(agent_id: str, sent: dict[str, Any], answer: dict[str, Any] | None) -> AgentEntry:

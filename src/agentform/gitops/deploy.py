@@ -28,7 +28,8 @@ from agentform.gitops.outcome import AgentBranch, CiOutcome
 from agentform.gitops.rollback import RollbackResult, RollbackTarget, write_rollback
 from agentform.model import Desired
 from agentform.redact import Redactor
-from agentform.state.record import AgentEntry, save_record
+from agentform.state.model import AgentEntry
+from agentform.state.record import save_record
 
 
 @dataclass(frozen=True)

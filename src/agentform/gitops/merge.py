@@ -22,7 +22,7 @@ from agentform.gitops.outcome import AgentBranch
 from agentform.plan.agents import recordable
 from agentform.plan.model import Plan, ResourceChange, refs_in
 from agentform.plan.normalize import normalize_agent, payload_hash, project
-from agentform.state.record import AgentEntry, BranchEntry, StateRecord
+from agentform.state.model import AgentEntry, BranchEntry, StateRecord
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentform.state.view import StateRecord
+from agentform.state.model import StateRecord
 
 DocumentKind = Literal["text", "file", "url"]
 

@@ -15,8 +15,7 @@ details where the list cannot answer (docs/decisions/0050):
 - branch tips for `--branch`.
 
 The agents' rule stays here (`agents_needing_detail`): it decides what the live config *is* (a GET, or the record's
-last-applied payload that an unchanged timestamp vouches for) and needs the full record, which the planner's view
-of it does not carry; no diff depends on it.
+last-applied payload that an unchanged timestamp vouches for); no diff depends on it.
 
 Everything goes through the client, whose semaphore bounds the concurrency of `asyncio.gather`.
 """
@@ -33,8 +32,8 @@ from agentform.model import Desired
 from agentform.plan import identity
 from agentform.plan.live import DependentBranch, LiveAgent, LiveBranch, LiveDocument, LiveState, LiveTest, LiveTool
 from agentform.state.folder import oldest
-from agentform.state.record import StateRecord, find_record_document, parse_record
-from agentform.state.view import StateRecord as LiveStateRecord
+from agentform.state.model import StateRecord, parse_record
+from agentform.state.record import find_record_document
 
 T = TypeVar("T")
 Item = TypeVar("Item", LiveAgent, LiveDocument, LiveTest, LiveTool)
@@ -108,14 +107,15 @@ async def read_workspace(
     # Parsed as soon as it arrives, and the tools judged against it, while the folder's last pages are on the way.
     record_read = asyncio.ensure_future(state_record())
 
-    async def tools_of_scope() -> tuple[list[dict[str, Any]], dict[str, str], LiveStateRecord]:
+    async def tools_of_scope() -> tuple[list[dict[str, Any]], dict[str, str], StateRecord]:
         items = await client.list_tools()
         _, record = await record_read
         recovered = recover_pending_tools(desired, record, items)
-        view = record.view(
-            extra_tools={tool_id: (key, desired.tools[key].content_hash()) for tool_id, key in recovered.items()}
+        # The planner's record also owns the tools recovered from an interrupted create.
+        owned = record.with_tools(
+            {tool_id: (key, desired.tools[key].content_hash()) for tool_id, key in recovered.items()}
         )
-        return items, recovered, view
+        return items, recovered, owned
 
     async def agents_of_scope() -> list[LiveAgent]:
         tags = [identity.owner_tag(project, env)]
@@ -125,7 +125,7 @@ async def read_workspace(
     try:
         (
             agents,
-            (tool_items, recovered, view),
+            (tool_items, recovered, owned),
             folder_items,
             (test_folder_id, test_items),
             (record_document, record),
@@ -143,9 +143,9 @@ async def read_workspace(
         tests_folder_id=test_folder_id,
         agents=agents,
         documents=_documents(folder_items, kb_folder_id, record),
-        tools=identity.live_tools_from_items(tool_items, view, adopted_tools),
+        tools=identity.live_tools_from_items(tool_items, owned, adopted_tools),
         tests=[test for item in test_items if (test := identity.live_test_from_item(item, test_folder_id))],
-        record=view if record_document is not None or recovered else None,
+        record=owned if record_document is not None or recovered else None,
         record_id=str(record_document["id"]) if record_document else None,
         record_updated_at=((record_document or {}).get("metadata") or {}).get("last_updated_at_unix_secs"),
         record_name=(record_document or {}).get("name"),

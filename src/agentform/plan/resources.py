@@ -7,7 +7,7 @@ agents and tests reference.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from agentform.model import Desired, DesiredDocument, DesiredTest, DesiredTool
@@ -18,6 +18,7 @@ from agentform.plan.model import DriftResolution, FieldChange, ResourceChange, R
 from agentform.plan.normalize import comparable, normalize_test, normalize_tool, same
 from agentform.plan.versions import Version, Wanted, plan_versioned
 from agentform.redact import Redactor
+from agentform.state.model import ResourceEntry
 
 DOCUMENTS_FOLDER = "folder.documents"
 TESTS_FOLDER = "folder.tests"
@@ -253,13 +254,14 @@ def test_change(
     return plan_versioned(wanted, versions, on_drift=on_drift)
 
 
-def recorded_stamp(stamps: dict[str, int | None], version: LiveDocument | LiveTest) -> int | None:
+def recorded_stamp(entries: Mapping[str, ResourceEntry], version: LiveDocument | LiveTest) -> int | None:
     """The timestamp the state record vouches for: the one recorded after our write, or, for a version recorded
-    without one (we created it), its creation time (docs/decisions/0058, 0110). None: not vouched for."""
-    if version.id not in stamps:
+    without one (we created it), its creation time (docs/decisions/0058, 0110). None: not vouched for (no entry, or
+    a repair not yet verified)."""
+    entry = entries.get(version.id)
+    if entry is None or not entry.verified:
         return None
-    recorded = stamps[version.id]
-    return recorded if recorded is not None else version.created_at
+    return entry.updated_at if entry.updated_at is not None else version.created_at
 
 
 def test_version(test: LiveTest, live: LiveState, desired_view: dict | None = None) -> Version:

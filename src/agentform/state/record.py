@@ -1,17 +1,11 @@
 """The state record, kept in the workspace itself (the environment lock beside it is in `state/lock.py`).
 
-CI runners are stateless, so nothing needed for correctness may live only on disk. Both objects are KB text
-documents inside the managed folder `agentform.<project>.<env>` (see docs/decisions/0040):
+CI runners are stateless, so nothing needed for correctness may live only on disk. The record is a KB text document
+`agentform-state <hash>` inside the managed folder `agentform.<project>.<env>` (see docs/decisions/0040, 0111); its
+JSON format is `state/model.py`. Names that the planner's identity parser does not recognise are unmanaged
+documents, so it is never planned, diffed or garbage-collected.
 
-- `agentform-state`: JSON (`StateRecord`). It is the ownership ledger of tools (they have no marker slot), the
-  last-applied payloads for 3-way drift detection, the live `updated_at` seen after our own writes (so a no-op plan
-  skips detail reads), pending create intents (a crash between a tool create and the record write is recovered by
-  finding the tool by config hash) and what was applied to each agent branch.
-- `agentform-lock.<env>`: one document per contender; the oldest unexpired one holds the lock
-  (docs/decisions/0051). Names that the planner's identity parser does not recognise are unmanaged documents, so
-  neither is ever planned, diffed or garbage-collected.
-
-All I/O goes through the client interface of docs/decisions/0001; the parsing is pure.
+All I/O goes through the client interface of docs/decisions/0001.
 """
 
 from __future__ import annotations
@@ -19,159 +13,16 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
-import json
 import re
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any
 
 from agentform.model import Desired
 from agentform.plan import identity
-from agentform.state import view
 from agentform.state.folder import ensure_folder, oldest
 from agentform.state.lock import delete_quietly
+from agentform.state.model import STATE_DOCUMENT_NAME, StateRecord, dump_record, parse_record
 
-STATE_DOCUMENT_NAME = identity.STATE_DOCUMENT_NAME
 _RECORD_NAME = re.compile(rf"^{re.escape(STATE_DOCUMENT_NAME)} [0-9a-f]{{12}}$")
-SCHEMA_VERSION = 1
-
-
-class StateError(Exception):
-    """The state record exists but cannot be used (unknown schema, unreadable JSON)."""
-
-
-# --- The record -------------------------------------------------------------------------------------------------
-
-
-class _Record(BaseModel):
-    # Unknown keys are kept and written back: a newer agentform may add fields an older one must not drop.
-    model_config = ConfigDict(extra="allow")
-
-
-class AgentEntry(_Record):
-    """What we last wrote to an agent's main branch, and what the API said afterwards."""
-
-    id: str
-    payload_hash: str
-    # The normalised payload we sent: the 3rd side of drift detection and the keys to reset when a file drops them.
-    payload: dict[str, Any] = Field(default_factory=dict)
-    updated_at: int | None = None
-    version_id: str | None = None
-    # Whether an unchanged list timestamp proves that nobody edited the agent since (docs/decisions/0050, 0110):
-    # with `updated_at` None, for an agent we created (nobody can edit it in the second it was created in, its id
-    # not known yet), when the list timestamp still equals its creation time; with `updated_at` set, once a read
-    # made after the server's clock left that second still saw our `version_id` (edits within a second share it).
-    verified: bool = False
-
-
-class ResourceEntry(_Record):
-    """A document, tool or test version we created (content-addressed: one entry per live id)."""
-
-    id: str
-    key: str
-    hash: str
-    # The list timestamp that vouches for the version; None for one we created (its creation time vouches for it).
-    updated_at: int | None = None
-    # False after a repair until a plan's content read proves it (docs/decisions/0110): plans compare its content.
-    verified: bool = True
-
-
-class PendingIntent(_Record):
-    """Written before a create whose result has no marker on the live side (tools)."""
-
-    kind: Literal["tool"]
-    key: str
-    hash: str
-    started_at: float
-
-
-class BranchEntry(_Record):
-    """What `apply --branch NAME` wrote to one agent's branch: deploy compares it with what was tested."""
-
-    agent_id: str
-    branch_id: str
-    payload_hash: str
-    version_id: str | None = None
-    source_revision: str | None = None
-    applied_at: float | None = None
-
-
-class StateRecord(_Record):
-    """The JSON content of the `agentform-state` document."""
-
-    schema_version: int = SCHEMA_VERSION
-    project: str
-    environment: str
-    # Per agent key.
-    agents: dict[str, AgentEntry] = Field(default_factory=dict)
-    # Per live id: several versions of one key coexist until garbage collection.
-    documents: dict[str, ResourceEntry] = Field(default_factory=dict)
-    tools: dict[str, ResourceEntry] = Field(default_factory=dict)
-    tests: dict[str, ResourceEntry] = Field(default_factory=dict)
-    pending: list[PendingIntent] = Field(default_factory=list)
-    # Branch name -> agent key -> entry.
-    branches: dict[str, dict[str, BranchEntry]] = Field(default_factory=dict)
-    # Counts the record's writes (Terraform's state serial): every write changes the text and so the document's
-    # name (`record_document_name`), which tells a run under the lock whether anyone applied since its plan.
-    serial: int = 0
-
-    @classmethod
-    def empty(cls, project: str, environment: str) -> StateRecord:
-        return cls(project=project, environment=environment)
-
-    def view(self, extra_tools: dict[str, tuple[str, str]] | None = None) -> view.StateRecord:
-        """What the planner needs from the record (`state/view.py`); `extra_tools`: id -> (key, hash) to own too."""
-        owned = {tool_id: (entry.key, entry.hash) for tool_id, entry in self.tools.items()} | (extra_tools or {})
-        tools: dict[str, list[view.RecordedTool]] = {}
-        for tool_id, (key, content_hash) in sorted(owned.items()):
-            tools.setdefault(key, []).append(view.RecordedTool(id=tool_id, hash=content_hash))
-        return view.StateRecord(
-            tools=tools,
-            agents={
-                key: view.RecordedAgent(
-                    id=entry.id,
-                    payload_hash=entry.payload_hash,
-                    payload=entry.payload,
-                    updated_at=entry.updated_at,
-                    version_id=entry.version_id,
-                )
-                for key, entry in self.agents.items()
-            },
-            documents={doc_id: entry.updated_at for doc_id, entry in self.documents.items() if entry.verified},
-            tests={test_id: entry.updated_at for test_id, entry in self.tests.items() if entry.verified},
-            pending=[
-                view.PendingCreate(address=f"{p.kind}.{p.key}", hash=p.hash, created_at=int(p.started_at))
-                for p in self.pending
-            ],
-        )
-
-
-def parse_record(text: str, *, project: str, environment: str) -> StateRecord:
-    """The record from the document's text; an empty document is an empty record."""
-    if not text.strip():
-        return StateRecord.empty(project, environment)
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise StateError(f"state record {STATE_DOCUMENT_NAME!r} is not JSON: {error}") from error
-    if not isinstance(raw, dict):
-        raise StateError(f"state record {STATE_DOCUMENT_NAME!r} is not a JSON object")
-    version = raw.get("schema_version", SCHEMA_VERSION)
-    if version > SCHEMA_VERSION:
-        raise StateError(
-            f"state record schema {version} is newer than this agentform understands ({SCHEMA_VERSION}); upgrade"
-        )
-    try:
-        return StateRecord.model_validate({"project": project, "environment": environment, **raw})
-    except ValidationError as error:
-        raise StateError(f"state record {STATE_DOCUMENT_NAME!r} is malformed: {error}") from error
-
-
-def dump_record(record: StateRecord) -> str:
-    # Sorted and compact: the record is rewritten often and read on every plan.
-    return json.dumps(record.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-
-
 # --- The record document ---------------------------------------------------------------------------------------
 
 
