@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench                              # 10, 100 and 500 agents, 50 ms latency
     .venv/bin/python -m bench --agents 50 --latency-ms 50  # the figures of issue 12
+    .venv/bin/python -m bench --agents 50 --compare-with ../main/src   # and main's, measured in the same run
 
 Each scale gets a generated project (`bench/project.py`: N agents, N/10 documents, N/25 tools, 2N tests) and a
 fresh emulator served over loopback with `--latency-ms` injected on every request. Every scenario runs the real
@@ -68,7 +69,9 @@ def bounds(agents: int) -> dict[str, Bound]:
     }
 
 
-def scale(emulator: Emulator, agents: int, latency_ms: float, parallelism: int) -> list[Measured]:
+def scale(
+    emulator: Emulator, agents: int, latency_ms: float, parallelism: int, source: Path | None = None
+) -> list[Measured]:
     latency, bound = latency_ms / 1000, bounds(agents)
     with tempfile.TemporaryDirectory(prefix="agentform-bench-") as folder:
         project = Path(folder)
@@ -76,7 +79,9 @@ def scale(emulator: Emulator, agents: int, latency_ms: float, parallelism: int) 
 
         def run(scenario: str, *args: str) -> Measured:
             limit = bound[scenario].secs(latency, parallelism) if bound[scenario].levels else None
-            measured = run_cli(emulator, project, list(args), scenario=scenario, agents=agents, bound=limit)
+            measured = run_cli(
+                emulator, project, list(args), scenario=scenario, agents=agents, bound=limit, source=source
+            )
             if measured.exit_code not in EXPECTED_EXIT.get(scenario, {0}):
                 failure = f"{scenario} at {agents} agents exited {measured.exit_code}:\n{measured.output[-3000:]}"
                 raise SystemExit(failure)
@@ -104,6 +109,11 @@ def scale(emulator: Emulator, agents: int, latency_ms: float, parallelism: int) 
     return results
 
 
+def best_of(runs: list[list[Measured]]) -> list[Measured]:
+    """Per scenario, the fastest of the runs (every run measures the same scenarios in the same order)."""
+    return [min(same, key=lambda measured: measured.wall_secs) for same in zip(*runs, strict=True)]
+
+
 def table(rows: list[list[str]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) + " |" for row in rows]
@@ -116,22 +126,60 @@ def main() -> int:
     parser.add_argument("--agents", default="10,100,500", help="comma-separated scales (default 10,100,500)")
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--parallelism", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per scale; each figure is the fastest run's")
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        metavar="SRC",
+        help="also run every scenario with another checkout's src/ (e.g. main's) and print wall-time ratios",
+    )
     args = parser.parse_args()
     scales = [int(value) for value in args.agents.split(",")]
     started = time.perf_counter()
     process, base_url = serve_process()
     emulator = Emulator(base_url)
     try:
-        rows = [HEADER]
+        ours, theirs = [], []
         for agents in scales:
-            rows += [measured.row() for measured in scale(emulator, agents, args.latency_ms, args.parallelism)]
+            runs: dict[Path | None, list[list[Measured]]] = {None: []}
+            sources: list[Path | None] = [None]
+            if args.compare_with:
+                sources.append(args.compare_with.resolve())
+                runs[sources[-1]] = []
+            for turn in range(args.repeat):
+                # Alternating which checkout goes first: a shared machine's load drifts within a run.
+                for source in sources if turn % 2 == 0 else sources[::-1]:
+                    runs[source].append(scale(emulator, agents, args.latency_ms, args.parallelism, source))
+            ours += best_of(runs[None])
+            if args.compare_with:
+                theirs += best_of(runs[sources[-1]])
     finally:
         emulator.close()
         stop_process(process)
     print(f"latency {args.latency_ms:.0f} ms, parallelism {args.parallelism}, python {sys.version.split()[0]}")
-    print(table(rows))
+    print(table([HEADER] + [measured.row() for measured in ours]))
+    if theirs:
+        print(f"\nthe same with {args.compare_with}:")
+        print(table([HEADER] + [measured.row() for measured in theirs]))
+        print("\nthis checkout against it, same run:")
+        print(table([COMPARISON] + [compared(mine, base) for mine, base in zip(ours, theirs, strict=True)]))
     print(f"total {time.perf_counter() - started:.0f} s")
     return 0
+
+
+COMPARISON = ["scenario", "agents", "wall s", "baseline wall s", "ratio", "requests", "baseline requests"]
+
+
+def compared(mine: Measured, base: Measured) -> list[str]:
+    return [
+        mine.scenario,
+        str(mine.agents),
+        f"{mine.wall_secs:.2f}",
+        f"{base.wall_secs:.2f}",
+        f"{mine.wall_secs / base.wall_secs:.2f}x",
+        str(mine.requests),
+        str(base.requests),
+    ]
 
 
 if __name__ == "__main__":

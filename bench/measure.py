@@ -105,11 +105,21 @@ class Emulator:
 
 
 def run_cli(
-    emulator: Emulator, project: Path, args: list[str], *, scenario: str, agents: int, bound: float | None
+    emulator: Emulator,
+    project: Path,
+    args: list[str],
+    *,
+    scenario: str,
+    agents: int,
+    bound: float | None,
+    source: Path | None = None,
 ) -> Measured:
-    """`python -m agentform ARGS` in `project` as a fresh process, as a user or CI job runs it."""
+    """`python -m agentform ARGS` in `project` as a fresh process, as a user or CI job runs it; `source`: another
+    checkout's `src/` to run instead of this one (the baseline of `--compare-with`)."""
     environ = {**os.environ, "ELEVENLABS_BASE_URL": emulator.base_url, "BENCH_API_KEY": DEV_API_KEY}
     environ.pop("GITHUB_ACTIONS", None)
+    if source is not None:
+        environ["PYTHONPATH"] = str(source)
     mark = emulator.mark()
     started = time.perf_counter()
     with tempfile.TemporaryFile() as output:
