@@ -98,3 +98,15 @@ def test_two_first_applies_at_once_make_one_managed_folder():
             return [f["name"] for f in folders], len(agents)
 
     assert asyncio.run(scenario()) == ([identity.folder_name("clinic", "local")], 1)
+
+
+def test_a_first_apply_reads_nothing_back_after_its_creates(project, capsys):
+    """Created versions are vouched for by their creation time, garbage collection starts from the plan's reads and
+    retry twins are looked for only after a retried create: no list call follows the creates of tests and agents."""
+    assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.OK
+    log = local_log(project)
+    first_create = next(i for i, entry in enumerate(log) if entry["method"] == "POST" and "create" in entry["path"])
+    listed_after = [
+        entry["path"] for entry in log[first_create:] if entry["method"] == "GET" and entry["path"].count("/") <= 4
+    ]
+    assert listed_after == []
