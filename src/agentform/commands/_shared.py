@@ -210,9 +210,14 @@ def write_text(path: Path, text: str, *, append: bool = False) -> None:
 
 
 def print_styled(lines: Iterable[str], out: Console, style_of: Callable[[str], str]) -> None:
-    """Print `lines`, each in the style `style_of` picks for it (plans by their symbol, reports by their verdict)."""
+    """Print `lines`, each in the style `style_of` picks for it (plans by their symbol, reports by their verdict).
+
+    One `print` of one `Text`: rich's cost is per call, and a plan of 500 agents has tens of thousands of lines.
+    """
+    text = Text()
     for line in lines:
-        out.print(Text(line, style=style_of(line)))
+        text.append(line + "\n", style=style_of(line))
+    out.print(text, end="")
 
 
 # Longest symbol first, so that "-/+" is not taken for "-".
