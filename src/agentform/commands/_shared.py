@@ -212,12 +212,20 @@ def write_text(path: Path, text: str, *, append: bool = False) -> None:
 def print_styled(lines: Iterable[str], out: Console, style_of: Callable[[str], str]) -> None:
     """Print `lines`, each in the style `style_of` picks for it (plans by their symbol, reports by their verdict).
 
-    One `print` of one `Text`: rich's cost is per call, and a plan of 500 agents has tens of thousands of lines.
+    A `print` per block of lines, not per line: rich's cost is per call, and a plan of 500 agents has tens of
+    thousands of lines (one block for all of them would hold its whole rendering in memory).
     """
     text = Text()
-    for line in lines:
+    for number, line in enumerate(lines, start=1):
         text.append(line + "\n", style=style_of(line))
-    out.print(text, end="")
+        if number % _LINES_PER_PRINT == 0:
+            out.print(text, end="")
+            text = Text()
+    if text:
+        out.print(text, end="")
+
+
+_LINES_PER_PRINT = 500
 
 
 # Longest symbol first, so that "-/+" is not taken for "-".
