@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from tests.apply.helpers import FAST_RETRIES, admin, in_process_client, new_app
+from tests.apply.helpers import FAST_RETRIES, admin, desired, in_process_client, new_app
 
 from agentform.elevenlabs import RetryPolicy, TransportFailure
 from agentform.emulator import create_app
@@ -15,6 +15,7 @@ from agentform.state.lock import (
     LockContended,
     LockHeld,
     acquire_lock,
+    environment_lock,
     force_unlock,
     list_locks,
 )
@@ -192,3 +193,25 @@ def test_a_lock_document_deleted_between_the_list_and_its_read_holds_nothing():
             await held.release()
 
     asyncio.run(scenario())
+
+
+def test_of_two_runs_tied_in_one_second_one_gets_the_lock_and_the_other_is_refused_naming_it():
+    desired_state = desired()
+
+    async def scenario():
+        async with in_process_client(create_app(":memory:", clock=lambda: 1_700_000_000.0)) as client:
+
+            async def run(name: str) -> str:
+                try:
+                    async with environment_lock(client, desired_state, holder=name, purpose="apply", ttl_secs=60):
+                        await asyncio.sleep(1.0)  # holds it while the other one retries
+                        return "held"
+                except LockHeld as refused:
+                    return f"refused by {refused.info.holder}"
+
+            outcomes = await asyncio.gather(run("job 1"), run("job 2"))
+            return sorted(outcomes), await lock_documents(client)
+
+    outcomes, left = asyncio.run(scenario())
+    assert outcomes[0] == "held" and outcomes[1] in ("refused by job 1", "refused by job 2")
+    assert left == []

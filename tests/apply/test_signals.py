@@ -1,6 +1,6 @@
 """SIGINT and SIGTERM in the middle of an apply: the run says what it did, releases the lock and exits 130 / 143.
 
-The CLI runs as a real process against a served emulator that answers every request after 150 ms, so the signal
+The CLI runs as a real process against a served emulator that answers every request after 300 ms, so the signal
 arrives while the apply holds the lock and writes.
 """
 
@@ -30,7 +30,7 @@ def lock_documents(api: httpx.Client) -> list[dict]:
 def interrupted_apply(project_dir: Path, base_url: str, signum: int) -> tuple[int, str, list[dict]]:
     """Start an apply, send `signum` once it holds the lock; its exit code, stderr and the lock documents left."""
     with httpx.Client(base_url=base_url, headers={"xi-api-key": DEV_API_KEY}, timeout=30) as api:
-        api.post("/_emulator/faults", json={"kind": "latency", "latency_ms": 150}).raise_for_status()
+        api.post("/_emulator/faults", json={"kind": "latency", "latency_ms": 300}).raise_for_status()
         environ = {**os.environ, "ELEVENLABS_BASE_URL": base_url}
         command = [sys.executable, "-m", "agentform", "apply", "-C", str(project_dir), "--auto-approve"]
         process = subprocess.Popen(command, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -280,15 +280,25 @@ async def environment_lock(
         try:
             lock = await acquire_lock(client, project, environment, holder=holder, purpose=purpose, ttl_secs=ttl_secs)
             break
-        except LockContended:
+        except LockContended as tie:
             ties += 1
-            if ties > _CONTENTION_RETRIES:
-                raise
             await asyncio.sleep(random.uniform(0, _CONTENTION_PAUSE_SECS))
-        except LockHeld:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise
-            await asyncio.sleep(min(_LOCK_POLL_SECS, remaining))
+            # A tied contender that yielded has deleted its document by now; one still there holds the lock.
+            if ties <= _CONTENTION_RETRIES and not await _still_there(client, project, tie.info):
+                continue
+            refused: LockHeld = tie
+        except LockHeld as held:
+            refused = held
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise refused
+        await asyncio.sleep(min(_LOCK_POLL_SECS, remaining))
     async with lock:
         yield lock
+
+
+async def _still_there(client: Any, project: str, lock: LockInfo) -> bool:
+    """Whether `lock`'s document is still listed, unexpired (one list call, no write)."""
+    scope = lock_scope(project, lock.environment)
+    listed = await client.list_documents(types=["text"], search=LOCK_PREFIX + scope)
+    return any(str(item.get("id")) == lock.document_id for item in listed) and not lock.expired(time.time())
