@@ -64,7 +64,10 @@ def verify_versions(record: StateRecord, live: LiveState, plan: Plan) -> None:
     """Vouch for repaired document and test versions whose content the plan read and found as git wants it, under
     the same condition on the clock as `verify_agents`: their timestamp becomes the recorded one."""
     drifted = {change.address for change in plan.changes if change.drift}
-    versions = [("documents", f"document.{d.key}", d.id, d.text, d.updated_at) for d in live.documents]
+    # (record field, address, live id, content read or None, list timestamp)
+    versions: list[tuple[str, str, str, Any, int | None]] = [
+        ("documents", f"document.{d.key}", d.id, d.text, d.updated_at) for d in live.documents
+    ]
     versions += [("tests", f"test.{t.address}", t.id, t.body, t.updated_at) for t in live.tests]
     for kind, address, live_id, content, stamp in versions:
         entry = getattr(record, kind).get(live_id)
