@@ -71,7 +71,7 @@ async def apply_with_lock(
     raises `StalePlanError`. Returns the plan applied and the result; raises `LockHeld`.
 
     `planned_from`, the workspace an unreviewed plan (`replan` given) was just made from, is reused when the lock's
-    own list call shows the state record unchanged since: no other apply ran in between (docs/decisions/0110).
+    own list call shows the state record unchanged since: no other apply ran in between (docs/decisions/0111).
     Otherwise, and for a plan a person reviewed or saved, the workspace is read again and compared.
     """
     async with environment_lock(
