@@ -173,6 +173,8 @@ class RetryingSender:
         self.policy = policy
         self.rules = rules
         self.request_counts: Counter[str] = Counter()
+        # Attempts after the first, by method.
+        self.retry_counts: Counter[str] = Counter()
         self._redactor = redactor
         self._logger = logger
         self._limit = limit
@@ -211,6 +213,7 @@ class RetryingSender:
                 "%s %s: %s, retry %d/%d in %.2f s", method, url, reason, attempt, self.policy.max_retries, delay
             )
             waited += delay
+            self.retry_counts[method] += 1
             await self._sleep(delay)
 
     async def _attempt(

@@ -20,8 +20,6 @@ from agentform import exitcodes
 from agentform.cli import main
 from agentform.emulator import DEV_API_KEY
 from agentform.gitops.rollback import restorable
-from agentform.plan import identity
-from agentform.state.folder import ensure_folder
 from agentform.state.lock import acquire_lock
 
 pytestmark = pytest.mark.e2e
@@ -123,8 +121,9 @@ def test_two_prs_on_one_agent_get_their_own_branches_and_the_second_deploy_repla
 
 def test_a_held_lock_stops_a_deploy_naming_the_holder_until_force_unlock(world):
     async def hold(client):
-        folder = await ensure_folder(client, identity.folder_name("example-voice-agents", "local"))
-        return await acquire_lock(client, folder, "local", holder="alice@laptop", purpose="apply", ttl_secs=600)
+        return await acquire_lock(
+            client, "example-voice-agents", "local", holder="alice@laptop", purpose="apply", ttl_secs=600
+        )
 
     world.live(hold)
     before = world.repo.head.commit.hexsha

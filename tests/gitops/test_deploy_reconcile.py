@@ -21,8 +21,6 @@ from agentform import exitcodes
 from agentform.cli import main
 from agentform.gitops.references import references, unresolved
 from agentform.gitops.rollback import restorable
-from agentform.plan import identity
-from agentform.state.folder import ensure_folder
 from agentform.state.lock import acquire_lock
 
 pytestmark = pytest.mark.e2e
@@ -175,9 +173,8 @@ def test_a_deploy_waits_for_a_pr_check_holding_the_lock_instead_of_failing(world
     world.monkeypatch.setattr("agentform.state.lock._LOCK_POLL_SECS", 0.2)
 
     async def pr_check_holds_the_lock(client):
-        folder = await ensure_folder(client, identity.folder_name("example-voice-agents", "local"))
         purpose = "ci pr: apply --branch pr-9"
-        return await acquire_lock(client, folder, "local", holder="run 7", purpose=purpose, ttl_secs=8)
+        return await acquire_lock(client, "example-voice-agents", "local", holder="run 7", purpose=purpose, ttl_secs=8)
 
     world.live(pr_check_holds_the_lock)
     before, after = _push(world, "Greeting", lambda w: w.edit(AGENT_FILE, *GREETING))

@@ -11,7 +11,7 @@ from agentform.plan.normalize import payload_hash
 from agentform.project import inspect_project
 from agentform.rollout.analysis import hold_remaining
 from agentform.rollout.rollable import rollable_branch
-from agentform.state.record import BranchEntry, RolloutEntry, RolloutStep, StateRecord
+from agentform.state.model import BranchEntry, RolloutEntry, RolloutStep, StateRecord
 from agentform.state.rollouts import RolloutError, active, current_percent, plan_notes, split
 
 PAYLOAD = {"conversation_config": {"agent": {"prompt": {"prompt": "Be brief."}}}}

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from agentform import exitcodes
 from agentform.commands._shared import Session, console, lock_holder, print_error
 from agentform.state.lock import LockHeld
-from agentform.state.record import RecordStore, RolloutEntry
+from agentform.state.model import RolloutEntry
+from agentform.state.record import RecordStore
 from agentform.state.rollouts import RolloutError
 
 if TYPE_CHECKING:

@@ -35,7 +35,8 @@ from agentform.gitops.rollout_step import start_canaries
 from agentform.model import Desired
 from agentform.redact import Redactor
 from agentform.state.lock import LockHeld
-from agentform.state.record import AgentEntry, RollbackPoint, save_record
+from agentform.state.model import AgentEntry, RollbackPoint
+from agentform.state.record import save_record
 
 if TYPE_CHECKING:
     from agentform.elevenlabs.client import ElevenLabsClient

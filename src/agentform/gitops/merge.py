@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 from agentform.gitops.outcome import AgentBranch
 from agentform.plan.model import Plan
 from agentform.plan.normalize import payload_hash
+from agentform.state.model import BranchEntry, StateRecord
 from agentform.state.promotion import desired_record, main_entry, merged_exactly
-from agentform.state.record import BranchEntry, StateRecord
 
 if TYPE_CHECKING:
     from agentform.elevenlabs.client import ElevenLabsClient

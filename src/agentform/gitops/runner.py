@@ -51,7 +51,7 @@ def run_workflow(outcome: CiOutcome, redactor: Redactor, workflow: Callable[[], 
     from agentform.gitops.changes import ChangeDetectionError
     from agentform.gitops.engine import ApplyFailed
     from agentform.state.lock import LockHeld
-    from agentform.state.record import StateError
+    from agentform.state.model import StateError
 
     try:
         asyncio.run(workflow())

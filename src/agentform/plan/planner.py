@@ -196,7 +196,7 @@ def _deletes(
 
 def _keep_rollback_references(changes: list[ResourceChange], live: LiveState) -> list[ResourceChange]:
     """A version the last deploy's rollback point references is kept: a rollback must find it (decision 0080)."""
-    kept = live.record.rollback_references if live.record else frozenset()
+    kept = live.record.deploy.protected_ids() if live.record else set()
     return [
         change.model_copy(update={"blocked": "kept: a deploy's rollback point references it"})
         if change.kind != "agent" and change.blocked is None and change.live_id in kept

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from agentform.model import Desired, RolloutPolicy
 from agentform.rollout.stats import Comparison, branch_stats, compare
 from agentform.state.lock import DEFAULT_LOCK_TTL_SECS
-from agentform.state.record import RecordStore, RolloutEntry, RolloutStep
+from agentform.state.model import RolloutEntry, RolloutStep
+from agentform.state.record import RecordStore
 from agentform.state.rollouts import RolloutError, active, split
 
 if TYPE_CHECKING:

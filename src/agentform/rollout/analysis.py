@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from agentform.rollout import actions
 from agentform.rollout.decide import Decision, decide
 from agentform.rollout.stats import Comparison
-from agentform.state.record import RecordStore, RolloutEntry, StateRecord
+from agentform.state.model import RolloutEntry, StateRecord
+from agentform.state.record import RecordStore
 from agentform.state.rollouts import RolloutError, active, in_progress
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentform.rollout.decide import Decision
 from agentform.rollout.stats import BranchStats, Comparison, Difference, Rate
-from agentform.state.record import RolloutEntry
+from agentform.state.model import RolloutEntry
 from agentform.state.rollouts import current_percent
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from typing import Any
 
 from agentform.plan.model import Plan
 from agentform.plan.normalize import payload_hash
+from agentform.state.model import BranchEntry, StateRecord
 from agentform.state.promotion import desired_record
-from agentform.state.record import BranchEntry, StateRecord
 from agentform.state.rollouts import RolloutError
 
 

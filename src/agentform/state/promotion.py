@@ -10,7 +10,7 @@ from typing import Any
 from agentform.plan.agents import recordable
 from agentform.plan.model import ResourceChange, refs_in
 from agentform.plan.normalize import normalize_agent, payload_hash, project
-from agentform.state.record import AgentEntry
+from agentform.state.model import AgentEntry
 
 
 def desired_record(change: ResourceChange | None) -> dict[str, Any] | None:

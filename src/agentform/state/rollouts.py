@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agentform.state.record import RolloutEntry, StateRecord
+from agentform.state.model import RolloutEntry, StateRecord
 
 
 class RolloutError(Exception):
