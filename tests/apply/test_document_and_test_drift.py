@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 from tests.apply.test_commands import local_log, plan_json
 from tests.apply.test_commands import project as project  # the example project, copied
+from tests.support.seconds import in_a_later_second
 
 from agentform import exitcodes
 from agentform.commands import apply as apply_command
@@ -65,12 +65,6 @@ def detail_reads_since(project_dir: Path, capsys: pytest.CaptureFixture[str], ma
         for entry in local_log(project_dir, since=mark)
         if entry["method"] == "GET" and any(f"/{live}" in entry["path"] for live in managed)
     ]
-
-
-def in_a_later_second() -> None:
-    """Wait for the next second of the clock: a person edits a version later than the second it was created in
-    (its id was not known before), which is what lets a creation time vouch for it (docs/decisions/0110)."""
-    time.sleep(1.01 - time.time() % 1)
 
 
 def edit_document(project_dir: Path, document_id: str, **changes: str) -> None:

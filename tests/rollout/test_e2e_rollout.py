@@ -18,6 +18,7 @@ import pytest
 from tests.testing.conftest import HEADERS, LiveProject, applied_project
 
 from agentform import exitcodes
+from agentform.state.record import is_record_document
 
 pytestmark = pytest.mark.e2e
 
@@ -118,7 +119,7 @@ def test_a_canary_as_good_as_main_is_promoted_and_main_holds_the_change(project)
 
 def _state_record(project: LiveProject) -> dict:
     found = project.api("/knowledge-base", search="agentform-state", page_size=100)["documents"]
-    (document,) = [d for d in found if d["name"] == "agentform-state"]
+    (document,) = [d for d in found if is_record_document(d)]
     response = httpx.get(
         f"{project.base_url}/v1/convai/knowledge-base/{document['id']}/content", headers=HEADERS, timeout=10
     )
