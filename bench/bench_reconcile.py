@@ -162,11 +162,10 @@ def lower_bound(want: Desired, detail_reads: int, parallelism: int, latency: flo
     """List pages a no-op plan cannot avoid, and the time they take at best with `parallelism` in flight."""
     pages = (
         math.ceil(max(1, len(want.agents)) / PAGE_SIZE)  # agents by tag
-        + 1  # KB folder search
+        + 1  # one prefix search: the KB folder and the state record
         + math.ceil((len(want.documents) + 1) / PAGE_SIZE)  # managed folder (documents + state record)
         + math.ceil(max(1, len(want.tools)) / PAGE_SIZE)  # tools
         + 1  # test folder search
-        + 1  # state record search (by name)
         + 1  # state record content
     )
     return pages, math.ceil((pages + detail_reads) / parallelism) * latency

@@ -93,7 +93,8 @@ variables:
 
 
 def generate(root: Path, agents: int) -> int:
-    documents, tools = max(1, agents // 10), max(1, agents // 25)
+    # Two documents at least: each agent lists two different ones.
+    documents, tools = max(2, agents // 10), max(1, agents // 25)
     files = {"agentform.yaml": CONFIG}
     for d in range(documents):
         files[f"knowledge/doc-{d}.md"] = f"# Document {d}\n\nWe open at nine in the morning.\n" * 20

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from agentform import __version__, exitcodes
+from agentform.cli_rollout import ci_rollout_command, rollout_group
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -213,10 +214,17 @@ def apply(**kwargs: Any) -> None:
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write JUnit XML here.")
 @click.option("--markdown", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write markdown here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--create/--no-create",
+    default=True,
+    help="Create the missing test definitions and KB document / tool versions the run needs (never an agent).",
+)
 def test_command(**kwargs: Any) -> None:
-    """Run the agents' tests: on an agent branch, or on the files' config without writing it.
+    """Run the agents' tests: on an agent branch, or on the files' config without writing any agent.
 
-    Exit 3 when a test misses its pass threshold; 1 when a run timed out, was cancelled or could not start.
+    The KB document, tool and test versions the files describe are created when missing (content-addressed: main
+    does not use them). Exit 3 when a test misses its pass threshold; 1 when a run timed out, was cancelled or
+    could not start; 4 when the environment is locked.
     """
     _run("test", **kwargs)
 
@@ -287,7 +295,11 @@ def ci_group() -> None:
 @click.option("--base", default=None, help="Base git ref (default: the PR's base commit, else main).")
 @click.option("--head", default=None, help="Head git ref (default: the PR's head commit, else HEAD).")
 @click.option("--pr", "pr_number", type=int, default=None, help="PR number (default: from GITHUB_EVENT_PATH).")
-@click.option("--branch-name", default=None, help="Agent branch to test on (default: pr-<number> or the git branch).")
+@click.option(
+    "--branch-name",
+    default=None,
+    help="Agent branch to test on (default: pr-<number> or the git branch, not the base).",
+)
 @click.option("--no-comment", "comment", is_flag=True, flag_value=False, default=True, help="Do not post to GitHub.")
 @lock_wait_option(600)
 @click.option("--closed", is_flag=True, help="The PR was closed unmerged: archive its agent branches (default: event).")
@@ -302,14 +314,17 @@ def ci_pr(**kwargs: Any) -> None:
 
 @ci_group.command("deploy")
 @ci_options
-@click.option("--base", default=None, help="Commit before the push (default: from the push event, else HEAD~1).")
+@click.option(
+    "--base", default=None, help="Where change detection starts until a deploy passed (default: the push's before)."
+)
 @click.option("--head", default=None, help="Commit deployed (default: from the push event, else HEAD).")
 @click.option("--branch-hint", default=None, help="Agent branch of the merged PR (default: from the commit message).")
 @click.option("--lock-ttl", type=click.FloatRange(min=60), default=1800, show_default=True, help="Lock expiry (s).")
 @lock_wait_option(0)
 @click.option("--no-publish", "publish", is_flag=True, flag_value=False, default=True, help="Do not post to GitHub.")
 def ci_deploy(**kwargs: Any) -> None:
-    """Merge tested agent branches into main, smoke-test main, roll back automatically when it fails."""
+    """Reconcile main with the commit, merging tested agent branches; smoke-test every agent that changed since the
+    last passed deploy; roll back automatically when they fail."""
     _run("ci_deploy", **kwargs)
 
 
@@ -418,6 +433,11 @@ def import_tool(**kwargs: Any) -> None:
 def pull(**kwargs: Any) -> None:
     """Write live edits of managed resources (dashboard changes since the last apply) back into the files."""
     _run("pull", **kwargs)
+
+
+# The rollout commands live in their own module (for length), built from the options above.
+cli.add_command(rollout_group(_run, project_options, parallelism_option))
+ci_group.add_command(ci_rollout_command(_run, project_options, parallelism_option))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,6 +50,18 @@ class SourceLocation(_Frozen):
     column: int = 1
 
 
+class RolloutPolicy(_Frozen):
+    """An environment's `rollout:`: `ci deploy` starts a canary instead of merging (docs/rollouts.md)."""
+
+    # The branch's share of live traffic at each step (percent, ascending); after the last, promote.
+    steps: list[float]
+    min_conversations: int = 100
+    # The largest drop of a rate (as a fraction: 0.05 is 5 points) that still counts as no worse than main.
+    max_regression: float = 0.05
+    # The least time a step holds before the next one, in seconds.
+    interval_secs: int = 0
+
+
 class EnvironmentSettings(_Frozen):
     """One entry of `environments:` in agentform.yaml."""
 
@@ -66,6 +78,7 @@ class EnvironmentSettings(_Frozen):
     parallelism: int = 8
     # Per-environment variable values (override the project-level defaults).
     variables: dict[str, str] = Field(default_factory=dict)
+    rollout: RolloutPolicy | None = None
 
     def resolved_base_url(self, override: str | None = None) -> str:
         return (override or self.base_url or RESIDENCY_BASE_URLS[self.residency]).rstrip("/")

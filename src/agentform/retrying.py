@@ -187,6 +187,8 @@ class RetryingSender:
         self.policy = policy
         self.rules = rules
         self.request_counts: Counter[str] = Counter()
+        # Attempts after the first, by method.
+        self.retry_counts: Counter[str] = Counter()
         self._redactor = redactor
         self._logger = logger
         self._limit = limit
@@ -233,6 +235,7 @@ class RetryingSender:
             )
             waited += delay
             spent += delay
+            self.retry_counts[method] += 1
             await self._sleep(delay)
 
     async def _attempt(

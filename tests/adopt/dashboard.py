@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
+from tests.support.seconds import in_a_later_second
 
 from agentform import exitcodes
 from agentform.commands import plan as plan_command
@@ -82,6 +83,12 @@ def dashboard(project_dir: Path, work: Callable[[Any], Awaitable[Any]]) -> Any:
             return await work(client)
 
     return asyncio.run(go())
+
+
+def dashboard_edit(project_dir: Path, work: Callable[[Any], Awaitable[Any]]) -> Any:
+    """`dashboard(...)` for an edit: a person makes it in a later second than agentform's last write."""
+    in_a_later_second()
+    return dashboard(project_dir, work)
 
 
 def plan_document(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from tests.adopt.dashboard import (
     build_workspace,
     changes_by_address,
     dashboard,
+    dashboard_edit,
     new_project,
     plan_document,
     project_files,
@@ -43,7 +44,7 @@ def adopted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
 
 
 def edit_prompt_live(project: Path, agent_id: str, text: str) -> None:
-    dashboard(
+    dashboard_edit(
         project,
         lambda client: client.update_agent(agent_id, {"conversation_config": {"agent": {"prompt": {"prompt": text}}}}),
     )
@@ -92,7 +93,7 @@ def test_a_live_document_edit_comes_back_into_its_file(adopted, capsys):
     plan = plan_document(project, capsys)
     faq_id = next(c["live_id"] for c in plan["changes"] if c["address"] == "document.clinic-faq")
     edited = "# Întrebări frecvente\n\nParcarea este gratuită o oră.\n"
-    dashboard(project, lambda client: client.update_document(faq_id, content=edited))
+    dashboard_edit(project, lambda client: client.update_document(faq_id, content=edited))
     assert changes_by_address(plan_document(project, capsys))["document.clinic-faq"]["drift"] is True
 
     before = project_files(project)
@@ -155,7 +156,7 @@ def test_pulled_fields_keep_comments_quoting_and_overlays_and_a_variable_referen
             "tts": {"voice_id": "pNInz6obpgDQGcFmaJgB"},
         }
     }
-    dashboard(handwritten, lambda client: client.update_agent(agent_id, live_edit))
+    dashboard_edit(handwritten, lambda client: client.update_agent(agent_id, live_edit))
     capsys.readouterr()
     assert pull_command.run(handwritten) == exitcodes.OK
     out = capsys.readouterr().out
@@ -199,7 +200,7 @@ def test_a_live_test_edit_comes_back_into_its_spec_and_the_test_keeps_its_id(ado
         body["success_condition"] = "The agent says the clinic opens at 8."
         await client.update_test(test_id, {k: v for k, v in body.items() if k not in ("id", "access_info")})
 
-    dashboard(project, edit)
+    dashboard_edit(project, edit)
     before = project_files(project)
     capsys.readouterr()
     assert pull_command.run(project) == exitcodes.OK
@@ -235,7 +236,7 @@ def test_a_live_edit_of_a_tool_agentform_created_comes_back_and_an_adopted_tool_
     plan = plan_document(handwritten, capsys)
     tool_id = next(c["live_id"] for c in plan["changes"] if c["address"] == "tool.lookup")
 
-    dashboard(handwritten, edit_description(tool_id, "Finds a patient by phone or name."))
+    dashboard_edit(handwritten, edit_description(tool_id, "Finds a patient by phone or name."))
     capsys.readouterr()
     assert pull_command.run(handwritten) == exitcodes.OK
     assert "tools/lookup.yaml: tool_config.description" in capsys.readouterr().out
@@ -252,7 +253,7 @@ def test_a_live_edit_of_a_tool_agentform_created_comes_back_and_an_adopted_tool_
     (handwritten / "tools/lookup.yaml").write_text(
         f"id: {tool_id}\n" + (handwritten / "tools/lookup.yaml").read_text(encoding="utf-8"), encoding="utf-8"
     )
-    dashboard(handwritten, edit_description(tool_id, "Finds a patient."))
+    dashboard_edit(handwritten, edit_description(tool_id, "Finds a patient."))
     before = project_files(handwritten)
     capsys.readouterr()
     assert pull_command.run(handwritten) == exitcodes.OK
@@ -276,7 +277,7 @@ def test_a_tag_added_live_is_pulled_without_the_marker_tags(handwritten, capsys)
         live = await client.get_agent(agent_id)
         await client.update_agent(agent_id, {"tags": [*live["tags"], "vip"]})
 
-    dashboard(handwritten, tag)
+    dashboard_edit(handwritten, tag)
     assert pull_command.run(handwritten) == exitcodes.OK
     text = (handwritten / "agents/desk/agent.yaml").read_text(encoding="utf-8")
     assert text == HANDWRITTEN.replace("tags: [desk]", "tags: [desk, vip]")

@@ -123,7 +123,7 @@ async def converge(client: ElevenLabsClient, want: Desired, *, prune: bool = Fal
     """Plan and apply once, as `agentform apply --auto-approve` does (minus the lock)."""
     workspace = await read_workspace(client, want, prune=prune)
     plan = make_plan(want, workspace.live, prune=prune)
-    result = await apply_plan(client, plan, want, prune=prune, workspace=workspace, journal=Journal(), settle_secs=0)
+    result = await apply_plan(client, plan, want, prune=prune, workspace=workspace, journal=Journal())
     return plan, result
 
 

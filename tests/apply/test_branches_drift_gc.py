@@ -34,7 +34,7 @@ def project(prompt: str = "Book visits.", faq: str = "Open 9-17.\n"):
 async def apply_on_branch(client, want, branch):
     workspace = await read_workspace(client, want, branch=branch)
     plan = make_plan(want, workspace.live, prune=False, branch=branch)
-    return plan, await apply_plan(client, plan, want, prune=False, branch=branch, workspace=workspace, settle_secs=0)
+    return plan, await apply_plan(client, plan, want, prune=False, branch=branch, workspace=workspace)
 
 
 def prompt_of(config):
@@ -122,7 +122,7 @@ def test_a_field_changed_both_in_git_and_live_is_a_conflict_that_apply_refuses_w
             assert client.write_count == writes
 
             resolved = make_plan(edited, workspace.live, prune=False, on_drift="git-wins")
-            result = await apply_plan(client, resolved, edited, prune=False, workspace=workspace, settle_secs=0)
+            result = await apply_plan(client, resolved, edited, prune=False, workspace=workspace)
             assert result.ok and prompt_of(await client.get_agent(agent_id)) == "Edited in git."
 
     asyncio.run(scenario())

@@ -12,6 +12,7 @@ from tests.apply.test_faults import clear, inject
 from agentform.elevenlabs import RetryPolicy
 from agentform.plan import identity
 from agentform.plan.read import read_workspace
+from agentform.state.record import is_record_document
 
 NO_RETRIES = RetryPolicy(max_retries=0)
 
@@ -108,7 +109,7 @@ def test_a_state_record_created_twice_by_a_retry_is_settled_on_one_document():
             assert result.ok
             workspace = await read_workspace(client, want)
             folder_docs = await client.list_documents(parent_folder_id=workspace.documents_folder_id)
-            assert [d["name"] for d in folder_docs].count("agentform-state") == 1
+            assert len([d for d in folder_docs if is_record_document(d)]) == 1
             assert set(workspace.record.tools) == {result.ids["tool.book"]}
             _, again = await converge(client, want)
             assert again.journal.entries == []

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from agentform.state.folder import oldest
-from agentform.state.lock import LockInfo, lock_winner, parse_lock
-from agentform.state.record import (
+from agentform.state.lock import LockInfo, blocking, described, lock_from_item
+from agentform.state.model import (
     SCHEMA_VERSION,
     AgentEntry,
     PendingIntent,
@@ -50,31 +50,43 @@ def test_a_damaged_record_is_an_error_naming_the_document(text):
         parse_record(text, project="p", environment="e")
 
 
-def test_the_planner_view_groups_tool_versions_by_key_and_names_pending_creates_by_address():
+def test_a_record_owns_its_tools_and_a_copy_owns_the_recovered_ones_too():
     record = StateRecord.empty("p", "e")
     record.tools["t2"] = ResourceEntry(id="t2", key="book", hash="new")
     record.tools["t1"] = ResourceEntry(id="t1", key="book", hash="old")
-    record.pending.append(PendingIntent(kind="tool", key="cancel", hash="h", started_at=10.0))
-    view = record.view(extra_tools={"t9": ("cancel", "h")})
-    assert [(t.id, t.hash) for t in view.tools["book"]] == [("t1", "old"), ("t2", "new")]
-    assert [t.id for t in view.tools["cancel"]] == ["t9"]
-    assert view.pending[0].address == "tool.cancel"
+    recovered = record.with_tools({"t9": ("cancel", "h")})
+    assert record.tools_owned() == {"t1": ("book", "old"), "t2": ("book", "new")}
+    assert recovered.tools_owned() == {**record.tools_owned(), "t9": ("cancel", "h")}
+    assert "t9" not in record.tools, "the record itself is left as it was"
 
 
-def _lock(doc_id: str, created_at: int, expires_at: float) -> LockInfo:
-    return LockInfo(doc_id, "prod", "ci", "apply", 0.0, expires_at, created_at, "t")
+def _lock(doc_id: str, token: str, created_at: int, expires_at: float = 1e12) -> LockInfo:
+    return LockInfo(doc_id, "prod", token, expires_at, created_at)
 
 
-def test_the_oldest_unexpired_lock_document_wins_and_ties_break_by_id():
-    locks = [_lock("b", 100, 1e12), _lock("a", 100, 1e12), _lock("c", 99, 50.0)]
-    assert lock_winner(locks, now=60.0).document_id == "a"
-    assert lock_winner(locks, now=40.0).document_id == "c"
-    assert lock_winner([_lock("x", 1, 2.0)], now=3.0) is None
+def test_only_unexpired_documents_of_others_created_no_later_than_ours_block_the_lock():
+    ours = "a" * 32
+    locks = [
+        _lock("mine", ours, 100),
+        _lock("mine-twin", ours, 99),  # a retried create: our position is our oldest document
+        _lock("older", "b" * 32, 98),
+        _lock("same-second", "c" * 32, 99),
+        _lock("newer", "d" * 32, 100),
+        _lock("crashed", "e" * 32, 50, expires_at=10.0),
+    ]
+    assert [lock.document_id for lock in blocking(locks, ours, now=20.0)] == ["older", "same-second"]
+    assert blocking([_lock("mine", ours, 100), _lock("newer", "d" * 32, 101)], ours, now=20.0) == []
 
 
-def test_an_unreadable_lock_document_counts_as_expired():
-    info = parse_lock({"id": "doc", "metadata": {"created_at_unix_secs": 7}}, "garbage", "prod")
-    assert info.created_at == 7 and info.expired(now=0.0)
+def test_a_lock_document_says_whose_it_is_and_until_when_by_its_name():
+    token = "f" * 32
+    item = {"id": "doc", "name": f"agentform-lock.clinic.prod {token} 1700000000", "created_at_unix_secs": 7}
+    lock = lock_from_item(item, "clinic.prod", "prod")
+    assert (lock.token, lock.expires_at, lock.created_at) == (token, 1_700_000_000.0, 7)
+    assert lock_from_item(item, "clinic.production", "production") is None
+    assert lock_from_item({**item, "name": "agentform-lock.prod"}, "clinic.prod", "prod") is None
+    assert described(lock, '{"holder": "ci", "purpose": "deploy"}').holder == "ci"
+    assert described(lock, "garbage").holder == "unknown"
 
 
 def test_among_same_named_objects_the_oldest_is_canonical():

@@ -9,7 +9,7 @@ from agentform.apply.journal import JournalEntry, summarise
 from agentform.plan.live import LiveAgent
 from agentform.plan.model import Plan, ResourceChange
 from agentform.plan.read import agents_needing_detail, contains, recover_pending_tools
-from agentform.state.record import AgentEntry, PendingIntent, StateRecord
+from agentform.state.model import AgentEntry, PendingIntent, StateRecord
 
 
 def change(address: str, action: str = "create", **extra) -> ResourceChange:

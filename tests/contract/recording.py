@@ -31,6 +31,9 @@ UNDOCUMENTED = {
     # The SDK 2.78.0 calls it too (`tests.invocations.cancel`); CLI 1.3.2's document has neither it nor a
     # `cancelled` run status (docs/decisions/0100).
     ("POST", "/v1/convai/test-invocations/{invocation_id}/cancel"),
+    # The traffic-split history (`agentform rollout status`): in the SDK 2.78.0 (`agents.deployments.list`,
+    # shared/elevenlabs-api.md 2.3), not in CLI 1.3.2's document, which has only the POST.
+    ("GET", "/v1/convai/agents/{agent_id}/deployments"),
 }
 _STATE: dict[str, Any] = {}
 

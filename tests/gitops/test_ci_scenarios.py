@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.gitops.world import AGENT, GREETING, REPOSITORY, World, first_message_of, pr_event, push_event
+from tests.gitops.world import (
+    AGENT,
+    GREETING,
+    REPOSITORY,
+    World,
+    dispatch_event,
+    first_message_of,
+    pr_event,
+    push_event,
+)
 
 from agentform import exitcodes
 from agentform.cli import main
 from agentform.emulator import DEV_API_KEY
 from agentform.gitops.rollback import restorable
-from agentform.plan import identity
-from agentform.state.folder import ensure_folder
 from agentform.state.lock import acquire_lock
 
 pytestmark = pytest.mark.e2e
@@ -33,8 +40,7 @@ def _merge(world: World, number: int, branch: str) -> tuple[str, str]:
 def test_a_pr_from_a_fork_is_validated_and_planned_offline_without_touching_the_workspace_or_posting(world):
     base = world.repo.head.commit.hexsha
     head = world.open_pr(5, "fork-change", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
-    event = pr_event(5, "fork-change", head, base)
-    event["pull_request"]["head"]["repo"] = {"full_name": "stranger/clinic"}
+    event = pr_event(5, "fork-change", head, base, fork="stranger/clinic")
     mark = world.request_mark()
 
     assert world.run_workflow("agentform-pr.yml", "pull_request", event) == exitcodes.OK
@@ -115,8 +121,9 @@ def test_two_prs_on_one_agent_get_their_own_branches_and_the_second_deploy_repla
 
 def test_a_held_lock_stops_a_deploy_naming_the_holder_until_force_unlock(world):
     async def hold(client):
-        folder = await ensure_folder(client, identity.folder_name("example-voice-agents", "local"))
-        return await acquire_lock(client, folder, "local", holder="alice@laptop", purpose="apply", ttl_secs=600)
+        return await acquire_lock(
+            client, "example-voice-agents", "local", holder="alice@laptop", purpose="apply", ttl_secs=600
+        )
 
     world.live(hold)
     before = world.repo.head.commit.hexsha
@@ -174,14 +181,14 @@ def test_scheduled_drift_check_opens_one_issue_while_the_agent_differs_and_close
         world.live(lambda c: c.update_agent(agent_id, body))
 
     dashboard_edit("Salut! Edited in the dashboard.")
-    assert world.run_workflow("agentform-drift.yml", "schedule", {"schedule": "17 6 * * *"}) == exitcodes.CHANGES
-    assert world.run_workflow("agentform-drift.yml", "schedule", {"schedule": "17 6 * * *"}) == exitcodes.CHANGES
+    assert world.run_workflow("agentform-drift.yml", "workflow_dispatch", dispatch_event()) == exitcodes.CHANGES
+    assert world.run_workflow("agentform-drift.yml", "workflow_dispatch", dispatch_event()) == exitcodes.CHANGES
     (issue,) = world.github.issues(state="open")
     assert issue["title"] == "agentform: drift in local" and "first_message" in issue["body"]
     assert world.main_config()["conversation_config"]["agent"]["first_message"].startswith("Salut!"), "never repaired"
 
     dashboard_edit(original)
-    assert world.run_workflow("agentform-drift.yml", "schedule", {"schedule": "17 6 * * *"}) == exitcodes.OK
+    assert world.run_workflow("agentform-drift.yml", "workflow_dispatch", dispatch_event()) == exitcodes.OK
     assert world.github.issues(state="open") == []
     assert REPOSITORY in issue["html_url"]
 

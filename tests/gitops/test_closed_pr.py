@@ -113,8 +113,7 @@ def test_a_branch_left_behind_before_the_workflow_handled_closes_is_archived_wit
 def test_closing_a_pr_from_a_fork_touches_nothing_since_it_never_had_a_branch(world: World):
     base = world.repo.head.commit.hexsha
     head = world.open_pr(15, "fork-change", [(f"agents/{AGENT}/agent.yaml", *GREETING)])
-    closed = pr_event(15, "fork-change", head, base, action="closed")
-    closed["pull_request"]["head"]["repo"] = {"full_name": "stranger/clinic"}
+    closed = pr_event(15, "fork-change", head, base, action="closed", fork="stranger/clinic")
     mark = world.request_mark()
 
     assert world.run_workflow("agentform-pr.yml", "pull_request", closed) == exitcodes.OK

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.gitops import payloads
 from tests.support.fake_github import FakeGitHub
 
 from agentform.gitops.event import EventError
@@ -145,39 +146,65 @@ def test_an_unknown_status_state_is_refused_before_any_request(fake: FakeGitHub)
 # ---- issues --------------------------------------------------------------------------------------------------------
 
 
+DRIFT = "<!-- agentform:drift-issue env=production -->"
+
+
 def test_a_drift_issue_is_opened_once_then_updated(fake: FakeGitHub) -> None:
     title = "agentform: drift in production"
-    created = run(fake, lambda c: c.open_or_update_issue(title, "1 to change", label="agentform-drift"))
-    updated = run(fake, lambda c: c.open_or_update_issue(title, "2 to change", label="agentform-drift"))
-    again = run(fake, lambda c: c.open_or_update_issue(title, "2 to change", label="agentform-drift"))
+    created = run(fake, lambda c: c.open_or_update_issue(title, "1 to change", label="agentform-drift", marker=DRIFT))
+    updated = run(fake, lambda c: c.open_or_update_issue(title, "2 to change", label="agentform-drift", marker=DRIFT))
+    again = run(fake, lambda c: c.open_or_update_issue(title, "2 to change", label="agentform-drift", marker=DRIFT))
     assert (created.action, updated.action, again.action) == ("created", "updated", "unchanged")
     [issue] = fake.issues()
     assert issue["number"] == created.id == updated.id
-    assert issue["body"] == "2 to change"
+    assert issue["body"] == f"{DRIFT}\n2 to change"
     assert [label["name"] for label in issue["labels"]] == ["agentform-drift"]
+
+
+def test_our_issue_is_found_by_its_hidden_marker_after_people_renamed_it_and_dropped_its_label(
+    fake: FakeGitHub,
+) -> None:
+    run(
+        fake, lambda c: c.open_or_update_issue("agentform: drift", "1 to change", label="agentform-drift", marker=DRIFT)
+    )
+    [issue] = fake.issues()
+    fake_issue = fake._state.issues[issue["number"]]
+    fake_issue["title"], fake_issue["labels"] = "Dashboard edits to look at", []
+    updated = run(
+        fake, lambda c: c.open_or_update_issue("agentform: drift", "2", label="agentform-drift", marker=DRIFT)
+    )
+    assert updated.action == "updated" and [i["body"] for i in fake.issues()] == [f"{DRIFT}\n2"]
 
 
 def test_a_closed_drift_issue_is_not_reopened_a_new_one_is_filed(fake: FakeGitHub) -> None:
     title = "agentform: drift in production"
-    fake.add_issue(title, "old", labels=["agentform-drift"], state="closed")
-    result = run(fake, lambda c: c.open_or_update_issue(title, "new drift", label="agentform-drift"))
+    fake.add_issue(title, f"{DRIFT}\nold", labels=["agentform-drift"], state="closed")
+    result = run(fake, lambda c: c.open_or_update_issue(title, "new drift", label="agentform-drift", marker=DRIFT))
     assert result.action == "created"
-    assert [(i["state"], i["body"]) for i in fake.issues()] == [("closed", "old"), ("open", "new drift")]
+    assert [(i["state"], i["body"]) for i in fake.issues()] == [
+        ("closed", f"{DRIFT}\nold"),
+        ("open", f"{DRIFT}\nnew drift"),
+    ]
 
 
-def test_an_issue_with_the_same_title_but_not_our_label_is_not_touched(fake: FakeGitHub) -> None:
-    fake.add_issue("agentform: drift in production", "a human's notes", labels=["question"])
-    run(fake, lambda c: c.open_or_update_issue("agentform: drift in production", "drift", label="agentform-drift"))
-    assert [i["body"] for i in fake.issues()] == ["a human's notes", "drift"]
+def test_an_issue_with_our_title_and_label_but_without_the_marker_is_not_touched(fake: FakeGitHub) -> None:
+    fake.add_issue("agentform: drift in production", "a human's notes", labels=["agentform-drift"])
+    run(
+        fake,
+        lambda c: c.open_or_update_issue(
+            "agentform: drift in production", "drift", label="agentform-drift", marker=DRIFT
+        ),
+    )
+    assert [i["body"] for i in fake.issues()] == ["a human's notes", f"{DRIFT}\ndrift"]
 
 
 def test_resolved_drift_closes_the_issue_with_a_last_comment(fake: FakeGitHub) -> None:
     title = "agentform: drift in production"
-    run(fake, lambda c: c.open_or_update_issue(title, "drift", label="agentform-drift"))
-    closed = run(fake, lambda c: c.close_issue(title, label="agentform-drift", comment="No drift any more."))
+    run(fake, lambda c: c.open_or_update_issue(title, "drift", label="agentform-drift", marker=DRIFT))
+    closed = run(fake, lambda c: c.close_issue(DRIFT, comment="No drift any more."))
     assert closed["state"] == "closed"
     assert [c["body"] for c in fake.comments(closed["number"])] == ["No drift any more."]
-    assert run(fake, lambda c: c.close_issue(title, label="agentform-drift")) is None
+    assert run(fake, lambda c: c.close_issue(DRIFT)) is None
 
 
 def test_list_issues_filters_by_every_label(fake: FakeGitHub) -> None:
@@ -290,15 +317,15 @@ def test_a_missing_variable_is_named(missing: str) -> None:
 
 
 def _pull_request_event(tmp_path: Path, *, head_repo: str = REPO) -> Path:
-    payload = {
-        "number": 12,
-        "pull_request": {
-            "number": 12,
-            "head": {"ref": "friendlier-greeting", "sha": "h" * 40, "repo": {"full_name": head_repo}},
-            "base": {"ref": "main", "sha": "b" * 40, "repo": {"full_name": REPO}},
-        },
-        "repository": {"full_name": REPO},
-    }
+    payload = payloads.pull_request(
+        "opened",
+        repository=REPO,
+        number=12,
+        head_ref="friendlier-greeting",
+        head_sha="h" * 40,
+        base_sha="b" * 40,
+        head_repository=None if head_repo == REPO else head_repo,
+    )
     path = tmp_path / "event.json"
     path.write_text(json.dumps(payload))
     return path
@@ -381,3 +408,28 @@ def test_the_context_client_talks_to_a_real_server_on_loopback(fake: FakeGitHub,
         asyncio.run(publish())
     assert [c["body"] for c in fake.comments(12)] == [f"{MARKER}\nplan over a socket"]
     assert [s["state"] for s in fake.statuses("h" * 40)] == ["pending"]
+
+
+# ---- the fake is as strict as GitHub ------------------------------------------------------------------------------
+
+
+def test_the_fake_answers_404_to_a_path_github_has_but_it_does_not_know(fake: FakeGitHub) -> None:
+    with pytest.raises(GitHubApiError) as raised:
+        run(fake, lambda c: c._request("GET", f"/repos/{REPO}/pulls/7/reviews"))
+    assert raised.value.status == 404
+
+
+def test_the_fake_answers_422_to_a_comment_body_over_githubs_limit(fake: FakeGitHub) -> None:
+    with pytest.raises(GitHubApiError) as raised:
+        run(fake, lambda c: c.create_issue_comment(7, "x" * 65_537))
+    assert raised.value.status == 422 and fake.comments(7) == []
+
+
+def test_the_merged_pull_request_of_a_commit_is_the_one_github_says_it_merged(fake: FakeGitHub) -> None:
+    opened = payloads.pull_request(
+        "opened", repository=REPO, number=12, head_ref="greeting", head_sha="h" * 40, base_sha="b" * 40
+    )
+    fake.put_pull(opened["pull_request"])
+    assert run(fake, lambda c: c.merged_pull_request("h" * 40)) is None, "its head, not merged"
+    fake.merge_pull(12, "m" * 40)
+    assert run(fake, lambda c: c.merged_pull_request("m" * 40)) == 12

@@ -10,8 +10,6 @@ import pytest
 from agentform.elevenlabs import ElevenLabsClient
 from agentform.emulator import DEV_API_KEY, create_app
 from agentform.model import Desired, EnvironmentSettings, ProjectSettings
-from agentform.plan import identity
-from agentform.state.folder import ensure_folder
 from agentform.state.lock import LockHeld, acquire_lock, environment_lock
 
 LOCAL = EnvironmentSettings(name="local", backend="emulator")
@@ -24,8 +22,7 @@ DESIRED = Desired(
 async def _scenario(wait_secs: float, release_after: float | None) -> str:
     transport = httpx.ASGITransport(app=create_app(":memory:"))
     async with ElevenLabsClient("http://emulator.local", DEV_API_KEY, transport=transport) as client:
-        folder = await ensure_folder(client, identity.folder_name("clinic", "local"))
-        deploy = await acquire_lock(client, folder, "local", holder="deploy", purpose="ci deploy", ttl_secs=60)
+        deploy = await acquire_lock(client, "clinic", "local", holder="deploy", purpose="ci deploy", ttl_secs=60)
 
         async def finish_deploy() -> None:
             if release_after is not None:

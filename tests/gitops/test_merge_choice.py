@@ -7,7 +7,7 @@ from agentform.gitops.merge import candidates, desired_record, merged_exactly
 from agentform.model import DesiredTest, SourceLocation
 from agentform.plan.model import ResourceChange
 from agentform.plan.normalize import payload_hash
-from agentform.state.record import BranchEntry, StateRecord
+from agentform.state.model import BranchEntry, StateRecord
 
 PAYLOAD = {"name": "Receptionist", "conversation_config": {"agent": {"first_message": "Alo!"}}, "tags": ["b", "a"]}
 

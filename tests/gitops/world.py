@@ -16,6 +16,7 @@ import git
 import httpx
 import pytest
 from ruamel.yaml import YAML
+from tests.gitops import payloads
 from tests.support.emulator_server import running_emulator
 from tests.support.fake_github import FakeGitHub
 
@@ -23,6 +24,7 @@ from agentform import exitcodes
 from agentform.cli import main
 from agentform.elevenlabs import ElevenLabsClient, NotFoundError
 from agentform.emulator import DEV_API_KEY
+from agentform.gitops.event import pr_number_from_message
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO_ROOT / "src" / "agentform" / "templates" / "github" / "workflows"
@@ -116,6 +118,7 @@ class World:
 
     def run_workflow(self, workflow: str, event_name: str, event: dict[str, Any], *, env: str = "local") -> int:
         self.run_id += 1
+        self._tell_github(event_name, event)
         event_path = self.root.parent / f"event-{self.run_id}.json"
         event_path.write_text(json.dumps(event), encoding="utf-8")
         summary = self.root.parent / f"summary-{self.run_id}.md"
@@ -141,6 +144,16 @@ class World:
         code = main(argv)
         assert summary.read_text(encoding="utf-8").strip(), "the step summary was written"
         return code
+
+    def _tell_github(self, event_name: str, event: dict[str, Any]) -> None:
+        """What GitHub knows before it runs the workflow: the PR of a `pull_request` event, and for a push that merged
+        one (its merge commit's message says so), that PR merged by the pushed commit."""
+        if event_name == "pull_request":
+            self.github.put_pull(event["pull_request"])
+        if event_name == "push":
+            number = pr_number_from_message(self.repo.commit(event["after"]).message)
+            if number is not None:
+                self.github.merge_pull(number, event["after"])
 
     def report(self) -> str:
         return (self.runner_temp / str(self.run_id) / "agentform-report" / "agentform-report.md").read_text()
@@ -215,26 +228,40 @@ class World:
 
 
 def pr_event(
-    number: int, branch: str, head_sha: str, base_sha: str, *, action: str = "synchronize", merged: bool = False
+    number: int,
+    branch: str,
+    head_sha: str,
+    base_sha: str,
+    *,
+    action: str = "synchronize",
+    merged: bool = False,
+    fork: str | None = None,
+    before: str | None = None,
 ) -> dict[str, Any]:
-    repo = {"full_name": REPOSITORY}
-    return {
-        "action": action,
-        "number": number,
-        "pull_request": {
-            "number": number,
-            "title": f"PR {number}",
-            "html_url": f"https://github.com/{REPOSITORY}/pull/{number}",
-            "state": "closed" if action == "closed" else "open",
-            "merged": merged,
-            "head": {"ref": branch, "sha": head_sha, "repo": repo},
-            "base": {"ref": "main", "sha": base_sha, "repo": repo},
-        },
-    }
+    """GitHub's recorded `pull_request` delivery of `action` for this PR (`fork`: the head repository's name)."""
+    return payloads.pull_request(
+        action,
+        repository=REPOSITORY,
+        number=number,
+        head_ref=branch,
+        head_sha=head_sha,
+        base_sha=base_sha,
+        before=before,
+        head_repository=fork,
+        merged=merged,
+        merge_commit_sha=head_sha if merged else None,
+    )
 
 
-def push_event(before: str, after: str, message: str) -> dict[str, Any]:
-    return {"ref": "refs/heads/main", "before": before, "after": after, "head_commit": {"message": message}}
+def push_event(before: str, after: str, _message: str = "") -> dict[str, Any]:
+    """GitHub's recorded branch push, moved to main from `before` to `after` (the message is the commit's own)."""
+    return payloads.push(repository=REPOSITORY, ref="refs/heads/main", before=before, after=after)
+
+
+def dispatch_event() -> dict[str, Any]:
+    """GitHub's recorded `workflow_dispatch` delivery, started on main (the drift workflow's manual trigger; no
+    recording of a `schedule` delivery exists, and agentform reads nothing from either)."""
+    return payloads.workflow_dispatch(repository=REPOSITORY, ref="refs/heads/main")
 
 
 def knowledge_ids(config: dict[str, Any]) -> set[str]:

@@ -24,7 +24,7 @@ from agentform.plan.live import (
     LiveTool,
 )
 from agentform.project.context import deep_merge
-from agentform.state.view import RecordedAgent, RecordedTool, StateRecord
+from agentform.state.model import AgentEntry, ResourceEntry, StateRecord
 
 PROJECT, ENV = "clinic", "prod"
 
@@ -129,8 +129,19 @@ def live_agent(key: str, payload: dict[str, Any] | None, agent_id: str = "agent-
     )
 
 
-def record(agents: dict[str, RecordedAgent] | None = None, **fields: Any) -> StateRecord:
-    return StateRecord(agents=agents or {}, **fields)
+def record(agents: dict[str, AgentEntry] | None = None, **fields: Any) -> StateRecord:
+    return StateRecord(project=PROJECT, environment=ENV, agents=agents or {}, **fields)
+
+
+def _entry(live_id: str, key: str, content_hash: str, updated_at: int | None) -> ResourceEntry:
+    return ResourceEntry(id=live_id, key=key, hash=content_hash, updated_at=updated_at)
+
+
+def recorded_agent(agent_id: str, payload: dict[str, Any], **fields: Any) -> AgentEntry:
+    """What the record keeps after our write of `payload` (normalised) to an agent."""
+    from agentform.plan.normalize import payload_hash
+
+    return AgentEntry(id=agent_id, payload_hash=payload_hash(payload), payload=payload, **fields)
 
 
 def server_view(payload: dict[str, Any], agent_id: str = "agent-1", **defaults: Any) -> dict[str, Any]:
@@ -217,7 +228,7 @@ def applied(plan: Any, previous: LiveState | None = None, *, read_agents: bool =
                     response_mocks=body.get("response_mocks"),
                 )
             )
-            tool_records.setdefault(change.key, []).append(RecordedTool(id=new_id, hash=change.hash))
+            tool_records[new_id] = ResourceEntry(id=new_id, key=change.key, hash=change.hash or "")
         elif change.kind == "test" and change.action in ("create", "replace"):
             ids[change.address] = new_id
             tests.append(
@@ -250,18 +261,22 @@ def applied(plan: Any, previous: LiveState | None = None, *, read_agents: bool =
                     payload=server_view(merged, agent_id) if read_agents else None,
                 )
             )
-            agent_records[change.key] = RecordedAgent(id=agent_id, payload=sent, updated_at=200 + number)
+            agent_records[change.key] = recorded_agent(agent_id, sent, updated_at=200 + number)
     return state.model_copy(
         update={
             "documents": documents,
             "tools": tools,
             "tests": tests,
             "agents": agents,
-            "record": StateRecord(
+            "record": record(
                 agents=agent_records,
                 tools=tool_records,
-                documents={d.id: d.updated_at for d in documents},
-                tests={t.id: t.updated_at for t in tests},
+                documents={
+                    d.id: ResourceEntry(id=d.id, key=d.key, hash=d.hash, updated_at=d.updated_at) for d in documents
+                },
+                tests={
+                    t.id: ResourceEntry(id=t.id, key=t.address, hash=t.hash, updated_at=t.updated_at) for t in tests
+                },
             ),
         }
     )

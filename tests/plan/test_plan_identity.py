@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.plan.builders import document
 
 from agentform.plan import identity
-from agentform.state.view import RecordedTool, StateRecord
+from agentform.state.model import STATE_DOCUMENT_NAME, ResourceEntry, StateRecord
 
 
 def test_agent_markers_are_an_owner_tag_and_a_key_tag():
@@ -81,7 +81,7 @@ def test_documents_outside_the_managed_folder_or_with_foreign_names_are_ignored(
     assert identity.live_document_from_item({**item, "folder_parent_id": "other"}, "kb") is None
     assert identity.live_document_from_item({**item, "name": "Clinic FAQ"}, "kb") is None
     assert identity.live_document_from_item(item, None) is None
-    assert identity.live_document_from_item({**item, "name": identity.STATE_DOCUMENT_NAME}, "kb") is None
+    assert identity.live_document_from_item({**item, "name": STATE_DOCUMENT_NAME}, "kb") is None
 
 
 def test_tests_in_the_managed_folder_are_found_by_name():
@@ -93,7 +93,9 @@ def test_tests_in_the_managed_folder_are_found_by_name():
 
 
 def test_tools_are_ours_only_when_the_state_record_lists_them_or_a_file_adopts_them():
-    record = StateRecord(tools={"book": [RecordedTool(id="t1", hash="0123456789ab")]})
+    record = StateRecord(
+        project="clinic", environment="prod", tools={"t1": ResourceEntry(id="t1", key="book", hash="0123456789ab")}
+    )
     items = [
         {"id": "t1", "tool_config": {"name": "book"}},
         {"id": "t2", "tool_config": {"name": "someone-elses"}},

@@ -14,6 +14,7 @@ from tests.plan.builders import (
     live_state,
     llm_test,
     record,
+    recorded_agent,
     tool,
 )
 
@@ -26,7 +27,6 @@ from agentform.plan.render_json import render_json
 from agentform.plan.render_markdown import render_markdown
 from agentform.plan.render_text import render_text
 from agentform.redact import Redactor
-from agentform.state.view import RecordedAgent
 
 
 def clinic(**agent_fields):
@@ -484,6 +484,6 @@ def test_a_tool_edited_in_the_dashboard_is_drift():
 def test_the_record_is_only_trusted_for_the_agent_it_was_written_for():
     files = clinic()
     live = applied(make_plan(files, live_state(), prune=False), read_agents=True)
-    wrong = record({"receptionist": RecordedAgent(id="another-agent", payload={"name": "Other"})})
+    wrong = record({"receptionist": recorded_agent("another-agent", {"name": "Other"})})
     plan = make_plan(files, live.model_copy(update={"record": wrong}), prune=False)
     assert not plan.change_for("agent.receptionist").drift

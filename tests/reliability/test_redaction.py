@@ -8,7 +8,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from agentform.redact import MASK, Redactor, fingerprint, resolve_tokens, secret_digest
-from agentform.state.record import AgentEntry, StateRecord, dump_record, parse_record
+from agentform.state.model import AgentEntry, StateRecord, dump_record, parse_record
 
 SECRET = 'Tok3n/"with"+odd&chars\\x'
 

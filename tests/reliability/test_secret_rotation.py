@@ -20,7 +20,7 @@ from agentform.commands import apply as apply_command
 from agentform.commands import plan as plan_command
 from agentform.commands import test as test_command
 from agentform.emulator import create_app
-from agentform.state.record import STATE_DOCUMENT_NAME
+from agentform.state.model import STATE_DOCUMENT_NAME
 
 CANARIES = (OLD_SECRET, NEW_SECRET)
 

@@ -21,6 +21,8 @@ Interface (stable; the GitOps end-to-end tests use it):
     fake.add_comment(7, "LGTM", user="reviewer")     # a comment someone else wrote
     fake.add_issue("Drift", "...", labels=["agentform-drift"])
     fake.fail_next(2, status=502)                    # the next 2 requests answer 502
+    fake.put_pull(event["pull_request"])             # a PR, as a delivered event describes it
+    fake.merge_pull(7, merge_commit_sha)             # ...merged by that commit
 
 Endpoints (paths under `/repos/{owner}/{repo}`, as documented at docs.github.com/rest):
     GET   /issues/{n}/comments        per_page (<=100, default 30), page; RFC 8288 `Link` header (next, last)
@@ -32,9 +34,13 @@ Endpoints (paths under `/repos/{owner}/{repo}`, as documented at docs.github.com
     GET   /issues                     state (open|closed|all), labels (comma-separated, all must match), paging
     POST  /issues                     {title, body, labels}       -> 201
     PATCH /issues/{n}                 {title, body, state, labels}
+    GET   /commits/{sha}/pulls        the PRs that commit is the head of or merged (known through `put_pull`)
+    GET   /pulls/{n}
 
 Requests need `Authorization: Bearer <token>` (or `token <token>`), else 401 `{"message": "Bad credentials"}`.
-Another repository answers 404 `{"message": "Not Found"}`; bad bodies 422 `{"message": "Validation Failed"}`.
+Another repository, or any path not listed above, answers 404 `{"message": "Not Found"}`; bodies GitHub rejects
+(a missing or over-long comment/issue body or title, a bad status state, a status description over 140 characters)
+answer 422 `{"message": "Validation Failed"}`.
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ from urllib.parse import urlencode
 
 import httpx
 
+# GitHub refuses comment and issue bodies longer than this.
+BODY_LIMIT = 65_536
 STATUS_STATES = frozenset({"error", "failure", "pending", "success"})
 _DOCS = "https://docs.github.com/rest"
 
@@ -76,6 +84,8 @@ class _State:
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     statuses: list[dict[str, Any]] = field(default_factory=list)
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Pull requests by number, as the test delivered them in events (GitHub's own object).
+    pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
     next_id: int = 1000
     next_issue: int = 1
 
@@ -105,6 +115,8 @@ class FakeGitHub:
             ("GET", re.compile(rf"{prefix}/issues"), self._list_issues),
             ("POST", re.compile(rf"{prefix}/issues"), self._create_issue),
             ("PATCH", re.compile(rf"{prefix}/issues/(\d+)"), self._update_issue),
+            ("GET", re.compile(rf"{prefix}/commits/([0-9A-Za-z]+)/pulls"), self._pulls_of_commit),
+            ("GET", re.compile(rf"{prefix}/pulls/(\d+)"), self._get_pull),
         ]
 
     # ---- inspection and seeding -------------------------------------------------------------------------------
@@ -132,6 +144,19 @@ class FakeGitHub:
             issue = self._new_issue(title, body, list(labels))
             issue["state"] = state
             return dict(issue)
+
+    def put_pull(self, pull_request: dict[str, Any]) -> None:
+        """Know a pull request: the `pull_request` object of a delivered event (GitHub's REST object has its shape)."""
+        with self._lock:
+            self._state.pulls[int(pull_request["number"])] = json.loads(json.dumps(pull_request))
+
+    def merge_pull(self, number: int, merge_commit_sha: str) -> None:
+        """Mark a known pull request merged by `merge_commit_sha`, as GitHub does when its merge is pushed."""
+        with self._lock:
+            pull = self._state.pulls[number]
+            pull.update(
+                state="closed", merged=True, merge_commit_sha=merge_commit_sha, merged_at=_now(), closed_at=_now()
+            )
 
     def fail_next(self, count: int = 1, *, status: int = 502) -> None:
         """The next `count` requests (whatever they are) answer `status` with GitHub's error shape."""
@@ -306,6 +331,21 @@ class FakeGitHub:
     def _list_statuses(self, request: httpx.Request, sha: str) -> tuple[int, Any, dict[str, str]]:
         return _page(request, [s for s in reversed(self._state.statuses) if s["sha"] == sha])
 
+    def _pulls_of_commit(self, request: httpx.Request, sha: str) -> tuple[int, Any, dict[str, str]]:
+        """`GET /commits/{sha}/pulls`: the PRs whose head is the commit or that it merged (newest first)."""
+        found = [
+            pull
+            for pull in self._state.pulls.values()
+            if sha in (pull.get("merge_commit_sha"), (pull.get("head") or {}).get("sha"))
+        ]
+        return _page(request, sorted(found, key=lambda pull: -pull["number"]))
+
+    def _get_pull(self, request: httpx.Request, number: str) -> tuple[int, Any, dict[str, str]]:
+        pull = self._state.pulls.get(int(number))
+        if pull is None:
+            raise _Reply(404, "Not Found")
+        return 200, pull, {}
+
     def _list_issues(self, request: httpx.Request) -> tuple[int, Any, dict[str, str]]:
         state = request.url.params.get("state", "open")
         wanted = {label for label in request.url.params.get("labels", "").split(",") if label}
@@ -319,6 +359,8 @@ class FakeGitHub:
     def _create_issue(self, request: httpx.Request) -> tuple[int, Any, dict[str, str]]:
         title = _field(request, "title", str)
         data = _json(request)
+        if len(data.get("body") or "") > BODY_LIMIT:
+            raise _Reply(422, "Validation Failed", errors=[{"resource": "Issue", "field": "body", "code": "custom"}])
         labels = [label if isinstance(label, str) else label.get("name") for label in data.get("labels") or []]
         return 201, self._new_issue(title, data.get("body") or "", labels), {}
 
@@ -352,6 +394,8 @@ def _field(request: httpx.Request, name: str, kind: type) -> Any:
     value = _json(request).get(name)
     if not isinstance(value, kind) or value == "":
         raise _Reply(422, "Validation Failed", errors=[{"resource": "Issue", "field": name, "code": "missing_field"}])
+    if name == "body" and len(value) > BODY_LIMIT:
+        raise _Reply(422, "Validation Failed", errors=[{"resource": "IssueComment", "field": "body", "code": "custom"}])
     return value
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,6 +104,27 @@ class LiveProject:
         assert old in text, f"{old!r} not in {path}"
         file.write_text(text.replace(old, new))
 
+    @contextlib.contextmanager
+    def committed_only(self, path: str, old: str, new: str) -> Iterator[None]:
+        """`path` edited in a new commit while the working tree keeps it as it was; the commit is dropped after
+        (the module's tests share this repository)."""
+        self.edit(path, old, new)
+        self.repo.index.add([path])
+        self.repo.index.commit(f"edit {path}")
+        self.repo.git.checkout("HEAD~1", "--", path)
+        try:
+            yield
+        finally:
+            self.repo.git.reset("--hard", "HEAD~1")
+
+    def ref_fails_and_working_tree_passes(self, test_key: str) -> None:
+        """`test --ref HEAD` fails `test_key` (exit 3) and the working tree passes it."""
+        code, out = self.cli("test", "--ref", "HEAD", "--test", test_key, "--json")
+        assert code == exitcodes.TESTS_FAILED, out
+        assert json.loads(out)["target"] == "files at HEAD (agent_config_override)"
+        code, out = self.cli("test", "--test", test_key)
+        assert code == exitcodes.OK, out
+
     def admin(self, method: str, path: str, **kwargs: Any) -> Any:
         response = httpx.request(method, f"{self.base_url}/_emulator{path}", headers=HEADERS, timeout=10, **kwargs)
         response.raise_for_status()
@@ -117,12 +140,12 @@ class LiveProject:
         return next(agent["agent_id"] for agent in agents if f"af-key:{key}" in agent.get("tags", []))
 
 
-@pytest.fixture(scope="module")
-def applied_example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveProject]:
-    """One emulator server per test module with the example project applied (apply takes seconds: share it)."""
+@contextlib.contextmanager
+def applied_project(folder: Path) -> Iterator[LiveProject]:
+    """The example project committed in a git repository in `folder`, applied to its own emulator server."""
     from tests.support.emulator_server import running_emulator
 
-    root = copy_example(tmp_path_factory.mktemp("project"))
+    root = copy_example(folder)
     repo = git.Repo.init(root, initial_branch="main")
     with repo.config_writer() as config:
         config.set_value("user", "name", "Test").set_value("user", "email", "test@example.com")
@@ -133,6 +156,13 @@ def applied_example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePr
         project = LiveProject(root, base_url, repo)
         code, out = project.cli("apply", "--auto-approve")
         assert code == exitcodes.OK, out
+        yield project
+
+
+@pytest.fixture(scope="module")
+def applied_example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveProject]:
+    """One emulator server per test module with the example project applied (apply takes seconds: share it)."""
+    with applied_project(tmp_path_factory.mktemp("project")) as project:
         yield project
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import git
 import pytest
 
-from agentform.gitops.changes import ChangeDetectionError, changed_agents, changed_paths, select_agents
+from agentform.gitops.changes import ChangeDetectionError, changed_agents, changed_paths, select_agents, touched_by_plan
 from agentform.model import (
     Desired,
     DesiredAgent,
@@ -17,6 +17,7 @@ from agentform.model import (
     ProjectSettings,
     SourceLocation,
 )
+from agentform.plan.model import ResourceChange
 
 FILES = {
     "agentform.yaml": "project: demo\n",
@@ -180,3 +181,35 @@ def test_a_folder_outside_git_is_a_clear_error(tmp_path):
 def test_select_agents_ignores_agents_that_no_longer_exist():
     selection = select_agents(["agents/gone/agent.yaml", "tests_specs/gone/t.yaml"], _desired())
     assert selection.agents == []
+
+
+# ---- which agents a deploy smoke-tests from its plan (their own change, or what they reference) ------------------
+
+
+def _change(kind: str, key: str, action: str = "update", blocked: str | None = None) -> ResourceChange:
+    return ResourceChange(address=f"{kind}.{key}", kind=kind, key=key, action=action, blocked=blocked)
+
+
+def test_a_document_change_reaches_every_agent_that_references_it():
+    touched = touched_by_plan([_change("document", "prices", "create")], _desired())
+    assert sorted(touched) == ["clinic", "sales"]
+    assert touched["sales"] == ("the plan has create document.prices, which it references",)
+
+
+def test_a_tool_change_reaches_its_agents_and_the_agents_whose_tests_reference_it():
+    assert list(touched_by_plan([_change("tool", "book-appointment", "replace")], _desired())) == ["clinic"]
+    assert list(touched_by_plan([_change("tool", "lookup-order", "replace")], _desired())) == ["support"]
+
+
+def test_an_agent_or_test_change_reaches_its_own_agent():
+    changes = [_change("agent", "sales"), _change("test", "support/refund", "create")]
+    assert list(touched_by_plan(changes, _desired())) == ["sales", "support"]
+
+
+def test_no_ops_deletes_and_blocked_changes_reach_nobody():
+    changes = [
+        _change("agent", "sales", "no-op"),
+        _change("document", "prices", "delete"),
+        _change("document", "clinic-faq", "update", blocked="prevent_destroy is set"),
+    ]
+    assert touched_by_plan(changes, _desired()) == {}

@@ -167,9 +167,9 @@ def test_changed_since_a_commit_with_nothing_relevant_runs_nothing(live_project)
     assert json.loads(out)["agents"] == []
 
 
-def test_a_changed_kb_document_cannot_be_tested_as_an_override_and_says_to_use_a_branch(live_project):
+def test_a_changed_kb_document_without_creating_its_version_says_what_to_run(live_project):
     live_project.edit("knowledge/support-faq.md", "two-year warranty", "three-year warranty")
-    code, out = live_project.cli("test", "--changed-since", "HEAD", "--json")
+    code, out = live_project.cli("test", "--changed-since", "HEAD", "--no-create", "--json")
     assert code == exitcodes.ERROR
     report = json.loads(out)
     assert report["selection"] == ["support-agent: knowledge document support-faq changed (knowledge/support-faq.md)"]
@@ -179,18 +179,8 @@ def test_a_changed_kb_document_cannot_be_tested_as_an_override_and_says_to_use_a
 
 
 def test_ref_tests_the_files_at_a_commit_without_checking_it_out(live_project):
-    _forget_address(live_project)
-    live_project.repo.index.add([PROMPT])
-    live_project.repo.index.commit("drop the address")
-    _restore_address(live_project)  # working tree has it again
-    try:
-        code, out = live_project.cli("test", "--ref", "HEAD", "--test", "address", "--json")
-        assert code == exitcodes.TESTS_FAILED, out
-        assert json.loads(out)["target"] == "files at HEAD (agent_config_override)"
-        code, out = live_project.cli("test", "--test", "address")
-        assert code == exitcodes.OK, out
-    finally:
-        live_project.repo.git.reset("--hard", "HEAD~1")  # the module shares this repository
+    with live_project.committed_only(PROMPT, ADDRESS, ""):
+        live_project.ref_fails_and_working_tree_passes("address")
 
 
 def test_secret_values_never_reach_the_report(live_project, tmp_path):

@@ -11,9 +11,12 @@ import asyncio
 import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentform.adopt.importer import LiveDocument, referenced_ids, tools_of_tests
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ class AgentBundle:
 class LiveReader:
     """Reads through `client`, each (kind, id) once."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: ElevenLabsClient) -> None:
         self.client = client
         self._reads: dict[tuple[str, str], asyncio.Task[Any]] = {}
 

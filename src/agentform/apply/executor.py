@@ -7,6 +7,11 @@ stage starts after a failure, so a failed apply leaves a consistent prefix that 
 
 The state record is saved once per stage (not per step: that would double the writes), plus once before a stage
 that creates tools, holding the create intents (tools carry no marker; see `state/record.py`).
+
+Nothing is waited for and nothing is read back that a write's answer tells (docs/decisions/0110): an agent's update
+answers with its `version_id` and timestamp, which the record keeps; a created agent, document or test is vouched for
+by its creation time. Garbage collection works from the plan's reads; the twins of retried creates are looked for
+only when the client retried a create.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from agentform.apply import operations
 from agentform.apply.dedupe import remove_retry_duplicates
 from agentform.apply.journal import Journal, JournalEntry
-from agentform.apply.observe import WrittenVersion, observed_timestamps
+from agentform.apply.observe import agent_entry, verify_agents, verify_versions
 from agentform.model import Desired
 from agentform.plan import identity
 from agentform.plan.agents import recordable
@@ -28,13 +33,8 @@ from agentform.plan.model import Plan, ResourceChange, refs_in, resolve_refs
 from agentform.plan.normalize import payload_hash
 from agentform.plan.read import Workspace, find_branch, read_workspace
 from agentform.state.folder import ensure_folder, ensure_test_folder
-from agentform.state.record import (
-    AgentEntry,
-    BranchEntry,
-    PendingIntent,
-    RecordStore,
-    ResourceEntry,
-)
+from agentform.state.model import BranchEntry, PendingIntent, ResourceEntry
+from agentform.state.record import RecordStore
 
 if TYPE_CHECKING:
     from agentform.elevenlabs.client import ElevenLabsClient
@@ -94,11 +94,11 @@ class _Run:
     failed_addresses: set[str] = field(default_factory=set)
     store: RecordStore | None = None
     written_agents: dict[str, tuple[str, dict[str, Any], dict[str, Any] | None]] = field(default_factory=dict)
-    written_versions: list[WrittenVersion] = field(default_factory=list)
     created: dict[str, str] = field(default_factory=dict)
     created_names: dict[str, str] = field(default_factory=dict)
     branch_entries_unsaved: bool = False
     step: int = 0
+    started: Callable[[ResourceChange], None] | None = None
 
     def __post_init__(self) -> None:
         self.ids = {c.address: c.live_id for c in self.plan.changes if c.live_id}
@@ -120,6 +120,8 @@ class _Run:
             )
             self.ids["folder.documents"] = folder_id
             record = self.workspace.record.model_copy(deep=True)
+            verify_agents(record, self.workspace.live)
+            verify_versions(record, self.workspace.live, self.plan)
             # Tools recovered from an interrupted create become ours for good.
             for tool_id, key in self.workspace.recovered_tools.items():
                 record.tools[tool_id] = ResourceEntry(id=tool_id, key=key, hash=self.desired.tools[key].content_hash())
@@ -137,16 +139,20 @@ async def apply_plan(
     progress: Progress | None = None,
     journal: Journal | None = None,
     workspace: Workspace | None = None,
-    settle_secs: float = 1.1,
+    collect: bool = True,
+    started: Callable[[ResourceChange], None] | None = None,
 ) -> ApplyResult:
-    """Carry out `plan`; see the module docstring. `workspace` saves re-reading what the plan was made from."""
+    """Carry out `plan`; see the module docstring. `workspace` saves re-reading what the plan was made from.
+    `collect=False` leaves garbage collection to the caller (a deploy collects only after its smoke tests pass);
+    `started(change)` is called as each operation begins (log lines for non-terminals, `apply/progress_lines.py`)."""
     if plan.has_conflicts:
         conflicts = ", ".join(c.address for c in plan.changes if c.conflict)
         raise ApplyRefused(f"drift conflict on {conflicts}: choose a side with --on-drift git-wins|live-wins")
     branch = branch if branch is not None else plan.branch
     workspace = workspace or await read_workspace(client, desired)
-    run = _Run(client, plan, desired, workspace, journal or Journal(), progress)
+    run = _Run(client, plan, desired, workspace, journal or Journal(), progress, started=started)
     result = ApplyResult(journal=run.journal)
+    retried_posts = _retried_posts(client)
     for stage in stages(plan, prune=prune):
         await _folders(run, stage)
         await _intents(run, stage)
@@ -154,16 +160,21 @@ async def apply_plan(
         await _save(run, stage)
         if run.failed_addresses:
             break
-    if run.created:
+    if run.created and (retried_posts is None or _retried_posts(client) != retried_posts):
         result.duplicates_removed = await remove_retry_duplicates(
             client, desired, workspace, run.created, run.log, run.created_names
         )
-    await _observe_writes(run, settle_secs)
-    if branch is None and not run.failed_addresses and (run.created or run.written_agents or _garbage_planned(plan)):
+    await _record_agents(run)
+    if (
+        collect
+        and branch is None
+        and not run.failed_addresses
+        and (run.created or run.written_agents or _garbage_planned(plan))
+    ):
         from agentform.apply.gc import collect_garbage
 
-        fresh = await read_workspace(client, desired)
-        result.garbage_collected = await collect_garbage(client, desired, fresh.live, log=run.log, store=run.store)
+        # The plan's reads name every version that existed; what this apply created is the declared version.
+        result.garbage_collected = await collect_garbage(client, desired, workspace.live, log=run.log, store=run.store)
     if workspace.recovered_tools:
         # Tools found through an interrupted create's intent become ours for good (`record_store` adds them).
         store = await run.record_store()
@@ -210,6 +221,8 @@ async def _execute(run: _Run, change: ResourceChange, branch: str | None) -> Non
         run.failed_addresses.add(change.address)
         run.log(_entry(step, change, "-", "skipped", error=f"not attempted: {', '.join(sorted(waiting))} failed"))
         return
+    if run.started is not None:
+        run.started(change)
     try:
         if change.action == "delete":
             for live_id in change.delete_ids or [change.live_id or ""]:
@@ -229,17 +242,6 @@ async def _execute(run: _Run, change: ResourceChange, branch: str | None) -> Non
         # Main's record entry: creates land on main even with --branch; branch updates are recorded per branch.
         if change.kind == "agent" and (branch is None or change.action == "create"):
             run.written_agents[change.key] = (outcome.live_id, payload, outcome.response)
-        if change.kind in ("document", "test"):
-            run.written_versions.append(
-                WrittenVersion(
-                    change.kind,
-                    outcome.live_id,
-                    change.key,
-                    change.hash or "",
-                    payload,
-                    created=change.action in ("create", "replace"),
-                )
-            )
         run.log(_entry(step, change, outcome.operation, "ok", live_id=outcome.live_id, request=_summary(payload)))
     except Exception as error:
         run.failed_addresses.add(change.address)
@@ -297,6 +299,13 @@ async def _save(run: _Run, stage: list[ResourceChange]) -> None:
         if change.action in ("create", "replace") and live_id not in entries:
             entries[live_id] = ResourceEntry(id=live_id, key=change.key, hash=change.hash or "")
             changed = True
+        elif change.kind in ("document", "test") and change.action == "update":
+            # A repaired version: an edit in the second of our write would not move its timestamp, so plans compare
+            # its content until one proves it (`verify_versions`; docs/decisions/0110). A version found by its
+            # marker alone becomes recorded too.
+            entry = entries.setdefault(live_id, ResourceEntry(id=live_id, key=change.key, hash=change.hash or ""))
+            entry.updated_at, entry.verified = None, False
+            changed = True
     if any(c.kind == "tool" for c in stage):
         store = store or await run.record_store()
         # A failed create keeps its intent: its tool may exist anyway (the answer was lost), and the next read
@@ -308,49 +317,22 @@ async def _save(run: _Run, stage: list[ResourceChange]) -> None:
         await store.save()
 
 
-async def _observe_writes(run: _Run, settle_secs: float) -> None:
-    """Record what we wrote, read back once the server's clock left the writes' second.
-
-    Only then does an unchanged list timestamp prove nobody edited the agent, document or test since
-    (docs/decisions/0050, 0058).
-    """
-    written = run.written_agents
-    if not written and not run.written_versions:
+async def _record_agents(run: _Run) -> None:
+    """Record what we wrote to agents, from the writes' answers (docs/decisions/0110); save the record if needed."""
+    if not run.written_agents:
         if run.branch_entries_unsaved:
             await (await run.record_store()).save()
         return
-    if written or not all(version.created for version in run.written_versions):
-        await asyncio.sleep(settle_secs)  # creates of documents and tests need no wait (`apply/observe.py`)
-    reads, stamps = await asyncio.gather(
-        asyncio.gather(*(run.client.get_agent(agent_id) for agent_id, _, _ in written.values())),
-        observed_timestamps(
-            run.client,
-            run.written_versions,
-            documents_folder_id=run.ids.get("folder.documents"),
-            tests_folder_id=run.ids.get("folder.tests"),
-        ),
-    )
     store = await run.record_store()
-    for (key, (agent_id, payload, response)), live in zip(written.items(), reads, strict=True):
-        ours = (response or {}).get("version_id")
-        metadata = live.get("metadata") or {}
-        normalised = recordable(payload)
-        store.record.agents[key] = AgentEntry(
-            id=agent_id,
-            payload_hash=payload_hash(normalised),
-            payload=normalised,
-            updated_at=metadata.get("updated_at_unix_secs") if ours in (None, live.get("version_id")) else None,
-            version_id=live.get("version_id"),
-            verified=ours in (None, live.get("version_id")),
-        )
-    for version in run.written_versions:
-        entries = getattr(store.record, f"{version.kind}s")
-        # A repaired version found by its marker alone becomes recorded too.
-        entry = entries.setdefault(
-            version.live_id, ResourceEntry(id=version.live_id, key=version.key, hash=version.hash)
-        )
-        entry.updated_at = stamps.get(version.live_id)
+    for key, (agent_id, payload, answer) in run.written_agents.items():
+        store.record.agents[key] = agent_entry(agent_id, recordable(payload), answer)
     await store.save()
+
+
+def _retried_posts(client: ElevenLabsClient) -> int | None:
+    """How many POST attempts the client retried so far; None when it does not tell (then assume some were)."""
+    counts = getattr(client, "retry_counts", None)
+    return None if counts is None else counts["POST"]
 
 
 def _garbage_planned(plan: Plan) -> bool:

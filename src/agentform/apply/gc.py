@@ -9,7 +9,7 @@ key altogether is a planned delete, carried out only with prune. `prevent_destro
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from agentform.apply.journal import JournalEntry
@@ -17,7 +17,7 @@ from agentform.model import Desired, DesiredDocument, DesiredTest, DesiredTool
 from agentform.plan.live import LiveState
 from agentform.plan.payload import test_content_hash
 from agentform.plan.read import test_attachments
-from agentform.plan.resources import tool_versions
+from agentform.plan.resources import tool_versions  # also imported from here by testing/targets.py
 from agentform.state.record import RecordStore
 
 if TYPE_CHECKING:
@@ -53,14 +53,32 @@ def _own_address(resource: DesiredDocument | DesiredTool) -> str:
     return resource.content_hash()
 
 
-def _has_dependents(answer: dict[str, Any]) -> bool:
-    return bool(answer.get("agents") or answer.get("branches"))
+def _has_dependents(answer: dict[str, Any] | None) -> bool:
+    # None: the version is gone already (deleted by the apply that collects, or meanwhile): nothing to delete.
+    return answer is None or bool(answer.get("agents") or answer.get("branches"))
+
+
+async def _unless_gone(answer: Awaitable[dict[str, Any]]) -> dict[str, Any] | None:
+    """The dependents of a candidate, or None when it no longer exists: collection starts from the plan's reads,
+    and the apply may have deleted a superseded version itself (a planned delete)."""
+    try:
+        return await answer
+    except Exception as error:
+        if getattr(error, "status", None) != 404:
+            raise
+        return None
 
 
 async def _tests_referenced_by_branches(client: ElevenLabsClient, live: LiveState, addresses: set[str]) -> set[str]:
     """Test ids attached on any unarchived branch of the agents that own the candidate tests."""
     agent_keys = {address.split("/", 1)[0] for address in addresses}
     return set(await test_attachments(client, [agent for agent in live.agents if agent.key in agent_keys]))
+
+
+def _rollback_references(live: LiveState, store: RecordStore | None) -> set[str]:
+    """The ids the state record's rollback points reference: from the apply's own record, else the one read."""
+    record = store.record if store is not None else live.record
+    return record.deploy.protected_ids() if record is not None else set()
 
 
 async def collect_garbage(
@@ -71,13 +89,17 @@ async def collect_garbage(
     log: Callable[[JournalEntry], Any] | None = None,
     store: RecordStore | None = None,
 ) -> list[str]:
-    """Delete unreferenced superseded versions; the ids removed. Reads only when there are candidates."""
+    """Delete unreferenced superseded versions; the ids removed. Reads only when there are candidates.
+
+    A version a recorded rollback point references stays (docs/decisions/0080): a rollback must find it."""
     candidates = superseded(desired, live)
     if not any(candidates.values()):
         return []
+    protected = _rollback_references(live, store)
+    candidates = {kind: [i for i in ids if i not in protected] for kind, ids in candidates.items()}
     doc_deps, tool_deps = await asyncio.gather(
-        asyncio.gather(*(client.document_dependent_agents(i) for i in candidates["document"])),
-        asyncio.gather(*(client.tool_dependent_agents(i) for i in candidates["tool"])),
+        asyncio.gather(*(_unless_gone(client.document_dependent_agents(i)) for i in candidates["document"])),
+        asyncio.gather(*(_unless_gone(client.tool_dependent_agents(i)) for i in candidates["tool"])),
     )
     test_addresses = {t.address for t in live.tests if t.id in candidates["test"]}
     in_use_tests = await _tests_referenced_by_branches(client, live, test_addresses) if test_addresses else set()

@@ -1,82 +1,83 @@
-"""What the workspace says of the document and test versions an apply wrote: the `updated_at` a plan trusts.
+"""What an apply records of its own writes to agents, with no wait and no read-back (docs/decisions/0110).
 
-A plan reads a managed text document's content (or a test's body) only when its list timestamp moved since the one
-recorded after our last write (docs/decisions/0058). Timestamps are whole seconds, so a dashboard edit within the
-second of our write would leave it unchanged; the agents' rule (docs/decisions/0050) applies here too: the caller
-waits until the server's clock has left that second, then this module lists the versions *before* reading their
-content back. A timestamp is vouched for only when the content read afterwards is still what we sent: an edit made
-between our write and the list shows in the content, one made after the list moves the timestamp. When the content
-differs, no timestamp is recorded and the plan falls back on comparing content (`plan/versions.py`).
+A plan skips an agent's detail read when its list timestamp still equals what the state record vouches for
+(docs/decisions/0050). Timestamps are whole seconds, so a timestamp alone cannot tell our write from a dashboard
+edit made in the same second: the record vouches only for what is certain.
 
-A version we *created* is not read back: nobody can edit it within the second it was created in (its id was not
-known yet), so a list timestamp equal to its creation time vouches for it, and one that is not is an edit.
+- A created agent: nobody can edit it within the second it was created in (its id was not known yet), so a list
+  timestamp equal to its creation time vouches for it. The create answers with the id only; nothing is read.
+- An updated agent: the update answers with the new `version_id` and timestamp, which the record keeps unverified;
+  the next plan reads the agent (one GET) and compares. A later apply marks the entry verified once a read made
+  after the clock left that second still saw our version.
+
+Documents and tests follow the same rule in `executor._save`: created versions by their creation time, repaired ones
+by their content.
 """
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
-from agentform.plan.normalize import comparable, normalize_test, same
-
-if TYPE_CHECKING:
-    from agentform.elevenlabs.client import ElevenLabsClient
+from agentform.plan.live import LiveState
+from agentform.plan.model import Plan
+from agentform.plan.normalize import payload_hash
+from agentform.state.model import AgentEntry, StateRecord
 
 
-@dataclass(frozen=True)
-class WrittenVersion:
-    """A document or test version an apply created or repaired, and the body it sent."""
+def agent_entry(agent_id: str, sent: dict[str, Any], answer: dict[str, Any] | None) -> AgentEntry:
+    """The record entry after a write of `sent` (normalised) to an agent; `answer` is the update's, None after a
+    create (which answers with the id only).
 
-    kind: Literal["document", "test"]
-    live_id: str
-    key: str
-    hash: str
-    sent: dict[str, Any]
-    created: bool
-
-
-async def observed_timestamps(
-    client: ElevenLabsClient,
-    written: list[WrittenVersion],
-    *,
-    documents_folder_id: str | None,
-    tests_folder_id: str | None,
-) -> dict[str, int | None]:
-    """Live id -> the list timestamp that vouches for our write, or None when the content no longer matches."""
-    documents = [w for w in written if w.kind == "document" and "text" in w.sent]
-    tests = [w for w in written if w.kind == "test"]
-    document_items, test_items = await asyncio.gather(
-        client.list_documents(parent_folder_id=documents_folder_id) if documents and documents_folder_id else _none(),
-        client.list_tests(parent_folder_id=tests_folder_id) if tests and tests_folder_id else _none(),
+    A created agent is vouched for by its creation time: nobody can edit it within the second it was created in,
+    its id not being known yet. An updated agent's timestamp cannot vouch for it yet (an edit in the same second
+    would share it): the next plan reads it, and the next apply marks it verified (`verify_agents`).
+    """
+    if answer is None:
+        return AgentEntry(id=agent_id, payload_hash=payload_hash(sent), payload=sent, verified=True)
+    return AgentEntry(
+        id=agent_id,
+        payload_hash=payload_hash(sent),
+        payload=sent,
+        updated_at=(answer.get("metadata") or {}).get("updated_at_unix_secs"),
+        version_id=answer.get("version_id"),
     )
-    # KB items keep their timestamps under `metadata`, test summaries at the top.
-    items = [{**item, **(item.get("metadata") or {})} for item in [*document_items, *test_items]]
-    stamps = {str(item["id"]): item.get("last_updated_at_unix_secs") for item in items}
-    born = {str(item["id"]): item.get("created_at_unix_secs") for item in items}
-    found: dict[str, int | None] = {
-        w.live_id: stamps.get(w.live_id) if stamps.get(w.live_id) == born.get(w.live_id) else None
-        for w in [*documents, *tests]
-        if w.created
-    }
-    documents = [w for w in documents if not w.created]
-    tests = [w for w in tests if not w.created]
-    texts, bodies = await asyncio.gather(
-        asyncio.gather(*(client.get_document_content(w.live_id) for w in documents)),
-        asyncio.gather(*(client.get_test(w.live_id) for w in tests)),
-    )
-    for version, text in zip(documents, texts, strict=True):
-        found[version.live_id] = stamps.get(version.live_id) if text == version.sent["text"] else None
-    for version, body in zip(tests, bodies, strict=True):
-        found[version.live_id] = stamps.get(version.live_id) if same_test(version.sent, body) else None
-    return found
 
 
-def same_test(sent: dict[str, Any], live: dict[str, Any]) -> bool:
-    """Whether a test's live body is what we sent, by the planner's comparison (the server adds defaults)."""
-    ours, theirs = comparable(normalize_test(sent), normalize_test(live))
-    return same(ours, theirs)
+def verify_agents(record: StateRecord, live: LiveState) -> None:
+    """Mark verified the agents whose entry the plan's reads proved: a GET that still saw our `version_id`, with the
+    list timestamp unchanged since our write and older than the record document the plan listed before that GET
+    (so the read came after the server's clock left the timestamp's second, and any later edit moves it)."""
+    for agent in live.agents:
+        entry = record.agents.get(agent.key)
+        if entry is None or entry.verified or entry.updated_at is None or agent.payload is None:
+            continue
+        if (
+            entry.id == agent.id
+            and agent.version_id == entry.version_id
+            and agent.updated_at == entry.updated_at
+            and _read_after_its_second(agent.updated_at, live)
+        ):
+            entry.verified = True
 
 
-async def _none() -> list[dict[str, Any]]:
-    return []
+def verify_versions(record: StateRecord, live: LiveState, plan: Plan) -> None:
+    """Vouch for repaired document and test versions whose content the plan read and found as git wants it, under
+    the same condition on the clock as `verify_agents`: their timestamp becomes the recorded one."""
+    drifted = {change.address for change in plan.changes if change.drift}
+    # (record field, address, live id, content read or None, list timestamp)
+    versions: list[tuple[str, str, str, Any, int | None]] = [
+        ("documents", f"document.{d.key}", d.id, d.text, d.updated_at) for d in live.documents
+    ]
+    versions += [("tests", f"test.{t.address}", t.id, t.body, t.updated_at) for t in live.tests]
+    for kind, address, live_id, content, stamp in versions:
+        entry = getattr(record, kind).get(live_id)
+        if entry is None or entry.verified or content is None or address in drifted:
+            continue
+        if _read_after_its_second(stamp, live):
+            entry.updated_at, entry.verified = stamp, True
+
+
+def _read_after_its_second(stamp: int | None, live: LiveState) -> bool:
+    """Whether detail reads of the plan came after the second `stamp` names: the plan listed the record document
+    with a later timestamp before it read any detail."""
+    return stamp is not None and live.record_updated_at is not None and live.record_updated_at > stamp

@@ -7,8 +7,10 @@ A command module is then argument handling, a library call and an exit code.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fnmatch
 import os
+import signal
 import socket
 import sys
 from collections.abc import Awaitable, Callable, Iterable
@@ -105,13 +107,34 @@ class Session:
         )
 
     def run(self, work: Callable[[ElevenLabsClient], Awaitable[T]]) -> T:
-        """Open the client, run `work` with it and close it; exceptions propagate (see `fail`)."""
+        """Open the client, run `work` with it and close it; exceptions propagate (see `fail`).
+
+        SIGTERM cancels `work` as SIGINT does, so that it cleans up (an apply releases its lock); the process then
+        exits 143 or 130, as a process killed by the signal would.
+        """
+        terminated: list[bool] = []
 
         async def with_client() -> T:
+            task = asyncio.current_task()
+
+            def terminate() -> None:
+                terminated.append(True)
+                if task is not None:
+                    task.cancel()
+
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers off the main thread
+                asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, terminate)
             async with self.client() as client:
                 return await work(client)
 
-        return asyncio.run(with_client())
+        try:
+            return asyncio.run(with_client())
+        except asyncio.CancelledError:
+            if terminated:
+                raise SystemExit(128 + signal.SIGTERM) from None
+            raise
+        except KeyboardInterrupt:
+            raise SystemExit(128 + signal.SIGINT) from None
 
     async def fresh_plan(
         self,
@@ -204,9 +227,22 @@ def write_text(path: Path, text: str, *, append: bool = False) -> None:
 
 
 def print_styled(lines: Iterable[str], out: Console, style_of: Callable[[str], str]) -> None:
-    """Print `lines`, each in the style `style_of` picks for it (plans by their symbol, reports by their verdict)."""
-    for line in lines:
-        out.print(Text(line, style=style_of(line)))
+    """Print `lines`, each in the style `style_of` picks for it (plans by their symbol, reports by their verdict).
+
+    A `print` per block of lines, not per line: rich's cost is per call, and a plan of 500 agents has tens of
+    thousands of lines (one block for all of them would hold its whole rendering in memory).
+    """
+    text = Text()
+    for number, line in enumerate(lines, start=1):
+        text.append(line + "\n", style=style_of(line))
+        if number % _LINES_PER_PRINT == 0:
+            out.print(text, end="")
+            text = Text()
+    if text:
+        out.print(text, end="")
+
+
+_LINES_PER_PRINT = 500
 
 
 # Longest symbol first, so that "-/+" is not taken for "-".

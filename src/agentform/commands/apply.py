@@ -14,6 +14,7 @@ refused as stale instead.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import time
@@ -27,6 +28,7 @@ from rich.text import Text
 from agentform import exitcodes
 from agentform.apply import ApplyRefused, ApplyResult, Journal, apply_plan, stages
 from agentform.apply.journal import JournalEntry, summarise
+from agentform.apply.progress_lines import for_log
 from agentform.commands._shared import (
     Session,
     confirmation_possible,
@@ -38,13 +40,13 @@ from agentform.commands._shared import (
 )
 from agentform.model import Desired
 from agentform.plan.fresh import Planned
-from agentform.plan.live import LiveState
-from agentform.plan.model import Plan, refs_in
-from agentform.plan.read import read_workspace
+from agentform.plan.model import Plan
+from agentform.plan.read import Workspace, read_workspace
 from agentform.plan.saved import PlanFileError, StalePlanError, check_fresh, load_plan
 from agentform.plan.shard import Shard
 from agentform.redact import Redactor
-from agentform.state.lock import DEFAULT_LOCK_TTL_SECS, LockHeld
+from agentform.state.lock import DEFAULT_LOCK_TTL_SECS, LockHeld, environment_lock
+from agentform.state.record import record_unchanged
 
 if TYPE_CHECKING:
     from agentform.elevenlabs.client import ElevenLabsClient
@@ -66,14 +68,18 @@ async def apply_with_lock(
     lock_wait_secs: float = 0.0,
     replan: Callable[[Any], Awaitable[Planned]] | None = None,
     purpose: str = "apply",
+    started: Callable[[Any], None] | None = None,
+    planned_from: Workspace | None = None,
 ) -> tuple[Plan, ApplyResult]:
     """Take the lock (waiting up to `lock_wait_secs`), check the plan is still current, apply, release.
 
     `replan(client)` reads and plans again, for when the workspace moved since `plan` was made; without it that
     raises `StalePlanError`. Returns the plan applied and the result; raises `LockHeld`.
-    """
-    from agentform.state.lock import environment_lock
 
+    `planned_from`, the workspace an unreviewed plan (`replan` given) was just made from, is reused when the lock's
+    own list call shows the state record unchanged since: no other apply ran in between (docs/decisions/0111).
+    Otherwise, and for a plan a person reviewed or saved, the workspace is read again and compared.
+    """
     async with environment_lock(
         client,
         desired,
@@ -81,15 +87,23 @@ async def apply_with_lock(
         purpose=purpose if plan.branch is None else f"{purpose} --branch {plan.branch}",
         ttl_secs=DEFAULT_LOCK_TTL_SECS,
         wait_secs=lock_wait_secs,
-    ):
-        workspace = await read_workspace(client, desired, branch=plan.branch)
-        try:
-            check_fresh(plan, as_planned(workspace.live, plan))
-        except StalePlanError:
-            if replan is None:
-                raise
-            planned = await replan(client)
-            plan, workspace = planned.plan, planned.workspace
+    ) as lock:
+        live = planned_from.live if planned_from is not None else None
+        if (
+            replan is not None
+            and live is not None
+            and record_unchanged(lock.listing, live.documents_folder_id, live.record_id, live.record_name)
+        ):
+            workspace = planned_from
+        else:
+            workspace = await read_workspace(client, desired, branch=plan.branch)
+            try:
+                check_fresh(plan, workspace.live)
+            except StalePlanError:
+                if replan is None:
+                    raise
+                planned = await replan(client)
+                plan, workspace = planned.plan, planned.workspace
         return plan, await apply_plan(
             client,
             plan,
@@ -99,18 +113,8 @@ async def apply_with_lock(
             progress=progress,
             journal=journal,
             workspace=workspace,
+            started=started,
         )
-
-
-def as_planned(live: LiveState, plan: Plan) -> LiveState:
-    """`live` as the plan saw it, minus the managed folder that taking the lock created.
-
-    The plan refers to a folder that did not exist yet as `$ref:folder.documents`; the lock document needs that folder,
-    so it exists by now, and that alone must not make the plan stale.
-    """
-    if any(refs_in(change.payload) & {"folder.documents"} for change in plan.changes):
-        return live.model_copy(update={"documents_folder_id": None})
-    return live
 
 
 def _confirm(plan: Plan, auto_approve: bool) -> bool:
@@ -196,7 +200,7 @@ def run(
         if not _confirm(plan, approved):
             out.print("Apply cancelled.")
             return exitcodes.ERROR
-        return await _execute(client, session, plan, how)
+        return await _execute(client, session, plan, how, planned_from=None if plan_file else planned.workspace)
 
     try:
         return session.run(go)
@@ -215,17 +219,28 @@ class _Execution:
     replan: Callable[[Any], Awaitable[Planned]] | None = None
 
 
-async def _execute(client: ElevenLabsClient, session: Session, plan: Plan, how: _Execution = _Execution()) -> int:
-    """Apply `plan` under the lock with a progress bar and a journal; report the result."""
+async def _execute(
+    client: ElevenLabsClient,
+    session: Session,
+    plan: Plan,
+    how: _Execution = _Execution(),
+    *,
+    planned_from: Workspace | None = None,
+) -> int:
+    """Apply `plan` under the lock with a progress bar and a journal; report the result (also when interrupted)."""
     desired, err = session.desired, console(stderr=True)
     journal = Journal(journal_path(session.project_dir, desired.environment.name))
     total = sum(len(stage) for stage in stages(plan, prune=plan.prune))
+    # Not a terminal (a CI log): one line per operation instead of a bar redrawn in place.
+    lines = for_log(session.redactor)
     try:
-        with progress_bar(err) as bar:
+        with progress_bar(err, disable=lines is not None) as bar:
             task = bar.add_task("Applying", total=total)
 
             def advance(entry: JournalEntry) -> None:
-                if entry.step:
+                if lines is not None:
+                    lines.finished(entry)
+                elif entry.step:
                     bar.update(task, advance=1, description=f"{entry.outcome} {entry.address}")
 
             plan, result = await apply_with_lock(
@@ -238,10 +253,18 @@ async def _execute(client: ElevenLabsClient, session: Session, plan: Plan, how: 
                 lock_wait_secs=how.lock_wait_secs,
                 replan=how.replan,
                 purpose=how.purpose,
+                started=lines.started if lines else None,
+                planned_from=planned_from,
             )
     except (StalePlanError, LockHeld, ApplyRefused) as error:
         print_error(error)
         return exitcodes.STALE_OR_CONFLICT
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        # SIGINT or SIGTERM: the lock was released on the way out; say what was done before the exit (130 / 143).
+        err.print(Text("\nApply interrupted. What was done (journal: " + str(journal.path) + "):", style="red"))
+        for line in summarise(journal.entries):
+            err.print(Text(session.redactor.text(line)))
+        raise
     finally:
         journal.close()
     return _report(result, plan, journal, session.redactor)

@@ -1,24 +1,40 @@
-"""`agentform ci deploy`: on a push to main, merge tested agent branches, smoke-test main, roll back on failure.
+"""`agentform ci deploy`: on a push to main (or a dispatched or scheduled run), merge tested agent branches,
+smoke-test main, roll back on failure.
 
-In GitHub Actions the refs come from the push event (`before` and `after`) and the merged PR from the head
-commit's message; locally, `--base` and `--head` name them.
+The deploy reconciles the checked-out commit with the live main (`gitops/deploy.py`); the push's `before` only
+matters for the first deploy, before the state record knows a passed commit. The merged PR is the one GitHub says
+the pushed commit merged, else the one its message names; locally, `--base`, `--head` and `--branch-hint`.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import click
+
 from agentform import exitcodes
 from agentform.gitops.deploy import DeployRequest, run_deploy
-from agentform.gitops.event import agent_branch_name
+from agentform.gitops.event import NO_COMMIT, agent_branch_name, pr_number_from_message
 from agentform.gitops.outcome import CiOutcome
 from agentform.gitops.publish import Published, publish_deploy
 from agentform.gitops.runner import CiRun, resolve_sha
 
-# The push that creates a branch has no "before" commit; GitHub sends forty zeros.
-_NO_COMMIT = "0" * 40
+
+def merged_pull_request(ci: CiRun, sha: str, project_dir: Path) -> int | None:
+    """The PR the deployed commit merged: GitHub's answer when it can be asked, else the commit message's."""
+    import git
+
+    found = asyncio.run(ci.announce(lambda github: github.merged_pull_request(sha))) if ci.context.in_actions else None
+    if found is not None:
+        return found
+    try:
+        with git.Repo(project_dir, search_parent_directories=True) as repo:
+            return pr_number_from_message(str(repo.commit(sha).message))
+    except (git.GitError, ValueError):
+        return None
 
 
 def run(
@@ -40,12 +56,16 @@ def run(
     if ci is None:
         return exitcodes.ERROR
     push = ci.context.push
+    if push is not None and push.deleted:
+        click.echo(f"Nothing to deploy: the push deleted {push.ref}.")
+        return exitcodes.OK
     head_ref = head or (push.after if push else "HEAD")
-    base_ref = base or (push.before if push and push.before != _NO_COMMIT else f"{head_ref}~1")
-    if branch_hint is None and push and push.merged_pr_number is not None:
-        branch_hint = agent_branch_name(pr_number=push.merged_pr_number)
-
+    base_ref = base or (push.before if push and push.before != NO_COMMIT else f"{head_ref}~1")
     sha = resolve_sha(project_dir, head_ref)
+    merged_pr = merged_pull_request(ci, sha, project_dir) if sha else None
+    if branch_hint is None and merged_pr is not None:
+        branch_hint = agent_branch_name(pr_number=merged_pr)
+
     outcome = CiOutcome(kind="deploy", environment=env or "default", head_sha=sha, run_url=ci.context.run_url)
     request = DeployRequest(
         project_root=project_dir,
@@ -64,6 +84,8 @@ def run(
     ci.execute(outcome, lambda: run_deploy(request, outcome, ci.redactor))
 
     async def to_github(github: Any) -> Published:
-        return await publish_deploy(github, outcome, sha=sha if ci.context.in_actions else None, redactor=ci.redactor)
+        return await publish_deploy(
+            github, outcome, sha=sha if ci.context.in_actions else None, pr_number=merged_pr, redactor=ci.redactor
+        )
 
     return ci.finish(outcome, report_dir=report_dir, publish=to_github if publish and ci.context.in_actions else None)

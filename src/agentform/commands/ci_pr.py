@@ -9,6 +9,7 @@ branches of a PR closed without merging instead (`gitops/closed.py`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import click
 
 from agentform import exitcodes
 from agentform.gitops.closed import ClosedRequest, run_closed
-from agentform.gitops.event import agent_branch_name
+from agentform.gitops.event import CiContext, agent_branch_name
 from agentform.gitops.outcome import CiOutcome
 from agentform.gitops.pr import PrRequest, run_pr
 from agentform.gitops.publish import Published, publish_pending, publish_pr
@@ -65,17 +66,15 @@ def run(
     ci = CiRun.start(environ)
     if ci is None:
         return exitcodes.ERROR
-    pr = ci.context.pull_request
-    number = pr_number if pr_number is not None else (pr.number if pr else None)
-    head_ref = head or (pr.head_sha if pr else "HEAD")
-    base_ref = base or (pr.base_sha if pr else "main")
     try:
-        branch = branch_name or agent_branch_name(
-            pr_number=number, git_branch=(pr.head_ref if pr else _git_branch(project_dir, head))
+        target = check_target(
+            ci.context, project_dir, base=base, head=head, pr_number=pr_number, branch_name=branch_name
         )
     except ValueError as error:
-        click.echo(f"Error: {error}; pass --branch-name", err=True)
+        click.echo(f"Error: {error}", err=True)
         return exitcodes.ERROR
+    pr, number, branch = ci.context.pull_request, target.number, target.branch
+    head_ref, base_ref, sha = target.head, target.base, target.status_sha
     if closed or (pr and pr.closed):
         cleanup = ClosedRequest(
             project_root=project_dir,
@@ -96,7 +95,7 @@ def run(
     outcome = CiOutcome(
         kind="pr",
         environment=env or "default",
-        head_sha=pr.head_sha if pr else resolve_sha(project_dir, head_ref),
+        head_sha=sha or resolve_sha(project_dir, head_ref),
         branch=branch,
         run_url=ci.context.run_url,
     )
@@ -114,9 +113,10 @@ def run(
         holder=ci.lock_holder,
         lock_wait_secs=lock_wait,
     )
-    # A fork's token is read-only: the report goes to the log and the step summary only.
-    can_post = comment and number is not None and not (pr and pr.is_fork)
-    sha = pr.head_sha if pr else None
+    # A fork's token is read-only: the report goes to the log and the step summary only. A merge queue's check is
+    # a status on the group's commit; its comment stays on the PR's own check.
+    can_post = comment and (number is not None or sha is not None) and not (pr and pr.is_fork)
+    comment_on = number if ci.context.merge_group is None else None
 
     async def pending(loaded: CiOutcome) -> None:
         await ci.announce(lambda github: publish_pending(github, loaded, sha=sha, redactor=ci.redactor))
@@ -125,6 +125,62 @@ def run(
     ci.execute(outcome, lambda: run_pr(request, outcome, ci.redactor, started=started))
 
     async def publish(github: Any) -> Published:
-        return await publish_pr(github, outcome, pr_number=number, sha=sha, redactor=ci.redactor)
+        return await publish_pr(github, outcome, pr_number=comment_on, sha=sha, redactor=ci.redactor)
 
     return ci.finish(outcome, report_dir=report_dir, publish=publish if can_post else None)
+
+
+@dataclass(frozen=True)
+class CheckTarget:
+    """What `ci pr` checks: the refs, the PR's number, the agent branch, and the commit its status goes on."""
+
+    base: str
+    head: str
+    number: int | None
+    branch: str
+    status_sha: str | None
+
+
+def check_target(
+    context: CiContext,
+    project_dir: Path,
+    *,
+    base: str | None,
+    head: str | None,
+    pr_number: int | None,
+    branch_name: str | None,
+) -> CheckTarget:
+    """The target from the event (`pull_request`, or `merge_group`: the queue's head against its base) and the
+    options, which win. Raises ValueError for an event `ci pr` does not handle, or a run on the base branch itself
+    without `--branch-name` (its agent branch would be named after main)."""
+    pr, group = context.pull_request, context.merge_group
+    number: int | None
+    git_branch: str | None
+    if context.event_name and pr is None and group is None and not (base and head):
+        raise ValueError(
+            f"`ci pr` checks pull_request and merge_group events, not {context.event_name}; pass --base and --head"
+        )
+    if pr is not None:
+        number = pr_number if pr_number is not None else pr.number
+        refs, git_branch, sha = (pr.base_sha, pr.head_sha), pr.head_ref, pr.head_sha
+    elif group is not None:
+        # The queue's temporary branch: tested on its own agent branch, so the PR's own branch keeps what it tested.
+        number = pr_number if pr_number is not None else group.pr_number
+        refs, git_branch, sha = (group.base_sha, group.head_sha), group.head_ref, group.head_sha
+        branch_name = branch_name or (f"queue-pr-{number}" if number is not None else None)
+        number = None if pr_number is None else number
+    else:
+        number, refs, sha = pr_number, ("main", "HEAD"), None
+        git_branch = _git_branch(project_dir, head)
+    base, head = base or refs[0], head or refs[1]
+    # `main`, `refs/heads/main` and `origin/main` all name the base branch `main`.
+    if branch_name is None and number is None and git_branch == base.rsplit("/", 1)[-1]:
+        raise ValueError(
+            f"the head is on the base branch {git_branch!r}: a PR check compares a change with its base; check out "
+            "the change's branch, or name its agent branch with --branch-name"
+        )
+    try:
+        branch = branch_name or agent_branch_name(pr_number=number, git_branch=git_branch)
+    except ValueError as error:
+        raise ValueError(f"{error}; pass --branch-name") from None
+    return CheckTarget(base, head, number, branch, sha)

@@ -102,7 +102,7 @@ def _search(session: Session, text: str, agent_key: str | None, limit: int, as_j
     """Transcript messages matching `text` (the API's full-text and fuzzy search), best first."""
     from agentform.testing.conversations import table_lines
 
-    async def read(client: Any) -> tuple[dict[str, str], list[dict]]:
+    async def read(client: ElevenLabsClient) -> tuple[dict[str, str], list[dict]]:
         keys = await managed_agent_keys(client, session.desired)
         agent_id = _live_agent_id(keys, agent_key, session.desired)
         return keys, await client.search_messages(text, agent_id=agent_id, limit=limit)

@@ -13,7 +13,7 @@ from typing import Any
 from agentform import exitcodes
 from agentform.gitops.drift import ISSUE_LABEL, DriftRequest, run_drift
 from agentform.gitops.outcome import CiOutcome, render_comment
-from agentform.gitops.publish import Published
+from agentform.gitops.publish import Published, issue_marker
 from agentform.gitops.runner import CiRun
 
 
@@ -35,10 +35,12 @@ def run(
 
     async def to_github(github: Any) -> Published:
         title = f"agentform: drift in {outcome.environment}"
+        hidden = issue_marker("drift", outcome.environment)
         if outcome.drift_found:
             body = ci.redactor.text(render_comment(outcome))
-            return Published(issue_number=(await github.open_or_update_issue(title, body, label=ISSUE_LABEL)).id)
-        await github.close_issue(title, label=ISSUE_LABEL, comment="No drift any more: main matches the workspace.")
+            upserted = await github.open_or_update_issue(title, body, label=ISSUE_LABEL, marker=hidden)
+            return Published(issue_number=upserted.id)
+        await github.close_issue(hidden, comment="No drift any more: main matches the workspace.")
         return Published()
 
     usable = issue and not outcome.error and not outcome.diagnostics

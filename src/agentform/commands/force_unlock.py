@@ -15,8 +15,6 @@ import click
 from agentform import exitcodes
 from agentform.commands._shared import Session, console
 from agentform.model import Desired
-from agentform.plan import identity
-from agentform.state.folder import find_folder
 from agentform.state.lock import force_unlock, list_locks
 
 if TYPE_CHECKING:
@@ -43,10 +41,9 @@ def run(project_dir: Path = Path("."), env: str | None = None, yes: bool = False
 
 async def _unlock(client: ElevenLabsClient, desired: Desired, yes: bool) -> int:
     out = console()
-    env_name = desired.environment.name
-    folder = await find_folder(client, identity.folder_name(desired.settings.project, env_name))
-    locks = await list_locks(client, str(folder["id"]), env_name) if folder else []
-    if folder is None or not locks:
+    project, env_name = desired.settings.project, desired.environment.name
+    locks = await list_locks(client, project, env_name)
+    if not locks:
         out.print(f"Environment {env_name!r} is not locked.")
         return exitcodes.OK
     now = time.time()
@@ -55,6 +52,6 @@ async def _unlock(client: ElevenLabsClient, desired: Desired, yes: bool) -> int:
     if not yes and not click.confirm("Remove it? A run that still holds it would lose it", default=False):
         out.print("Nothing removed.")
         return exitcodes.ERROR
-    removed = await force_unlock(client, str(folder["id"]), env_name)
+    removed = await force_unlock(client, project, env_name)
     out.print(f"Removed {len(removed)} lock document(s) of {env_name!r}.")
     return exitcodes.OK

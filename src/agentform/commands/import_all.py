@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
@@ -28,6 +28,9 @@ from agentform.commands.import_ import (
     validates,
     write_files,
 )
+
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 @dataclass
@@ -97,7 +100,9 @@ class Scope:
     agent_keys: frozenset[str] = frozenset()
 
 
-async def import_all(client: Any, scope: Scope, *, select: Sequence[str] = (), tag: str | None = None) -> Outcome:
+async def import_all(
+    client: ElevenLabsClient, scope: Scope, *, select: Sequence[str] = (), tag: str | None = None
+) -> Outcome:
     """Choose the agents, read them and their references in parallel, and make their files (nothing written)."""
     summaries = await client.list_agents(tags=[tag] if tag else None)
     choice = choose(

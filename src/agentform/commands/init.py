@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from agentform import exitcodes
+from agentform.gitops import pin
 
 if TYPE_CHECKING:
     from agentform.model import ProjectSettings
@@ -53,7 +54,8 @@ def run(
         )
         return exitcodes.ERROR
     written, kept = [], []
-    for relative, text in scaffold(project).items():
+    install = pin.running_install_spec()
+    for relative, text in scaffold(project, install).items():
         target = directory / relative
         if target.exists():
             kept.append(relative)
@@ -66,6 +68,15 @@ def run(
     for relative in kept:
         print(f"  kept    {relative} (already exists)", file=out)
     _offer_git_init(directory, git, sys.stdin.isatty() if is_terminal is None else is_terminal, out)
+    if any(relative.startswith(".github/") for relative in written):
+        if install:
+            print(f"\nThe GitHub workflows install {install} (the agentform running init).", file=out)
+        else:
+            print(
+                "\nThis agentform was installed from a local folder: the GitHub workflows fail until you set the "
+                "repository variable AGENTFORM_INSTALL to a pinned spec (docs/github-actions.md, Pinned install).",
+                file=out,
+            )
     print(f"\nProject {project!r} is ready in {directory}. Next:", file=out)
     for line in next_steps(directory, _settings(directory)):
         print(line, file=out)
@@ -90,7 +101,7 @@ def next_steps(directory: Path, settings: ProjectSettings | None) -> list[str]:
     lines += [f"  {secret:<{width}}  {why}" for secret, why in secrets]
     if remote:
         lines += [
-            f"and the repository variables AGENTFORM_ENV (e.g. {remote[0]}) and AGENTFORM_VERSION; then require the",
+            f"and the repository variables AGENTFORM_ENV (e.g. {remote[0]}) and AGENTFORM_INSTALL; then require the",
             f"status check `agentform/pr ({remote[0]})` on main.",
         ]
     return lines
@@ -134,13 +145,14 @@ def _settings(directory: Path) -> ProjectSettings | None:
     return desired.settings if desired is not None else None
 
 
-def scaffold(project: str) -> dict[str, str]:
-    """Every file init writes, by path relative to the project root (pure: nothing is written here)."""
+def scaffold(project: str, install: str | None = None) -> dict[str, str]:
+    """Every file init writes, by path relative to the project root (pure: nothing is written here); `install` is the
+    pinned spec the workflows install agentform from (None: they fail until AGENTFORM_INSTALL is set)."""
     root = resources.files("agentform") / "templates"
     files = {path: text.replace(PLACEHOLDER, project) for path, text in _walk(root / "project", "")}
     github = root / "github"
     if github.is_dir():
-        files.update(_walk(github, ".github"))
+        files.update((path, pin.fill_in(text, install)) for path, text in _walk(github, ".github"))
     return dict(sorted(files.items()))
 
 

@@ -2,12 +2,17 @@
 
 `--to-version VID` reads the agent at that version and writes it back as a new version described as a rollback
 (the API has no restore endpoint); the field-by-field plan is shown first and the write happens under the
-environment's lock. `--to-ref GITREF` re-applies the files at that ref to the chosen agents: it is `apply --ref`,
-with the same plan, confirmation, lock and staleness check.
+environment's lock. Every KB document, tool and test the version references must still resolve: a document that
+was collected meanwhile is recreated from the newest commit holding its content, and anything else missing refuses
+the rollback, naming it (docs/decisions/0081). Afterwards every reference is read back.
+
+`--to-ref GITREF` re-applies the files at that ref to the chosen agents: it is `apply --ref`, with the same plan,
+confirmation, lock and staleness check.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +29,14 @@ from agentform.commands._shared import (
     print_plan_text,
 )
 from agentform.gitops import engine
+from agentform.gitops.references import (
+    Recreation,
+    plan_recreation,
+    recreate_documents,
+    references,
+    substitute_ids,
+    unresolved,
+)
 from agentform.gitops.rollback import RollbackTarget, read_version, restorable, rollback_body, write_rollback
 from agentform.model import Desired
 from agentform.plan.diff import field_changes
@@ -122,15 +135,26 @@ async def _roll_back(
         target = await read_version(client, agent_id, version_id)
     except ApiError as error:
         return print_error(f"cannot read version {version_id} of agent {key!r}: {error}")
+    refs = references(target)
+    recreation = plan_recreation(
+        session.project_dir, desired.environment.name, os.environ, refs, await unresolved(client, refs)
+    )
+    if recreation.unrecoverable:
+        return print_error(
+            f"version {version_id} of {key!r} references what no longer exists and cannot be recreated, so restoring "
+            "it would leave the agent broken: " + "; ".join(recreation.unrecoverable)
+        )
     plan = rollback_plan(desired, key, agent_id, current, target, version_id, session.redactor)
     print_plan_text(plan, out)
+    for old_id, (_desired, commit, document) in recreation.documents.items():
+        out.print(f"Document {document.key} ({old_id}) is gone: it will be recreated from commit {commit[:12]}.")
     if not plan.has_changes:
         out.print(f"\nNothing to roll back: main already has the configuration of {version_id}.")
         return exitcodes.OK
     if not auto_approve and not click.confirm(f"\nRoll agent {key} back to {version_id}?", default=False):
         out.print("Rollback cancelled.")
         return exitcodes.ERROR
-    return await _write(client, desired, key, agent_id, version_id, target, reason, out)
+    return await _write(client, desired, key, agent_id, version_id, (target, recreation), reason, out)
 
 
 async def _write(
@@ -139,14 +163,20 @@ async def _write(
     key: str,
     agent_id: str,
     version_id: str,
-    target: dict,
+    restoring: tuple[dict, Recreation],
     reason: str | None,
     out: Any,
 ) -> int:
+    """Recreate the missing documents, write the version back (pointing at them), and read every reference back."""
+    target, recreation = restoring
     async with environment_lock(
         client, desired, holder=lock_holder(), purpose=f"rollback {key} to {version_id}", ttl_secs=10 * 60
     ):
-        result = await write_rollback(client, RollbackTarget(key, agent_id, version_id, reason or "manual"), target)
+        config = substitute_ids(target, await recreate_documents(client, recreation))
+        result = await write_rollback(client, RollbackTarget(key, agent_id, version_id, reason or "manual"), config)
+    broken = await unresolved(client, references(await client.get_agent(agent_id)))
+    if broken:
+        return print_error(f"rolled back {key}, but its references do not resolve: {'; '.join(broken)}")
     if not result.ok:
         out.print(f"Rolled back, but these fields differ from {version_id}: {', '.join(result.mismatches)}")
         return exitcodes.ERROR

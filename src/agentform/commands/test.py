@@ -1,9 +1,9 @@
 """`agentform test`: run the agents' test suites on an agent branch, or on the files' config as an override.
 
 Steps: load the files (working tree or `--ref`), choose agents and tests (`--select`, `--shard`, `--test`,
-`--changed-since`), read the live workspace, create test definitions whose version does not exist yet
-(docs/decisions/0060), run one invocation per agent in parallel, then print the report and write the requested files
-(JUnit, markdown, JSON).
+`--changed-since`), read the live workspace, create the test definitions and (for the files' config) the KB document
+and tool versions that do not exist live yet (docs/decisions/0060, 0160; `--no-create`: none), run one invocation
+per agent in parallel, then print the report and write the requested files (JUnit, markdown, JSON).
 """
 
 from __future__ import annotations
@@ -19,10 +19,19 @@ from rich.console import Console
 from rich.progress import TaskID
 
 from agentform import exitcodes
-from agentform.commands._shared import Session, console, print_error, print_styled, progress_bar, write_text
+from agentform.commands._shared import (
+    Session,
+    console,
+    lock_holder,
+    print_error,
+    print_styled,
+    progress_bar,
+    write_text,
+)
 from agentform.model import Desired, DesiredTest
 from agentform.plan.shard import Shard
 from agentform.redact import Redactor
+from agentform.state.lock import LockHeld
 from agentform.testing.report import TestReport
 from agentform.testing.runner import PollPolicy, SuiteOptions, SuiteTarget, judge_invocation, run_suite
 
@@ -46,6 +55,7 @@ def run(
     strict: bool = False,
     parallelism: int | None = None,
     shard: Shard | None = None,
+    create: bool = True,
 ) -> int:
     if branch and ref:
         return print_error("--branch tests what is on the agent branch; --ref tests files: choose one.")
@@ -69,7 +79,12 @@ def run(
         chosen = choose_tests(desired, agent_globs=select, test_globs=tests, agents=agents)
         if not chosen and (select or tests) and selection is None and shard is None:
             return session.fail("the --select and --test globs together match no test")
-        report = _run(session, chosen, branch=branch, target=_target(branch, ref), repeat=repeat, timeout=timeout)
+        report = _run(
+            session, chosen, branch=branch, target=_target(branch, ref), repeat=repeat, timeout=timeout, create=create
+        )
+    except LockHeld as error:
+        print_error(error)
+        return exitcodes.STALE_OR_CONFLICT
     except Exception as error:  # API, transport, git: one readable line, never a traceback with secrets
         return session.fail(error)
     report = report.model_copy(
@@ -101,9 +116,11 @@ def _run(
     target: str,
     repeat: int | None,
     timeout: float | None,
+    create: bool,
 ) -> TestReport:
     from agentform.plan.read import read_live
-    from agentform.testing.targets import build_targets, create_missing_tests, missing_tests, resolve_ids
+    from agentform.testing.targets import build_targets, create_missing_tests, resolve_ids
+    from agentform.testing.versions import create_versions, missing_versions
 
     err, desired = console(stderr=True), session.desired
     if not chosen:
@@ -113,10 +130,12 @@ def _run(
     async def run_them(client: ElevenLabsClient) -> tuple[TestReport, list[str]]:
         live = await read_live(client, desired, branch=branch)
         ids = resolve_ids(desired, live)
-        to_create = missing_tests(chosen, ids)
-        if to_create:
-            err.print(f"Creating {len(to_create)} test definitions that do not exist live yet (no agent changes).")
-            ids = await create_missing_tests(client, desired, live, ids, to_create)
+        missing = missing_versions(desired, live, chosen, ids, override=branch is None) if create else None
+        if missing:
+            err.print(missing.announcement())
+            if missing.documents or missing.tools:
+                ids = await create_versions(client, desired, missing, holder=lock_holder())
+            ids = await create_missing_tests(client, desired, live, ids, list(missing.tests))
         planned = build_targets(desired, live, chosen, ids, branch=branch)
         poll = PollPolicy(timeout_secs=timeout or desired.settings.test_timeout_secs)
         name = f"agentform {desired.settings.project}/{desired.environment.name}: {target}"

@@ -140,6 +140,11 @@ class ClientCore:
         return self._sender.request_counts
 
     @property
+    def retry_counts(self) -> Counter[str]:
+        """Attempts after the first, by method: a retried POST may have created twice (docs/decisions/0053)."""
+        return self._sender.retry_counts
+
+    @property
     def write_count(self) -> int:
         """Requests sent with a method that may change live state (POST, PUT, PATCH, DELETE)."""
         return sum(count for method, count in self.request_counts.items() if method in _WRITE_METHODS)

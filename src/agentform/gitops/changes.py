@@ -15,8 +15,10 @@ from pathlib import Path, PurePosixPath
 import git
 
 from agentform.model import Desired
+from agentform.plan.model import ResourceChange
+from agentform.project.sources import CONFIG_FILE, PROJECT_DIRS
 
-PROJECT_FILE = "agentform.yaml"
+PROJECT_FILE = CONFIG_FILE
 
 
 class ChangeDetectionError(Exception):
@@ -35,6 +37,11 @@ class Selection:
     @property
     def agents(self) -> list[str]:
         return sorted(self.reasons)
+
+    @property
+    def project_files(self) -> list[str]:
+        """The changed files agentform reads (agentform.yaml and the project folders); a README is not one."""
+        return [path for path in self.changed_files if path == CONFIG_FILE or path.split("/", 1)[0] in PROJECT_DIRS]
 
     def __contains__(self, agent_key: object) -> bool:
         return agent_key in self.reasons
@@ -147,3 +154,40 @@ def _is_under(path: str, prefix: str) -> bool:
 
 def _relative(path: str, prefix: str) -> str:
     return path[len(prefix) :]
+
+
+def touched_by_plan(changes: Iterable[ResourceChange], desired: Desired) -> dict[str, tuple[str, ...]]:
+    """Per agent key, why the plan touches it: its own change, or one of a KB document, tool or test it references.
+
+    Deploys test these, whatever git says changed: a plan against live main also carries what an earlier deploy left
+    undone (cancelled, failed on the lock, or rolled back)."""
+    reasons: dict[str, list[str]] = {}
+    for change in changes:
+        if not change.is_change or change.action == "delete":
+            continue
+        for agent_key, reason in _reached_by(change, desired):
+            reasons.setdefault(agent_key, [])
+            if reason not in reasons[agent_key]:
+                reasons[agent_key].append(reason)
+    return {key: tuple(found) for key, found in sorted(reasons.items())}
+
+
+def _reached_by(change: ResourceChange, desired: Desired) -> list[tuple[str, str]]:
+    what = f"{change.action} {change.address}"
+    if change.kind == "agent" and change.key in desired.agents:
+        return [(change.key, f"the plan has {what}")]
+    if change.kind == "test":
+        agent_key = change.key.split("/", 1)[0]
+        return [(agent_key, f"the plan has {what}")] if agent_key in desired.agents else []
+    if change.kind == "document":
+        users = [
+            agent.key for agent in desired.agents.values() if any(ref.key == change.key for ref in agent.knowledge)
+        ]
+    elif change.kind == "tool":
+        users = [agent.key for agent in desired.agents.values() if change.key in agent.tools]
+        users += [
+            t.agent_key for t in desired.tests.values() if change.key == t.tool_key or change.key in t.mocked_tool_keys
+        ]
+    else:
+        users = []
+    return [(key, f"the plan has {what}, which it references") for key in dict.fromkeys(users)]

@@ -80,7 +80,7 @@ async def run_closed(request: ClosedRequest, outcome: CiOutcome, redactor: Redac
         request.parallelism,
         redactor,
         holder=request.holder,
-        purpose=f"ci pr: archive {request.branch} (PR closed)",
+        purpose=f"{engine.PR_LOCK_PURPOSE} archive {request.branch} (PR closed)",
         ttl_secs=engine.PR_LOCK_TTL_SECS,
         wait_secs=request.lock_wait_secs,
     ) as client:

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 
 # How long a PR run's lock lasts (a branch apply, or archiving a closed PR's branches): far less than a deploy's.
 PR_LOCK_TTL_SECS = 15 * 60
+# How a PR run's hold on the lock starts its purpose: a deploy that finds one waits for it (it ends within the TTL).
+PR_LOCK_PURPOSE = "ci pr:"
+# The value of a secret variable in a fork's run, which has no secrets.
+FORK_SECRET_PLACEHOLDER = "unset-in-a-fork"
 
 
 @dataclass
@@ -147,13 +151,30 @@ def render_plan_markdown(plan: Plan, redactor: Redactor) -> str:
 
 
 async def apply(
-    client: ElevenLabsClient, desired: Desired, plan: Plan, workspace: Any, *, branch: str | None = None
+    client: ElevenLabsClient,
+    desired: Desired,
+    plan: Plan,
+    workspace: Any,
+    *,
+    branch: str | None = None,
+    collect: bool = True,
 ) -> Any:
-    """Carry out `plan` (on `branch`, or main); raises when any step failed, naming the steps."""
+    """Carry out `plan` (on `branch`, or main; `collect=False`: no garbage collection); raises when any step failed,
+    naming the steps."""
     from agentform.apply.executor import apply_plan
+    from agentform.apply.progress_lines import for_log
 
+    lines = for_log(Redactor(desired.secret_values))
     result = await apply_plan(
-        client, plan, desired, prune=desired.environment.prune, branch=branch, workspace=workspace
+        client,
+        plan,
+        desired,
+        prune=desired.environment.prune,
+        branch=branch,
+        workspace=workspace,
+        collect=collect,
+        progress=lines.finished if lines else None,
+        started=lines.started if lines else None,
     )
     if not result.ok:
         problems = [f"{entry.address}: {entry.error}" for entry in [*result.failed, *result.skipped]]
@@ -211,6 +232,47 @@ async def archive_branch(client: ElevenLabsClient, agent_id: str, branch_id: str
     except NotFoundError:
         return False
     return True
+
+
+async def free_archived_name(client: ElevenLabsClient, desired: Desired, name: str, agent_keys: list[str]) -> list[str]:
+    """Rename the archived agent branch `name` of each agent (a reopened PR's: its close archived it, and the name
+    stays taken) so that the check recreates `name` from main, tested and recorded afresh; the keys renamed.
+
+    The archived branch keeps its history under `<name>-closed-<id suffix>`."""
+    ids = await agent_ids(client, desired)
+    renamed = []
+    for key in agent_keys:
+        if key not in ids:
+            continue
+        branches = [b for b in await client.list_branches(ids[key], include_archived=True) if b.get("name") == name]
+        for branch in branches:
+            if branch.get("is_archived"):
+                closed_name = f"{name}-closed-{str(branch['id'])[-6:]}"
+                await client.update_branch(ids[key], str(branch["id"]), name=closed_name)
+                renamed.append(key)
+    return renamed
+
+
+def without_secrets(root: Path, ref: str | None, environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` plus a placeholder for each secret variable the project declares and `environ` lacks.
+
+    A fork's run has no secrets; its files must still validate and plan offline. The placeholder is a secret value
+    itself, so it is masked like one."""
+    from ruamel.yaml import YAML, YAMLError
+
+    from agentform.project.sources import open_source
+
+    try:
+        settings = YAML(typ="safe").load(open_source(root, ref).read("agentform.yaml"))
+    except (OSError, LookupError, YAMLError, ValueError):
+        return dict(environ)  # loading reports what is wrong with the file
+    declared = (settings or {}).get("variables") if isinstance(settings, dict) else None
+    secrets = [
+        name
+        for name, spec in (declared or {}).items()
+        if isinstance(spec, dict) and spec.get("secret") and name not in environ
+    ]
+    return {**environ, **dict.fromkeys(secrets, FORK_SECRET_PLACEHOLDER)}
 
 
 def smoke_tests(tests: list[DesiredTest]) -> list[DesiredTest]:

@@ -4,6 +4,9 @@ GitHub describes a run through environment variables (`GITHUB_REPOSITORY`, `GITH
 at `GITHUB_EVENT_PATH`. The commands read them here, at the edge, and pass `CiContext` on; everything else stays
 testable with hand-made values. Outside Actions (a developer running `agentform ci pr --base main --head HEAD`)
 every field is optional and the context says so.
+
+The kind of event is `GITHUB_EVENT_NAME` and the payload's `action`, never which keys a payload happens to have
+(docs/decisions/0083): a `pull_request` `synchronize` payload carries `before` and `after`, like a push.
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ _BRANCH_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _MAX_BRANCH_NAME = 60
 # "Merge pull request #12 from owner/branch" (merge commit) or "Title (#12)" (squash merge).
 _PR_IN_MESSAGE = re.compile(r"(?:Merge pull request #(\d+)\b)|(?:\(#(\d+)\)\s*$)", re.MULTILINE)
+_QUEUE_REF = re.compile(r"gh-readonly-queue/.+/pr-(\d+)-[0-9a-f]+$")
+PULL_REQUEST_EVENTS = frozenset({"pull_request", "pull_request_target"})
+# A commit that does not exist: GitHub's `before` of a push that created the branch, `after` of one deleting it.
+NO_COMMIT = "0" * 40
 
 
 class EventError(ValueError):
@@ -57,11 +64,40 @@ class Push:
     before: str
     after: str
     head_message: str = ""
+    # A push that deleted the branch or tag: `after` is forty zeros and there is nothing to deploy.
+    deleted: bool = False
 
     @property
     def merged_pr_number(self) -> int | None:
         """The PR this push merged, when the head commit's message says so (merge or squash commits)."""
         return pr_number_from_message(self.head_message)
+
+
+@dataclass(frozen=True)
+class MergeGroup:
+    """A `merge_group` event: a merge queue asks for the checks of its temporary branch (PRs on top of the base)."""
+
+    head_sha: str
+    head_ref: str
+    base_sha: str
+    base_ref: str
+
+    @property
+    def pr_number(self) -> int | None:
+        """The newest PR of the group: `refs/heads/gh-readonly-queue/<base>/pr-<n>-<sha>` names it."""
+        match = _QUEUE_REF.search(self.head_ref)
+        return int(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class Event:
+    """What started the run: `GITHUB_EVENT_NAME`, the payload's `action`, and the parts agentform reads."""
+
+    name: str | None = None
+    action: str = ""
+    pull_request: PullRequest | None = None
+    push: Push | None = None
+    merge_group: MergeGroup | None = None
 
 
 @dataclass(frozen=True)
@@ -74,8 +110,11 @@ class CiContext:
     run_id: str | None = None
     sha: str | None = None
     event_name: str | None = None
+    # The payload's `action` (`opened`, `synchronize`, `checks_requested`, ...); "" for events without one.
+    action: str = ""
     pull_request: PullRequest | None = None
     push: Push | None = None
+    merge_group: MergeGroup | None = None
     step_summary: Path | None = None
 
     @property
@@ -141,9 +180,38 @@ def parse_push(payload: Mapping[str, Any]) -> Push:
             before=payload["before"],
             after=payload["after"],
             head_message=head_commit.get("message") or "",
+            deleted=bool(payload.get("deleted")) or payload["after"] == NO_COMMIT,
         )
     except (KeyError, TypeError) as error:
         raise EventError(f"not a push event payload: missing {error}") from error
+
+
+def parse_merge_group(payload: Mapping[str, Any]) -> MergeGroup:
+    """Read a `merge_group` event payload."""
+    try:
+        group = payload["merge_group"]
+        return MergeGroup(
+            head_sha=group["head_sha"],
+            head_ref=group["head_ref"],
+            base_sha=group["base_sha"],
+            base_ref=group["base_ref"],
+        )
+    except (KeyError, TypeError) as error:
+        raise EventError(f"not a merge_group event payload: missing {error}") from error
+
+
+def parse_event(name: str | None, payload: Mapping[str, Any]) -> Event:
+    """The event as GitHub names it: the kind is `GITHUB_EVENT_NAME`, never guessed from the payload's keys (a
+    `pull_request` `synchronize` payload has `before` and `after`, like a push)."""
+    action = str(payload.get("action") or "")
+    if name in PULL_REQUEST_EVENTS:
+        return Event(name, action, pull_request=parse_pull_request(payload))
+    if name == "push":
+        return Event(name, action, push=parse_push(payload))
+    if name == "merge_group":
+        return Event(name, action, merge_group=parse_merge_group(payload))
+    # `workflow_dispatch`, `schedule` and the rest carry nothing agentform reads: their runs use the checkout.
+    return Event(name, action)
 
 
 def read_event_file(path: Path) -> dict[str, Any]:
@@ -160,11 +228,9 @@ def read_event_file(path: Path) -> dict[str, Any]:
 
 def ci_context_from_env(environ: Mapping[str, str]) -> CiContext:
     """Build the context from GitHub Actions' variables; an empty mapping gives an empty context."""
-    event_name = environ.get("GITHUB_EVENT_NAME") or None
     event_path = environ.get("GITHUB_EVENT_PATH")
     payload = read_event_file(Path(event_path)) if event_path else {}
-    pull_request = parse_pull_request(payload) if "pull_request" in payload else None
-    push = parse_push(payload) if event_name == "push" or ("before" in payload and "after" in payload) else None
+    event = parse_event(environ.get("GITHUB_EVENT_NAME") or None, payload)
     summary = environ.get("GITHUB_STEP_SUMMARY")
     return CiContext(
         repository=environ.get("GITHUB_REPOSITORY") or None,
@@ -172,8 +238,10 @@ def ci_context_from_env(environ: Mapping[str, str]) -> CiContext:
         api_url=(environ.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
         run_id=environ.get("GITHUB_RUN_ID") or None,
         sha=environ.get("GITHUB_SHA") or None,
-        event_name=event_name or ("pull_request" if pull_request else "push" if push else None),
-        pull_request=pull_request,
-        push=push,
+        event_name=event.name,
+        action=event.action,
+        pull_request=event.pull_request,
+        push=event.push,
+        merge_group=event.merge_group,
         step_summary=Path(summary) if summary else None,
     )

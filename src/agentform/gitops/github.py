@@ -212,6 +212,14 @@ class GitHubClient:
             payload["target_url"] = target_url
         return await self._request("POST", f"{self._repo_path}/statuses/{quote(sha, safe='')}", payload)
 
+    # ---- pull requests -----------------------------------------------------------------------------------------
+
+    async def merged_pull_request(self, sha: str) -> int | None:
+        """The number of the PR that commit `sha` merged (a merge, squash or rebase commit), or None."""
+        pulls = await self._all_pages(f"{self._repo_path}/commits/{quote(sha, safe='')}/pulls")
+        merged = [pull for pull in pulls if pull.get("merged_at") and pull.get("merge_commit_sha") == sha]
+        return int(merged[0]["number"]) if merged else None
+
     # ---- issues ------------------------------------------------------------------------------------------------
 
     async def list_issues(self, *, labels: Sequence[str] = (), state: str = "open") -> list[dict[str, Any]]:
@@ -229,23 +237,29 @@ class GitHubClient:
         """PATCH an issue: `title`, `body`, `state` ("open" / "closed"), `labels`."""
         return await self._request("PATCH", f"{self._repo_path}/issues/{int(number)}", fields)
 
-    async def open_or_update_issue(self, title: str, body: str, *, label: str) -> Upserted:
-        """The open issue with `label` and `title` gets `body`; without one, it is opened (drift, rollbacks)."""
-        for issue in await self.list_issues(labels=[label]):
-            if issue.get("title") == title:
-                if issue.get("body") == body:
-                    return Upserted(issue, "unchanged")
-                return Upserted(await self.update_issue(int(issue["number"]), body=body), "updated")
-        return Upserted(await self.create_issue(title=title, body=body, labels=[label]), "created")
+    async def find_issue(self, marker: str) -> dict[str, Any] | None:
+        """The open issue agentform keeps under `marker`: found by the hidden marker its body starts with, not by a
+        label or title a person may have changed or reused."""
+        return next((issue for issue in await self.list_issues() if has_marker(issue.get("body"), marker)), None)
 
-    async def close_issue(self, title: str, *, label: str, comment: str | None = None) -> dict[str, Any] | None:
-        """Close the open issue with `label` and `title` (drift resolved), with an optional last comment."""
-        for issue in await self.list_issues(labels=[label]):
-            if issue.get("title") == title:
-                if comment:
-                    await self.create_issue_comment(int(issue["number"]), comment)
-                return await self.update_issue(int(issue["number"]), state="closed")
-        return None
+    async def open_or_update_issue(self, title: str, body: str, *, label: str, marker: str) -> Upserted:
+        """The open issue with `marker` gets `body`; without one, it is opened with `label` (drift, rollbacks)."""
+        body = with_marker(body, marker)
+        issue = await self.find_issue(marker)
+        if issue is None:
+            return Upserted(await self.create_issue(title=title, body=body, labels=[label]), "created")
+        if issue.get("body") == body:
+            return Upserted(issue, "unchanged")
+        return Upserted(await self.update_issue(int(issue["number"]), body=body), "updated")
+
+    async def close_issue(self, marker: str, *, comment: str | None = None) -> dict[str, Any] | None:
+        """Close the open issue with `marker` (drift resolved), with an optional last comment."""
+        issue = await self.find_issue(marker)
+        if issue is None:
+            return None
+        if comment:
+            await self.create_issue_comment(int(issue["number"]), comment)
+        return await self.update_issue(int(issue["number"]), state="closed")
 
     # ---- transport ---------------------------------------------------------------------------------------------
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from agentform.gitops.outcome import AgentBranch
-from agentform.plan.agents import recordable
-from agentform.plan.model import Plan, ResourceChange, refs_in
-from agentform.plan.normalize import normalize_agent, payload_hash, project
-from agentform.state.record import AgentEntry, BranchEntry, StateRecord
+from agentform.plan.model import Plan
+from agentform.plan.normalize import payload_hash
+from agentform.state.model import BranchEntry, StateRecord
+from agentform.state.promotion import desired_record, main_entry, merged_exactly
 
 if TYPE_CHECKING:
     from agentform.elevenlabs.client import ElevenLabsClient
@@ -34,16 +34,6 @@ class Candidate:
     entry: BranchEntry
 
 
-def desired_record(change: ResourceChange | None) -> dict[str, Any] | None:
-    """What the record would keep after applying `change` to main; None when it is not a plain agent update."""
-    if change is None or change.kind != "agent" or change.action != "update" or change.conflict:
-        return None
-    if change.payload is None or refs_in(change.payload):
-        # Placeholders mean a document, tool or test version that does not exist yet: no branch can carry it.
-        return None
-    return recordable(change.payload)
-
-
 def candidates(record: StateRecord, agent_key: str, wanted_hash: str, prefer: str | None) -> list[Candidate]:
     """Branches whose recorded payload for the agent is `wanted_hash`: the preferred name first, then newest."""
     found = [
@@ -52,22 +42,6 @@ def candidates(record: StateRecord, agent_key: str, wanted_hash: str, prefer: st
         if agent_key in entries and entries[agent_key].payload_hash == wanted_hash
     ]
     return sorted(found, key=lambda c: (c.name != prefer, -(c.entry.applied_at or 0.0), c.name))
-
-
-def merged_exactly(main_after: dict[str, Any], recorded: dict[str, Any]) -> bool:
-    """True when main now holds `recorded` on every key the files set (server defaults elsewhere are fine)."""
-    return project(normalize_agent(main_after), recorded) == recorded
-
-
-def main_entry(agent_id: str, recorded: dict[str, Any], main_after: dict[str, Any]) -> AgentEntry:
-    metadata = main_after.get("metadata") or {}
-    return AgentEntry(
-        id=agent_id,
-        payload_hash=payload_hash(recorded),
-        payload=recorded,
-        updated_at=metadata.get("updated_at_unix_secs"),
-        version_id=main_after.get("version_id"),
-    )
 
 
 async def merge_tested_branches(

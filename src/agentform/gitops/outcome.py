@@ -119,7 +119,7 @@ class CiOutcome:
         elif self.tests is not None:
             text = self.tests.summary_line()
         else:
-            text = self.plan_summary or "no changes"
+            text = self.plan_summary or "no agent changes"
         return text[:140]
 
 

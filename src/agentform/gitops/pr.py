@@ -29,6 +29,8 @@ FORK_NOTE = (
     "validated the files and shows the file changes, but did not plan against the live workspace or run tests. "
     "A maintainer can push the branch to this repository to get the full check."
 )
+NO_CHANGE_NOTE = "No agent changes: this pull request touches no file of the agentform project."
+FORK_SECRETS_WARNING = "Secret variables left unset in a fork's run: {names}."
 NO_KEY_ERROR = (
     "{variable} is not set, so nothing could be planned against the workspace or tested: add it as a secret of the "
     "repository (or of the GitHub environment) and pass it to the step's env. The file changes are shown below."
@@ -67,8 +69,16 @@ async def run_pr(
     `started` is awaited once the files are loaded (the environment's name, which names the check, is known then,
     valid files or not): the pending commit status goes out there.
     """
+    # A fork's run has none of the repository's secrets: its secret variables stay unset, not an error.
+    environ = engine.without_secrets(request.project_root, request.head, request.environ) if request.fork else None
     desired = engine.load_into(
-        outcome, redactor, request.project_root, request.env, request.head, request.environ, strict=request.strict
+        outcome,
+        redactor,
+        request.project_root,
+        request.env,
+        request.head,
+        environ or request.environ,
+        strict=request.strict,
     )
     if started is not None:
         await started(outcome)
@@ -76,7 +86,15 @@ async def run_pr(
         return outcome
     outcome.dashboard_links = engine.dashboard_links(desired.environment, request.environ)
     selection = changed_agents(request.project_root, request.base, request.head, desired)
+    if not selection.project_files:
+        # Whatever the workflow's `paths:` say, a required check must complete: no API call, no lock, success.
+        outcome.notes.append(NO_CHANGE_NOTE)
+        return outcome
     outcome.selection = selection.explain()
+    if environ:
+        outcome.warnings.append(
+            FORK_SECRETS_WARNING.format(names=", ".join(sorted(set(environ) - set(request.environ))))
+        )
 
     missing_key = engine.missing_api_key(desired.environment, request.environ)
     if request.fork or missing_key:
@@ -103,11 +121,17 @@ async def run_pr(
             client,
             desired,
             holder=request.holder,
-            purpose=f"ci pr: apply --branch {request.branch}",
+            purpose=f"{engine.PR_LOCK_PURPOSE} apply --branch {request.branch}",
             ttl_secs=engine.PR_LOCK_TTL_SECS,
             wait_secs=request.lock_wait_secs,
         ):
+            # A reopened PR finds the branch its close archived: the name is taken (409) until that one is renamed.
+            renamed = await engine.free_archived_name(client, desired, request.branch, selection.agents)
             outcome.branches = await engine.apply_to_branch(client, desired, request.branch, selection.agents)
+            outcome.notes += [
+                f"Agent branch {request.branch} of {key} was archived when the PR closed: recreated from main."
+                for key in renamed
+            ]
         outcome.tests = await engine.run_tests(
             client, desired, selection.agents, branch=request.branch, poll_timeout_secs=request.poll_timeout_secs
         )

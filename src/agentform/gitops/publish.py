@@ -77,15 +77,28 @@ async def publish_pending(github: Any, outcome: CiOutcome, *, sha: str | None, r
     return Published(status_state=state)
 
 
-async def publish_deploy(github: Any, outcome: CiOutcome, *, sha: str | None, redactor: Redactor) -> Published:
-    """Set the commit status; file (or update) an issue when the deploy was rolled back."""
+async def publish_deploy(
+    github: Any, outcome: CiOutcome, *, sha: str | None, redactor: Redactor, pr_number: int | None = None
+) -> Published:
+    """Set the commit status; comment the result on the merged PR (one sticky comment per environment: merged, smoke
+    passed, or rolled back with the failing tests); file (or update) an issue when the deploy was rolled back."""
     state = await _status(github, outcome, sha, redactor)
+    body = redactor.text(render_comment(outcome))
+    comment_id, created = None, False
+    if pr_number is not None:
+        upserted = await github.upsert_sticky_comment(pr_number, marker("deploy", outcome.environment), body)
+        comment_id, created = upserted.id, upserted.action == "created"
     issue = None
     if outcome.rollbacks:
         title = f"agentform: deploy to {outcome.environment} rolled back"
-        body = redactor.text(render_comment(outcome))
-        issue = (await github.open_or_update_issue(title, body, label=ROLLBACK_LABEL)).id
-    return Published(status_state=state, issue_number=issue)
+        marker_line = issue_marker("rollback", outcome.environment)
+        issue = (await github.open_or_update_issue(title, body, label=ROLLBACK_LABEL, marker=marker_line)).id
+    return Published(comment_id=comment_id, comment_created=created, status_state=state, issue_number=issue)
+
+
+def issue_marker(kind: str, environment: str) -> str:
+    """The hidden first line of an issue agentform keeps (`<!-- agentform:rollback-issue env=production -->`)."""
+    return marker(f"{kind}-issue", environment)
 
 
 async def _status(

@@ -51,7 +51,7 @@ def run_workflow(outcome: CiOutcome, redactor: Redactor, workflow: Callable[[], 
     from agentform.gitops.changes import ChangeDetectionError
     from agentform.gitops.engine import ApplyFailed
     from agentform.state.lock import LockHeld
-    from agentform.state.record import StateError
+    from agentform.state.model import StateError
 
     try:
         asyncio.run(workflow())
@@ -139,8 +139,9 @@ class CiRun:
         """Run `workflow` under the CI error policy (`run_workflow`)."""
         return run_workflow(outcome, self.redactor, workflow)
 
-    async def announce(self, publish: Publisher) -> Published | None:
-        """Post to GitHub while the workflow runs (the `pending` status), from inside its event loop.
+    async def announce(self, publish: Callable[[Any], Awaitable[Any]]) -> Any:
+        """Ask or tell GitHub something on the side (the `pending` status, the PR a commit merged): the answer, or
+        None.
 
         Skipped without a token or a repository (the final publish says so); a failure is only a warning, because
         the final publish is what decides the check.

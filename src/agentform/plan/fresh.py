@@ -54,4 +54,13 @@ async def make_fresh_plan(
         on_drift=on_drift,  # type: ignore[arg-type]
         redactor=redactor,
     )
-    return Planned(plan, workspace)
+    return Planned(_with_rollouts(plan, workspace), workspace)
+
+
+def _with_rollouts(plan: Plan, workspace: Workspace) -> Plan:
+    """The plan with a note per agent whose rollout is in progress: main is not all that callers reach, and an
+    apply to main would change the agent under a running comparison (docs/rollouts.md)."""
+    from agentform.state.rollouts import plan_notes
+
+    notes = plan_notes(workspace.record)
+    return plan.model_copy(update={"warnings": [*plan.warnings, *notes]}) if notes else plan

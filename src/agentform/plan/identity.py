@@ -23,11 +23,10 @@ from typing import Any, NamedTuple
 
 from agentform.model import DesiredDocument, DesiredTest
 from agentform.plan.live import DependentBranch, LiveAgent, LiveDocument, LiveSecret, LiveTest, LiveTool
-from agentform.state.view import StateRecord
+from agentform.state.model import StateRecord
 
 OWNER_TAG_PREFIX = "af:"
 KEY_TAG_PREFIX = "af-key:"
-STATE_DOCUMENT_NAME = "agentform-state"
 
 # File keys are file names without extension: conservative so that a marker can never be ambiguous.
 _KEY = r"[A-Za-z0-9][A-Za-z0-9._-]*"
@@ -181,6 +180,7 @@ def live_agent_from_item(
         name=item.get("name", ""),
         tags=tags,
         updated_at=item.get("updated_at_unix_secs", metadata.get("updated_at_unix_secs")),
+        created_at=item.get("created_at_unix_secs", metadata.get("created_at_unix_secs")),
         adopted=adopted_key is not None and not is_owned_agent(tags, project, environment),
     )
 
@@ -236,10 +236,7 @@ def live_tools_from_items(
     items: Iterable[Mapping[str, Any]], record: StateRecord | None, adopted: Mapping[str, str] | None = None
 ) -> list[LiveTool]:
     """The tools we own: ids listed in the state record, plus `adopted` (tool id -> file key from `id:`)."""
-    owners: dict[str, tuple[str, str | None]] = {}
-    for key, versions in (record.tools if record else {}).items():
-        for version in versions:
-            owners[version.id] = (key, version.hash)
+    owners: dict[str, tuple[str, str | None]] = dict(record.tools_owned() if record else {})
     adopted = adopted or {}
     tools: list[LiveTool] = []
     for item in items:

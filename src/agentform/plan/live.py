@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentform.state.view import StateRecord
+from agentform.state.model import StateRecord
 
 DocumentKind = Literal["text", "file", "url"]
 
@@ -63,6 +63,8 @@ class LiveAgent(_Frozen):
     tags: list[str] = Field(default_factory=list)
     # `updated_at_unix_secs` from the list item: the cheap change signal compared with the state record.
     updated_at: int | None = None
+    # `created_at_unix_secs`: an agent we created whose timestamp still equals it was never edited.
+    created_at: int | None = None
     # The full `GET /agents/{id}` payload (main branch), or None when the detail read was skipped.
     payload: dict[str, Any] | None = None
     version_id: str | None = None
@@ -159,9 +161,12 @@ class LiveState(_Frozen):
     # None when the record does not exist (first apply) or could not be parsed; the planner then relies on
     # markers alone (and cannot tell drift from file changes for agents).
     record: StateRecord | None = None
-    # The id and `updated_at` of the record document itself: two plans made from different records differ.
+    # The id, `updated_at` and name of the record document itself: two plans made from different records differ.
+    # The name carries a hash of the record's text (`state.record.record_document_name`), exact where the
+    # timestamp's second is not.
     record_id: str | None = None
     record_updated_at: int | None = None
+    record_name: str | None = None
 
     def agent_by_key(self, key: str) -> LiveAgent | None:
         found = self._grouped("agents", key)
@@ -189,7 +194,7 @@ class LiveState(_Frozen):
         facts = {
             "scope": [self.project, self.environment],
             "folders": [self.documents_folder_id, self.tests_folder_id],
-            "record": [self.record_id, self.record_updated_at],
+            "record": [self.record_id, self.record_updated_at, self.record_name],
             "agents": _sorted(
                 [a.id, a.key, a.updated_at, a.branch and a.branch.id, a.branch and a.branch.version_id]
                 for a in self.agents

@@ -197,10 +197,21 @@ def _deletes(
     ours = _our_agents(live)
     changes = _duplicate_agents(live, chosen, prune) + _agent_deletes(desired, live, chosen, prune)
     changes += _test_garbage(desired, live, chosen, prune, ours, branch)
-    if chosen.narrowed:
+    if not chosen.narrowed:
         # Documents and tools are shared between agents: collecting them needs the whole repository in view.
-        return changes
-    return changes + _shared_garbage(desired, live, prune, ours, branch)
+        changes += _shared_garbage(desired, live, prune, ours, branch)
+    return _keep_rollback_references(changes, live)
+
+
+def _keep_rollback_references(changes: list[ResourceChange], live: LiveState) -> list[ResourceChange]:
+    """A version the last deploy's rollback point references is kept: a rollback must find it (decision 0080)."""
+    kept = live.record.deploy.protected_ids() if live.record else set()
+    return [
+        change.model_copy(update={"blocked": "kept: a deploy's rollback point references it"})
+        if change.kind != "agent" and change.blocked is None and change.live_id in kept
+        else change
+        for change in changes
+    ]
 
 
 class DuplicateAgentsError(Exception):

@@ -15,8 +15,7 @@ details where the list cannot answer (docs/decisions/0050):
 - branch tips for `--branch`.
 
 The agents' rule stays here (`agents_needing_detail`): it decides what the live config *is* (a GET, or the record's
-last-applied payload that an unchanged timestamp vouches for) and needs the full record, which the planner's view
-of it does not carry; no diff depends on it.
+last-applied payload that an unchanged timestamp vouches for); no diff depends on it.
 
 Everything goes through the client, whose semaphore bounds the concurrency of `asyncio.gather`.
 """
@@ -41,8 +40,8 @@ from agentform.plan.live import (
     LiveTool,
 )
 from agentform.state.folder import oldest
-from agentform.state.record import STATE_DOCUMENT_NAME, StateRecord, find_record_document, parse_record
-from agentform.state.view import StateRecord as LiveStateRecord
+from agentform.state.model import StateRecord, parse_record
+from agentform.state.record import find_record_document
 
 if TYPE_CHECKING:
     from agentform.elevenlabs.client import ElevenLabsClient
@@ -98,7 +97,9 @@ async def read_workspace(
     # its pages) sets the time, not the sum of rounds. The record is found by name across the workspace (a prefix
     # search) so that its content is read beside the folder listing rather than after it. A list longer than a page
     # is read from both ends at once, which the client decides from the length we expect (docs/decisions/0055).
-    kb_search = asyncio.ensure_future(_folder(client.list_documents(types=["folder"], search=name), name))
+    # One prefix search finds the managed folder and the state record documents (named `agentform-state ...`).
+    by_name = asyncio.ensure_future(client.list_documents(types=["folder", "text"], search="agentform"))
+    kb_search = asyncio.ensure_future(_folder(_folders_of(by_name), name))
 
     async def documents() -> list[dict[str, Any]]:
         folder_id = await kb_search
@@ -111,7 +112,7 @@ async def read_workspace(
         return folder_id, (await client.list_tests(parent_folder_id=folder_id) if folder_id else [])
 
     async def state_record() -> tuple[dict[str, Any] | None, StateRecord]:
-        items = await client.list_documents(types=["text"], search=STATE_DOCUMENT_NAME)
+        items = await by_name
         folder_id = await kb_search
         found = find_record_document(
             [item for item in items if folder_id and identity.parent_folder(item) == folder_id]
@@ -127,14 +128,15 @@ async def read_workspace(
     # Parsed as soon as it arrives, and the tools judged against it, while the folder's last pages are on the way.
     record_read = asyncio.ensure_future(state_record())
 
-    async def tools_of_scope() -> tuple[list[dict[str, Any]], dict[str, str], LiveStateRecord]:
+    async def tools_of_scope() -> tuple[list[dict[str, Any]], dict[str, str], StateRecord]:
         items = await client.list_tools()
         _, record = await record_read
         recovered = recover_pending_tools(desired, record, items)
-        view = record.view(
-            extra_tools={tool_id: (key, desired.tools[key].content_hash()) for tool_id, key in recovered.items()}
+        # The planner's record also owns the tools recovered from an interrupted create.
+        owned = record.with_tools(
+            {tool_id: (key, desired.tools[key].content_hash()) for tool_id, key in recovered.items()}
         )
-        return items, recovered, view
+        return items, recovered, owned
 
     async def secrets_of_scope() -> list[LiveSecret]:
         # Only projects that have (or had) workspace secrets pay for the list.
@@ -152,7 +154,7 @@ async def read_workspace(
     try:
         (
             (agents, duplicate_agents),
-            (tool_items, recovered, view),
+            (tool_items, recovered, owned),
             folder_items,
             (test_folder_id, test_items),
             (record_document, record),
@@ -161,6 +163,7 @@ async def read_workspace(
             agents_of_scope(), tools_of_scope(), documents(), tests(), record_read, secrets_of_scope()
         )
     finally:
+        by_name.cancel()
         kb_search.cancel()
         record_read.cancel()
     kb_folder_id = kb_search.result()
@@ -172,13 +175,14 @@ async def read_workspace(
         tests_folder_id=test_folder_id,
         agents=agents,
         documents=_documents(folder_items, kb_folder_id, record),
-        tools=identity.live_tools_from_items(tool_items, view, adopted_tools),
+        tools=identity.live_tools_from_items(tool_items, owned, adopted_tools),
         tests=[test for item in test_items if (test := identity.live_test_from_item(item, test_folder_id))],
         secrets=live_secrets,
         duplicate_agents=duplicate_agents,
-        record=view if record_document is not None or recovered else None,
+        record=owned if record_document is not None or recovered else None,
         record_id=str(record_document["id"]) if record_document else None,
         record_updated_at=((record_document or {}).get("metadata") or {}).get("last_updated_at_unix_secs"),
+        record_name=(record_document or {}).get("name"),
     )
     live = await _detail_reads(client, desired, live, record, branch=branch, refresh_all=refresh_all, prune=prune)
     return Workspace(
@@ -204,6 +208,10 @@ def _documents(items: list[dict[str, Any]], folder_id: str | None, record: State
 
 async def _value(value: T) -> T:
     return value
+
+
+async def _folders_of(listing: Awaitable[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [item for item in await listing if item.get("type", "folder") == "folder"]
 
 
 async def _folder(listing: Awaitable[list[dict[str, Any]]], name: str) -> str | None:
@@ -268,12 +276,14 @@ def agents_needing_detail(agents: Iterable[LiveAgent], record: StateRecord, *, r
         if agent.payload is not None:
             continue
         entry = record.agents.get(agent.key)
+        # A created agent is vouched for by its creation time, a written one by the timestamp recorded after it.
+        baseline = None if entry is None else entry.updated_at if entry.updated_at is not None else agent.created_at
         trusted = (
             entry is not None
             and entry.id == agent.id
             and entry.verified
-            and entry.updated_at is not None
-            and entry.updated_at == agent.updated_at
+            and agent.updated_at is not None
+            and baseline == agent.updated_at
         )
         if refresh_all or not trusted:
             needed.append(agent)

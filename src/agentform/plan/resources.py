@@ -26,6 +26,7 @@ from agentform.plan.normalize import comparable, normalize_test, normalize_tool,
 from agentform.plan.secrets import with_secret_ids
 from agentform.plan.versions import Version, Wanted, plan_versioned
 from agentform.redact import Redactor
+from agentform.state.model import ResourceEntry
 
 DOCUMENTS_FOLDER = "folder.documents"
 TESTS_FOLDER = "folder.tests"
@@ -104,7 +105,7 @@ def document_version(document: LiveDocument, live: LiveState, wanted: DesiredDoc
     any of them can (a rename in the dashboard), and a rename back repairs it.
     """
     text = document.kind == "text"
-    recorded = live.record.documents.get(document.id) if live.record and text else None
+    recorded = recorded_stamp(live.record.documents, document) if live.record and text else None
     drifted = None
     if wanted is not None and document.hash == wanted.content_hash():
         renamed = document.name != identity.desired_document_name(wanted)
@@ -270,9 +271,19 @@ def test_change(
     return plan_versioned(wanted, versions, on_drift=on_drift)
 
 
+def recorded_stamp(entries: Mapping[str, ResourceEntry], version: LiveDocument | LiveTest) -> int | None:
+    """The timestamp the state record vouches for: the one recorded after our write, or, for a version recorded
+    without one (we created it), its creation time (docs/decisions/0058, 0110). None: not vouched for (no entry, or
+    a repair not yet verified)."""
+    entry = entries.get(version.id)
+    if entry is None or not entry.verified:
+        return None
+    return entry.updated_at if entry.updated_at is not None else version.created_at
+
+
 def test_version(test: LiveTest, live: LiveState, desired_view: dict | None = None) -> Version:
     """One live test version; `desired_view` (the normalised desired body of its hash) lets it judge drift."""
-    recorded = live.record.tests.get(test.id) if live.record else None
+    recorded = recorded_stamp(live.record.tests, test) if live.record else None
     drifted = None
     if desired_view is not None and test.body is not None:
         desired_side, live_side = comparable(desired_view, normalize_test(test.body))

@@ -11,7 +11,7 @@ import types
 import typing
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from agentform.model import Backend, TestKind, UsageMode
 
@@ -36,6 +36,32 @@ class VariableFile(_Strict):
     description: str = ""
 
 
+_DURATION_PATTERN = r"^[0-9]+[smhd]$"
+PATTERN_MESSAGES[_DURATION_PATTERN] = "expected a duration: a number and s, m, h or d (e.g. 30m)"
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class RolloutFile(_Strict):
+    """An environment's `rollout:` policy."""
+
+    steps: Annotated[list[Annotated[float, Field(gt=0, lt=100)]], Field(min_length=1)]
+    min_conversations: Annotated[int, Field(ge=1)] = 100
+    max_regression: Annotated[float, Field(gt=0, lt=1)] = 0.05
+    interval: Annotated[str, StringConstraints(pattern=_DURATION_PATTERN)] = "0s"
+
+    @field_validator("steps")
+    @classmethod
+    def _ascending(cls, steps: list[float]) -> list[float]:
+        if steps != sorted(set(steps)):
+            raise ValueError("steps must go up: each step gives the branch more of the traffic")
+        return steps
+
+    def settings(self) -> dict[str, Any]:
+        """The `RolloutPolicy` fields: the interval in seconds."""
+        seconds = int(self.interval[:-1]) * _SECONDS[self.interval[-1]]
+        return {**self.model_dump(exclude={"interval"}), "interval_secs": seconds}
+
+
 class EnvironmentFile(_Strict):
     backend: Backend = "api"
     base_url: str | None = None
@@ -45,6 +71,7 @@ class EnvironmentFile(_Strict):
     prune: bool = False
     parallelism: Annotated[int, Field(ge=1, le=64)] = 8
     variables: dict[str, Scalar] = Field(default_factory=dict)
+    rollout: RolloutFile | None = None
 
 
 class DefaultsFile(_Strict):

@@ -32,8 +32,9 @@ def parse_settings(document: YamlDocument, diagnostics: Diagnostics) -> tuple[Pr
     environments = {
         name: EnvironmentSettings(
             name=name,
-            **environment.model_dump(exclude={"variables"}),
+            **environment.model_dump(exclude={"variables", "rollout"}),
             variables={key: _text(value) for key, value in environment.variables.items()},
+            rollout=environment.rollout.settings() if environment.rollout else None,
         )
         for name, environment in parsed.environments.items()
     }

@@ -1,8 +1,9 @@
 """From the desired state and the live workspace to the runner's targets: which tests, which live ids, where to run.
 
 Choosing tests (`choose_tests`) and resolving ids (`resolve_ids`, `build_targets`) are pure; `create_missing_tests`
-is the one write `agentform test` makes (docs/decisions/0060): test definitions are content-addressed and live in
-the managed folder, so creating the version a spec describes changes no agent, and the next apply finds it as is.
+writes (docs/decisions/0060): test definitions are content-addressed and live in the managed folder, so creating the
+version a spec describes changes no agent, and the next apply finds it as is. Documents and tools the files' config
+needs are created by `testing/versions.py` (docs/decisions/0160).
 """
 
 from __future__ import annotations
@@ -162,7 +163,8 @@ def _target(
     if unresolved:
         return (
             f"{unresolved} not exist live at the files' version, so the working tree cannot be tested as an "
-            "override: run `agentform apply --branch <name>`, then `agentform test --branch <name>`"
+            "override: run `agentform test` without --no-create to create them, or `agentform apply --branch "
+            "<name>`, then `agentform test --branch <name>`"
         )
     override = config_override(desired, agent_key, ids)
     return SuiteTarget(agent_key, live_agent.id, test_ids, agent_config_override=override)

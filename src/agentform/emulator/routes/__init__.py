@@ -9,6 +9,7 @@ from agentform.emulator.routes import (
     secrets,
     testing,
     tools,
+    traffic,
     versioning,
 )
 
@@ -21,5 +22,6 @@ ROUTERS = (
     testing.router,
     runs.router,
     conversations.router,
+    traffic.router,
     admin.router,
 )

@@ -120,7 +120,15 @@ def _summary(conversation: dict[str, Any]) -> dict[str, Any]:
         "transcript_summary": conversation["transcript_summary"],
         "main_language": conversation["main_language"],
         "tag_ids": conversation["tag_ids"],
+        "evaluation_criteria_results": {
+            criteria_id: {"result": result["result"]} for criteria_id, result in _evaluations(conversation).items()
+        },
     }
+
+
+def _evaluations(conversation: dict[str, Any]) -> dict[str, Any]:
+    """Evaluation-criteria results by criteria id (seeded conversations may carry them; older ones have none)."""
+    return conversation.get("evaluation_criteria_results") or {}
 
 
 def get_rendered(conversation: dict[str, Any]) -> dict[str, Any]:
@@ -143,6 +151,7 @@ def get_rendered(conversation: dict[str, Any]) -> dict[str, Any]:
         "analysis": {
             "call_successful": conversation["call_successful"],
             "transcript_summary": conversation["transcript_summary"],
+            "evaluation_criteria_results": _evaluations(conversation),
         },
         "user_message_count": summary["user_message_count"],
         "agent_message_count": summary["agent_message_count"],
