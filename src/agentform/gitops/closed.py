@@ -63,22 +63,25 @@ async def run_closed(request: ClosedRequest, outcome: CiOutcome, redactor: Redac
     if request.merged or request.fork:
         outcome.notes.append(MERGED_NOTE if request.merged else FORK_NOTE)
         return outcome
-    desired = engine.load_into(
-        outcome, redactor, request.project_root, request.env, request.ref, request.environ, strict=request.strict
+    context = engine.load_into(
+        outcome,
+        redactor,
+        request.project_root,
+        request.env,
+        request.ref,
+        request.environ,
+        strict=request.strict,
+        parallelism=request.parallelism,
     )
-    if desired is None:
+    if context is None:
         return outcome
+    desired = context.desired
     outcome.dashboard_links = engine.dashboard_links(desired.environment, request.environ)
     missing_key = engine.missing_api_key(desired.environment, request.environ)
     if missing_key:
         outcome.error = NO_KEY_ERROR.format(variable=missing_key)
         return outcome
-    async with engine.locked_client(
-        desired,
-        request.project_root,
-        request.environ,
-        request.parallelism,
-        redactor,
+    async with context.locked_client(
         holder=request.holder,
         purpose=f"{engine.PR_LOCK_PURPOSE} archive {request.branch} (PR closed)",
         ttl_secs=engine.PR_LOCK_TTL_SECS,
