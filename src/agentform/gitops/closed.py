@@ -63,16 +63,7 @@ async def run_closed(request: ClosedRequest, outcome: CiOutcome, redactor: Redac
     if request.merged or request.fork:
         outcome.notes.append(MERGED_NOTE if request.merged else FORK_NOTE)
         return outcome
-    context = engine.load_into(
-        outcome,
-        redactor,
-        request.project_root,
-        request.env,
-        request.ref,
-        request.environ,
-        strict=request.strict,
-        parallelism=request.parallelism,
-    )
+    context = engine.load_into(outcome, redactor, request, request.ref, strict=request.strict)
     if context is None:
         return outcome
     desired = context.desired

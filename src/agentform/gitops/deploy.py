@@ -77,16 +77,7 @@ class _Before:
 
 
 async def run_deploy(request: DeployRequest, outcome: CiOutcome, redactor: Redactor) -> CiOutcome:
-    context = engine.load_into(
-        outcome,
-        redactor,
-        request.project_root,
-        request.env,
-        request.head,
-        request.environ,
-        strict=request.strict,
-        parallelism=request.parallelism,
-    )
+    context = engine.load_into(outcome, redactor, request, request.head, strict=request.strict)
     if context is None:
         return outcome
     try:

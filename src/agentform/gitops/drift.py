@@ -27,16 +27,7 @@ class DriftRequest:
 
 
 async def run_drift(request: DriftRequest, outcome: CiOutcome, redactor: Redactor) -> CiOutcome:
-    context = engine.load_into(
-        outcome,
-        redactor,
-        request.project_root,
-        request.env,
-        request.ref,
-        request.environ,
-        strict=False,
-        parallelism=request.parallelism,
-    )
+    context = engine.load_into(outcome, redactor, request, request.ref, strict=False)
     if context is None:
         return outcome
     async with context.client() as client:

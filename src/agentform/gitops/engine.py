@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from agentform.apply.executor import ApplyResult
 from agentform.context import Context, agent_ids, load
@@ -30,28 +30,41 @@ PR_LOCK_PURPOSE = "ci pr:"
 FORK_SECRET_PLACEHOLDER = "unset-in-a-fork"
 
 
+class WorkflowRequest(Protocol):
+    """What every CI workflow's request names: the project, the environment and the variables it runs with."""
+
+    @property
+    def project_root(self) -> Path: ...
+    @property
+    def env(self) -> str | None: ...
+    @property
+    def environ(self) -> Mapping[str, str]: ...
+    @property
+    def parallelism(self) -> int | None: ...
+
+
 def load_into(
     outcome: CiOutcome,
     redactor: Redactor,
-    root: Path,
-    env: str | None,
+    request: WorkflowRequest,
     ref: str | None,
-    environ: Mapping[str, str],
     *,
     strict: bool,
-    parallelism: int | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Context | None:
     """Load the files at `ref` the way every workflow starts: warnings and annotations go to `outcome` always; the
-    errors too when the files are invalid (None: the workflow stops, nothing live touched); else the environment's
-    name goes to `outcome` and the project's secret values join `redactor`, the context's redactor."""
+        errors too when the files are invalid (None: the workflow stops, nothing live touched); else the environment's
+        name goes to `outcome` and the project's secret values join `redactor`, the context's redactor. `environ`
+    replaces the request's (a fork's run: placeholders for the secrets it lacks)."""
     from agentform.project.diagnostics import repository_prefix
 
-    loaded = load(root, env, ref, environ, strict=strict)
+    root, environ = request.project_root, request.environ if environ is None else environ
+    loaded = load(root, request.env, ref, environ, strict=strict)
     # Paths from the repository root, so the annotations land on the files of the PR's diff.
     prefix = repository_prefix(root, environ.get("GITHUB_WORKSPACE"))
     outcome.warnings = [str(d) for d in loaded.warnings] if loaded.desired is None else []
     outcome.annotations = [d.github_annotation(prefix) for d in loaded.diagnostics] if loaded.desired is None else []
-    context = Context.of(root, loaded, redactor=redactor, parallelism=parallelism, environ=environ)
+    context = Context.of(root, loaded, redactor=redactor, parallelism=request.parallelism, environ=environ)
     if context is None:
         outcome.diagnostics = [str(d) for d in loaded.errors] or [str(loaded.failure)]
         return None

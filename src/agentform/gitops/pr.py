@@ -70,16 +70,7 @@ async def run_pr(
     """
     # A fork's run has none of the repository's secrets: its secret variables stay unset, not an error.
     environ = engine.without_secrets(request.project_root, request.head, request.environ) if request.fork else None
-    context = engine.load_into(
-        outcome,
-        redactor,
-        request.project_root,
-        request.env,
-        request.head,
-        environ or request.environ,
-        strict=request.strict,
-        parallelism=request.parallelism,
-    )
+    context = engine.load_into(outcome, redactor, request, request.head, strict=request.strict, environ=environ)
     if started is not None:
         await started(outcome)
     if context is None:
