@@ -12,7 +12,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -21,12 +21,11 @@ from rich.text import Text
 from agentform import context, exitcodes
 from agentform.context import Context, Loaded
 from agentform.elevenlabs.client import ElevenLabsClient
+from agentform.plan.model import Plan
+from agentform.plan.render_text import render_text
+from agentform.plan.shard import Shard
+from agentform.project import Diagnostic
 from agentform.redact import Redactor
-
-if TYPE_CHECKING:
-    from agentform.plan.model import Plan
-    from agentform.plan.shard import Shard
-    from agentform.project import Diagnostic
 
 T = TypeVar("T")
 
@@ -183,6 +182,4 @@ def _plan_style(line: str) -> str:
 
 def print_plan_text(plan: Plan, out: Console) -> None:
     """The text rendering, coloured by the Terraform symbol that starts each line."""
-    from agentform.plan.render_text import render_text
-
     print_styled(render_text(plan).splitlines(), out, _plan_style)

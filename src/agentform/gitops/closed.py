@@ -20,16 +20,16 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from agentform.elevenlabs import NotFoundError
+from agentform.elevenlabs.client import ElevenLabsClient
 from agentform.gitops import engine
 from agentform.gitops.outcome import AgentBranch, CiOutcome
 from agentform.model import Desired
+from agentform.plan.read import read_workspace
 from agentform.redact import Redactor
 from agentform.state.record import save_record
-
-if TYPE_CHECKING:
-    from agentform.elevenlabs.client import ElevenLabsClient
 
 MERGED_NOTE = "The pull request was merged: the deploy merges and archives its agent branches."
 FORK_NOTE = "The pull request came from a fork: no agent branch was made for it, so there is nothing to archive."
@@ -86,8 +86,6 @@ async def run_closed(request: ClosedRequest, outcome: CiOutcome, redactor: Redac
 
 async def archive_agent_branches(client: ElevenLabsClient, desired: Desired, name: str) -> list[AgentBranch]:
     """Archive the branch called `name` on every managed agent of the environment and drop it from the record."""
-    from agentform.plan.read import read_workspace
-
     workspace = await read_workspace(client, desired)
     # Agent id -> key. The record also knows agents the files at this ref do not tag as ours (adopted in the PR).
     agents = {entry.agent_id: key for key, entry in workspace.record.branches.get(name, {}).items()}
@@ -103,8 +101,6 @@ async def archive_agent_branches(client: ElevenLabsClient, desired: Desired, nam
 
 
 async def _branch_named(client: ElevenLabsClient, agent_id: str, name: str) -> dict[str, Any] | None:
-    from agentform.elevenlabs import NotFoundError
-
     try:
         return await engine.find_branch(client, agent_id, name)
     except NotFoundError:

@@ -22,10 +22,12 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from agentform.apply.gc import collect_garbage
 from agentform.apply.progress_lines import for_log
 from agentform.context import Context
+from agentform.elevenlabs.client import ElevenLabsClient
 from agentform.gitops import engine
 from agentform.gitops.changes import ChangeDetectionError, changed_agents, touched_by_plan
 from agentform.gitops.merge import merge_tested_branches
@@ -35,14 +37,11 @@ from agentform.gitops.rollback import RollbackTarget, write_rollback
 from agentform.gitops.rollout_step import start_canaries
 from agentform.model import Desired
 from agentform.plan.model import Plan
-from agentform.plan.read import Workspace
+from agentform.plan.read import Workspace, read_workspace
 from agentform.redact import Redactor
 from agentform.state.lock import LockHeld
 from agentform.state.model import AgentEntry, RollbackPoint
 from agentform.state.record import save_record
-
-if TYPE_CHECKING:
-    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 @dataclass(frozen=True)
@@ -176,8 +175,6 @@ async def _record_rollback_points(
 
 async def _record_passed(client: ElevenLabsClient, desired: Desired, commit: str | None) -> None:
     """The commit passed its smoke tests: the next deploy detects changes from here."""
-    from agentform.plan.read import read_workspace
-
     if commit is None:
         return
     workspace = await read_workspace(client, desired)
@@ -224,8 +221,6 @@ async def _plan(context: Context, client: ElevenLabsClient) -> tuple[Plan, Works
 
 
 async def _collect_garbage(client: ElevenLabsClient, desired: Desired, workspace: Any) -> list[str]:
-    from agentform.apply.gc import collect_garbage
-
     return await collect_garbage(client, desired, workspace.live)
 
 
@@ -244,8 +239,6 @@ async def _roll_back(
 ) -> None:
     """Restore each recorded version, check that what it references resolves, then restore the record's entries
     (with the rollback's new version)."""
-    from agentform.plan.read import read_workspace
-
     lines = for_log(Redactor(desired.secret_values))
     for agent in before:
         target = RollbackTarget(agent.key, agent.agent_id, str(agent.config["version_id"]), reason)

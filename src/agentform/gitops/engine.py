@@ -12,14 +12,22 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol, cast
 
+from ruamel.yaml import YAML, YAMLError
+
 from agentform.apply.executor import ApplyResult
+from agentform.apply.progress_lines import for_log
 from agentform.context import Context, agent_ids, load
-from agentform.elevenlabs import BASE_URL_VARIABLE
+from agentform.elevenlabs import BASE_URL_VARIABLE, NotFoundError
 from agentform.elevenlabs.client import ElevenLabsClient
+from agentform.gitops.changes import changed_paths
 from agentform.gitops.outcome import AgentBranch, CiOutcome
 from agentform.model import Desired, EnvironmentSettings
 from agentform.plan.model import Plan
 from agentform.plan.read import Workspace
+from agentform.plan.read import find_branch as pick
+from agentform.plan.render_markdown import render_markdown
+from agentform.project.diagnostics import repository_prefix
+from agentform.project.sources import open_source
 from agentform.redact import Redactor
 
 # How long a PR run's lock lasts (a branch apply, or archiving a closed PR's branches): far less than a deploy's.
@@ -56,8 +64,6 @@ def load_into(
         errors too when the files are invalid (None: the workflow stops, nothing live touched); else the environment's
         name goes to `outcome` and the project's secret values join `redactor`, the context's redactor. `environ`
     replaces the request's (a fork's run: placeholders for the secrets it lacks)."""
-    from agentform.project.diagnostics import repository_prefix
-
     root, environ = request.project_root, request.environ if environ is None else environ
     loaded = load(root, request.env, ref, environ, strict=strict)
     # Paths from the repository root, so the annotations land on the files of the PR's diff.
@@ -86,8 +92,6 @@ def missing_api_key(environment: EnvironmentSettings, environ: Mapping[str, str]
 
 def offline_plan(root: Path, base: str, head: str | None, redactor: Redactor) -> str:
     """Without API access: the project's file changes between the refs, as a markdown diff."""
-    from agentform.gitops.changes import changed_paths
-
     paths = changed_paths(root, base, head)
     if not paths:
         return "No project file changed."
@@ -102,8 +106,6 @@ def offline_plan(root: Path, base: str, head: str | None, redactor: Redactor) ->
 
 
 def render_plan_markdown(plan: Plan, redactor: Redactor) -> str:
-    from agentform.plan.render_markdown import render_markdown
-
     # The comment composer cuts whole sections to fit; the renderer's own limit only has to be below GitHub's.
     return render_markdown(plan, max_chars=60_000, redactor=redactor)
 
@@ -113,8 +115,6 @@ async def apply(
 ) -> ApplyResult:
     """Carry out `plan` (on its agent branch, or main; `collect=False`: no garbage collection), one log line per
     operation off a terminal; raises when any step failed, naming the steps."""
-    from agentform.apply.progress_lines import for_log
-
     lines = for_log(context.redactor)
     result = await context.apply(
         client,
@@ -167,15 +167,11 @@ def live_ids(plan: Plan, applied: Mapping[str, str]) -> dict[str, str]:
 
 
 async def find_branch(client: ElevenLabsClient, agent_id: str, name: str) -> dict[str, Any] | None:
-    from agentform.plan.read import find_branch as pick
-
     return pick(await client.list_branches(agent_id), name)
 
 
 async def archive_branch(client: ElevenLabsClient, agent_id: str, branch_id: str) -> bool:
     """Archive an agent branch; False when it is gone already (deleted by hand: nothing left to archive)."""
-    from agentform.elevenlabs import NotFoundError
-
     try:
         await client.update_branch(agent_id, branch_id, is_archived=True)
     except NotFoundError:
@@ -207,9 +203,6 @@ def without_secrets(root: Path, ref: str | None, environ: Mapping[str, str]) -> 
 
     A fork's run has no secrets; its files must still validate and plan offline. The placeholder is a secret value
     itself, so it is masked like one."""
-    from ruamel.yaml import YAML, YAMLError
-
-    from agentform.project.sources import open_source
 
     try:
         settings = YAML(typ="safe").load(open_source(root, ref).read("agentform.yaml"))
