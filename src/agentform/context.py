@@ -24,6 +24,7 @@ from agentform.elevenlabs.client import ElevenLabsClient
 from agentform.model import Desired, DesiredTest
 from agentform.plan import identity
 from agentform.plan.fresh import Planned, make_fresh_plan
+from agentform.plan.live import LiveState
 from agentform.plan.model import Plan
 from agentform.plan.read import Workspace, read_workspace
 from agentform.plan.saved import StalePlanError, check_fresh
@@ -199,15 +200,34 @@ class Context:
         smoke_only: bool = False,
         poll_timeout_secs: float | None = None,
     ) -> TestReport:
-        """Run the agents' live tests on agent branch `branch` (else on main itself); see `run_tests`."""
-        return await run_tests(
-            client,
-            self.desired,
-            agent_keys,
-            branch=branch,
-            smoke_only=smoke_only,
-            poll_timeout_secs=poll_timeout_secs,
-        )
+        """Run the agents' tests on agent branch `branch` (else on main itself) and judge them.
+
+        An agent that cannot be tested (its tests or its branch do not exist live) is in the report as an error: a
+        check that could not run its tests must not pass.
+        """
+        desired = self.desired
+        live = (await read_workspace(client, desired, branch=branch)).live
+        ids = resolve_ids(desired, live)
+        chosen = choose_tests(desired, agents=agent_keys)
+        if smoke_only:
+            chosen = {key: smoke_tests(tests) for key, tests in chosen.items()}
+        if branch is not None:
+            built = build_targets(desired, live, chosen, ids, branch=branch)
+            targets, problems = built.targets, built.problems
+        else:
+            targets, problems = _main_targets(live, chosen, ids.tests)
+        where = f"agent branch {branch}" if branch else "main"
+        timeout = poll_timeout_secs or desired.settings.test_timeout_secs
+        options = SuiteOptions(poll=PollPolicy(timeout_secs=timeout), invocation_name=f"agentform on {where}")
+        report = await run_suite(client, targets, options)
+        untested = [AgentResult(agent_key=line.split(":", 1)[0], error=line) for line in problems]
+        update = {
+            "project": desired.settings.project,
+            "environment": desired.environment.name,
+            "target": where,
+            "agents": [*report.agents, *untested],
+        }
+        return report.model_copy(update=update)
 
 
 async def apply_with_lock(
@@ -270,55 +290,25 @@ async def apply_with_lock(
         )
 
 
+def _main_targets(
+    live: LiveState, chosen: Mapping[str, list[DesiredTest]], test_ids: Mapping[str, str]
+) -> tuple[list[SuiteTarget], list[str]]:
+    """Each chosen agent's tests on main as it now is, not on the files' config as an override (that is the point of
+    smoke tests); and a problem line for each agent that is not live, or whose tests are not all live."""
+    targets, problems = [], []
+    for key, tests in sorted(chosen.items()):
+        agent = live.agent_by_key(key)
+        pairs = [(test, test_ids.get(test.address)) for test in tests]
+        if agent is None or any(test_id is None for _, test_id in pairs):
+            problems.append(f"{key}: the agent or some of its tests do not exist live")
+            continue
+        targets.append(SuiteTarget(key, agent.id, pairs))  # type: ignore[arg-type]  # no None: checked above
+    return targets, problems
+
+
 def smoke_tests(tests: list[DesiredTest]) -> list[DesiredTest]:
     """The tests a deploy runs on main: those marked `smoke: true`, or all of them when none is."""
     return [test for test in tests if test.smoke] or tests
-
-
-async def run_tests(
-    client: ElevenLabsClient,
-    desired: Desired,
-    agent_keys: list[str],
-    *,
-    branch: str | None = None,
-    smoke_only: bool = False,
-    poll_timeout_secs: float | None = None,
-) -> TestReport:
-    """Run the agents' tests on agent branch `branch` (else on main itself) and judge them.
-
-    An agent that cannot be tested (its tests or its branch do not exist live) is in the report as an error: a
-    check that could not run its tests must not pass.
-    """
-    live = (await read_workspace(client, desired, branch=branch)).live
-    ids = resolve_ids(desired, live)
-    chosen = choose_tests(desired, agents=agent_keys)
-    if smoke_only:
-        chosen = {key: smoke_tests(tests) for key, tests in chosen.items()}
-    if branch is not None:
-        built = build_targets(desired, live, chosen, ids, branch=branch)
-        targets, problems = built.targets, built.problems
-    else:
-        # Smoke tests run on main as it now is, not on the files' config as an override: that is the point.
-        targets, problems = [], []
-        for key, tests in sorted(chosen.items()):
-            agent = live.agent_by_key(key)
-            pairs = [(test, ids.tests.get(test.address)) for test in tests]
-            if agent is None or any(test_id is None for _, test_id in pairs):
-                problems.append(f"{key}: the agent or some of its tests do not exist live")
-                continue
-            targets.append(SuiteTarget(key, agent.id, pairs))  # type: ignore[arg-type]  # no None: checked above
-    where = f"agent branch {branch}" if branch else "main"
-    timeout = poll_timeout_secs or desired.settings.test_timeout_secs
-    options = SuiteOptions(poll=PollPolicy(timeout_secs=timeout), invocation_name=f"agentform on {where}")
-    report = await run_suite(client, targets, options)
-    untested = [AgentResult(agent_key=line.split(":", 1)[0], error=line) for line in problems]
-    update = {
-        "project": desired.settings.project,
-        "environment": desired.environment.name,
-        "target": where,
-        "agents": [*report.agents, *untested],
-    }
-    return report.model_copy(update=update)
 
 
 async def agent_ids(client: ElevenLabsClient, desired: Desired) -> dict[str, str]:
