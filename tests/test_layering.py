@@ -37,8 +37,10 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "rollout": frozenset({"model", "elevenlabs", "plan", "state"}),
     # live -> files: import and pull read what the plan reads and write what the project loads.
     "adopt": frozenset({"model", "project", "elevenlabs", "plan", "state", "testing"}),
+    # The one engine the CLI and CI both drive (docs/decisions/0135): load, client, lock, plan, apply, live tests.
+    "context": frozenset({"model", "project", "elevenlabs", "plan", "state", "apply", "testing", "connect"}),
     "gitops": frozenset(
-        {"model", "project", "elevenlabs", "retrying", "plan", "state", "apply", "testing", "rollout", "connect"}
+        {"model", "project", "elevenlabs", "retrying", "plan", "state", "apply", "testing", "rollout", "context"}
     ),
     # A separate app: it shares no code with the client it stands in for, only the schema it validates requests by.
     "emulator": frozenset({"openapi"}),
@@ -56,7 +58,7 @@ ALLOWED: Mapping[str, frozenset[str]] = {
             "adopt",
             "gitops",
             "rollout",
-            "connect",
+            "context",
             "emulator",
         }
     ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agentform.gitops.engine import smoke_tests
+from agentform.context import smoke_tests
 from agentform.gitops.merge import candidates, desired_record, merged_exactly
 from agentform.model import DesiredTest, SourceLocation
 from agentform.plan.model import ResourceChange

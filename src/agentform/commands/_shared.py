@@ -1,5 +1,5 @@
-"""The steps the commands share, in one place: consoles, loading the project (bad input: every diagnostic, nothing
-sent), the environment's client, one-line errors with secrets masked, the confirmation rule and progress bars.
+"""What the commands share on top of the engine (`agentform.context`): consoles, the load's diagnostics printed (bad
+input: every diagnostic, nothing sent), one-line errors with secrets masked, the confirmation rule and progress bars.
 
 A command module is then argument handling, a library call and an exit code.
 """
@@ -9,30 +9,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
-import os
 import signal
-import socket
 import sys
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from agentform import exitcodes
+from agentform import context, exitcodes
+from agentform.context import Context, Loaded
+from agentform.elevenlabs.client import ElevenLabsClient
 from agentform.escape import printable
-from agentform.model import Desired
+from agentform.plan.model import Plan
+from agentform.plan.render_text import render_text
+from agentform.plan.shard import Shard
+from agentform.project import Diagnostic
 from agentform.redact import Redactor
-
-if TYPE_CHECKING:
-    from agentform.elevenlabs import ElevenLabsClient
-    from agentform.plan.fresh import Planned
-    from agentform.plan.model import Plan
-    from agentform.plan.shard import Shard
-    from agentform.project import Diagnostic
 
 T = TypeVar("T")
 
@@ -51,18 +46,16 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic], err: Console) -> None:
     err.print(f"{errors} error(s): nothing was sent to the API.")
 
 
-def load(project_dir: Path, env: str | None, ref: str | None = None, strict: bool = False) -> Desired | None:
-    """The desired state, or None after printing every diagnostic (bad input: nothing is sent). The warnings of a
-    valid project are printed too, one line each on stderr, before anything the command prints."""
-    from agentform.project import inspect_project
-
-    desired, diagnostics = inspect_project(project_dir, env=env, ref=ref, strict=strict)
-    if desired is None:
-        print_diagnostics(diagnostics, console(stderr=True))
-        return None
-    for warning in diagnostics:
+def load(project_dir: Path, env: str | None, ref: str | None = None, strict: bool = False) -> Loaded:
+    """The project loaded (`context.load`), its diagnostics printed: every one when the files are invalid (nothing is
+    sent), else the warnings, one line each on stderr, before anything the command prints."""
+    loaded = context.load(project_dir, env, ref, strict=strict)
+    if loaded.desired is None:
+        print_diagnostics(loaded.diagnostics, console(stderr=True))
+        return loaded
+    for warning in loaded.diagnostics:
         console(stderr=True).print(Text(str(warning), style="yellow"))
-    return desired
+    return loaded
 
 
 def print_error(error: BaseException | str, redactor: Redactor | None = None) -> int:
@@ -72,15 +65,9 @@ def print_error(error: BaseException | str, redactor: Redactor | None = None) ->
     return exitcodes.ERROR
 
 
-@dataclass(frozen=True)
-class Session:
-    """A loaded project for one environment, and what a command needs to talk to that environment's API."""
-
-    project_dir: Path
-    desired: Desired
-    # Knows the project's secret values (and the API key once a client is open): every error line goes through it.
-    redactor: Redactor
-    parallelism: int | None = None
+class Session(Context):
+    """The engine (`Context`) as a command drives it: diagnostics, errors and the shard's agents printed, and the
+    work run in its own event loop that SIGTERM cancels."""
 
     @classmethod
     def open(
@@ -93,18 +80,7 @@ class Session:
         parallelism: int | None = None,
     ) -> Session | None:
         """Load the project; None after printing every diagnostic (the command exits 1, nothing was sent)."""
-        desired = load(project_dir, env, ref, strict)
-        if desired is None:
-            return None
-        return cls(project_dir, desired, Redactor(desired.secret_values), parallelism)
-
-    def client(self) -> ElevenLabsClient:
-        """The environment's API client (an async context manager); its key joins the redactor."""
-        from agentform.connect import open_client
-
-        return open_client(
-            self.desired.environment, self.project_dir, parallelism=self.parallelism, redactor=self.redactor
-        )
+        return cls.of(project_dir, load(project_dir, env, ref, strict), parallelism=parallelism)
 
     def run(self, work: Callable[[ElevenLabsClient], Awaitable[T]]) -> T:
         """Open the client, run `work` with it and close it; exceptions propagate (see `fail`).
@@ -135,32 +111,6 @@ class Session:
             raise
         except KeyboardInterrupt:
             raise SystemExit(128 + signal.SIGINT) from None
-
-    async def fresh_plan(
-        self,
-        client: ElevenLabsClient,
-        *,
-        prune: bool | None,
-        select: Iterable[str] = (),
-        shard: Shard | None = None,
-        branch: str | None = None,
-        on_drift: str = "refuse",
-        refresh_all: bool = False,
-    ) -> Planned:
-        """Read the workspace and plan against it; `prune` None: the environment's setting."""
-        from agentform.plan.fresh import make_fresh_plan
-
-        return await make_fresh_plan(
-            client,
-            self.desired,
-            prune=self.desired.environment.prune if prune is None else prune,
-            select=select,
-            shard=shard,
-            branch=branch,
-            on_drift=on_drift,
-            refresh_all=refresh_all,
-            redactor=self.redactor,
-        )
 
     def unmatched(self, select: Iterable[str] = (), tests: Iterable[str] = ()) -> int | None:
         """ERROR after saying so when a `--select` (or `--test`) glob matches nothing; None when all match.
@@ -197,13 +147,6 @@ def confirmation_possible(auto_approve: bool, is_terminal: bool | None, to_do: s
         return True
     print_error(f"not a terminal, so there is no one to confirm: pass --auto-approve to {to_do}.")
     return False
-
-
-def lock_holder() -> str:
-    """Who holds the lock, for the message another run shows: CI run or user@host."""
-    if os.environ.get("GITHUB_RUN_ID"):
-        return f"github run {os.environ['GITHUB_RUN_ID']} ({os.environ.get('GITHUB_REPOSITORY', '')})"
-    return f"{os.environ.get('USER', 'someone')}@{socket.gethostname()}"
 
 
 def progress_bar(err: Console, *, disable: bool = False) -> Progress:
@@ -256,6 +199,4 @@ def _plan_style(line: str) -> str:
 
 def print_plan_text(plan: Plan, out: Console) -> None:
     """The text rendering, coloured by the Terraform symbol that starts each line."""
-    from agentform.plan.render_text import render_text
-
     print_styled(render_text(plan).splitlines(), out, _plan_style)

@@ -26,27 +26,25 @@ import click
 from rich.text import Text
 
 from agentform import exitcodes
-from agentform.apply import ApplyRefused, ApplyResult, Journal, apply_plan, stages
+from agentform.apply import ApplyRefused, ApplyResult, Journal, stages
 from agentform.apply.journal import JournalEntry, summarise
 from agentform.apply.progress_lines import for_log
 from agentform.commands._shared import (
     Session,
     confirmation_possible,
     console,
-    lock_holder,
     print_error,
     print_plan_text,
     progress_bar,
 )
-from agentform.model import Desired
+from agentform.context import apply_with_lock
 from agentform.plan.fresh import Planned
 from agentform.plan.model import Plan
 from agentform.plan.read import Workspace, read_workspace
 from agentform.plan.saved import PlanFileError, StalePlanError, check_fresh, load_plan
 from agentform.plan.shard import Shard
 from agentform.redact import Redactor
-from agentform.state.lock import DEFAULT_LOCK_TTL_SECS, LockHeld, environment_lock
-from agentform.state.record import record_unchanged
+from agentform.state.lock import LockHeld
 
 if TYPE_CHECKING:
     from agentform.elevenlabs.client import ElevenLabsClient
@@ -55,66 +53,6 @@ if TYPE_CHECKING:
 def journal_path(project_dir: Path, env: str) -> Path:
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     return project_dir / ".agentform" / "journal" / f"{env}-{stamp}-{os.getpid()}.jsonl"
-
-
-async def apply_with_lock(
-    client: ElevenLabsClient,
-    desired: Desired,
-    plan: Plan,
-    *,
-    prune: bool,
-    journal: Journal,
-    progress: Callable[[JournalEntry], None] | None = None,
-    lock_wait_secs: float = 0.0,
-    replan: Callable[[Any], Awaitable[Planned]] | None = None,
-    purpose: str = "apply",
-    started: Callable[[Any], None] | None = None,
-    planned_from: Workspace | None = None,
-) -> tuple[Plan, ApplyResult]:
-    """Take the lock (waiting up to `lock_wait_secs`), check the plan is still current, apply, release.
-
-    `replan(client)` reads and plans again, for when the workspace moved since `plan` was made; without it that
-    raises `StalePlanError`. Returns the plan applied and the result; raises `LockHeld`.
-
-    `planned_from`, the workspace an unreviewed plan (`replan` given) was just made from, is reused when the lock's
-    own list call shows the state record unchanged since: no other apply ran in between (docs/decisions/0111).
-    Otherwise, and for a plan a person reviewed or saved, the workspace is read again and compared.
-    """
-    async with environment_lock(
-        client,
-        desired,
-        holder=lock_holder(),
-        purpose=purpose if plan.branch is None else f"{purpose} --branch {plan.branch}",
-        ttl_secs=DEFAULT_LOCK_TTL_SECS,
-        wait_secs=lock_wait_secs,
-    ) as lock:
-        live = planned_from.live if planned_from is not None else None
-        if (
-            replan is not None
-            and live is not None
-            and record_unchanged(lock.listing, live.documents_folder_id, live.record_id, live.record_name)
-        ):
-            workspace = planned_from
-        else:
-            workspace = await read_workspace(client, desired, branch=plan.branch)
-            try:
-                check_fresh(plan, workspace.live)
-            except StalePlanError:
-                if replan is None:
-                    raise
-                planned = await replan(client)
-                plan, workspace = planned.plan, planned.workspace
-        return plan, await apply_plan(
-            client,
-            plan,
-            desired,
-            prune=prune,
-            branch=plan.branch,
-            progress=progress,
-            journal=journal,
-            workspace=workspace,
-            started=started,
-        )
 
 
 def _confirm(plan: Plan, auto_approve: bool) -> bool:
@@ -160,7 +98,7 @@ def run(
         return unmatched
 
     def plan_now(client: ElevenLabsClient) -> Awaitable[Planned]:
-        return session.fresh_plan(client, prune=prune, select=select, shard=shard, branch=branch, on_drift=on_drift)
+        return session.plan(client, prune=prune, select=select, shard=shard, branch=branch, on_drift=on_drift)
 
     async def replan(client: ElevenLabsClient) -> Planned:
         out.print("\nThe workspace changed while this run waited for the lock: planned again under the lock.")

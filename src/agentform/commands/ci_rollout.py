@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentform import exitcodes
-from agentform.commands._shared import Session, console, lock_holder, print_error, write_text
+from agentform.commands._shared import Session, console, print_error, write_text
+from agentform.context import lock_holder
 from agentform.state.lock import LockHeld
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 from rich.text import Text
 
-from agentform import exitcodes
+from agentform import context, exitcodes
 from agentform.adopt.importer import (
     Existing,
     ImportResult,
@@ -64,14 +64,11 @@ def run(
 
 def validates(project_dir: Path, env: str | None, secrets: Sequence[SecretVariable]) -> bool:
     """Whether the project loads with the imported files, the credentials they reference set to their live values."""
-    from agentform.project import ProjectError, load_desired
-
     environ = {**os.environ, **{secret.name: secret.value for secret in secrets}}
-    try:
-        load_desired(project_dir, env=env, environ=environ)
-    except ProjectError as error:
+    loaded = context.load(project_dir, env, environ=environ, strict=False)
+    if loaded.desired is None:
         err = console(stderr=True)
-        print_diagnostics(error.diagnostics, err)
+        print_diagnostics(loaded.diagnostics, err)
         err.print(Text("The imported files do not validate (see above): fix them, or report this.", style="red"))
         return False
     return True

@@ -41,9 +41,7 @@ def run(
         return unmatched
 
     def plan_it(client: ElevenLabsClient) -> Awaitable[Planned]:
-        return session.fresh_plan(
-            client, prune=prune, select=select, shard=shard, branch=branch, refresh_all=refresh_all
-        )
+        return session.plan(client, prune=prune, select=select, shard=shard, branch=branch, refresh_all=refresh_all)
 
     try:
         plan = session.run(plan_it).plan

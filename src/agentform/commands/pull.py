@@ -28,7 +28,7 @@ def run(
     if session is None:
         return exitcodes.ERROR
     try:
-        planned = session.run(lambda client: session.fresh_plan(client, prune=False, select=select))
+        planned = session.run(lambda client: session.plan(client, prune=False, select=select))
     except Exception as error:  # API, transport, state record: one readable line, secrets masked
         return session.fail(error)
     live = planned.workspace.live

@@ -24,11 +24,10 @@ from agentform.commands._shared import (
     Session,
     confirmation_possible,
     console,
-    lock_holder,
     print_error,
     print_plan_text,
 )
-from agentform.gitops import engine
+from agentform.context import agent_ids
 from agentform.gitops.references import (
     Recreation,
     plan_recreation,
@@ -42,7 +41,6 @@ from agentform.model import Desired
 from agentform.plan.diff import field_changes
 from agentform.plan.model import Plan, ResourceChange
 from agentform.redact import Redactor
-from agentform.state.lock import environment_lock
 
 if TYPE_CHECKING:
     from agentform.elevenlabs.client import ElevenLabsClient
@@ -127,7 +125,7 @@ async def _roll_back(
     from agentform.elevenlabs import ApiError
 
     desired, out = session.desired, console()
-    agent_id = (await engine.agent_ids(client, desired)).get(key)
+    agent_id = (await agent_ids(client, desired)).get(key)
     if agent_id is None:
         return print_error(f"agent {key!r} is not managed live in environment {desired.environment.name!r}.")
     current = await client.get_agent(agent_id)
@@ -154,12 +152,12 @@ async def _roll_back(
     if not auto_approve and not click.confirm(f"\nRoll agent {key} back to {version_id}?", default=False):
         out.print("Rollback cancelled.")
         return exitcodes.ERROR
-    return await _write(client, desired, key, agent_id, version_id, (target, recreation), reason, out)
+    return await _write(client, session, key, agent_id, version_id, (target, recreation), reason, out)
 
 
 async def _write(
     client: ElevenLabsClient,
-    desired: Desired,
+    session: Session,
     key: str,
     agent_id: str,
     version_id: str,
@@ -169,9 +167,7 @@ async def _write(
 ) -> int:
     """Recreate the missing documents, write the version back (pointing at them), and read every reference back."""
     target, recreation = restoring
-    async with environment_lock(
-        client, desired, holder=lock_holder(), purpose=f"rollback {key} to {version_id}", ttl_secs=10 * 60
-    ):
+    async with session.lock(client, purpose=f"rollback {key} to {version_id}", ttl_secs=10 * 60):
         config = substitute_ids(target, await recreate_documents(client, recreation))
         result = await write_rollback(client, RollbackTarget(key, agent_id, version_id, reason or "manual"), config)
     broken = await unresolved(client, references(await client.get_agent(agent_id)))

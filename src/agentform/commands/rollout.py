@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentform import exitcodes
-from agentform.commands._shared import Session, console, lock_holder, print_error
+from agentform.commands._shared import Session, console, print_error
+from agentform.context import lock_holder
 from agentform.state.lock import LockHeld
 from agentform.state.model import RolloutEntry
 from agentform.state.record import RecordStore
@@ -64,7 +65,7 @@ async def _start(client: ElevenLabsClient, session: Session, *, agent: str, bran
     from agentform.rollout.rollable import rollable_branch
 
     desired = session.desired
-    planned = await session.fresh_plan(client, prune=False, select=[agent])
+    planned = await session.plan(client, prune=False, select=[agent])
     rollable = rollable_branch(planned.plan, planned.workspace.record, agent, branch)
     tip = await client.get_agent(rollable.agent_id, branch_id=rollable.entry.branch_id)
     if tip.get("version_id") != rollable.entry.version_id:

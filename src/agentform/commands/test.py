@@ -22,12 +22,12 @@ from agentform import exitcodes
 from agentform.commands._shared import (
     Session,
     console,
-    lock_holder,
     print_error,
     print_styled,
     progress_bar,
     write_text,
 )
+from agentform.context import lock_holder
 from agentform.model import Desired, DesiredTest
 from agentform.plan.shard import Shard
 from agentform.redact import Redactor

@@ -36,7 +36,7 @@ def run(
         return session.fail(error)
     relative = path.relative_to(project_dir)
     # The file must load like any hand-written spec: validate the whole project with it in place.
-    if load(project_dir, env, None, False) is None:
+    if load(project_dir, env, None, False).desired is None:
         console(stderr=True).print(
             Text(f"{relative} was written but does not validate (see above): please report this.", "red")
         )

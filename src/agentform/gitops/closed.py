@@ -20,16 +20,16 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from agentform.elevenlabs import NotFoundError
+from agentform.elevenlabs.client import ElevenLabsClient
 from agentform.gitops import engine
 from agentform.gitops.outcome import AgentBranch, CiOutcome
 from agentform.model import Desired
+from agentform.plan.read import read_workspace
 from agentform.redact import Redactor
 from agentform.state.record import save_record
-
-if TYPE_CHECKING:
-    from agentform.elevenlabs.client import ElevenLabsClient
 
 MERGED_NOTE = "The pull request was merged: the deploy merges and archives its agent branches."
 FORK_NOTE = "The pull request came from a fork: no agent branch was made for it, so there is nothing to archive."
@@ -63,22 +63,16 @@ async def run_closed(request: ClosedRequest, outcome: CiOutcome, redactor: Redac
     if request.merged or request.fork:
         outcome.notes.append(MERGED_NOTE if request.merged else FORK_NOTE)
         return outcome
-    desired = engine.load_into(
-        outcome, redactor, request.project_root, request.env, request.ref, request.environ, strict=request.strict
-    )
-    if desired is None:
+    context = engine.load_into(outcome, redactor, request, request.ref, strict=request.strict)
+    if context is None:
         return outcome
+    desired = context.desired
     outcome.dashboard_links = engine.dashboard_links(desired.environment, request.environ)
     missing_key = engine.missing_api_key(desired.environment, request.environ)
     if missing_key:
         outcome.error = NO_KEY_ERROR.format(variable=missing_key)
         return outcome
-    async with engine.locked_client(
-        desired,
-        request.project_root,
-        request.environ,
-        request.parallelism,
-        redactor,
+    async with context.locked_client(
         holder=request.holder,
         purpose=f"{engine.PR_LOCK_PURPOSE} archive {request.branch} (PR closed)",
         ttl_secs=engine.PR_LOCK_TTL_SECS,
@@ -92,8 +86,6 @@ async def run_closed(request: ClosedRequest, outcome: CiOutcome, redactor: Redac
 
 async def archive_agent_branches(client: ElevenLabsClient, desired: Desired, name: str) -> list[AgentBranch]:
     """Archive the branch called `name` on every managed agent of the environment and drop it from the record."""
-    from agentform.plan.read import read_workspace
-
     workspace = await read_workspace(client, desired)
     # Agent id -> key. The record also knows agents the files at this ref do not tag as ours (adopted in the PR).
     agents = {entry.agent_id: key for key, entry in workspace.record.branches.get(name, {}).items()}
@@ -109,8 +101,6 @@ async def archive_agent_branches(client: ElevenLabsClient, desired: Desired, nam
 
 
 async def _branch_named(client: ElevenLabsClient, agent_id: str, name: str) -> dict[str, Any] | None:
-    from agentform.elevenlabs import NotFoundError
-
     try:
         return await engine.find_branch(client, agent_id, name)
     except NotFoundError:

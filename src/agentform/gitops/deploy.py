@@ -22,9 +22,12 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from agentform.apply.gc import collect_garbage
 from agentform.apply.progress_lines import for_log
+from agentform.context import Context
+from agentform.elevenlabs.client import ElevenLabsClient
 from agentform.gitops import engine
 from agentform.gitops.changes import ChangeDetectionError, changed_agents, touched_by_plan
 from agentform.gitops.merge import merge_tested_branches
@@ -33,13 +36,12 @@ from agentform.gitops.references import references, unresolved
 from agentform.gitops.rollback import RollbackTarget, write_rollback
 from agentform.gitops.rollout_step import start_canaries
 from agentform.model import Desired
+from agentform.plan.model import Plan
+from agentform.plan.read import Workspace, read_workspace
 from agentform.redact import Redactor
 from agentform.state.lock import LockHeld
 from agentform.state.model import AgentEntry, RollbackPoint
 from agentform.state.record import save_record
-
-if TYPE_CHECKING:
-    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 @dataclass(frozen=True)
@@ -74,45 +76,37 @@ class _Before:
 
 
 async def run_deploy(request: DeployRequest, outcome: CiOutcome, redactor: Redactor) -> CiOutcome:
-    desired = engine.load_into(
-        outcome, redactor, request.project_root, request.env, request.head, request.environ, strict=request.strict
-    )
-    if desired is None:
+    context = engine.load_into(outcome, redactor, request, request.head, strict=request.strict)
+    if context is None:
         return outcome
     try:
-        return await _deploy_locked(request, desired, outcome, redactor, request.lock_wait_secs)
+        return await _deploy_locked(request, context, outcome, request.lock_wait_secs)
     except LockHeld as held:
         # A PR check holds the lock for a branch apply only (minutes, bounded by its TTL): wait for it rather than
         # leave main behind until the next push.
         if not held.info.purpose.startswith(engine.PR_LOCK_PURPOSE):
             raise
         outcome.notes.append(f"Waited for a PR check holding the environment lock ({held.info.purpose}).")
-        return await _deploy_locked(request, desired, outcome, redactor, engine.PR_LOCK_TTL_SECS)
+        return await _deploy_locked(request, context, outcome, engine.PR_LOCK_TTL_SECS)
 
 
-async def _deploy_locked(
-    request: DeployRequest, desired: Desired, outcome: CiOutcome, redactor: Redactor, wait_secs: float
-) -> CiOutcome:
+async def _deploy_locked(request: DeployRequest, context: Context, outcome: CiOutcome, wait_secs: float) -> CiOutcome:
+    desired, redactor = context.desired, context.redactor
     deployed = (outcome.head_sha or request.head or "the working tree")[:12]
-    async with engine.locked_client(
-        desired,
-        request.project_root,
-        request.environ,
-        request.parallelism,
-        redactor,
+    async with context.locked_client(
         holder=request.holder,
         purpose=f"ci deploy of {deployed}",
         ttl_secs=request.lock_ttl_secs,
         wait_secs=wait_secs,
     ) as client:
-        plan, workspace = await engine.read_and_plan(client, desired)
+        plan, workspace = await _plan(context, client)
         outcome.plan_summary = plan.summary().line()
         outcome.plan_markdown = engine.render_plan_markdown(plan, redactor)
         agents = _agents_to_test(request, desired, plan, workspace.record, outcome)
         before = await _record_main(client, workspace, agents)
         workspace = await _record_rollback_points(client, desired, workspace, before)
         try:
-            merged, result = await _bring_main_up(client, desired, plan, workspace, agents, request)
+            merged, result = await _bring_main_up(client, context, plan, workspace, agents, request)
         except engine.ApplyFailed as error:
             # Half a deploy is worse than none: put back what was recorded, then report the failure.
             await _roll_back(client, desired, before, f"deploy failed: {error}", outcome)
@@ -125,8 +119,8 @@ async def _deploy_locked(
             if f"agent.{key}" in ids and key not in {branch.agent_key for branch in merged}
         ]
         if agents:
-            outcome.tests = await engine.run_tests(
-                client, desired, agents, smoke_only=True, poll_timeout_secs=request.poll_timeout_secs
+            outcome.tests = await context.test(
+                client, agents, smoke_only=True, poll_timeout_secs=request.poll_timeout_secs
             )
         else:
             outcome.notes.append("No agent is affected by this deploy: nothing to smoke-test.")
@@ -135,7 +129,7 @@ async def _deploy_locked(
             return outcome
         await _record_passed(client, desired, outcome.head_sha)
         outcome.branches = await _archive(client, outcome.branches, _superseded(workspace, request.branch_hint, merged))
-        removed = await _delete_after_tests(client, desired)
+        removed = await _delete_after_tests(client, context)
         if removed:
             outcome.notes.append(f"Deleted {removed} superseded or removed managed resource(s) nothing references.")
     return outcome
@@ -181,8 +175,6 @@ async def _record_rollback_points(
 
 async def _record_passed(client: ElevenLabsClient, desired: Desired, commit: str | None) -> None:
     """The commit passed its smoke tests: the next deploy detects changes from here."""
-    from agentform.plan.read import read_workspace
-
     if commit is None:
         return
     workspace = await read_workspace(client, desired)
@@ -191,15 +183,16 @@ async def _record_passed(client: ElevenLabsClient, desired: Desired, commit: str
 
 
 async def _bring_main_up(
-    client: ElevenLabsClient, desired: Desired, plan: Any, workspace: Any, agent_keys: list[str], request: DeployRequest
+    client: ElevenLabsClient, context: Context, plan: Any, workspace: Any, agent_keys: list[str], request: DeployRequest
 ) -> tuple[list[AgentBranch], Any]:
     """Merge the tested branches (or start their canaries: `rollout_step.py`), then apply what is left of the plan;
     raises `engine.ApplyFailed`."""
+    desired = context.desired
     canaries, plan, workspace = await start_canaries(
         client, desired, plan, workspace, agent_keys, prefer=request.branch_hint
     )
     merged, rest = await merge_tested_branches(client, plan, workspace.record, agent_keys, prefer=request.branch_hint)
-    lines = for_log(Redactor(desired.secret_values))
+    lines = for_log(context.redactor)
     if lines is not None:
         for branch in merged:
             lines.done(f"agent.{branch.agent_key}", f"Merged agent branch {branch.name} into main", branch.version_id)
@@ -207,24 +200,27 @@ async def _bring_main_up(
         workspace = await save_record(client, desired, workspace)
     # Deletes wait for the smoke tests: a rollback may need what they would remove.
     writes = rest.model_copy(update={"changes": [c for c in rest.changes if c.action != "delete"]})
-    return canaries + merged, await engine.apply(client, desired, writes, workspace, collect=False)
+    return canaries + merged, await engine.apply(context, client, writes, workspace, collect=False)
 
 
-async def _delete_after_tests(client: ElevenLabsClient, desired: Desired) -> int:
+async def _delete_after_tests(client: ElevenLabsClient, context: Context) -> int:
     """The smoke tests passed: plan again and carry out the deletes (superseded versions, and with prune what left
     git), then collect garbage. What the new rollback points reference is kept by the planner and the collector."""
-    plan, workspace = await engine.read_and_plan(client, desired)
+    plan, workspace = await _plan(context, client)
     deletes = plan.model_copy(update={"changes": [c for c in plan.changes if c.action == "delete"]})
     if not any(change.is_change for change in deletes.changes):
-        return len(await _collect_garbage(client, desired, workspace))
-    result = await engine.apply(client, desired, deletes, workspace)
+        return len(await _collect_garbage(client, context.desired, workspace))
+    result = await engine.apply(context, client, deletes, workspace)
     deleted = [entry for entry in result.journal if entry.outcome == "ok" and entry.action == "delete"]
     return len(deleted) + len(result.garbage_collected)
 
 
-async def _collect_garbage(client: ElevenLabsClient, desired: Desired, workspace: Any) -> list[str]:
-    from agentform.apply.gc import collect_garbage
+async def _plan(context: Context, client: ElevenLabsClient) -> tuple[Plan, Workspace]:
+    planned = await context.plan(client)
+    return planned.plan, planned.workspace
 
+
+async def _collect_garbage(client: ElevenLabsClient, desired: Desired, workspace: Any) -> list[str]:
     return await collect_garbage(client, desired, workspace.live)
 
 
@@ -243,8 +239,6 @@ async def _roll_back(
 ) -> None:
     """Restore each recorded version, check that what it references resolves, then restore the record's entries
     (with the rollback's new version)."""
-    from agentform.plan.read import read_workspace
-
     lines = for_log(Redactor(desired.secret_values))
     for agent in before:
         target = RollbackTarget(agent.key, agent.agent_id, str(agent.config["version_id"]), reason)

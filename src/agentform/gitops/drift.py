@@ -27,15 +27,11 @@ class DriftRequest:
 
 
 async def run_drift(request: DriftRequest, outcome: CiOutcome, redactor: Redactor) -> CiOutcome:
-    desired = engine.load_into(
-        outcome, redactor, request.project_root, request.env, request.ref, request.environ, strict=False
-    )
-    if desired is None:
+    context = engine.load_into(outcome, redactor, request, request.ref, strict=False)
+    if context is None:
         return outcome
-    async with engine.client_for(
-        desired, request.project_root, request.environ, request.parallelism, redactor
-    ) as client:
-        plan, _ = await engine.read_and_plan(client, desired)
+    async with context.client() as client:
+        plan = (await context.plan(client)).plan
     summary = plan.summary()
     outcome.plan_summary = summary.line() + (f" {summary.drifted} edited outside git." if summary.drifted else "")
     outcome.plan_markdown = engine.render_plan_markdown(plan, redactor)

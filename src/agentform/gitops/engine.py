@@ -1,31 +1,34 @@
-"""The other layers as the CI workflows use them: load, plan, apply to a branch or main, run tests, lock.
+"""What the CI workflows add to the engine (`agentform.context`): the load's diagnostics put in the outcome, the
+offline plan of a run without a key, applying to an agent branch, archiving branches, a fork's secrets.
 
-Each function is a short composition of the public surfaces of `project/`, `plan/`, `apply/` and `testing/`
-(docs/decisions/0001), so `pr.py` and `deploy.py` read as the workflow they implement and a change in one of those
-layers shows up here only.
+Loading, the client, the lock, planning, applying and the live tests are the engine's, the same the CLI drives
+(docs/decisions/0135), so `pr.py` and `deploy.py` read as the workflow they implement.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import AsyncIterator, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
-from agentform.connect import open_client
-from agentform.elevenlabs import BASE_URL_VARIABLE
+from ruamel.yaml import YAML, YAMLError
+
+from agentform.apply.executor import ApplyResult
+from agentform.apply.progress_lines import for_log
+from agentform.context import Context, agent_ids, load
+from agentform.elevenlabs import BASE_URL_VARIABLE, NotFoundError
+from agentform.elevenlabs.client import ElevenLabsClient
+from agentform.gitops.changes import changed_paths
 from agentform.gitops.outcome import AgentBranch, CiOutcome
-from agentform.model import Desired, DesiredTest, EnvironmentSettings
-from agentform.plan import identity
+from agentform.model import Desired, EnvironmentSettings
 from agentform.plan.model import Plan
+from agentform.plan.read import Workspace
+from agentform.plan.read import find_branch as pick
+from agentform.plan.render_markdown import render_markdown
+from agentform.project.diagnostics import repository_prefix
+from agentform.project.sources import open_source
 from agentform.redact import Redactor
-from agentform.state.lock import environment_lock
-from agentform.testing.report import AgentResult, TestReport
-
-if TYPE_CHECKING:
-    from agentform.elevenlabs.client import ElevenLabsClient
 
 # How long a PR run's lock lasts (a branch apply, or archiving a closed PR's branches): far less than a deploy's.
 PR_LOCK_TTL_SECS = 15 * 60
@@ -35,59 +38,44 @@ PR_LOCK_PURPOSE = "ci pr:"
 FORK_SECRET_PLACEHOLDER = "unset-in-a-fork"
 
 
-@dataclass
-class Loaded:
-    """The desired state, or why there is none: errors and warnings as `file:line:column: ...` lines."""
+class WorkflowRequest(Protocol):
+    """What every CI workflow's request names: the project, the environment and the variables it runs with."""
 
-    desired: Desired | None
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    # GitHub workflow commands that put each diagnostic on its file in the PR's "Files changed" view.
-    annotations: list[str] = field(default_factory=list)
-
-
-def load(root: Path, env: str | None, ref: str | None, environ: Mapping[str, str], *, strict: bool) -> Loaded:
-    """Load and validate the project at `ref` (the working tree when None); never raises for bad files."""
-    from agentform.project import ProjectError, load_desired
-    from agentform.project.diagnostics import repository_prefix
-
-    try:
-        desired = load_desired(root, env=env, ref=ref, environ=dict(environ), strict=strict)
-    except ProjectError as error:
-        prefix = repository_prefix(root, environ.get("GITHUB_WORKSPACE"))
-        errors = [d for d in error.diagnostics if d.severity == "error"]
-        warnings = [d for d in error.diagnostics if d.severity != "error"]
-        return Loaded(
-            None,
-            errors=[str(d) for d in errors] or [str(error)],
-            warnings=[str(d) for d in warnings],
-            # Paths from the repository root, so the annotations land on the files of the PR's diff.
-            annotations=[d.github_annotation(prefix) for d in error.diagnostics],
-        )
-    return Loaded(desired)
+    @property
+    def project_root(self) -> Path: ...
+    @property
+    def env(self) -> str | None: ...
+    @property
+    def environ(self) -> Mapping[str, str]: ...
+    @property
+    def parallelism(self) -> int | None: ...
 
 
 def load_into(
     outcome: CiOutcome,
     redactor: Redactor,
-    root: Path,
-    env: str | None,
+    request: WorkflowRequest,
     ref: str | None,
-    environ: Mapping[str, str],
     *,
     strict: bool,
-) -> Desired | None:
+    environ: Mapping[str, str] | None = None,
+) -> Context | None:
     """Load the files at `ref` the way every workflow starts: warnings and annotations go to `outcome` always; the
-    errors too when the files are invalid (None: the workflow stops, nothing live touched); else the environment's
-    name goes to `outcome` and the project's secret values join `redactor`."""
-    loaded = load(root, env, ref, environ, strict=strict)
-    outcome.warnings, outcome.annotations = loaded.warnings, loaded.annotations
-    if loaded.desired is None:
-        outcome.diagnostics = loaded.errors
+        errors too when the files are invalid (None: the workflow stops, nothing live touched); else the environment's
+        name goes to `outcome` and the project's secret values join `redactor`, the context's redactor. `environ`
+    replaces the request's (a fork's run: placeholders for the secrets it lacks)."""
+    root, environ = request.project_root, request.environ if environ is None else environ
+    loaded = load(root, request.env, ref, environ, strict=strict)
+    # Paths from the repository root, so the annotations land on the files of the PR's diff.
+    prefix = repository_prefix(root, environ.get("GITHUB_WORKSPACE"))
+    outcome.warnings = [str(d) for d in loaded.warnings] if loaded.desired is None else []
+    outcome.annotations = [d.github_annotation(prefix) for d in loaded.diagnostics] if loaded.desired is None else []
+    context = Context.of(root, loaded, redactor=redactor, parallelism=request.parallelism, environ=environ)
+    if context is None:
+        outcome.diagnostics = [str(d) for d in loaded.errors] or [str(loaded.failure)]
         return None
-    outcome.environment = loaded.desired.environment.name
-    redactor.add(*loaded.desired.secret_values)
-    return loaded.desired
+    outcome.environment = context.desired.environment.name
+    return context
 
 
 def dashboard_links(environment: EnvironmentSettings, environ: Mapping[str, str]) -> bool:
@@ -102,17 +90,8 @@ def missing_api_key(environment: EnvironmentSettings, environ: Mapping[str, str]
     return None if environ.get(environment.api_key_env) else environment.api_key_env
 
 
-def client_for(
-    desired: Desired, root: Path, environ: Mapping[str, str], parallelism: int | None, redactor: Redactor
-) -> ElevenLabsClient:
-    """The environment's API client (an async context manager); its key joins `redactor`."""
-    return open_client(desired.environment, root, parallelism=parallelism, redactor=redactor, environ=environ)
-
-
 def offline_plan(root: Path, base: str, head: str | None, redactor: Redactor) -> str:
     """Without API access: the project's file changes between the refs, as a markdown diff."""
-    from agentform.gitops.changes import changed_paths
-
     paths = changed_paths(root, base, head)
     if not paths:
         return "No project file changed."
@@ -126,52 +105,21 @@ def offline_plan(root: Path, base: str, head: str | None, redactor: Redactor) ->
     return f"Changed files:\n\n{listing}\n\n```diff\n{redactor.text(diff)}\n```"
 
 
-async def read_and_plan(
-    client: ElevenLabsClient, desired: Desired, *, branch: str | None = None, select: Iterable[str] = ()
-) -> tuple[Plan, Any]:
-    """Read the live workspace (and `branch`'s tips) and plan `desired` against it: the plan and the workspace."""
-    from agentform.plan.fresh import make_fresh_plan
-
-    planned = await make_fresh_plan(
-        client,
-        desired,
-        prune=desired.environment.prune,
-        select=tuple(select),
-        branch=branch,
-        redactor=Redactor(desired.secret_values),
-    )
-    return planned.plan, planned.workspace
-
-
 def render_plan_markdown(plan: Plan, redactor: Redactor) -> str:
-    from agentform.plan.render_markdown import render_markdown
-
     # The comment composer cuts whole sections to fit; the renderer's own limit only has to be below GitHub's.
     return render_markdown(plan, max_chars=60_000, redactor=redactor)
 
 
 async def apply(
-    client: ElevenLabsClient,
-    desired: Desired,
-    plan: Plan,
-    workspace: Any,
-    *,
-    branch: str | None = None,
-    collect: bool = True,
-) -> Any:
-    """Carry out `plan` (on `branch`, or main; `collect=False`: no garbage collection); raises when any step failed,
-    naming the steps."""
-    from agentform.apply.executor import apply_plan
-    from agentform.apply.progress_lines import for_log
-
-    lines = for_log(Redactor(desired.secret_values))
-    result = await apply_plan(
+    context: Context, client: ElevenLabsClient, plan: Plan, workspace: Workspace, *, collect: bool = True
+) -> ApplyResult:
+    """Carry out `plan` (on its agent branch, or main; `collect=False`: no garbage collection), one log line per
+    operation off a terminal; raises when any step failed, naming the steps."""
+    lines = for_log(context.redactor)
+    result = await context.apply(
         client,
         plan,
-        desired,
-        prune=desired.environment.prune,
-        branch=branch,
-        workspace=workspace,
+        workspace,
         collect=collect,
         progress=lines.finished if lines else None,
         started=lines.started if lines else None,
@@ -187,14 +135,15 @@ class ApplyFailed(Exception):
 
 
 async def apply_to_branch(
-    client: ElevenLabsClient, desired: Desired, branch: str, agent_keys: list[str]
+    context: Context, client: ElevenLabsClient, branch: str, agent_keys: list[str]
 ) -> list[AgentBranch]:
     """Apply the agents (and the documents, tools and tests they use) to agent branch `branch`.
 
     Returns the branches as they stand afterwards.
     """
-    plan, workspace = await read_and_plan(client, desired, branch=branch, select=agent_keys)
-    result = await apply(client, desired, plan, workspace, branch=branch)
+    planned = await context.plan(client, branch=branch, select=agent_keys)
+    plan = planned.plan
+    result = await apply(context, client, plan, planned.workspace)
     ids = live_ids(plan, result.ids)
     branches = []
     for key in agent_keys:
@@ -218,15 +167,11 @@ def live_ids(plan: Plan, applied: Mapping[str, str]) -> dict[str, str]:
 
 
 async def find_branch(client: ElevenLabsClient, agent_id: str, name: str) -> dict[str, Any] | None:
-    from agentform.plan.read import find_branch as pick
-
     return pick(await client.list_branches(agent_id), name)
 
 
 async def archive_branch(client: ElevenLabsClient, agent_id: str, branch_id: str) -> bool:
     """Archive an agent branch; False when it is gone already (deleted by hand: nothing left to archive)."""
-    from agentform.elevenlabs import NotFoundError
-
     try:
         await client.update_branch(agent_id, branch_id, is_archived=True)
     except NotFoundError:
@@ -258,9 +203,6 @@ def without_secrets(root: Path, ref: str | None, environ: Mapping[str, str]) -> 
 
     A fork's run has no secrets; its files must still validate and plan offline. The placeholder is a secret value
     itself, so it is masked like one."""
-    from ruamel.yaml import YAML, YAMLError
-
-    from agentform.project.sources import open_source
 
     try:
         settings = YAML(typ="safe").load(open_source(root, ref).read("agentform.yaml"))
@@ -273,90 +215,3 @@ def without_secrets(root: Path, ref: str | None, environ: Mapping[str, str]) -> 
         if isinstance(spec, dict) and spec.get("secret") and name not in environ
     ]
     return {**environ, **dict.fromkeys(secrets, FORK_SECRET_PLACEHOLDER)}
-
-
-def smoke_tests(tests: list[DesiredTest]) -> list[DesiredTest]:
-    """The tests a deploy runs on main: those marked `smoke: true`, or all of them when none is."""
-    return [test for test in tests if test.smoke] or tests
-
-
-async def run_tests(
-    client: ElevenLabsClient,
-    desired: Desired,
-    agent_keys: list[str],
-    *,
-    branch: str | None = None,
-    smoke_only: bool = False,
-    poll_timeout_secs: float | None = None,
-) -> TestReport:
-    """Run the agents' tests on agent branch `branch` (else on main itself) and judge them.
-
-    An agent that cannot be tested (its tests or its branch do not exist live) is in the report as an error: a
-    check that could not run its tests must not pass.
-    """
-    from agentform.plan.read import read_workspace
-    from agentform.testing.runner import PollPolicy, SuiteOptions, SuiteTarget, run_suite
-    from agentform.testing.targets import build_targets, choose_tests, resolve_ids
-
-    live = (await read_workspace(client, desired, branch=branch)).live
-    ids = resolve_ids(desired, live)
-    chosen = choose_tests(desired, agents=agent_keys)
-    if smoke_only:
-        chosen = {key: smoke_tests(tests) for key, tests in chosen.items()}
-    if branch is not None:
-        built = build_targets(desired, live, chosen, ids, branch=branch)
-        targets, problems = built.targets, built.problems
-    else:
-        # Smoke tests run on main as it now is, not on the files' config as an override: that is the point.
-        targets, problems = [], []
-        for key, tests in sorted(chosen.items()):
-            agent = live.agent_by_key(key)
-            pairs = [(test, ids.tests.get(test.address)) for test in tests]
-            if agent is None or any(test_id is None for _, test_id in pairs):
-                problems.append(f"{key}: the agent or some of its tests do not exist live")
-                continue
-            targets.append(SuiteTarget(key, agent.id, pairs))  # type: ignore[arg-type]  # no None: checked above
-    where = f"agent branch {branch}" if branch else "main"
-    timeout = poll_timeout_secs or desired.settings.test_timeout_secs
-    options = SuiteOptions(poll=PollPolicy(timeout_secs=timeout), invocation_name=f"agentform on {where}")
-    report = await run_suite(client, targets, options)
-    untested = [AgentResult(agent_key=line.split(":", 1)[0], error=line) for line in problems]
-    update = {
-        "project": desired.settings.project,
-        "environment": desired.environment.name,
-        "target": where,
-        "agents": [*report.agents, *untested],
-    }
-    return report.model_copy(update=update)
-
-
-@contextlib.asynccontextmanager
-async def locked_client(
-    desired: Desired,
-    root: Path,
-    environ: Mapping[str, str],
-    parallelism: int | None,
-    redactor: Redactor,
-    *,
-    holder: str,
-    purpose: str,
-    ttl_secs: float,
-    wait_secs: float = 0.0,
-) -> AsyncIterator[Any]:
-    """The environment's client (`client_for`) with its lock held (`environment_lock`) for the whole block."""
-    async with (
-        client_for(desired, root, environ, parallelism, redactor) as client,
-        environment_lock(client, desired, holder=holder, purpose=purpose, ttl_secs=ttl_secs, wait_secs=wait_secs),
-    ):
-        yield client
-
-
-async def agent_ids(client: ElevenLabsClient, desired: Desired) -> dict[str, str]:
-    """Live id of each managed agent of the environment, by file key."""
-    project, env = desired.settings.project, desired.environment.name
-    found: dict[str, str] = {}
-    for item in await client.list_agents(tags=[identity.owner_tag(project, env)]):
-        key = identity.key_from_tags(item.get("tags") or [])
-        if key and identity.is_owned_agent(item.get("tags") or [], project, env):
-            found.setdefault(key, str(item["agent_id"]))
-    return found

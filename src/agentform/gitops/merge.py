@@ -14,9 +14,9 @@ next plan sees no drift where there is none.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agentform.gitops.outcome import AgentBranch
 from agentform.plan.model import Plan
@@ -44,6 +44,29 @@ def candidates(record: StateRecord, agent_key: str, wanted_hash: str, prefer: st
     return sorted(found, key=lambda c: (c.name != prefer, -(c.entry.applied_at or 0.0), c.name))
 
 
+@dataclass(frozen=True)
+class Promotable:
+    """An agent whose planned update a tested branch may carry to main (by a merge or a canary)."""
+
+    key: str
+    agent_id: str
+    payload: dict[str, Any]  # what the record keeps once main has it
+    candidates: list[Candidate]
+
+
+def promotable(plan: Plan, record: StateRecord, agent_keys: Iterable[str], prefer: str | None) -> Iterator[Promotable]:
+    """Each of `agent_keys` that the plan updates in place, with the branches tested with exactly that payload.
+
+    Lazy: each agent's candidates are read from `record` when its turn comes, after the previous one was promoted.
+    """
+    for key in agent_keys:
+        change = plan.change_for(f"agent.{key}")
+        payload = desired_record(change)
+        if payload is None or change is None or change.live_id is None:
+            continue
+        yield Promotable(key, change.live_id, payload, candidates(record, key, payload_hash(payload), prefer))
+
+
 async def merge_tested_branches(
     client: ElevenLabsClient, plan: Plan, record: StateRecord, agent_keys: Iterable[str], *, prefer: str | None
 ) -> tuple[list[AgentBranch], Plan]:
@@ -52,24 +75,18 @@ async def merge_tested_branches(
     `record` is updated in place (main's last-applied entry of each merged agent); the caller saves it.
     """
     merged: list[AgentBranch] = []
-    for key in agent_keys:
-        change = plan.change_for(f"agent.{key}")
-        recorded = desired_record(change)
-        if recorded is None or change is None or change.live_id is None:
-            continue
-        branch = await _merge_first_fresh(
-            client, change.live_id, candidates(record, key, payload_hash(recorded), prefer)
-        )
+    for agent in promotable(plan, record, agent_keys, prefer):
+        branch = await _merge_first_fresh(client, agent.agent_id, agent.candidates)
         if branch is None:
             continue
-        main_after = await client.get_agent(change.live_id)
-        exact = merged_exactly(main_after, recorded)
+        main_after = await client.get_agent(agent.agent_id)
+        exact = merged_exactly(main_after, agent.payload)
         if exact:
-            record.agents[key] = main_entry(change.live_id, recorded, main_after)
+            record.agents[agent.key] = main_entry(agent.agent_id, agent.payload, main_after)
         merged.append(
             AgentBranch(
-                key,
-                change.live_id,
+                agent.key,
+                agent.agent_id,
                 branch.entry.branch_id,
                 branch.name,
                 "merged into main" if exact else "merged into main; plan applied on top (main had moved)",

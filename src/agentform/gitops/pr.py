@@ -22,7 +22,6 @@ from agentform.gitops import engine
 from agentform.gitops.changes import changed_agents
 from agentform.gitops.outcome import CiOutcome
 from agentform.redact import Redactor
-from agentform.state.lock import environment_lock
 
 FORK_NOTE = (
     "This pull request comes from a fork, so the workflow has no access to the repository's secrets: agentform "
@@ -71,19 +70,12 @@ async def run_pr(
     """
     # A fork's run has none of the repository's secrets: its secret variables stay unset, not an error.
     environ = engine.without_secrets(request.project_root, request.head, request.environ) if request.fork else None
-    desired = engine.load_into(
-        outcome,
-        redactor,
-        request.project_root,
-        request.env,
-        request.head,
-        environ or request.environ,
-        strict=request.strict,
-    )
+    context = engine.load_into(outcome, redactor, request, request.head, strict=request.strict, environ=environ)
     if started is not None:
         await started(outcome)
-    if desired is None:
+    if context is None:
         return outcome
+    desired = context.desired
     outcome.dashboard_links = engine.dashboard_links(desired.environment, request.environ)
     selection = changed_agents(request.project_root, request.base, request.head, desired)
     if not selection.project_files:
@@ -107,19 +99,16 @@ async def run_pr(
         outcome.plan_markdown = engine.offline_plan(request.project_root, request.base, request.head, redactor)
         return outcome
 
-    async with engine.client_for(
-        desired, request.project_root, request.environ, request.parallelism, redactor
-    ) as client:
-        plan, _ = await engine.read_and_plan(client, desired)
+    async with context.client() as client:
+        plan = (await context.plan(client)).plan
         outcome.plan_summary = plan.summary().line()
         outcome.plan_markdown = engine.render_plan_markdown(plan, redactor)
         if not selection.agents:
             outcome.notes.append("No agent is affected by this change: nothing to apply to a branch or test.")
             return outcome
         # The branch apply writes the workspace's state record: it takes the lock like `apply --branch` does.
-        async with environment_lock(
+        async with context.lock(
             client,
-            desired,
             holder=request.holder,
             purpose=f"{engine.PR_LOCK_PURPOSE} apply --branch {request.branch}",
             ttl_secs=engine.PR_LOCK_TTL_SECS,
@@ -127,12 +116,12 @@ async def run_pr(
         ):
             # A reopened PR finds the branch its close archived: the name is taken (409) until that one is renamed.
             renamed = await engine.free_archived_name(client, desired, request.branch, selection.agents)
-            outcome.branches = await engine.apply_to_branch(client, desired, request.branch, selection.agents)
+            outcome.branches = await engine.apply_to_branch(context, client, request.branch, selection.agents)
             outcome.notes += [
                 f"Agent branch {request.branch} of {key} was archived when the PR closed: recreated from main."
                 for key in renamed
             ]
-        outcome.tests = await engine.run_tests(
-            client, desired, selection.agents, branch=request.branch, poll_timeout_secs=request.poll_timeout_secs
+        outcome.tests = await context.test(
+            client, selection.agents, branch=request.branch, poll_timeout_secs=request.poll_timeout_secs
         )
     return outcome

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentform.context import load
 from agentform.plan import identity
 
 if TYPE_CHECKING:
@@ -119,17 +120,14 @@ def _documents_in_history(
     """(key, hash12) -> (desired, commit, document) for each wanted document, from the newest commit holding it."""
     import git
 
-    from agentform.project import ProjectError, load_desired
-
     found: dict[tuple[str, str], tuple[Any, str, Any]] = {}
     if not wanted:
         return found
     with git.Repo(root, search_parent_directories=True) as repo:
         commits = [commit.hexsha for commit in repo.iter_commits("HEAD", paths=str(root.resolve()))]
     for commit in commits:
-        try:
-            desired = load_desired(root, env=env, ref=commit, environ=dict(environ))
-        except ProjectError:
+        desired = load(root, env, commit, environ, strict=False).desired
+        if desired is None:
             continue
         for key, short in wanted.items():
             document = desired.documents.get(key)

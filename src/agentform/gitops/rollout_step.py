@@ -14,14 +14,12 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from agentform.gitops.merge import candidates
+from agentform.gitops.merge import promotable
 from agentform.gitops.outcome import AgentBranch
 from agentform.model import Desired
 from agentform.plan.model import Plan
-from agentform.plan.normalize import payload_hash
 from agentform.plan.read import Workspace
 from agentform.rollout.analysis import Result
-from agentform.state.promotion import desired_record
 from agentform.state.record import RecordStore
 from agentform.state.rollouts import RolloutError
 
@@ -56,14 +54,8 @@ async def start_canaries(
         return [], plan, workspace
     store: RecordStore | None = None
     started: list[AgentBranch] = []
-    for key in agent_keys:
-        change = plan.change_for(f"agent.{key}")
-        payload = desired_record(change)
-        if payload is None or change is None or change.live_id is None:
-            continue
-        branch = await _tested_tip(
-            client, change.live_id, candidates(workspace.record, key, payload_hash(payload), prefer)
-        )
+    for agent in promotable(plan, workspace.record, agent_keys, prefer):
+        branch = await _tested_tip(client, agent.agent_id, agent.candidates)
         if branch is None:
             continue
         name, branch_id = branch
@@ -74,17 +66,17 @@ async def start_canaries(
         await start(
             client,
             store,
-            agent_key=key,
-            agent_id=change.live_id,
+            agent_key=agent.key,
+            agent_id=agent.agent_id,
             branch=name,
             branch_id=branch_id,
-            payload=payload,
+            payload=agent.payload,
             percent=policy.steps[0],
             policy=policy,
             pull_request=pull_request_of(name),
         )
         action = f"canary started: {policy.steps[0]:g}% of live traffic"
-        started.append(AgentBranch(key, change.live_id, branch_id, name, action))
+        started.append(AgentBranch(agent.key, agent.agent_id, branch_id, name, action))
     if store is not None:
         workspace = dataclasses.replace(workspace, record_document_id=store.document_id)
     keys = {branch.agent_key for branch in started}

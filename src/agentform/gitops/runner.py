@@ -17,10 +17,17 @@ from typing import Any
 import click
 
 from agentform import exitcodes
+from agentform.apply.executor import ApplyRefused
+from agentform.elevenlabs import ElevenLabsError
+from agentform.gitops.changes import ChangeDetectionError
+from agentform.gitops.engine import ApplyFailed
 from agentform.gitops.event import CiContext, EventError, ci_context_from_env
+from agentform.gitops.github import GitHubClient, GitHubError
 from agentform.gitops.outcome import CiOutcome, render_full_report
 from agentform.gitops.publish import Published, append_step_summary, write_reports
 from agentform.redact import Redactor
+from agentform.state.lock import LockHeld
+from agentform.state.model import StateError
 
 # Posts an outcome with a GitHub client (comment, status, issue); what it posted.
 Publisher = Callable[[Any], Awaitable[Published]]
@@ -46,13 +53,6 @@ def resolve_sha(project_dir: Path, ref: str | None) -> str | None:
 
 def run_workflow(outcome: CiOutcome, redactor: Redactor, workflow: Callable[[], Coroutine[Any, Any, Any]]) -> CiOutcome:
     """Run `workflow`, turning the failures a CI run can meet into `outcome.error` with the right exit code."""
-    from agentform.apply.executor import ApplyRefused
-    from agentform.elevenlabs import ElevenLabsError
-    from agentform.gitops.changes import ChangeDetectionError
-    from agentform.gitops.engine import ApplyFailed
-    from agentform.state.lock import LockHeld
-    from agentform.state.model import StateError
-
     try:
         asyncio.run(workflow())
     except (LockHeld, ApplyRefused) as error:
@@ -86,8 +86,6 @@ def finish(
         if token is None:
             click.echo("Not publishing to GitHub: GITHUB_TOKEN or GITHUB_REPOSITORY is not set.", err=True)
         else:
-            from agentform.gitops.github import GitHubError
-
             try:
                 published = asyncio.run(_publish(publish, context, token, redactor))
             except GitHubError as error:
@@ -107,8 +105,6 @@ def _github_token(context: CiContext, environ: Mapping[str, str]) -> str | None:
 
 
 async def _publish(publish: Publisher, context: CiContext, token: str, redactor: Redactor) -> Published:
-    from agentform.gitops.github import GitHubClient
-
     async with GitHubClient(context.repository or "", token, api_url=context.api_url, redactor=redactor) as github:
         return await publish(github)
 
@@ -149,8 +145,6 @@ class CiRun:
         token = _github_token(self.context, self.environ)
         if token is None:
             return None
-        from agentform.gitops.github import GitHubError
-
         try:
             return await _publish(publish, self.context, token, self.redactor)
         except GitHubError as error:
