@@ -106,9 +106,9 @@ def agent_body(name: str, prompt: str, **prompt_settings: Any) -> dict[str, Any]
     return {"name": name, "conversation_config": {"agent": {"prompt": {"prompt": prompt, **prompt_settings}}}}
 
 
-async def build_workspace(client: Any) -> dict[str, str]:
-    """Three agents as a team builds them: a receptionist and an after-hours line that share a booking tool (with
-    an auth header) and an FAQ, a URL document, three tests; and a second agent named "Receptionist". Ids by role."""
+async def build_clinic_kit(client: Any) -> tuple[str, dict[str, Any], dict[str, Any], str, str]:
+    """What a team builds in the dashboard before the agents that use it: the booking tool (with an auth header), the
+    FAQ text document, the price-list URL document, the parking llm test and the booking tool test."""
     tool_id = (await client.create_tool(BOOK_TOOL))["id"]
     faq = await client.create_text_document(text=FAQ, name="Clinic FAQ")
     prices = await client.create_url_document(url="https://clinic.example/preturi", name="Lista de prețuri")
@@ -121,6 +121,13 @@ async def build_workspace(client: Any) -> dict[str, str]:
             "tool_call_parameters": {"referenced_tool": {"id": tool_id, "type": "webhook"}, "parameters": []},
         }
     )
+    return tool_id, faq, prices, parking, booking
+
+
+async def build_workspace(client: Any) -> dict[str, str]:
+    """Three agents as a team builds them: a receptionist and an after-hours line that share a booking tool (with
+    an auth header) and an FAQ, a URL document, three tests; and a second agent named "Receptionist". Ids by role."""
+    tool_id, faq, prices, parking, booking = await build_clinic_kit(client)
     closed = await client.create_test(
         llm_test(
             "Closed at night",

@@ -18,9 +18,9 @@ from ruamel.yaml import YAML
 from tests.adopt.dashboard import (
     BOOK_TOOL,
     FAQ,
-    PARKING_TEST,
     PROJECT_YAML,
     TOKEN,
+    build_clinic_kit,
     changes_by_address,
     dashboard,
     new_project,
@@ -61,18 +61,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 async def build_clinic_agent(client: Any) -> dict[str, str]:
     """An unmanaged agent with a tool, a text and a URL document, an llm and a tool test: ids by role."""
-    tool_id = (await client.create_tool(BOOK_TOOL))["id"]
-    faq = await client.create_text_document(text=FAQ, name="Clinic FAQ")
-    prices = await client.create_url_document(url="https://clinic.example/preturi", name="Lista de prețuri")
-    llm_test = await client.create_test(PARKING_TEST)
-    tool_test = await client.create_test(
-        {
-            "type": "tool",
-            "name": "Books an appointment",
-            "chat_history": [{"role": "user", "message": "Vreau o programare vineri.", "time_in_call_secs": 2}],
-            "tool_call_parameters": {"referenced_tool": {"id": tool_id, "type": "webhook"}, "parameters": []},
-        }
-    )
+    tool_id, faq, prices, llm_test, tool_test = await build_clinic_kit(client)
     agent_id = await client.create_agent(
         {
             "name": "Clinic Receptionist",
