@@ -9,13 +9,15 @@ outcome and on GitHub.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import signal
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from agentform.apply.executor import ApplyResult, apply_plan
 from agentform.apply.journal import Journal, JournalEntry
@@ -36,6 +38,36 @@ from agentform.state.record import record_unchanged
 from agentform.testing.report import AgentResult, TestReport
 from agentform.testing.runner import PollPolicy, SuiteOptions, SuiteTarget, run_suite
 from agentform.testing.targets import build_targets, choose_tests, resolve_ids
+
+T = TypeVar("T")
+
+
+def run_until_signalled(work: Callable[[], Awaitable[T]]) -> T:
+    """Run `work()` in a new event loop. SIGTERM (what a CI runner sends a cancelled job) cancels it as SIGINT does,
+    so it cleans up on the way out (a held lock is released); the process then exits 143 or 130, as one killed by the
+    signal would. The CLI's commands and the CI workflows both run through here."""
+    terminated: list[bool] = []
+
+    async def cancellable() -> T:
+        task = asyncio.current_task()
+
+        def terminate() -> None:
+            terminated.append(True)
+            if task is not None:
+                task.cancel()
+
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers off the main thread
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, terminate)
+        return await work()
+
+    try:
+        return asyncio.run(cancellable())
+    except asyncio.CancelledError:
+        if terminated:
+            raise SystemExit(128 + signal.SIGTERM) from None
+        raise
+    except KeyboardInterrupt:
+        raise SystemExit(128 + signal.SIGINT) from None
 
 
 @dataclass(frozen=True)

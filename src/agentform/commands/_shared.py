@@ -6,10 +6,7 @@ A command module is then argument handling, a library call and an exit code.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import fnmatch
-import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
@@ -88,29 +85,12 @@ class Session(Context):
         SIGTERM cancels `work` as SIGINT does, so that it cleans up (an apply releases its lock); the process then
         exits 143 or 130, as a process killed by the signal would.
         """
-        terminated: list[bool] = []
 
         async def with_client() -> T:
-            task = asyncio.current_task()
-
-            def terminate() -> None:
-                terminated.append(True)
-                if task is not None:
-                    task.cancel()
-
-            with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers off the main thread
-                asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, terminate)
             async with self.client() as client:
                 return await work(client)
 
-        try:
-            return asyncio.run(with_client())
-        except asyncio.CancelledError:
-            if terminated:
-                raise SystemExit(128 + signal.SIGTERM) from None
-            raise
-        except KeyboardInterrupt:
-            raise SystemExit(128 + signal.SIGINT) from None
+        return context.run_until_signalled(with_client)
 
     def unmatched(self, select: Iterable[str] = (), tests: Iterable[str] = ()) -> int | None:
         """ERROR after saying so when a `--select` (or `--test`) glob matches nothing; None when all match.

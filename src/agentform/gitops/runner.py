@@ -18,6 +18,7 @@ import click
 
 from agentform import exitcodes
 from agentform.apply.executor import ApplyRefused
+from agentform.context import run_until_signalled
 from agentform.elevenlabs import ElevenLabsError
 from agentform.gitops.changes import ChangeDetectionError
 from agentform.gitops.engine import ApplyFailed
@@ -52,9 +53,10 @@ def resolve_sha(project_dir: Path, ref: str | None) -> str | None:
 
 
 def run_workflow(outcome: CiOutcome, redactor: Redactor, workflow: Callable[[], Coroutine[Any, Any, Any]]) -> CiOutcome:
-    """Run `workflow`, turning the failures a CI run can meet into `outcome.error` with the right exit code."""
+    """Run `workflow`, turning the failures a CI run can meet into `outcome.error` with the right exit code; SIGTERM
+    (a cancelled job) and SIGINT end it as they end a CLI command: the lock released, exit 143 or 130."""
     try:
-        asyncio.run(workflow())
+        run_until_signalled(workflow)
     except (LockHeld, ApplyRefused) as error:
         outcome.error, outcome.error_exit_code = redactor.text(str(error)), exitcodes.STALE_OR_CONFLICT
     except (ElevenLabsError, ApplyFailed, ChangeDetectionError, StateError) as error:
