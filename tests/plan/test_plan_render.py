@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.plan.builders import agent, applied, desired, document, live_state, tool
+from tests.support.hypothesis_profiles import examples
 
 from agentform.model import KnowledgeRef
 from agentform.plan.model import FORMAT_VERSION, FieldChange, Plan, ResourceChange
@@ -106,7 +107,7 @@ def test_a_single_resource_larger_than_the_limit_is_cut_line_by_line():
     assert "more lines cut to fit the comment limit" in markdown
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.integers(0, 30), st.integers(0, 300), st.integers(200, 20_000))
 def test_markdown_never_exceeds_the_limit_it_is_given(resources, lines, limit):
     assert len(render_markdown(_huge_plan(resources, lines), max_chars=limit)) <= limit
