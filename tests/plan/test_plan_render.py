@@ -192,16 +192,16 @@ def test_unchanged_resources_are_not_listed():
 
 
 def test_renderers_mask_known_secrets_as_a_second_line_of_defence():
-    from agentform.redact import Redactor
+    from agentform.redact import MASK, Redactor
 
     leaky = ResourceChange(
         address="agent.a", kind="agent", key="a", action="update", reason="token tok-123456 was rotated"
     )
     plan = Plan(project="p", environment="e", fingerprint="f", changes=[leaky])
     redactor = Redactor(["tok-123456"])
-    assert "tok-123456" not in render_text(plan, redactor=redactor)
-    assert "tok-123456" not in render_markdown(plan, redactor=redactor)
-    assert "tok-123456" not in render_json(plan, redactor=redactor)
+    for render in (render_text, render_markdown, render_json):
+        out = render(plan, redactor=redactor)
+        assert "tok-123456" not in out and f"token {MASK} was rotated" in out, render.__name__
 
 
 def test_a_saved_plan_never_contains_secret_values_and_gets_them_back_on_loading(tmp_path):
