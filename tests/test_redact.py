@@ -12,10 +12,13 @@ def test_a_secret_that_contains_another_is_masked_whole_whatever_order_they_were
         assert redactor.text(f"token={token} prefix={prefix}") == f"token={MASK} prefix={MASK}"
 
 
-def test_overlapping_secrets_leave_no_tail_of_the_longer_one():
+def test_overlapping_secrets_leave_no_piece_of_the_longer_one():
     redactor = Redactor(["pass", "password-2026"])
     assert redactor.text("password-2026") == MASK
     assert redactor.text("a password") == f"a {MASK}word"
+    # Contained in the middle, and after the longer one alphabetically: only length decides.
+    redactor = Redactor(["api-token-2026", "token"])
+    assert redactor.text("api-token-2026 token") == f"{MASK} {MASK}"
 
 
 def test_every_occurrence_is_masked_and_the_text_around_it_is_kept():
