@@ -37,32 +37,35 @@ class Group:
 
 GROUPS = {
     "redact": Group(("src/agentform/redact.py",), ("tests/test_redact.py", "tests/plan/test_plan_render.py")),
-    "plan": Group(
-        ("src/agentform/plan/*",),
+    "gc": Group(
+        ("src/agentform/apply/gc.py",),
         (
-            "tests/plan",
-            "tests/apply/test_units.py",
-            "tests/apply/test_converge.py",
+            "tests/apply/test_gc_collect.py",
+            "tests/apply/test_gc_never_asks_to_delete_what_is_used.py",
             "tests/apply/test_branches_drift_gc.py",
-            "tests/apply/test_lock.py",
-            "tests/apply/test_state_record.py",
-            "tests/apply/test_plan_reads.py",
             "tests/apply/test_crash_recovery.py",
-            "tests/apply/test_ownership.py",
         ),
     ),
-    "apply": Group(
-        ("src/agentform/apply/*",),
+    "lock": Group(("src/agentform/plan/lock.py",), ("tests/apply/test_lock.py", "tests/apply/test_crash_recovery.py")),
+    "planner": Group(
+        ("src/agentform/plan/planner.py", "src/agentform/plan/versions.py"),
+        (
+            "tests/plan/test_plan_planner.py",
+            "tests/plan/test_plan_properties.py",
+            "tests/apply/test_branches_drift_gc.py",
+            "tests/apply/test_ownership.py",
+            "tests/apply/test_plan_reads.py",
+        ),
+    ),
+    "executor": Group(
+        ("src/agentform/apply/executor.py", "src/agentform/apply/operations.py"),
         (
             "tests/apply/test_units.py",
             "tests/apply/test_converge.py",
-            "tests/apply/test_branches_drift_gc.py",
             "tests/apply/test_faults.py",
-            "tests/apply/test_ownership.py",
-            "tests/apply/test_gc_never_asks_to_delete_what_is_used.py",
             "tests/apply/test_crash_recovery.py",
-            "tests/apply/test_state_record.py",
-            "tests/apply/test_properties.py",
+            "tests/apply/test_branches_drift_gc.py",
+            "tests/apply/test_ownership.py",
         ),
     ),
     "gitops": Group(
