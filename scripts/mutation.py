@@ -46,7 +46,10 @@ GROUPS = {
             "tests/apply/test_crash_recovery.py",
         ),
     ),
-    "lock": Group(("src/agentform/plan/lock.py",), ("tests/apply/test_lock.py", "tests/apply/test_crash_recovery.py")),
+    "lock": Group(
+        ("src/agentform/plan/lock.py",),
+        ("tests/apply/test_lock_document.py", "tests/apply/test_lock.py", "tests/apply/test_crash_recovery.py"),
+    ),
     "planner": Group(
         ("src/agentform/plan/planner.py", "src/agentform/plan/versions.py"),
         (
