@@ -18,7 +18,11 @@ from tests.support.hypothesis_profiles import load_profile
 
 SEALED_PREFIXES = ("ELEVENLABS_", "AGENTFORM_", "GITHUB_")
 
-load_profile(os.environ)
+HYPOTHESIS_PROFILE = load_profile(os.environ)
+
+
+def pytest_report_header() -> str:
+    return f"hypothesis profile: {HYPOTHESIS_PROFILE} (tests/support/hypothesis_profiles.py)"
 
 
 def sealed_variables(environ: os._Environ[str] | dict[str, str]) -> list[str]:

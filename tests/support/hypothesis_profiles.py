@@ -19,11 +19,13 @@ from hypothesis import settings
 _SCALE = {"ci": 1, "dev": 1, "long": 10}
 _DEFAULT_BUDGET = 100
 
+# Hypothesis loads its own `ci` profile when it sees CI; each of ours starts from the library's defaults instead.
+_BASE = settings.get_profile("default")
 settings.register_profile(
-    "ci", derandomize=True, database=None, deadline=None, print_blob=True, max_examples=_DEFAULT_BUDGET
+    "ci", _BASE, derandomize=True, database=None, deadline=None, print_blob=True, max_examples=_DEFAULT_BUDGET
 )
-settings.register_profile("dev", deadline=None, max_examples=_DEFAULT_BUDGET)
-settings.register_profile("long", deadline=None, max_examples=_DEFAULT_BUDGET * _SCALE["long"])
+settings.register_profile("dev", _BASE, deadline=None, max_examples=_DEFAULT_BUDGET)
+settings.register_profile("long", _BASE, deadline=None, max_examples=_DEFAULT_BUDGET * _SCALE["long"])
 
 _loaded = "dev"
 
