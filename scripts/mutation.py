@@ -41,7 +41,6 @@ GROUPS = {
         ("src/agentform/apply/gc.py",),
         (
             "tests/apply/test_gc_collect.py",
-            "tests/apply/test_gc_never_asks_to_delete_what_is_used.py",
             "tests/apply/test_branches_drift_gc.py",
             "tests/apply/test_crash_recovery.py",
         ),

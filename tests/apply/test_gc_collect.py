@@ -141,3 +141,42 @@ def test_any_other_refusal_of_a_delete_stops_collection():
             assert raised.value.status == 403
 
     asyncio.run(scenario())
+
+
+def test_collection_never_requests_the_delete_of_a_version_a_branch_still_uses():
+    """The API would refuse it and collection would shrug: only the request log tells checking from trying."""
+
+    async def scenario():
+        app = new_app()
+        async with in_process_client(app) as client:
+            _, first = await converge(client, project("v1"))
+            _, on_branch = await apply_on_branch(client, project("v2"), "pr-1")
+            mark = await last_seq(app)
+            _, result = await converge(client, project("v3"))
+            assert result.ok
+            deleted = {path.rsplit("/", 1)[-1] for path in await deletes_since(app, mark)}
+            assert not deleted & {on_branch.ids[address] for address in KINDS}
+            assert deleted == {first.ids[address] for address in KINDS}, "v1, used by nothing, was collected"
+
+    asyncio.run(scenario())
+
+
+def test_collection_never_requests_the_delete_of_a_version_an_agent_made_in_the_dashboard_uses():
+    async def scenario():
+        app = new_app()
+        async with in_process_client(app) as client:
+            _, first = await converge(client, project("v1"))
+            document_id, tool_id = first.ids["document.faq"], first.ids["tool.book"]
+            prompt = {
+                "prompt": "A colleague's agent.",
+                "knowledge_base": [{"type": "text", "id": document_id, "name": "Faq", "usage_mode": "auto"}],
+                "tool_ids": [tool_id],
+            }
+            await client.create_agent({"name": "Not ours", "conversation_config": {"agent": {"prompt": prompt}}})
+            mark = await last_seq(app)
+            _, result = await converge(client, project("v2"))
+            assert result.ok
+            deleted = {path.rsplit("/", 1)[-1] for path in await deletes_since(app, mark)}
+            assert deleted == {first.ids["test.receptionist/greets"]}, "only the test version nobody uses went"
+
+    asyncio.run(scenario())
