@@ -32,7 +32,8 @@ from agentform.plan import identity
 from agentform.plan.read import read_workspace
 from agentform.plan.state import RecordStore, ensure_folder
 
-KINDS = ("document.faq", "tool.book", "test.receptionist/greets")
+TEST = "test.receptionist/greets"
+KINDS = ("document.faq", "tool.book", TEST)
 
 
 def project(version: str, *, keep_faq: bool = False):
@@ -172,11 +173,16 @@ def test_collection_never_requests_the_delete_of_a_version_an_agent_made_in_the_
                 "knowledge_base": [{"type": "text", "id": document_id, "name": "Faq", "usage_mode": "auto"}],
                 "tool_ids": [tool_id],
             }
-            await client.create_agent({"name": "Not ours", "conversation_config": {"agent": {"prompt": prompt}}})
+            theirs = await client.create_agent(
+                {"name": "Not ours", "conversation_config": {"agent": {"prompt": prompt}}}
+            )
             mark = await last_seq(app)
-            _, result = await converge(client, project("v2"))
+            plan, result = await converge(client, project("v2"))
             assert result.ok
+            kept = {c.live_id: c.blocked for c in plan.changes if c.action == "delete" and c.live_id != first.ids[TEST]}
+            assert set(kept) == {document_id, tool_id}
+            assert all(reason.startswith("still referenced by ") and theirs in reason for reason in kept.values())
             deleted = {path.rsplit("/", 1)[-1] for path in await deletes_since(app, mark)}
-            assert deleted == {first.ids["test.receptionist/greets"]}, "only the test version nobody uses went"
+            assert deleted == {first.ids[TEST]}, "only the test version nobody uses went"
 
     asyncio.run(scenario())
