@@ -70,14 +70,13 @@ GROUPS = {
             "tests/apply/test_ownership.py",
         ),
     ),
-    "gitops": Group(
-        ("src/agentform/gitops/deploy.py", "src/agentform/gitops/rollback.py"),
-        (
-            "tests/gitops/test_rollback_live.py",
-            "tests/gitops/test_rollback_body.py",
-            "tests/gitops/test_merge_choice.py",
-            "tests/gitops/test_ci_scenarios.py",
-        ),
+    "rollback": Group(
+        ("src/agentform/gitops/rollback.py",),
+        ("tests/gitops/test_rollback_live.py", "tests/gitops/test_rollback_body.py"),
+    ),
+    "deploy": Group(
+        ("src/agentform/gitops/deploy.py",),
+        ("tests/gitops/test_merge_choice.py", "tests/gitops/test_ci_scenarios.py", "tests/gitops/test_closed_pr.py"),
     ),
 }
 
