@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 from tests.apply.helpers import in_process_client, last_seq, new_app, request_log
 from tests.apply.test_faults import inject
+from tests.apply.test_gc_collect import on_new_emulator
 
 from agentform.elevenlabs import ApiError
 from agentform.plan.lock import LockHeld, delete_quietly, lock_document_name, parse_lock
@@ -15,6 +17,12 @@ from agentform.plan.state import acquire_lock, ensure_folder, force_unlock, list
 
 ENV = "prod"
 DOCUMENT = {"id": "doc_1", "created_at_unix_secs": 1_000}
+
+
+async def held_lock(client: Any) -> tuple[str, Any]:
+    """(the environment's folder, a lock taken in it)."""
+    folder_id = await ensure_folder(client, "agentform.clinic.prod")
+    return folder_id, await acquire_lock(client, folder_id, ENV, holder="ci run 1", purpose="deploy", settle_secs=0)
 
 
 @pytest.mark.parametrize("text", ["{not json", "[1, 2]", "null"])
@@ -50,10 +58,9 @@ def test_a_refusal_names_the_holder_the_purpose_and_both_times_in_utc():
 def test_a_lock_counts_only_in_its_own_folder_and_force_unlock_removes_only_that_one():
     async def scenario():
         async with in_process_client(new_app()) as client:
-            prod, other = await ensure_folder(client, "agentform.clinic.prod"), await ensure_folder(client, "x.other")
+            other = await ensure_folder(client, "x.other")
             await client.create_text_document(text="{}", name=lock_document_name(ENV), parent_folder_id=other)
-            assert await list_locks(client, prod, ENV) == []
-            held = await acquire_lock(client, prod, ENV, holder="ci run 1", purpose="deploy", settle_secs=0)
+            prod, held = await held_lock(client)
             assert [lock.document_id for lock in await force_unlock(client, prod, ENV)] == [held.info.document_id]
             assert await list_locks(client, prod, ENV) == []
             assert len(await list_locks(client, other, ENV)) == 1
@@ -62,32 +69,26 @@ def test_a_lock_counts_only_in_its_own_folder_and_force_unlock_removes_only_that
 
 
 def test_releasing_twice_deletes_the_lock_document_once():
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            folder_id = await ensure_folder(client, "agentform.clinic.prod")
-            lock = await acquire_lock(client, folder_id, ENV, holder="ci run 1", purpose="deploy", settle_secs=0)
-            mark = await last_seq(app)
-            await lock.release()
-            await lock.release()
-            deletes = [entry["path"] for entry in await request_log(app, mark) if entry["method"] == "DELETE"]
-            assert deletes == [f"/v1/convai/knowledge-base/{lock.info.document_id}"]
+    async def scenario(app, client):
+        _, lock = await held_lock(client)
+        mark = await last_seq(app)
+        await lock.release()
+        await lock.release()
+        deletes = [entry["path"] for entry in await request_log(app, mark) if entry["method"] == "DELETE"]
+        assert deletes == [f"/v1/convai/knowledge-base/{lock.info.document_id}"]
 
-    asyncio.run(scenario())
+    on_new_emulator(scenario)
 
 
 def test_deleting_a_lock_quietly_ignores_one_already_gone_but_not_a_refusal():
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            folder_id = await ensure_folder(client, "agentform.clinic.prod")
-            lock = await acquire_lock(client, folder_id, ENV, holder="ci run 1", purpose="deploy", settle_secs=0)
-            path = f"/v1/convai/knowledge-base/{lock.info.document_id}"
-            await inject(app, [{"kind": "status", "status": 403, "method": "DELETE", "path": path, "count": 1}])
-            with pytest.raises(ApiError):
-                await delete_quietly(client, lock.info.document_id)
+    async def scenario(app, client):
+        folder_id, lock = await held_lock(client)
+        path = f"/v1/convai/knowledge-base/{lock.info.document_id}"
+        await inject(app, [{"kind": "status", "status": 403, "method": "DELETE", "path": path, "count": 1}])
+        with pytest.raises(ApiError):
             await delete_quietly(client, lock.info.document_id)
-            await delete_quietly(client, lock.info.document_id)
-            assert await list_locks(client, folder_id, ENV) == []
+        await delete_quietly(client, lock.info.document_id)
+        await delete_quietly(client, lock.info.document_id)
+        assert await list_locks(client, folder_id, ENV) == []
 
-    asyncio.run(scenario())
+    on_new_emulator(scenario)
