@@ -72,7 +72,11 @@ GROUPS = {
     ),
     "rollback": Group(
         ("src/agentform/gitops/rollback.py",),
-        ("tests/gitops/test_rollback_live.py", "tests/gitops/test_rollback_body.py"),
+        (
+            "tests/gitops/test_rollback_where_and_what.py",
+            "tests/gitops/test_rollback_live.py",
+            "tests/gitops/test_rollback_body.py",
+        ),
     ),
     "deploy": Group(
         ("src/agentform/gitops/deploy.py",),
