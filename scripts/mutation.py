@@ -54,6 +54,8 @@ GROUPS = {
         (
             "tests/plan/test_plan_planner.py",
             "tests/plan/test_plan_properties.py",
+            "tests/apply/test_gc_collect.py",
+            "tests/apply/test_prune_off_by_default.py",
             "tests/apply/test_branches_drift_gc.py",
             "tests/apply/test_ownership.py",
             "tests/apply/test_plan_reads.py",
