@@ -9,7 +9,7 @@ again around each test; a test that needs one sets it with `monkeypatch.setenv`.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ def pytest_report_header() -> str:
     return f"hypothesis profile: {HYPOTHESIS_PROFILE} (tests/support/hypothesis_profiles.py)"
 
 
-def sealed_variables(environ: os._Environ[str] | dict[str, str]) -> list[str]:
+def sealed_variables(environ: Mapping[str, str]) -> list[str]:
     return [name for name in environ if name.startswith(SEALED_PREFIXES)]
 
 
