@@ -64,6 +64,7 @@ GROUPS = {
     "executor": Group(
         ("src/agentform/apply/executor.py", "src/agentform/apply/operations.py"),
         (
+            "tests/apply/test_written_content.py",
             "tests/apply/test_units.py",
             "tests/apply/test_converge.py",
             "tests/apply/test_faults.py",
