@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SCRATCH = ROOT / ".mutation"
 KILLED = {"killed", "timeout"}
+ALSO_COPY = ("agentform.yaml", "agents", "knowledge", "tools", "tests_specs", ".github")
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,9 @@ def mutmut_settings(group: Group) -> str:
             f"only_mutate = {list(group.modules)!r}".replace("'", '"'),
             f"pytest_add_cli_args_test_selection = {list(group.tests)!r}".replace("'", '"'),
             'pytest_add_cli_args = ["-p", "no:cacheprovider"]',
+            # mutmut runs the tests in `mutants/`, a copy of src/ and tests/; the example project and the shipped
+            # workflow files are read from the repository root by the end-to-end tests.
+            f"also_copy = {list(ALSO_COPY)!r}".replace("'", '"'),
             "",
         ]
     )
@@ -136,7 +140,9 @@ def statuses(folder: Path) -> dict[str, str]:
 
 def run_group(name: str, group: Group, jobs: int) -> tuple[int, int, list[str]]:
     folder = scratch_copy(name, group)
-    subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs)], cwd=folder, check=False)
+    run = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs)], cwd=folder, check=False)
+    if run.returncode != 0:
+        raise SystemExit(f"{name}: mutmut failed (exit {run.returncode}); its output is above")
     verdicts = statuses(folder)
     killed = sum(1 for verdict in verdicts.values() if verdict in KILLED)
     survivors = sorted(f"{mutant}: {verdict}" for mutant, verdict in verdicts.items() if verdict not in KILLED)
