@@ -11,7 +11,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from tests.project.projectkit import copy_example
+from tests.support.example import copy_example
 
 from agentform import exitcodes
 from agentform.cli import main

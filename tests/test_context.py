@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from tests.project.projectkit import copy_example
+from tests.support.example import copy_example
 
 from agentform.commands._shared import Session
 from agentform.context import Context, load

@@ -29,6 +29,7 @@ from tests.adopt.dashboard import (
     yaml_of,
 )
 from tests.support.emulator_server import running_emulator
+from tests.support.hypothesis_profiles import examples
 
 from agentform import exitcodes
 from agentform.adopt.importer import (
@@ -436,7 +437,7 @@ def test_a_tool_of_another_key_in_the_project_makes_the_slug_unique():
 _text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\ufeff"), max_size=40)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(first_message=_text, prompt=_text.filter(lambda text: text.strip()), tag=_text.filter(bool))
 def test_imported_files_load_back_to_the_live_values(tmp_path_factory, first_message, prompt, tag):
     root = tmp_path_factory.mktemp("roundtrip")

@@ -17,8 +17,10 @@ from tests.apply.helpers import (
     tool,
 )
 from tests.apply.test_faults import clear, inject
+from tests.support.clock import FakeClock
 
 from agentform.apply import ApplyRefused, Journal, apply_plan
+from agentform.emulator import create_app
 from agentform.plan.planner import make_plan
 from agentform.plan.read import read_workspace
 
@@ -86,10 +88,11 @@ def test_a_second_branch_apply_reuses_the_existing_branch():
 
 def test_a_dashboard_edit_shows_as_drift_and_git_wins_when_the_file_did_not_touch_it():
     async def scenario():
-        async with in_process_client(new_app()) as client:
+        clock = FakeClock()
+        async with in_process_client(create_app(":memory:", clock=clock)) as client:
             _, first = await converge(client, project())
             agent_id = first.ids["agent.receptionist"]
-            await asyncio.sleep(1.05)  # a human edit comes in a later second than our write
+            clock.advance(1)  # a human edit comes in a later second than our write
             await client.update_agent(agent_id, {"name": "Renamed in the dashboard"})
             plan = await plan_for(client, project())
             change = plan.change_for("agent.receptionist")
@@ -104,10 +107,11 @@ def test_a_dashboard_edit_shows_as_drift_and_git_wins_when_the_file_did_not_touc
 
 def test_a_field_changed_both_in_git_and_live_is_a_conflict_that_apply_refuses_without_sending_anything():
     async def scenario():
-        async with in_process_client(new_app()) as client:
+        clock = FakeClock()
+        async with in_process_client(create_app(":memory:", clock=clock)) as client:
             _, first = await converge(client, project())
             agent_id = first.ids["agent.receptionist"]
-            await asyncio.sleep(1.05)
+            clock.advance(1)
             live = await client.get_agent(agent_id)
             config = live["conversation_config"]
             config["agent"]["prompt"]["prompt"] = "Edited live."

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,21 +19,11 @@ from agentform.commands import apply as apply_command
 from agentform.commands import plan as plan_command
 from agentform.emulator import create_app
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE_PARTS = ("agentform.yaml", "agents", "knowledge", "tools", "tests_specs")
-
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the example project, with no emulator base URL leaking in from the environment."""
-    monkeypatch.delenv("ELEVENLABS_BASE_URL", raising=False)
-    for part in EXAMPLE_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, tmp_path / part)
-        else:
-            shutil.copy(source, tmp_path / part)
-    return tmp_path
+def project(example_project: Path) -> Path:
+    """A copy of the example project (the root conftest keeps the caller's ELEVENLABS_* variables out)."""
+    return example_project
 
 
 def local_log(project: Path, since: int = 0) -> list[dict]:

@@ -11,6 +11,7 @@ import asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.apply.helpers import agent, converge, desired, document, in_process_client, llm_test, new_app, plan_for, tool
+from tests.support.hypothesis_profiles import examples
 
 from agentform.plan import identity
 from agentform.plan.read import read_workspace
@@ -59,7 +60,7 @@ async def snapshot(client, want):
     )
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(12), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(before=projects(), after=projects())
 def test_apply_then_plan_is_empty_and_applying_twice_equals_applying_once(before, after):
     async def scenario():

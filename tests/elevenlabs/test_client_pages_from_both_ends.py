@@ -13,6 +13,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.elevenlabs.client_fakes import answer
+from tests.support.hypothesis_profiles import examples
 
 from agentform.elevenlabs import ElevenLabsClient
 from agentform.elevenlabs.core import PAGE_SIZE
@@ -78,7 +79,7 @@ def test_items_created_in_the_same_second_are_never_lost_where_the_two_ends_meet
 
 
 # `make_client` builds a fresh client and recorder on every call, so sharing the factory across examples is safe.
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     times=st.lists(st.integers(min_value=0, max_value=6), max_size=40),
     page_size=st.integers(min_value=1, max_value=7),

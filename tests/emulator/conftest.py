@@ -10,22 +10,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from tests.emulator.contracts import check_response
+from tests.support.clock import FakeClock
 from tests.support.emulator_server import serving
 
 from agentform.emulator import DEV_API_KEY, create_app
-
-
-class FakeClock:
-    """A clock the test moves by hand, so that pending test runs resolve without sleeping."""
-
-    def __init__(self, now: float = 1_760_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture

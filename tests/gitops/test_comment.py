@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.support.hypothesis_profiles import examples
 
 from agentform.gitops.comment import COMMENT_LIMIT, Section, compose_comment, marker, truncate_markdown
 
@@ -63,7 +64,7 @@ def test_truncation_closes_nested_details_blocks():
     assert cut.endswith("_cut_")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     bodies=st.lists(st.text(alphabet=st.sampled_from("ab `~\n<>/details"), max_size=3_000), min_size=1, max_size=4),
     limit=st.integers(min_value=2_000, max_value=8_000),

@@ -18,6 +18,7 @@ import pytest
 from ruamel.yaml import YAML
 from tests.gitops import payloads
 from tests.support.emulator_server import running_emulator
+from tests.support.example import REPO_ROOT, copy_example
 from tests.support.fake_github import FakeGitHub
 
 from agentform import exitcodes
@@ -26,10 +27,8 @@ from agentform.elevenlabs import ElevenLabsClient, NotFoundError
 from agentform.emulator import DEV_API_KEY
 from agentform.gitops.event import pr_number_from_message
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO_ROOT / "src" / "agentform" / "templates" / "github" / "workflows"
 ACTION = REPO_ROOT / ".github" / "actions" / "agentform" / "action.yml"
-EXAMPLE_PARTS = ("agentform.yaml", "agents", "knowledge", "tools", "tests_specs")
 REPOSITORY = "octo/clinic"
 TOKEN = "ghs_e2e_token_0123456789"
 AGENT = "clinic-receptionist"
@@ -278,10 +277,7 @@ def first_message_of(config: dict[str, Any]) -> str:
 
 def _project(root: Path) -> Path:
     """A copy of the example project, with the loop's smoke test and the shipped workflows."""
-    root.mkdir(parents=True)
-    for part in EXAMPLE_PARTS:
-        source = REPO_ROOT / part
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, root / part)
+    copy_example(root)
     shutil.copytree(TEMPLATES, root / ".github" / "workflows")
     # The smoke test the loop turns on: it passes while the prompt has the clinic's address, fails without it.
     (root / "tests_specs" / AGENT / "address.yaml").write_text(SMOKE_TEST, encoding="utf-8")

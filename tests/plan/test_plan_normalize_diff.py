@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.support.hypothesis_profiles import examples
 
 from agentform.plan.diff import changed_paths, field_changes, render_path
 from agentform.plan.normalize import (
@@ -145,26 +146,26 @@ def test_webhook_auth_headers_are_masked_even_when_not_declared_secret():
     assert added.after == MASK
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(json_values)
 def test_normalising_twice_changes_nothing(value):
     assert canonical(canonical(value)) == canonical(value)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(json_values)
 def test_nothing_differs_from_itself(value):
     assert field_changes(value, value) == [] and changed_paths(value, value) == []
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.dictionaries(st.text(min_size=1, max_size=6), st.integers(-50, 50), max_size=8))
 def test_key_order_and_whole_floats_never_show_as_changes(mapping):
     reordered = {key: float(mapping[key]) for key in reversed(list(mapping))}
     assert field_changes(mapping, reordered) == []
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(json_values, json_values)
 def test_every_reported_path_really_differs(before, after):
     for change in field_changes({"root": before}, {"root": after}):

@@ -26,7 +26,7 @@ from agentform.plan.planner import NeededReads, make_plan, needed_reads, select
 from agentform.plan.render_json import render_json
 from agentform.plan.render_markdown import render_markdown
 from agentform.plan.render_text import render_text
-from agentform.redact import Redactor
+from agentform.redact import MASK, Redactor
 
 
 def clinic(**agent_fields):
@@ -401,8 +401,9 @@ def test_secret_values_never_appear_in_a_plan_or_its_renderings():
     redactor = Redactor(files.secret_values)
     assert secret not in json.dumps([c.model_dump()["fields"] for c in plan.changes])
     assert secret not in render_text(plan)
-    assert secret not in render_markdown(plan, redactor=redactor)
-    assert secret not in render_json(plan, redactor=redactor)
+    for render in (render_markdown, render_json):
+        out = render(plan, redactor=redactor)
+        assert secret not in out and f"Use the key {MASK} when asked." in out, render.__name__
     # The payload itself keeps the value: apply must send it (saved plans are as sensitive as the repository).
     assert secret in json.dumps(plan.change_for("agent.receptionist").payload)
 

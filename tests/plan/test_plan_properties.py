@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.plan.builders import agent, applied, desired, document, live_state, llm_test, tool
+from tests.support.hypothesis_profiles import examples
 
 from agentform.plan.planner import make_plan
 from agentform.plan.render_json import render_json
@@ -42,7 +43,7 @@ def repositories(draw):
     return desired(agents=agents, documents=documents, tools=tools, tests=tests)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(repositories(), st.booleans())
 def test_after_applying_a_plan_the_next_plan_is_a_no_op(files, read_agents):
     live = applied(make_plan(files, live_state(), prune=True), read_agents=read_agents)
@@ -50,7 +51,7 @@ def test_after_applying_a_plan_the_next_plan_is_a_no_op(files, read_agents):
     assert not again.has_changes, [c.address for c in again.changes if c.is_change]
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(repositories(), repositories(), st.booleans())
 def test_going_from_any_repository_to_any_other_converges_in_one_apply(first, second, read_agents):
     live = applied(make_plan(first, live_state(), prune=True), read_agents=read_agents)
@@ -59,14 +60,14 @@ def test_going_from_any_repository_to_any_other_converges_in_one_apply(first, se
     assert not again.has_changes, [c.address for c in again.changes if c.is_change]
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(repositories())
 def test_every_plan_survives_a_json_round_trip(files):
     plan = make_plan(files, live_state(), prune=False)
     assert parse_plan(render_json(plan)) == plan
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(settings_tree, settings_tree, settings_tree, settings_tree, st.booleans())
 def test_any_edit_of_one_agent_converges_including_removed_keys(tts_one, tts_two, ps_one, ps_two, read_agents):
     def files(tts, platform_settings):
@@ -84,7 +85,7 @@ def _outline(plan):
     return sorted((c.address, c.action, [f.path for f in c.fields], c.drift, c.conflict) for c in plan.changes)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(repositories(), repositories(), st.booleans())
 def test_trusting_unchanged_list_timestamps_plans_exactly_what_reading_every_agent_plans(first, other, unchanged):
     # Unchanged files take the planner's no-op shortcut for every agent; other files take the 3-way comparison.

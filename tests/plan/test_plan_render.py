@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.plan.builders import agent, applied, desired, document, live_state, tool
+from tests.support.hypothesis_profiles import examples
 
 from agentform.model import KnowledgeRef
 from agentform.plan.model import FORMAT_VERSION, FieldChange, Plan, ResourceChange
@@ -107,7 +108,7 @@ def test_a_single_resource_larger_than_the_limit_is_cut_line_by_line():
     assert "more lines cut to fit the comment limit" in markdown
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.integers(0, 30), st.integers(0, 300), st.integers(200, 20_000))
 def test_markdown_never_exceeds_the_limit_it_is_given(resources, lines, limit):
     assert len(render_markdown(_huge_plan(resources, lines), max_chars=limit)) <= limit
@@ -196,16 +197,16 @@ def test_unchanged_resources_are_not_listed():
 
 
 def test_renderers_mask_known_secrets_as_a_second_line_of_defence():
-    from agentform.redact import Redactor
+    from agentform.redact import MASK, Redactor
 
     leaky = ResourceChange(
         address="agent.a", kind="agent", key="a", action="update", reason="token tok-123456 was rotated"
     )
     plan = Plan(project="p", environment="e", fingerprint="f", changes=[leaky])
     redactor = Redactor(["tok-123456"])
-    assert "tok-123456" not in render_text(plan, redactor=redactor)
-    assert "tok-123456" not in render_markdown(plan, redactor=redactor)
-    assert "tok-123456" not in render_json(plan, redactor=redactor)
+    for render in (render_text, render_markdown, render_json):
+        out = render(plan, redactor=redactor)
+        assert "tok-123456" not in out and f"token {MASK} was rotated" in out, render.__name__
 
 
 def test_a_saved_plan_never_contains_secret_values_and_gets_them_back_on_loading(tmp_path):

@@ -1,14 +1,9 @@
-"""Builds projects on disk for tests: small ones for the project-loading tests, and copies of the example project."""
+"""Builds small projects on disk for the project-loading tests (copies of the example: tests.support.example)."""
 
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# What the repository's own example project is made of (the rest of the repository is the tool itself).
-EXAMPLE_PARTS = ("agentform.yaml", "agents", "knowledge", "tools", "tests_specs")
 
 # A small valid project: one agent with a prompt, a document, a webhook tool with a secret header, one test.
 MINIMAL: dict[str, str | bytes] = {
@@ -85,12 +80,3 @@ def snapshot(root: Path) -> dict[str, str]:
         else:
             state[relative] = "dir"
     return state
-
-
-def copy_example(root: Path) -> Path:
-    """Copy the repository's example project (agentform.yaml, agents/, knowledge/, ...) into `root`; returns `root`."""
-    root.mkdir(parents=True, exist_ok=True)
-    for part in EXAMPLE_PARTS:
-        source = REPO_ROOT / part
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, root / part)
-    return root

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests.project.projectkit import REPO_ROOT
+from tests.support.example import REPO_ROOT
 
 from agentform.project import load_desired, validate_project
 from agentform.redact import Redactor

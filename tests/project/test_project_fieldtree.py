@@ -6,7 +6,8 @@ import io
 import subprocess
 import sys
 
-from tests.project.projectkit import MINIMAL, REPO_ROOT, write_project
+from tests.project.projectkit import MINIMAL, write_project
+from tests.support.example import REPO_ROOT
 
 from agentform.commands import validate
 from agentform.project import load_desired, validate_project

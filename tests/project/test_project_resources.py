@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import git
-from tests.project.projectkit import MINIMAL, copy_example, write_project
+from tests.project.projectkit import MINIMAL, write_project
+from tests.support.example import copy_example
 
 from agentform.project import load_desired
 

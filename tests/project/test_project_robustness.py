@@ -9,6 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.project.projectkit import write_project
+from tests.support.hypothesis_profiles import examples
 
 from agentform.project import validate_project
 
@@ -28,7 +29,7 @@ values = st.recursive(
 documents = st.dictionaries(st.sampled_from(KEYS), values, max_size=6)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(agent=documents, tool=documents, test=documents, simulation=documents, meta=documents)
 def test_arbitrary_file_contents_give_diagnostics_not_exceptions(agent, tool, test, simulation, meta):
     with tempfile.TemporaryDirectory() as folder:

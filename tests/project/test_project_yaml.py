@@ -61,7 +61,7 @@ def test_without_libyaml_the_pure_python_parser_gives_the_same_data_and_position
 
 
 def test_the_example_project_validates_with_the_pure_python_parser(pure_python_parser):
-    from tests.project.projectkit import REPO_ROOT
+    from tests.support.example import REPO_ROOT
 
     from agentform.project import validate_project
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.project.projectkit import copy_example
+from tests.support.example import copy_example
 
 from agentform import exitcodes
 from agentform.cli import main

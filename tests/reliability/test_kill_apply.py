@@ -20,10 +20,10 @@ from pathlib import Path
 import httpx
 import pytest
 from tests.apply.helpers import network_client
-from tests.project.projectkit import copy_example
 from tests.reliability.census import duplicates
 from tests.reliability.conftest import seeds
 from tests.support.emulator_server import serve_process, stop_process
+from tests.support.example import copy_example
 
 from agentform import exitcodes
 from agentform.emulator.app import DEV_API_KEY

@@ -7,7 +7,7 @@ nodes when composed, and building plain data expanded every one.
 from __future__ import annotations
 
 import pytest
-from tests.project.projectkit import copy_example
+from tests.support.example import copy_example
 
 from agentform import exitcodes
 from agentform.cli import main

@@ -12,7 +12,7 @@ from typing import Any
 import git
 import httpx
 import pytest
-from tests.project.projectkit import EXAMPLE_PARTS, copy_example
+from tests.support.example import EXAMPLE_PARTS, copy_example
 
 from agentform import exitcodes
 from agentform.cli import main

@@ -6,16 +6,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.project.projectkit import copy_example
 
 from agentform import exitcodes
 from agentform.cli import main
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.delenv("ELEVENLABS_BASE_URL", raising=False)
-    return copy_example(tmp_path)
+def project(example_project: Path) -> Path:
+    return example_project
 
 
 def test_branch_and_ref_exclude_each_other(project, capsys):

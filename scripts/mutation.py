@@ -1,0 +1,177 @@
+"""Mutation testing of the code that decides what gets written or deleted (docs/testing.md, decision 0150).
+
+    python scripts/mutation.py                 # every group, 2 workers
+    python scripts/mutation.py redact gitops   # some groups
+    python scripts/mutation.py --jobs 4 plan
+
+Each group is a set of modules and the tests that cover them: mutmut (a [dev] dependency) changes one thing at a
+time in a module (a condition flipped, a constant changed, a call dropped), and for each such mutant runs only the
+tests of the group that executed the mutated function, stopping at the first failure. A mutant no test notices is
+a behaviour the suite does not pin down. Slow: run it before a release, never in `.ci/run`.
+
+Each group runs in its own scratch copy of the working tree (`.mutation/<group>`, ignored by git), because mutmut
+reads its settings from the `pyproject.toml` of the folder it runs in. The summary and the survivors are printed,
+and written to `.mutation/<group>/survivors.txt` (`mutmut show <name>` in that folder shows a mutant's diff).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRATCH = ROOT / ".mutation"
+KILLED = {"killed", "timeout"}
+ALSO_COPY = ("agentform.yaml", "agents", "knowledge", "tools", "tests_specs", ".github")
+
+
+@dataclass(frozen=True)
+class Group:
+    modules: tuple[str, ...]
+    tests: tuple[str, ...]
+
+
+GROUPS = {
+    "redact": Group(("src/agentform/redact.py",), ("tests/test_redact.py", "tests/plan/test_plan_render.py")),
+    "gc": Group(
+        ("src/agentform/apply/gc.py",),
+        (
+            "tests/apply/test_gc_collect.py",
+            "tests/apply/test_branches_drift_gc.py",
+            "tests/apply/test_crash_recovery.py",
+        ),
+    ),
+    "lock": Group(
+        ("src/agentform/state/lock.py",),
+        ("tests/apply/test_lock.py", "tests/apply/test_read_once.py", "tests/apply/test_crash_recovery.py"),
+    ),
+    "planner": Group(
+        ("src/agentform/plan/planner.py", "src/agentform/plan/versions.py"),
+        (
+            "tests/plan/test_plan_planner.py",
+            "tests/plan/test_plan_properties.py",
+            "tests/apply/test_gc_collect.py",
+            "tests/apply/test_prune_off_by_default.py",
+            "tests/apply/test_branches_drift_gc.py",
+            "tests/apply/test_ownership.py",
+            "tests/apply/test_plan_reads.py",
+        ),
+    ),
+    "executor": Group(
+        ("src/agentform/apply/executor.py", "src/agentform/apply/operations.py"),
+        (
+            "tests/apply/test_written_content.py",
+            "tests/apply/test_units.py",
+            "tests/apply/test_converge.py",
+            "tests/apply/test_faults.py",
+            "tests/apply/test_crash_recovery.py",
+            "tests/apply/test_branches_drift_gc.py",
+            "tests/apply/test_ownership.py",
+        ),
+    ),
+    "rollback": Group(
+        ("src/agentform/gitops/rollback.py",),
+        (
+            "tests/gitops/test_rollback_where_and_what.py",
+            "tests/gitops/test_rollback_live.py",
+            "tests/gitops/test_rollback_body.py",
+        ),
+    ),
+    "deploy": Group(
+        ("src/agentform/gitops/deploy.py",),
+        ("tests/gitops/test_merge_choice.py", "tests/gitops/test_ci_scenarios.py", "tests/gitops/test_closed_pr.py"),
+    ),
+}
+
+
+def mutmut_settings(group: Group) -> str:
+    return "\n".join(
+        [
+            "",
+            "[tool.mutmut]",
+            'source_paths = ["src"]',
+            f"only_mutate = {list(group.modules)!r}".replace("'", '"'),
+            f"pytest_add_cli_args_test_selection = {list(group.tests)!r}".replace("'", '"'),
+            'pytest_add_cli_args = ["-p", "no:cacheprovider"]',
+            # mutmut runs the tests in `mutants/`, a copy of src/ and tests/; the example project and the shipped
+            # workflow files are read from the repository root by the end-to-end tests.
+            f"also_copy = {list(ALSO_COPY)!r}".replace("'", '"'),
+            "",
+        ]
+    )
+
+
+def scratch_copy(name: str, group: Group) -> Path:
+    """The working tree as git sees it (committed or not, ignored files left out), plus the group's settings."""
+    folder = SCRATCH / name
+    shutil.rmtree(folder, ignore_errors=True)
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for relative in filter(None, listed.split("\0")):
+        source = ROOT / relative
+        if source.is_file():
+            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, folder / relative)
+    with (folder / "pyproject.toml").open("a", encoding="utf-8") as pyproject:
+        pyproject.write(mutmut_settings(group))
+    return folder
+
+
+def statuses(folder: Path) -> dict[str, str]:
+    """Mutant name -> mutmut's verdict (killed, survived, no tests, timeout, ...)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "mutmut", "results", "--all", "true"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return dict(re.findall(r"^\s+(\S+): (.+)$", out, flags=re.MULTILINE))
+
+
+def run_group(name: str, group: Group, jobs: int) -> tuple[int, int, list[str]]:
+    folder = scratch_copy(name, group)
+    run = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs)], cwd=folder, check=False)
+    if run.returncode != 0:
+        raise SystemExit(f"{name}: mutmut failed (exit {run.returncode}); its output is above")
+    verdicts = statuses(folder)
+    killed = sum(1 for verdict in verdicts.values() if verdict in KILLED)
+    survivors = sorted(f"{mutant}: {verdict}" for mutant, verdict in verdicts.items() if verdict not in KILLED)
+    (folder / "survivors.txt").write_text("".join(f"{line}\n" for line in survivors), encoding="utf-8")
+    return killed, len(verdicts), survivors
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("groups", nargs="*", help=f"groups to run: {', '.join(GROUPS)} (default: all)")
+    parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once (default: 2)")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.groups) - set(GROUPS))
+    if unknown:
+        parser.error(f"unknown group {', '.join(unknown)}; choose from {', '.join(GROUPS)}")
+    totals = [0, 0]
+    for name in args.groups or GROUPS:
+        killed, total, survivors = run_group(name, GROUPS[name], args.jobs)
+        totals[0] += killed
+        totals[1] += total
+        print(f"\n{name}: {killed}/{total} mutants killed ({_rate(killed, total)})")
+        print("".join(f"  {line}\n" for line in survivors), end="")
+    print(f"\nkill rate: {totals[0]}/{totals[1]} ({_rate(*totals)})")
+    return 0
+
+
+def _rate(killed: int, total: int) -> str:
+    return f"{100 * killed / total:.1f}%" if total else "no mutants"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
