@@ -7,11 +7,9 @@ effect is read back from the emulator.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import httpx
 import pytest
+from tests.gitops.payloads import recorded
 from tests.gitops.world import AGENT, GREETING, World, first_message_of, pr_event, push_event
 
 from agentform import exitcodes
@@ -22,7 +20,7 @@ pytestmark = pytest.mark.e2e
 
 POLICY = "    rollout: {steps: [20, 50], min_conversations: 50, max_regression: 0.15}\n"
 # A real `workflow_dispatch` payload: the scheduled workflow is also started by hand.
-DISPATCH = json.loads(Path("/work/shared/github-webhooks/workflow_dispatch.payload.json").read_text())
+DISPATCH = recorded("workflow_dispatch.payload.json")
 
 
 def _split(world: World) -> dict[str, float]:
