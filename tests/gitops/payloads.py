@@ -13,15 +13,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-# Copied verbatim from shared/github-webhooks (octokit/webhooks, MIT: see LICENSE there), so the suite runs anywhere.
-WEBHOOKS = Path(__file__).resolve().parent / "webhooks"
+# The recordings themselves (octokit/webhooks, MIT: see LICENSE there), read where the project's shared material lies:
+# `shared/` beside the repository, for developers and CI alike. No copy is kept, so no copy can drift from them.
+WEBHOOKS = Path(__file__).resolve().parents[3] / "shared" / "github-webhooks"
 # The repositories the recordings were made in; every string naming them is rewritten.
 RECORDED_REPOSITORIES = ("Codertocat/Hello-World", "octo-org/octo-repo")
 NO_COMMIT = "0" * 40
 
 
 def recorded_files() -> list[Path]:
-    return sorted(WEBHOOKS.glob("*.json"))
+    found = sorted(WEBHOOKS.glob("*.json"))
+    assert found, f"no GitHub webhook recordings in {WEBHOOKS}: shared/ must lie beside the repository"
+    return found
 
 
 @cache

@@ -1,5 +1,5 @@
 """Reading the GitHub Actions environment and event payloads: GitHub's own recorded deliveries
-(`tests/gitops/webhooks/`), with only SHAs, refs, numbers and repository names rewritten."""
+(`shared/github-webhooks/` beside the repository), with only SHAs, refs, numbers and repository names rewritten."""
 
 from __future__ import annotations
 
