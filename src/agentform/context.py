@@ -14,6 +14,8 @@ import contextlib
 import os
 import signal
 import socket
+import sys
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +58,8 @@ def run_until_signalled(work: Callable[[], Awaitable[T]]) -> T:
             if task is not None:
                 task.cancel()
 
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers off the main thread
+        # An event loop takes signal handlers only in the main thread, and not at all on Windows.
+        if threading.current_thread() is threading.main_thread() and sys.platform != "win32":
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, terminate)
         return await work()
 
