@@ -19,8 +19,9 @@ from tests.gitops.world import (
 
 from agentform import exitcodes
 from agentform.cli import main
-from agentform.gitops.references import references, unresolved
+from agentform.gitops.references import unresolved
 from agentform.gitops.rollback import restorable
+from agentform.plan.references import references
 from agentform.state.lock import acquire_lock
 
 pytestmark = pytest.mark.e2e

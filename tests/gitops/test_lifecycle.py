@@ -23,7 +23,8 @@ from tests.gitops.world import (
 )
 
 from agentform import exitcodes
-from agentform.gitops.references import references, unresolved
+from agentform.gitops.references import unresolved
+from agentform.plan.references import references
 
 pytestmark = pytest.mark.e2e
 

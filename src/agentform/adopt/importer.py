@@ -20,6 +20,7 @@ from typing import Any
 from agentform.adopt.values import escaped, pruned, spec_of_test
 from agentform.plan import identity
 from agentform.plan.normalize import AGENT_READ_ONLY_PATHS, TOOL_READ_ONLY_PATHS, without_paths
+from agentform.plan.references import references
 from agentform.project.context import KEY
 from agentform.testing.from_conversation import slugify, spec_yaml
 
@@ -121,11 +122,9 @@ def check_importable(
 def referenced_ids(agent: Mapping[str, Any]) -> tuple[list[str], list[Any], list[str]]:
     """(tool ids, knowledge-base locators, attached test ids) of an agent's main branch, in the agent's order."""
     prompt = _get(agent, "conversation_config", "agent", "prompt")
-    attached = _get(agent, "platform_settings", "testing", "attached_tests") or []
-    tool_ids = [str(tool_id) for tool_id in prompt.get("tool_ids") or []] if isinstance(prompt, dict) else []
     locators = list(prompt.get("knowledge_base") or []) if isinstance(prompt, dict) else []
-    test_ids = [str(item["test_id"]) for item in attached if isinstance(item, dict) and item.get("test_id")]
-    return _unique(tool_ids), locators, _unique(test_ids)
+    found = references(agent)
+    return _unique(list(found.tools)), locators, _unique(list(found.tests))
 
 
 def tools_of_tests(tests: Iterable[Mapping[str, Any]]) -> list[str]:

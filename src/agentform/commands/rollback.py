@@ -32,7 +32,6 @@ from agentform.gitops.references import (
     Recreation,
     plan_recreation,
     recreate_documents,
-    references,
     substitute_ids,
     unresolved,
 )
@@ -40,6 +39,7 @@ from agentform.gitops.rollback import RollbackTarget, read_version, restorable, 
 from agentform.model import Desired
 from agentform.plan.diff import field_changes
 from agentform.plan.model import Plan, ResourceChange
+from agentform.plan.references import references
 from agentform.redact import Redactor
 
 if TYPE_CHECKING:

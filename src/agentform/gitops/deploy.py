@@ -32,12 +32,13 @@ from agentform.gitops import engine
 from agentform.gitops.changes import ChangeDetectionError, changed_agents, touched_by_plan
 from agentform.gitops.merge import merge_tested_branches
 from agentform.gitops.outcome import AgentBranch, CiOutcome
-from agentform.gitops.references import references, unresolved
+from agentform.gitops.references import unresolved
 from agentform.gitops.rollback import RollbackTarget, write_rollback
 from agentform.gitops.rollout_step import start_canaries
 from agentform.model import Desired
 from agentform.plan.model import Plan
 from agentform.plan.read import Workspace, read_workspace
+from agentform.plan.references import references
 from agentform.redact import Redactor
 from agentform.state.lock import LockHeld
 from agentform.state.model import AgentEntry, RollbackPoint

@@ -3,47 +3,25 @@ missing KB document from git (docs/decisions/0081).
 
 A rollback writes an old version's configuration back; the API answers 404 `document_not_found` when a document it
 names is gone, and a restored version whose tool or test is gone is broken for callers or for the next test run.
-`references` is pure; `unresolved` reads each reference back; `plan_recreation` finds the commit whose files hold a
-missing document's content (its managed name carries the key and content hash) and `recreate_documents` creates it
-again.
+`plan/references.py` says what a version references; `unresolved` reads each reference back; `plan_recreation` finds
+the commit whose files hold a missing document's content (its managed name carries the key and content hash) and
+`recreate_documents` creates it again.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentform.context import load
 from agentform.plan import identity
+from agentform.plan.references import References
 
 if TYPE_CHECKING:
     from agentform.elevenlabs.client import ElevenLabsClient
-
-
-@dataclass(frozen=True)
-class References:
-    """The ids an agent configuration points at, and the documents' names (their key and content hash)."""
-
-    documents: tuple[str, ...] = ()
-    tools: tuple[str, ...] = ()
-    tests: tuple[str, ...] = ()
-    document_names: Mapping[str, str] = field(default_factory=dict)
-
-
-def references(config: Mapping[str, Any]) -> References:
-    """The references of an agent's GET response (any version, any branch)."""
-    prompt = ((config.get("conversation_config") or {}).get("agent") or {}).get("prompt") or {}
-    testing = (config.get("platform_settings") or {}).get("testing") or {}
-    knowledge = [item for item in prompt.get("knowledge_base") or [] if item.get("id")]
-    return References(
-        documents=tuple(str(item["id"]) for item in knowledge),
-        tools=tuple(str(tool_id) for tool_id in prompt.get("tool_ids") or []),
-        tests=tuple(str(item["test_id"]) for item in testing.get("attached_tests") or [] if item.get("test_id")),
-        document_names={str(item["id"]): str(item.get("name") or "") for item in knowledge},
-    )
 
 
 async def unresolved(client: ElevenLabsClient, refs: References) -> list[str]:
