@@ -164,6 +164,26 @@ def test_tools_are_created_read_listed_and_updated_with_the_full_config(api):
     assert api.get("/v1/convai/tools", params={"search": "zzz"}).json()["tools"] == []
 
 
+def test_the_tool_list_filters_by_any_of_several_types_and_lists_newest_first_or_by_name(api, clock):
+    def create(config):
+        clock.advance(1)
+        return api.post("/v1/convai/tools", json={"tool_config": config}).json()["id"]
+
+    book = create(WEBHOOK)
+    show = create({"type": "client", "name": "show_map", "description": "Show the way to the clinic"})
+    cancel = create({**WEBHOOK, "name": "cancel_appointment"})
+
+    def listed(**params):
+        return [t["id"] for t in api.get("/v1/convai/tools", params=params).json()["tools"]]
+
+    assert listed() == [cancel, show, book]
+    assert listed(sort_direction="asc") == [book, show, cancel]
+    assert listed(sort_by="name") == [book, cancel, show]
+    assert listed(sort_by="name", sort_direction="desc") == [show, cancel, book]
+    assert listed(types=["client"]) == [show]
+    assert listed(types=["client", "webhook"], search="SHOW") == [show]
+
+
 def test_a_webhook_tool_without_a_url_is_rejected(api):
     response = api.post("/v1/convai/tools", json={"tool_config": {**WEBHOOK, "api_schema": {}}})
 

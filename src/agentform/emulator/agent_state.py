@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentform.emulator.common import Context, access_info, load, new_id, not_found
+from agentform.emulator.common import AGENT, Context, access_info, new_id, not_found
 from agentform.emulator.defaults import DEFAULT_AGENT_NAME, with_defaults
 from agentform.emulator.store import Doc
 
@@ -27,7 +27,7 @@ def full_config(body: dict[str, Any]) -> Doc:
 
 
 def get_agent_record(c: Context, agent_id: str) -> Doc:
-    return load(c, "agent", agent_id, "Agent")
+    return AGENT.load(c, agent_id)
 
 
 def get_branch(c: Context, agent_id: str, branch_id: str) -> Doc:

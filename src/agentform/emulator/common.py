@@ -1,4 +1,5 @@
-"""Helpers shared by the emulator's routers: ids, errors, deep merge, cursor pagination, request context."""
+"""Helpers shared by the emulator's routers: request context, stored resources and their 404s, ids, errors, deep merge,
+the list endpoints' query parameters and cursor pagination."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict
 
 from agentform.emulator.store import Doc, Store
@@ -54,12 +55,45 @@ class LooseBody(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-def load(c: Context, kind: str, id_: str, what: str) -> Doc:
-    """The stored document, or the API's 404 naming `what` (`Document`, `Test folder`, ...)."""
-    found = c.store.get(kind, id_)
-    if found is None:
-        raise not_found(what, id_)
-    return found
+@dataclass(frozen=True)
+class Resource:
+    """A kind of stored document, and the name the API's 404 gives it (`Document`, `Test folder`, ...)."""
+
+    kind: str
+    name: str
+    # The field holding the id the document is stored under as owner (listings by owner read it), if any.
+    owner_field: str | None = None
+
+    def load(self, c: Context, id_: str) -> Doc:
+        """The stored document, or the API's 404."""
+        found = c.store.get(self.kind, id_)
+        if found is None:
+            raise not_found(self.name, id_)
+        return found
+
+    def update(self, c: Context, id_: str, changes: Doc) -> Doc:
+        """The stored document with `changes` over its fields, written back in one transaction (else the 404)."""
+        with c.store.tx():
+            updated = {**self.load(c, id_), **changes}
+            owner = updated[self.owner_field] if self.owner_field else None
+            c.store.put(self.kind, id_, updated, owner=owner)
+        return updated
+
+    def delete(self, c: Context, id_: str) -> None:
+        """Delete the stored document in one transaction (else the 404)."""
+        with c.store.tx():
+            self.load(c, id_)
+            c.store.delete(self.kind, id_)
+
+
+AGENT = Resource("agent", "Agent")
+CONVERSATION = Resource("conversation", "Conversation", owner_field="agent_id")
+DOCUMENT = Resource("document", "Document")
+INVOCATION = Resource("invocation", "Test invocation")
+SECRET = Resource("secret", "Secret")
+TEST = Resource("test", "Test")
+TEST_FOLDER = Resource("testfolder", "Test folder")
+TOOL = Resource("tool", "Tool")
 
 
 def new_id(prefix: str) -> str:
@@ -128,6 +162,56 @@ def paginate(items: Sequence[Any], cursor: str | None, page_size: int | None) ->
     page = list(items[start : start + size])
     has_more = start + size < len(items)
     return page, (encode_cursor(start + size) if has_more else None), has_more
+
+
+# A query parameter that may repeat (`?types=a&types=b`).
+QueryList = Annotated[list[str] | None, Query()]
+
+
+@dataclass
+class ListQuery:
+    """The query parameters the API's list endpoints share, read through `Depends` (as `Listing`).
+
+    An endpoint reads those its operation defines and leaves the others alone, as the API ignores parameters it
+    does not know (the OpenAPI check has already rejected invalid values, so `sort_direction` is asc, desc or unset).
+    """
+
+    cursor: str | None = None
+    page_size: int | None = None
+    search: str | None = None
+    types: QueryList = None
+    sort_by: str | None = None
+    sort_direction: str | None = None
+
+    @property
+    def descending(self) -> bool:
+        """The API lists in descending order unless asked `sort_direction=asc`."""
+        return self.sort_direction != "asc"
+
+    def finds(self, name: str, *, anywhere: bool = False) -> bool:
+        """Whether `name` answers `search` (case- and diacritic-insensitive): as its prefix, or `anywhere` in it."""
+        if not self.search:
+            return True
+        wanted, folded = fold(self.search), fold(name)
+        return wanted in folded if anywhere else folded.startswith(wanted)
+
+    def has_type(self, type_: str) -> bool:
+        return not self.types or type_ in self.types
+
+    def ordered(self, items: list[Doc], fields: dict[str, str], default: str) -> list[Doc]:
+        """`items` by the field `sort_by` names through `fields` (else `default`); ties keep their order."""
+        field = fields.get(self.sort_by or "", default)
+        return sorted(items, key=lambda item: item[field], reverse=self.descending)
+
+    def page(self, key: str, items: Sequence[Any], render: Callable[[Any], Any] = lambda x: x) -> dict[str, Any]:
+        """The list's answer: the requested page of `items` under `key` (each through `render`, so that only the
+        page is rendered), then `next_cursor` and `has_more`."""
+        page, next_cursor, has_more = paginate(items, self.cursor, self.page_size)
+        return {key: [render(item) for item in page], "next_cursor": next_cursor, "has_more": has_more}
+
+
+# A list handler's parameter `query: Listing` receives the shared list parameters of its request.
+Listing = Annotated[ListQuery, Depends()]
 
 
 def fold(text: str) -> str:

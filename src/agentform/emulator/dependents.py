@@ -13,12 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from fastapi import HTTPException
+
 from agentform.emulator import agent_state as state
-from agentform.emulator.common import Context, paginate
+from agentform.emulator.common import Context, ListQuery, paginate
 from agentform.emulator.store import Doc
 
 Config = dict[str, Any]
 References = Callable[[Config], list[str]]
+# The error a delete answers while agents use the resource: (resource id, the agents) -> 400.
+Refusal = Callable[[str, list[dict]], HTTPException]
 # resource id -> (dependent agents as the API lists them, the branches that reference it)
 Index = dict[str, tuple[list[dict], list[dict]]]
 
@@ -118,12 +122,10 @@ def dependents(c: Context, resource_id: str, refs: References) -> tuple[list[dic
     return reference_index(c, refs).get(resource_id, ([], []))
 
 
-def dependents_page(
-    c: Context, resource_id: str, refs: References, cursor: str | None, page_size: int | None
-) -> dict[str, Any]:
+def dependents_page(c: Context, resource_id: str, refs: References, query: ListQuery) -> dict[str, Any]:
     """The `dependent-agents` response: a page of agents, with the referencing branches of those agents only."""
     agents, branches = dependents(c, resource_id, refs)
-    page, next_cursor, has_more = paginate(agents, cursor, page_size)
+    page, next_cursor, has_more = paginate(agents, query.cursor, query.page_size)
     page_ids = {a["id"] for a in page}
     return {
         "agents": page,
@@ -149,3 +151,15 @@ def remove_references(c: Context, resource_id: str, refs: References, kind: str)
         agent_config = {**config["conversation_config"]["agent"], "prompt": prompt}
         updated = {**config, "conversation_config": {**config["conversation_config"], "agent": agent_config}}
         state.commit(c, agent["agent_id"], branch, updated, f"Removed deleted {kind} {resource_id}")
+
+
+def delete_referenced(
+    c: Context, kind: str, resource_id: str, refs: References, *, force: bool, refusal: Refusal
+) -> None:
+    """Delete a KB document or tool: refused while a non-archived branch tip references it, unless `force`; every
+    branch tip that references it (archived ones too) first gets a new version without it."""
+    agents, _ = dependents(c, resource_id, refs)
+    if agents and not force:
+        raise refusal(resource_id, agents)
+    remove_references(c, resource_id, refs, kind)
+    c.store.delete(kind, resource_id)

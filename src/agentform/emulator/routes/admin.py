@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentform.emulator.common import C, Context, load, new_id, not_found
+from agentform.emulator.common import INVOCATION, C, Context, new_id, not_found
 from agentform.emulator.faults import FaultBook, FaultSpec
 from agentform.emulator.routes.conversations import SeedConversation, seed
 
@@ -147,7 +147,7 @@ async def remove_pin(pin_id: str, c: C) -> dict[str, Any]:
 async def set_invocation_delay(invocation_id: str, body: Settings, c: C) -> dict[str, Any]:
     """Change how long the runs of one invocation stay pending (counted from their creation)."""
     with c.store.tx():
-        load(c, "invocation", invocation_id, "Test invocation")
+        INVOCATION.load(c, invocation_id)
         found = c.store.all("testrun", owner=invocation_id)
         for run in found:
             updated = {**run, "eval_delay_secs": body.eval_delay_secs or 0.0}

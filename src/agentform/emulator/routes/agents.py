@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Response
 
 from agentform.emulator import agent_state as state
-from agentform.emulator.common import C, LooseBody, bad_request, deep_merge, fold, paginate
+from agentform.emulator.common import C, Listing, ListQuery, LooseBody, QueryList, bad_request, deep_merge
 
 router = APIRouter(prefix="/v1/convai")
 
@@ -41,26 +41,15 @@ async def create_agent(body: CreateAgentBody, c: C) -> dict[str, Any]:
 
 
 @router.get("/agents")
-async def list_agents(
-    c: C,
-    page_size: int | None = None,
-    cursor: str | None = None,
-    search: str | None = None,
-    archived: bool | None = None,
-    tags: Annotated[list[str] | None, Query()] = None,
-    sort_by: str | None = None,
-    sort_direction: str | None = None,
-) -> dict[str, Any]:
-    selected = [s for s in state.render_summaries(c) if _matches(s, search=search, archived=archived, tags=tags)]
-    key = {"name": "name", "updated_at": "updated_at_unix_secs"}.get(sort_by or "", "created_at_unix_secs")
+async def list_agents(c: C, query: Listing, archived: bool | None = None, tags: QueryList = None) -> dict[str, Any]:
+    selected = [s for s in state.render_summaries(c) if _matches(s, query, archived=archived, tags=tags)]
+    fields = {"name": "name", "updated_at": "updated_at_unix_secs"}
     # Ties (same second) keep creation order so that pages are stable.
-    ordered = sorted(selected, key=lambda s: s[key], reverse=(sort_direction or "desc") == "desc")
-    page, next_cursor, has_more = paginate(ordered, cursor, page_size)
-    return {"agents": page, "next_cursor": next_cursor, "has_more": has_more}
+    return query.page("agents", query.ordered(selected, fields, "created_at_unix_secs"))
 
 
-def _matches(summary: dict[str, Any], *, search: str | None, archived: bool | None, tags: list[str] | None) -> bool:
-    if search and fold(search) not in fold(summary["name"]):
+def _matches(summary: dict[str, Any], query: ListQuery, *, archived: bool | None, tags: list[str] | None) -> bool:
+    if not query.finds(summary["name"], anywhere=True):
         return False
     if archived is not None and summary["archived"] != archived:
         return False

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from agentform.emulator import text_search
-from agentform.emulator.common import C, Context, LooseBody, load, new_id, paginate
+from agentform.emulator.common import CONVERSATION, C, Context, Listing, ListQuery, LooseBody, new_id
 
 router = APIRouter(prefix="/v1/convai/conversations")
 # The text search's own page size default (its maximum, 50, the OpenAPI document enforces).
@@ -96,10 +96,6 @@ def _feedback(score: str | None) -> dict[str, Any]:
         "likes": int(score == "like"),
         "dislikes": int(score == "dislike"),
     }
-
-
-def _load(c: Context, conversation_id: str) -> dict[str, Any]:
-    return load(c, "conversation", conversation_id, "Conversation")
 
 
 def _summary(conversation: dict[str, Any]) -> dict[str, Any]:
@@ -196,21 +192,13 @@ def _filtered(c: Context, filters: ListFilters) -> list[dict[str, Any]]:
 
 
 @router.get("")
-async def list_conversations(
-    c: C,
-    filters: Filters,
-    cursor: str | None = None,
-    page_size: int | None = None,
-    sort_direction: str | None = None,
-    search: str | None = None,
-) -> dict[str, Any]:
+async def list_conversations(c: C, filters: Filters, query: Listing) -> dict[str, Any]:
     found = _filtered(c, filters)
-    if search:
-        words = text_search.query_words(search)
+    if query.search:
+        words = text_search.query_words(query.search)
         found = [conv for conv in found if any(_message_matches(words, item) for item in conv["transcript"])]
-    found.sort(key=lambda conv: conv["start_time_unix_secs"], reverse=sort_direction != "asc")
-    page, next_cursor, has_more = paginate(found, cursor, page_size)
-    return {"conversations": [_summary(conv) for conv in page], "next_cursor": next_cursor, "has_more": has_more}
+    found.sort(key=lambda conv: conv["start_time_unix_secs"], reverse=query.descending)
+    return query.page("conversations", found, _summary)
 
 
 def _message_matches(words: list[str], item: dict[str, Any]) -> bool:
@@ -238,9 +226,8 @@ async def search_messages(
         results.sort(key=lambda r: (-r["conversation_start_time_unix_secs"], r["transcript_index"]))
     else:
         results.sort(key=lambda r: (-r["score"], -r["conversation_start_time_unix_secs"], r["transcript_index"]))
-    page, next_cursor, has_more = paginate(results, cursor, page_size)
     meta = {"total": len(results), "page": None, "page_size": page_size}
-    return {"meta": meta, "results": page, "next_cursor": next_cursor, "has_more": has_more}
+    return {"meta": meta, **ListQuery(cursor=cursor, page_size=page_size).page("results", results)}
 
 
 def _search_result(conv: dict[str, Any], index: int, text: str, found: text_search.Match) -> dict[str, Any]:
@@ -258,21 +245,16 @@ def _search_result(conv: dict[str, Any], index: int, text: str, found: text_sear
 
 @router.get("/{conversation_id}")
 async def get_conversation(conversation_id: str, c: C) -> dict[str, Any]:
-    return get_rendered(_load(c, conversation_id))
+    return get_rendered(CONVERSATION.load(c, conversation_id))
 
 
 @router.delete("/{conversation_id}")
 async def delete_conversation(conversation_id: str, c: C) -> dict[str, Any]:
-    with c.store.tx():
-        _load(c, conversation_id)
-        c.store.delete("conversation", conversation_id)
+    CONVERSATION.delete(c, conversation_id)
     return {}
 
 
 @router.post("/{conversation_id}/feedback")
 async def feedback(conversation_id: str, body: FeedbackBody, c: C) -> dict[str, Any]:
-    with c.store.tx():
-        conversation = _load(c, conversation_id)
-        conversation = {**conversation, "feedback": _feedback(body.feedback)}
-        c.store.put("conversation", conversation_id, conversation, owner=conversation["agent_id"])
+    CONVERSATION.update(c, conversation_id, {"feedback": _feedback(body.feedback)})
     return {}

@@ -7,22 +7,21 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, UploadFile
 from fastapi.responses import HTMLResponse
 
 from agentform.emulator.common import (
+    DOCUMENT,
     C,
     Context,
+    Listing,
     LooseBody,
     access_info,
     bad_request,
-    fold,
-    load,
     new_id,
-    paginate,
     validation_error,
 )
-from agentform.emulator.dependents import Index, dependents, dependents_page, kb_ids, reference_index, remove_references
+from agentform.emulator.dependents import Index, delete_referenced, dependents_page, kb_ids, reference_index
 from agentform.emulator.store import Doc
 
 router = APIRouter(prefix="/v1/convai/knowledge-base")
@@ -52,10 +51,6 @@ class FolderBody(LooseBody):
 class UpdateBody(LooseBody):
     name: str | None = None
     content: str | None = None
-
-
-def _load(c: Context, doc_id: str) -> dict[str, Any]:
-    return load(c, "document", doc_id, "Document")
 
 
 def _folder_path(get: Lookup, doc: Doc, *, with_names: bool) -> list[dict[str, Any]]:
@@ -89,7 +84,7 @@ class _Listing:
 
 def _create(c: Context, type_: str, name: str, *, parent_folder_id: str | None, **fields: Any) -> dict[str, Any]:
     if parent_folder_id:
-        parent = _load(c, parent_folder_id)
+        parent = DOCUMENT.load(c, parent_folder_id)
         if parent["type"] != "folder":
             raise bad_request("invalid_parent_folder", f"{parent_folder_id} is not a folder.")
     now = c.now()
@@ -209,19 +204,14 @@ async def create_legacy(
 @router.get("")
 async def list_documents(
     c: C,
-    page_size: int | None = None,
-    cursor: str | None = None,
-    search: str | None = None,
-    types: Annotated[list[str] | None, Query()] = None,
+    query: Listing,
     parent_folder_id: str | None = None,
     ancestor_folder_id: str | None = None,
     folders_first: bool = False,
-    sort_by: str | None = None,
-    sort_direction: str | None = None,
 ) -> dict[str, Any]:
     everything = c.store.all("document")
     listing = _Listing.of(c, everything)
-    docs = list(everything)
+    docs = [d for d in everything if query.finds(d["name"]) and query.has_type(d["type"])]
     if parent_folder_id:
         wanted = None if parent_folder_id == "root" else parent_folder_id
         docs = [d for d in docs if d.get("parent_folder_id") == wanted]
@@ -231,34 +221,27 @@ async def list_documents(
             for d in docs
             if ancestor_folder_id in [p["id"] for p in _folder_path(listing.by_id.get, d, with_names=False)]
         ]
-    if types:
-        docs = [d for d in docs if d["type"] in types]
-    if search:
-        docs = [d for d in docs if fold(d["name"]).startswith(fold(search))]
-    key = {"name": "name", "updated_at": "updated_at"}.get(sort_by or "", "created_at")
-    docs.sort(key=lambda d: d[key], reverse=(sort_direction or "desc") == "desc")
+    docs = query.ordered(docs, {"name": "name", "updated_at": "updated_at"}, "created_at")
     if folders_first:
         docs.sort(key=lambda d: d["type"] != "folder")
-    page, next_cursor, has_more = paginate(docs, cursor, page_size)
-    documents = [_common(c, d, listing=listing) for d in page]
-    return {"documents": documents, "next_cursor": next_cursor, "has_more": has_more}
+    return query.page("documents", docs, partial(_common, c, listing=listing))
 
 
 @router.get("/{documentation_id}")
 async def get_document(documentation_id: str, c: C) -> dict[str, Any]:
-    return _common(c, _load(c, documentation_id), listing=None)
+    return _common(c, DOCUMENT.load(c, documentation_id), listing=None)
 
 
 @router.get("/{documentation_id}/content", response_class=HTMLResponse)
 async def get_content(documentation_id: str, c: C) -> HTMLResponse:
     """The raw content (not JSON). The API's OpenAPI document declares it as text/html, so the emulator does too."""
-    return HTMLResponse(_load(c, documentation_id).get("content", ""))
+    return HTMLResponse(DOCUMENT.load(c, documentation_id).get("content", ""))
 
 
 @router.patch("/{documentation_id}")
 async def update_document(documentation_id: str, body: UpdateBody, c: C) -> dict[str, Any]:
     with c.store.tx():
-        doc = _load(c, documentation_id)
+        doc = DOCUMENT.load(c, documentation_id)
         if body.content is not None and doc["type"] == "folder":
             raise bad_request("invalid_update", "A folder has no content.")
         changes = {k: v for k, v in (("name", body.name), ("content", body.content)) if v is not None}
@@ -270,21 +253,21 @@ async def update_document(documentation_id: str, body: UpdateBody, c: C) -> dict
 @router.delete("/{documentation_id}")
 async def delete_document(documentation_id: str, c: C, force: bool = False) -> dict[str, Any]:
     with c.store.tx():
-        doc = _load(c, documentation_id)
+        doc = DOCUMENT.load(c, documentation_id)
         doomed = _subtree(c, doc)
         if len(doomed) > 1 and not force:
             raise bad_request("folder_not_empty", f"Folder {doc['id']} is not empty; delete with force=true.")
         for item in doomed:
-            agents, _ = dependents(c, item["id"], kb_ids)
-            if agents and not force:
-                names = ", ".join(a["name"] for a in agents)
-                raise bad_request(
-                    "document_has_dependent_agents",
-                    f"Document {item['id']} is used by agents ({names}); detach it first or delete with force=true.",
-                )
-            remove_references(c, item["id"], kb_ids, "document")
-            c.store.delete("document", item["id"])
+            delete_referenced(c, "document", item["id"], kb_ids, force=force, refusal=_in_use)
     return {}
+
+
+def _in_use(doc_id: str, agents: list[dict[str, Any]]) -> HTTPException:
+    names = ", ".join(a["name"] for a in agents)
+    return bad_request(
+        "document_has_dependent_agents",
+        f"Document {doc_id} is used by agents ({names}); detach it first or delete with force=true.",
+    )
 
 
 def _subtree(c: Context, doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -298,8 +281,6 @@ def _subtree(c: Context, doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @router.get("/{documentation_id}/dependent-agents")
-async def document_dependents(
-    documentation_id: str, c: C, cursor: str | None = None, page_size: int | None = None
-) -> dict[str, Any]:
-    _load(c, documentation_id)
-    return dependents_page(c, documentation_id, kb_ids, cursor, page_size)
+async def document_dependents(documentation_id: str, c: C, query: Listing) -> dict[str, Any]:
+    DOCUMENT.load(c, documentation_id)
+    return dependents_page(c, documentation_id, kb_ids, query)

@@ -10,18 +10,18 @@ from pydantic import Field
 from agentform.emulator import agent_state as state
 from agentform.emulator import test_runs as runs
 from agentform.emulator.common import (
+    INVOCATION,
+    TEST,
     C,
     Context,
+    Listing,
     LooseBody,
     access_info,
-    load,
     new_id,
     not_found,
-    paginate,
     validation_error,
 )
 from agentform.emulator.routes.admin import effective_eval_delay
-from agentform.emulator.routes.testing import load_test
 
 router = APIRouter(prefix="/v1/convai")
 
@@ -50,10 +50,6 @@ class ResubmitBody(LooseBody):
     agent_id: str
     agent_config_override: ConfigOverride | None = None
     branch_id: str | None = None
-
-
-def _invocation(c: Context, invocation_id: str) -> dict[str, Any]:
-    return load(c, "invocation", invocation_id, "Test invocation")
 
 
 def _identity(invocation: dict[str, Any]) -> dict[str, Any]:
@@ -91,7 +87,7 @@ async def run_tests(agent_id: str, body: RunTestsBody, c: C) -> dict[str, Any]:
     with c.store.tx():
         override = body.agent_config_override.model_dump(exclude_none=True) if body.agent_config_override else None
         target = runs.config_under_test(c, agent_id, body.branch_id, override)
-        tests = [load_test(c, ref.test_id) for ref in body.tests]
+        tests = [TEST.load(c, ref.test_id) for ref in body.tests]
         invocation = {
             "id": new_id("suite_"),
             "name": body.name,
@@ -113,17 +109,12 @@ async def run_tests(agent_id: str, body: RunTestsBody, c: C) -> dict[str, Any]:
 
 @router.get("/test-invocations/{invocation_id}")
 async def get_invocation(invocation_id: str, c: C) -> dict[str, Any]:
-    return _render(c, _invocation(c, invocation_id))
+    return _render(c, INVOCATION.load(c, invocation_id))
 
 
 @router.get("/test-invocations")
 async def list_invocations(
-    c: C,
-    agent_id: str | None = None,
-    branch_id: str | None = None,
-    test_id: str | None = None,
-    cursor: str | None = None,
-    page_size: int | None = None,
+    c: C, query: Listing, agent_id: str | None = None, branch_id: str | None = None, test_id: str | None = None
 ) -> dict[str, Any]:
     invocations = c.store.all("invocation", owner=agent_id) if agent_id else c.store.all("invocation")
     if branch_id:
@@ -134,8 +125,7 @@ async def list_invocations(
         if test_id and test_id not in {r["test_id"] for r in found}:
             continue
         summaries.append(_summary(invocation, [runs.run_status(c, r) for r in found]))
-    page, next_cursor, has_more = paginate(summaries, cursor, page_size)
-    return {"meta": {"total": len(summaries)}, "results": page, "next_cursor": next_cursor, "has_more": has_more}
+    return {"meta": {"total": len(summaries)}, **query.page("results", summaries)}
 
 
 def _summary(invocation: dict[str, Any], statuses: list[str]) -> dict[str, Any]:
@@ -154,7 +144,7 @@ def _summary(invocation: dict[str, Any], statuses: list[str]) -> dict[str, Any]:
 @router.post("/test-invocations/{invocation_id}/cancel")
 async def cancel(invocation_id: str, c: C) -> dict[str, Any]:
     with c.store.tx():
-        invocation = _invocation(c, invocation_id)
+        invocation = INVOCATION.load(c, invocation_id)
         for run in c.store.all("testrun", owner=invocation_id):
             if runs.run_status(c, run) == "pending":
                 c.store.put("testrun", run["test_run_id"], {**run, "cancelled": True}, owner=invocation_id)
@@ -166,7 +156,7 @@ async def cancel(invocation_id: str, c: C) -> dict[str, Any]:
 async def resubmit(invocation_id: str, body: ResubmitBody, c: C) -> dict[str, Any]:
     """Evaluates the given runs again (same run ids) against the branch tip or override given now."""
     with c.store.tx():
-        invocation = _invocation(c, invocation_id)
+        invocation = INVOCATION.load(c, invocation_id)
         state.get_agent_record(c, body.agent_id)
         override = body.agent_config_override.model_dump(exclude_none=True) if body.agent_config_override else None
         target = runs.config_under_test(c, body.agent_id, body.branch_id or invocation["branch_id"], override)
@@ -175,7 +165,7 @@ async def resubmit(invocation_id: str, body: ResubmitBody, c: C) -> dict[str, An
         for run_id in body.test_run_ids:
             if run_id not in old_runs:
                 raise not_found("Test run", run_id)
-            fresh = runs.new_run(c, invocation, load_test(c, old_runs[run_id]["test_id"]), target, delay)
+            fresh = runs.new_run(c, invocation, TEST.load(c, old_runs[run_id]["test_id"]), target, delay)
             c.store.put("testrun", run_id, {**fresh, "test_run_id": run_id}, owner=invocation_id)
         c.store.put("invocation", invocation_id, {**invocation, "cancelled": False}, owner=invocation["agent_id"])
     return {}

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 
-from agentform.emulator.common import C, Context, LooseBody, bad_request, fold, load, new_id, paginate
+from agentform.emulator.common import SECRET, C, Context, Listing, LooseBody, bad_request, new_id, paginate
 
 router = APIRouter(prefix="/v1/convai/secrets")
 
@@ -68,10 +68,6 @@ def _stored(secret: dict[str, Any]) -> dict[str, Any]:
     return {"type": "stored", "secret_id": secret["id"], "name": secret["name"]}
 
 
-def _load(c: Context, secret_id: str) -> dict[str, Any]:
-    return load(c, "secret", secret_id, "Secret")
-
-
 @router.post("")
 async def create_secret(body: NewSecret, c: C) -> dict[str, Any]:
     secret: dict[str, Any] = {"id": new_id("secret_"), "name": body.name, "value": body.value, "created_at": c.now()}
@@ -80,40 +76,29 @@ async def create_secret(body: NewSecret, c: C) -> dict[str, Any]:
 
 
 @router.get("")
-async def list_secrets(
-    c: C,
-    page_size: int | None = None,
-    cursor: str | None = None,
-    search: str | None = None,
-    dependency_limit: int | None = None,
-) -> dict[str, Any]:
-    secrets = c.store.all("secret")
-    if search:
-        secrets = [s for s in secrets if fold(s["name"]).startswith(fold(search))]
-    if page_size is None:  # the API then answers every secret at once (SDK docstring)
+async def list_secrets(c: C, query: Listing, dependency_limit: int | None = None) -> dict[str, Any]:
+    secrets = [s for s in c.store.all("secret") if query.finds(s["name"])]
+    if query.page_size is None:  # the API then answers every secret at once (SDK docstring)
         page, next_cursor = secrets, None
     else:
-        page, next_cursor, _ = paginate(secrets, cursor, page_size)
+        page, next_cursor, _ = paginate(secrets, query.cursor, query.page_size)
     return {"secrets": [_render(c, s, dependency_limit) for s in page], "next_cursor": next_cursor}
 
 
 @router.get("/{secret_id}")
 async def get_secret(secret_id: str, c: C) -> dict[str, Any]:
-    return _render(c, _load(c, secret_id))
+    return _render(c, SECRET.load(c, secret_id))
 
 
 @router.patch("/{secret_id}")
 async def update_secret(secret_id: str, body: SecretUpdate, c: C) -> dict[str, Any]:
-    with c.store.tx():
-        secret = {**_load(c, secret_id), "name": body.name, "value": body.value}
-        c.store.put("secret", secret_id, secret)
-    return _stored(secret)
+    return _stored(SECRET.update(c, secret_id, {"name": body.name, "value": body.value}))
 
 
 @router.delete("/{secret_id}")
 async def delete_secret(secret_id: str, c: C) -> dict[str, Any]:
     with c.store.tx():
-        _load(c, secret_id)
+        SECRET.load(c, secret_id)
         tools = _tools_using(c, secret_id)
         if tools:
             raise bad_request(

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import model_validator
 
 from agentform.emulator.common import (
+    TEST,
+    TEST_FOLDER,
     C,
     Context,
+    Listing,
     LooseBody,
     access_info,
     bad_request,
-    fold,
-    load,
     new_id,
-    paginate,
 )
 from agentform.emulator.store import Doc
 
@@ -45,14 +45,6 @@ class TestBody(LooseBody):
 class FolderBody(LooseBody):
     name: str
     parent_folder_id: str | None = None
-
-
-def load_test(c: Context, test_id: str) -> dict[str, Any]:
-    return load(c, "test", test_id, "Test")
-
-
-def _folder(c: Context, folder_id: str) -> dict[str, Any]:
-    return load(c, "testfolder", folder_id, "Test folder")
 
 
 def _folder_path(folders: Callable[[str], Doc | None], parent_id: str | None) -> list[dict[str, Any]]:
@@ -89,7 +81,7 @@ def _summary(folders: dict[str, Doc], item: dict[str, Any], *, folder: bool) -> 
 
 def _check_parent(c: Context, parent_folder_id: str | None) -> None:
     if parent_folder_id:
-        _folder(c, parent_folder_id)
+        TEST_FOLDER.load(c, parent_folder_id)
 
 
 _ID_PREFIX = {"test": "test_", "testfolder": "tfold_"}
@@ -117,28 +109,17 @@ async def create_test(body: TestBody, c: C) -> dict[str, Any]:
 
 
 @router.get("")
-async def list_tests(
-    c: C,
-    cursor: str | None = None,
-    page_size: int | None = None,
-    search: str | None = None,
-    parent_folder_id: str | None = None,
-    types: Annotated[list[str] | None, Query()] = None,
-) -> dict[str, Any]:
+async def list_tests(c: C, query: Listing, parent_folder_id: str | None = None) -> dict[str, Any]:
     # Every folder once per request: each item's folder path is then looked up in memory.
     folders = {f["id"]: f for f in c.store.all("testfolder")}
     items = [_summary(folders, t, folder=False) for t in c.store.all("test")]
-    if types and "folder" in types:
+    if query.types and "folder" in query.types:
         items = [_summary(folders, f, folder=True) for f in folders.values()] + items
     if parent_folder_id:
         wanted = None if parent_folder_id == "root" else parent_folder_id
         items = [i for i in items if i["folder_parent_id"] == wanted]
-    if types:
-        items = [i for i in items if i["type"] in types]
-    if search:
-        items = [i for i in items if fold(search) in fold(i["name"])]
-    page, next_cursor, has_more = paginate(items, cursor, page_size)
-    return {"tests": page, "next_cursor": next_cursor, "has_more": has_more}
+    items = [i for i in items if query.has_type(i["type"]) and query.finds(i["name"], anywhere=True)]
+    return query.page("tests", items)
 
 
 @router.post("/folders")
@@ -161,21 +142,19 @@ def _render_folder(c: Context, folder: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/folders/{folder_id}")
 async def get_folder(folder_id: str, c: C) -> dict[str, Any]:
-    return _render_folder(c, _folder(c, folder_id))
+    return _render_folder(c, TEST_FOLDER.load(c, folder_id))
 
 
 @router.patch("/folders/{folder_id}")
 async def rename_folder(folder_id: str, body: FolderBody, c: C) -> dict[str, Any]:
     with c.store.tx():
-        folder = {**_folder(c, folder_id), "name": body.name, "updated_at": c.now()}
-        c.store.put("testfolder", folder_id, folder)
-        return _render_folder(c, folder)
+        return _render_folder(c, TEST_FOLDER.update(c, folder_id, {"name": body.name, "updated_at": c.now()}))
 
 
 @router.delete("/folders/{folder_id}")
 async def delete_folder(folder_id: str, c: C, force: bool = False) -> dict[str, Any]:
     with c.store.tx():
-        folder = _folder(c, folder_id)
+        folder = TEST_FOLDER.load(c, folder_id)
         if _render_folder(c, folder)["children_count"] and not force:
             raise bad_request("folder_not_empty", f"Test folder {folder_id} is not empty; delete with force=true.")
         for test in c.store.all("test"):
@@ -187,13 +166,13 @@ async def delete_folder(folder_id: str, c: C, force: bool = False) -> dict[str, 
 
 @router.get("/{test_id}")
 async def get_test(test_id: str, c: C) -> dict[str, Any]:
-    return render_test(load_test(c, test_id))
+    return render_test(TEST.load(c, test_id))
 
 
 @router.put("/{test_id}")
 async def update_test(test_id: str, body: TestBody, c: C) -> dict[str, Any]:
     with c.store.tx():
-        test = load_test(c, test_id)
+        test = TEST.load(c, test_id)
         _check_parent(c, body.parent_folder_id)
         # A PUT without parent_folder_id keeps the test where it is (moving is what bulk-move is for).
         parent = body.parent_folder_id if "parent_folder_id" in body.model_fields_set else test["parent_folder_id"]
@@ -209,7 +188,5 @@ async def update_test(test_id: str, body: TestBody, c: C) -> dict[str, Any]:
 
 @router.delete("/{test_id}")
 async def delete_test(test_id: str, c: C) -> dict[str, Any]:
-    with c.store.tx():
-        load_test(c, test_id)
-        c.store.delete("test", test_id)
+    TEST.delete(c, test_id)
     return {}

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException
 
 from agentform.emulator import agent_state as state
-from agentform.emulator.common import (
-    C,
-    Context,
-    LooseBody,
-    access_info,
-    bad_request,
-    fold,
-    load,
-    new_id,
-    paginate,
-)
-from agentform.emulator.dependents import dependents, dependents_page, remove_references, tool_ids
+from agentform.emulator.common import TOOL, C, Context, Listing, LooseBody, access_info, bad_request, new_id
+from agentform.emulator.dependents import delete_referenced, dependents_page, tool_ids
 
 router = APIRouter(prefix="/v1/convai/tools")
 
@@ -33,10 +23,6 @@ class ToolConfig(LooseBody):
 class ToolBody(LooseBody):
     tool_config: ToolConfig
     response_mocks: list[dict[str, Any]] | None = None
-
-
-def _load(c: Context, tool_id: str) -> dict[str, Any]:
-    return load(c, "tool", tool_id, "Tool")
 
 
 def _render(tool: dict[str, Any]) -> dict[str, Any]:
@@ -69,30 +55,20 @@ async def create_tool(body: ToolBody, c: C) -> dict[str, Any]:
 
 
 @router.get("")
-async def list_tools(
-    c: C,
-    page_size: int | None = None,
-    cursor: str | None = None,
-    search: str | None = None,
-    types: Annotated[list[str] | None, Query()] = None,
-    used_by_agent_id: str | None = None,
-    sort_by: str | None = None,
-    sort_direction: str | None = None,
-) -> dict[str, Any]:
-    tools = c.store.all("tool")
-    if search:
-        tools = [t for t in tools if fold(t["tool_config"]["name"]).startswith(fold(search))]
-    if types:
-        tools = [t for t in tools if t["tool_config"]["type"] in types]
+async def list_tools(c: C, query: Listing, used_by_agent_id: str | None = None) -> dict[str, Any]:
+    tools = [
+        tool
+        for tool in c.store.all("tool")
+        if query.finds(tool["tool_config"]["name"]) and query.has_type(tool["tool_config"]["type"])
+    ]
     if used_by_agent_id:
         used = set(_main_tool_ids(c, used_by_agent_id))
         tools = [t for t in tools if t["id"] in used]
-    if sort_by == "name":
-        tools.sort(key=lambda t: t["tool_config"]["name"], reverse=sort_direction == "desc")
-    elif sort_direction != "asc":
+    if query.sort_by == "name":
+        tools.sort(key=lambda t: t["tool_config"]["name"], reverse=query.sort_direction == "desc")
+    elif query.descending:
         tools.reverse()
-    page, next_cursor, has_more = paginate(tools, cursor, page_size)
-    return {"tools": [_render(t) for t in page], "next_cursor": next_cursor, "has_more": has_more}
+    return query.page("tools", tools, _render)
 
 
 def _main_tool_ids(c: Context, agent_id: str) -> list[str]:
@@ -101,34 +77,31 @@ def _main_tool_ids(c: Context, agent_id: str) -> list[str]:
 
 @router.get("/{tool_id}")
 async def get_tool(tool_id: str, c: C) -> dict[str, Any]:
-    return _render(_load(c, tool_id))
+    return _render(TOOL.load(c, tool_id))
 
 
 @router.patch("/{tool_id}")
 async def update_tool(tool_id: str, body: ToolBody, c: C) -> dict[str, Any]:
-    with c.store.tx():
-        tool = _load(c, tool_id)
-        tool = {**tool, "tool_config": _config_of(body), "response_mocks": body.response_mocks or []}
-        c.store.put("tool", tool_id, tool)
-    return _render(tool)
+    changes = {"tool_config": _config_of(body), "response_mocks": body.response_mocks or []}
+    return _render(TOOL.update(c, tool_id, changes))
 
 
 @router.delete("/{tool_id}")
 async def delete_tool(tool_id: str, c: C, force: bool = False) -> dict[str, Any]:
     with c.store.tx():
-        _load(c, tool_id)
-        agents, _ = dependents(c, tool_id, tool_ids)
-        if agents and not force:
-            raise bad_request(
-                "tool_has_dependent_agents",
-                f"Tool {tool_id} is used by {len(agents)} agent(s); remove it from them or delete with force=true.",
-            )
-        remove_references(c, tool_id, tool_ids, "tool")
-        c.store.delete("tool", tool_id)
+        TOOL.load(c, tool_id)
+        delete_referenced(c, "tool", tool_id, tool_ids, force=force, refusal=_in_use)
     return {}
 
 
+def _in_use(tool_id: str, agents: list[dict[str, Any]]) -> HTTPException:
+    return bad_request(
+        "tool_has_dependent_agents",
+        f"Tool {tool_id} is used by {len(agents)} agent(s); remove it from them or delete with force=true.",
+    )
+
+
 @router.get("/{tool_id}/dependent-agents")
-async def tool_dependents(tool_id: str, c: C, cursor: str | None = None, page_size: int | None = None) -> dict:
-    _load(c, tool_id)
-    return dependents_page(c, tool_id, tool_ids, cursor, page_size)
+async def tool_dependents(tool_id: str, c: C, query: Listing) -> dict:
+    TOOL.load(c, tool_id)
+    return dependents_page(c, tool_id, tool_ids, query)
