@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentform.emulator.common import AGENT, Context, access_info, new_id, not_found
+from agentform.emulator.common import Context, Resource, access_info, new_id, not_found
 from agentform.emulator.defaults import DEFAULT_AGENT_NAME, with_defaults
 from agentform.emulator.store import Doc
 
 CONFIG_SECTIONS = ("conversation_config", "platform_settings", "workflow")
 MAIN_BRANCH_NAME = "Main"
+AGENT = Resource("agent", "Agent")
 
 
 def full_config(body: dict[str, Any]) -> Doc:

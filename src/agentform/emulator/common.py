@@ -61,7 +61,7 @@ class Resource:
 
     kind: str
     name: str
-    # The field holding the id the document is stored under as owner (listings by owner read it), if any.
+    # The document's field whose value it is stored under as owner (what `Store.all(kind, owner=...)` selects by).
     owner_field: str | None = None
 
     def load(self, c: Context, id_: str) -> Doc:
@@ -84,16 +84,6 @@ class Resource:
         with c.store.tx():
             self.load(c, id_)
             c.store.delete(self.kind, id_)
-
-
-AGENT = Resource("agent", "Agent")
-CONVERSATION = Resource("conversation", "Conversation", owner_field="agent_id")
-DOCUMENT = Resource("document", "Document")
-INVOCATION = Resource("invocation", "Test invocation")
-SECRET = Resource("secret", "Secret")
-TEST = Resource("test", "Test")
-TEST_FOLDER = Resource("testfolder", "Test folder")
-TOOL = Resource("tool", "Tool")
 
 
 def new_id(prefix: str) -> str:

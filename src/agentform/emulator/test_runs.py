@@ -12,10 +12,12 @@ from typing import Any
 
 from agentform.emulator import agent_state as state
 from agentform.emulator import standin
-from agentform.emulator.common import Context, deep_merge, new_id
+from agentform.emulator.common import Context, Resource, deep_merge, new_id
 from agentform.emulator.dependents import kb_ids, tool_ids
 
 WORKSPACE_ID = "emulator-workspace"
+# The record a test-run request creates; its runs are stored with it as owner.
+INVOCATION = Resource("invocation", "Test invocation")
 _TEST_TYPE = {"llm": "llm", "tool": "tool_call", "simulation": "simulation"}
 
 

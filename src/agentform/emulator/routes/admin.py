@@ -10,9 +10,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentform.emulator.common import INVOCATION, C, Context, new_id, not_found
+from agentform.emulator.common import C, Context, new_id, not_found
 from agentform.emulator.faults import FaultBook, FaultSpec
 from agentform.emulator.routes.conversations import SeedConversation, seed
+from agentform.emulator.test_runs import INVOCATION
 
 router = APIRouter(prefix="/_emulator")
 

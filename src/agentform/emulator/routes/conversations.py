@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from agentform.emulator import text_search
-from agentform.emulator.common import CONVERSATION, C, Context, Listing, ListQuery, LooseBody, new_id
+from agentform.emulator.common import C, Context, Listing, ListQuery, LooseBody, Resource, new_id
 
 router = APIRouter(prefix="/v1/convai/conversations")
+CONVERSATION = Resource("conversation", "Conversation", owner_field="agent_id")
 # The text search's own page size default (its maximum, 50, the OpenAPI document enforces).
 _SEARCH_PAGE_SIZE = 20
 

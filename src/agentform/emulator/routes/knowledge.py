@@ -11,11 +11,11 @@ from fastapi import APIRouter, File, Form, HTTPException, UploadFile
 from fastapi.responses import HTMLResponse
 
 from agentform.emulator.common import (
-    DOCUMENT,
     C,
     Context,
     Listing,
     LooseBody,
+    Resource,
     access_info,
     bad_request,
     new_id,
@@ -25,6 +25,7 @@ from agentform.emulator.dependents import Index, delete_referenced, dependents_p
 from agentform.emulator.store import Doc
 
 router = APIRouter(prefix="/v1/convai/knowledge-base")
+DOCUMENT = Resource("document", "Document")
 Lookup = Callable[[str], Doc | None]
 
 

@@ -9,19 +9,9 @@ from pydantic import Field
 
 from agentform.emulator import agent_state as state
 from agentform.emulator import test_runs as runs
-from agentform.emulator.common import (
-    INVOCATION,
-    TEST,
-    C,
-    Context,
-    Listing,
-    LooseBody,
-    access_info,
-    new_id,
-    not_found,
-    validation_error,
-)
+from agentform.emulator.common import C, Context, Listing, LooseBody, access_info, new_id, not_found, validation_error
 from agentform.emulator.routes.admin import effective_eval_delay
+from agentform.emulator.routes.testing import TEST
 
 router = APIRouter(prefix="/v1/convai")
 
@@ -109,7 +99,7 @@ async def run_tests(agent_id: str, body: RunTestsBody, c: C) -> dict[str, Any]:
 
 @router.get("/test-invocations/{invocation_id}")
 async def get_invocation(invocation_id: str, c: C) -> dict[str, Any]:
-    return _render(c, INVOCATION.load(c, invocation_id))
+    return _render(c, runs.INVOCATION.load(c, invocation_id))
 
 
 @router.get("/test-invocations")
@@ -144,7 +134,7 @@ def _summary(invocation: dict[str, Any], statuses: list[str]) -> dict[str, Any]:
 @router.post("/test-invocations/{invocation_id}/cancel")
 async def cancel(invocation_id: str, c: C) -> dict[str, Any]:
     with c.store.tx():
-        invocation = INVOCATION.load(c, invocation_id)
+        invocation = runs.INVOCATION.load(c, invocation_id)
         for run in c.store.all("testrun", owner=invocation_id):
             if runs.run_status(c, run) == "pending":
                 c.store.put("testrun", run["test_run_id"], {**run, "cancelled": True}, owner=invocation_id)
@@ -156,7 +146,7 @@ async def cancel(invocation_id: str, c: C) -> dict[str, Any]:
 async def resubmit(invocation_id: str, body: ResubmitBody, c: C) -> dict[str, Any]:
     """Evaluates the given runs again (same run ids) against the branch tip or override given now."""
     with c.store.tx():
-        invocation = INVOCATION.load(c, invocation_id)
+        invocation = runs.INVOCATION.load(c, invocation_id)
         state.get_agent_record(c, body.agent_id)
         override = body.agent_config_override.model_dump(exclude_none=True) if body.agent_config_override else None
         target = runs.config_under_test(c, body.agent_id, body.branch_id or invocation["branch_id"], override)

@@ -11,9 +11,10 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 
-from agentform.emulator.common import SECRET, C, Context, Listing, LooseBody, bad_request, new_id, paginate
+from agentform.emulator.common import C, Context, Listing, LooseBody, Resource, bad_request, new_id, paginate
 
 router = APIRouter(prefix="/v1/convai/secrets")
+SECRET = Resource("secret", "Secret")
 
 
 class NewSecret(LooseBody):

@@ -9,20 +9,12 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import model_validator
 
-from agentform.emulator.common import (
-    TEST,
-    TEST_FOLDER,
-    C,
-    Context,
-    Listing,
-    LooseBody,
-    access_info,
-    bad_request,
-    new_id,
-)
+from agentform.emulator.common import C, Context, Listing, LooseBody, Resource, access_info, bad_request, new_id
 from agentform.emulator.store import Doc
 
 router = APIRouter(prefix="/v1/convai/agent-testing")
+TEST = Resource("test", "Test")
+TEST_FOLDER = Resource("testfolder", "Test folder")
 
 
 class TestBody(LooseBody):

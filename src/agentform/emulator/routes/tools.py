@@ -7,10 +7,11 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException
 
 from agentform.emulator import agent_state as state
-from agentform.emulator.common import TOOL, C, Context, Listing, LooseBody, access_info, bad_request, new_id
+from agentform.emulator.common import C, Context, Listing, LooseBody, Resource, access_info, bad_request, new_id
 from agentform.emulator.dependents import delete_referenced, dependents_page, tool_ids
 
 router = APIRouter(prefix="/v1/convai/tools")
+TOOL = Resource("tool", "Tool")
 
 
 class ToolConfig(LooseBody):
