@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from agentform import exitcodes
+from agentform.commands.options import WorkflowOptions
 from agentform.gitops.deploy import DeployRequest, run_deploy
 from agentform.gitops.event import NO_COMMIT, agent_branch_name, pr_number_from_message
 from agentform.gitops.outcome import CiOutcome
@@ -38,17 +39,12 @@ def merged_pull_request(ci: CiRun, sha: str, project_dir: Path) -> int | None:
 
 
 def run(
-    project_dir: Path = Path("."),
-    env: str | None = None,
+    workflow: WorkflowOptions,
     base: str | None = None,
     head: str | None = None,
     branch_hint: str | None = None,
-    report_dir: Path | None = None,
     lock_ttl: float = 30 * 60,
     lock_wait: float = 0.0,
-    strict: bool = False,
-    parallelism: int | None = None,
-    poll_timeout: float | None = None,
     publish: bool = True,
     environ: Mapping[str, str] | None = None,
 ) -> int:
@@ -61,15 +57,15 @@ def run(
         return exitcodes.OK
     head_ref = head or (push.after if push else "HEAD")
     base_ref = base or (push.before if push and push.before != NO_COMMIT else f"{head_ref}~1")
-    sha = resolve_sha(project_dir, head_ref)
-    merged_pr = merged_pull_request(ci, sha, project_dir) if sha else None
+    sha = resolve_sha(workflow.project_dir, head_ref)
+    merged_pr = merged_pull_request(ci, sha, workflow.project_dir) if sha else None
     if branch_hint is None and merged_pr is not None:
         branch_hint = agent_branch_name(pr_number=merged_pr)
 
-    outcome = CiOutcome(kind="deploy", environment=env or "default", head_sha=sha, run_url=ci.context.run_url)
+    outcome = CiOutcome(kind="deploy", environment=workflow.env or "default", head_sha=sha, run_url=ci.context.run_url)
     request = DeployRequest(
-        project_root=project_dir,
-        env=env,
+        project_root=workflow.project_dir,
+        env=workflow.env,
         base=base_ref,
         head=head_ref,
         environ=ci.environ,
@@ -77,9 +73,9 @@ def run(
         branch_hint=branch_hint,
         lock_ttl_secs=lock_ttl,
         lock_wait_secs=lock_wait,
-        strict=strict,
-        parallelism=parallelism,
-        poll_timeout_secs=poll_timeout,
+        strict=workflow.strict,
+        parallelism=workflow.parallelism,
+        poll_timeout_secs=workflow.poll_timeout,
     )
     ci.execute(outcome, lambda: run_deploy(request, outcome, ci.redactor))
 
@@ -88,4 +84,6 @@ def run(
             github, outcome, sha=sha if ci.context.in_actions else None, pr_number=merged_pr, redactor=ci.redactor
         )
 
-    return ci.finish(outcome, report_dir=report_dir, publish=to_github if publish and ci.context.in_actions else None)
+    return ci.finish(
+        outcome, report_dir=workflow.report_dir, publish=to_github if publish and ci.context.in_actions else None
+    )

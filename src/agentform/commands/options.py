@@ -7,10 +7,12 @@ command (pre-commit and Terraform share their flag sets the same way). This modu
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -91,10 +93,35 @@ project_options = options(project_dir_option, env_option)
 planning_options = options(
     project_dir_option, env_option, select_option, strict_option, parallelism_option, shard_option
 )
-# The CI workflows that apply and test: ci pr, ci deploy.
-ci_options = options(
+
+
+@dataclass(frozen=True)
+class WorkflowOptions:
+    """The options of the CI workflows that apply and test (`ci pr`, `ci deploy`): the project and environment, how
+    strictly its files load, how many requests at once, how long to wait for test results, where the report goes."""
+
+    project_dir: Path = Path(".")
+    env: str | None = None
+    strict: bool = False
+    parallelism: int | None = None
+    poll_timeout: float | None = None
+    report_dir: Path | None = None
+
+
+_workflow_options = options(
     project_dir_option, env_option, strict_option, parallelism_option, report_dir_option, poll_timeout_option
 )
+
+
+def ci_options(function: F) -> F:
+    """The options of `WorkflowOptions`, handed to the command as one `workflow` argument."""
+
+    @functools.wraps(function)
+    def gather(**kwargs: Any) -> Any:
+        workflow = WorkflowOptions(**{field.name: kwargs.pop(field.name) for field in fields(WorkflowOptions)})
+        return function(workflow=workflow, **kwargs)
+
+    return _workflow_options(cast(F, gather))
 
 
 def run_command(target: str, **kwargs: Any) -> None:
