@@ -64,17 +64,12 @@ def run(
 
     outcome = CiOutcome(kind="deploy", environment=workflow.env or "default", head_sha=sha, run_url=ci.context.run_url)
     request = DeployRequest(
-        project_root=workflow.project_dir,
-        env=workflow.env,
+        **workflow.request_fields(ci.environ, ci.lock_holder),
         base=base_ref,
         head=head_ref,
-        environ=ci.environ,
-        holder=ci.lock_holder,
         branch_hint=branch_hint,
         lock_ttl_secs=lock_ttl,
         lock_wait_secs=lock_wait,
-        strict=workflow.strict,
-        parallelism=workflow.parallelism,
         poll_timeout_secs=workflow.poll_timeout,
     )
     ci.execute(outcome, lambda: run_deploy(request, outcome, ci.redactor))

@@ -73,17 +73,12 @@ def run(
     head_ref, base_ref, sha = target.head, target.base, target.status_sha
     if closed or (pr and pr.closed):
         cleanup = ClosedRequest(
-            project_root=workflow.project_dir,
-            env=workflow.env,
+            **workflow.request_fields(ci.environ, ci.lock_holder),
             branch=branch,
-            environ=ci.environ,
             # The base's files: valid as deployed, whereas the PR may have been closed because its own were not.
             ref=head or (pr.base_sha if pr else None),
             merged=bool(pr and pr.merged),
             fork=bool(pr and pr.is_fork),
-            strict=workflow.strict,
-            parallelism=workflow.parallelism,
-            holder=ci.lock_holder,
             lock_wait_secs=lock_wait,
         )
         return _clean_up(ci, cleanup, workflow.report_dir)
@@ -96,17 +91,12 @@ def run(
         run_url=ci.context.run_url,
     )
     request = PrRequest(
-        project_root=workflow.project_dir,
-        env=workflow.env,
+        **workflow.request_fields(ci.environ, ci.lock_holder),
         base=base_ref,
         head=head_ref,
         branch=branch,
-        environ=ci.environ,
-        strict=workflow.strict,
         fork=bool(pr and pr.is_fork),
-        parallelism=workflow.parallelism,
         poll_timeout_secs=workflow.poll_timeout,
-        holder=ci.lock_holder,
         lock_wait_secs=lock_wait,
     )
     # A fork's token is read-only: the report goes to the log and the step summary only. A merge queue's check is

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypedDict, TypeVar, cast
 
 import click
 
@@ -106,6 +106,29 @@ class WorkflowOptions:
     parallelism: int | None = None
     poll_timeout: float | None = None
     report_dir: Path | None = None
+
+    def request_fields(self, environ: Mapping[str, str], holder: str) -> WorkflowRequestFields:
+        """What every workflow's request (`PrRequest`, `ClosedRequest`, `DeployRequest`) takes from these options
+        and from the run: its variables and the lock holder's name."""
+        return WorkflowRequestFields(
+            project_root=self.project_dir,
+            env=self.env,
+            environ=environ,
+            holder=holder,
+            strict=self.strict,
+            parallelism=self.parallelism,
+        )
+
+
+class WorkflowRequestFields(TypedDict):
+    """The fields of `WorkflowOptions.request_fields`, typed so that mypy checks them against each request's."""
+
+    project_root: Path
+    env: str | None
+    environ: Mapping[str, str]
+    holder: str
+    strict: bool
+    parallelism: int | None
 
 
 _workflow_options = options(
