@@ -75,7 +75,7 @@ def test_only_the_command_line_layer_imports_the_commands():
     offenders = []
     for path in sorted(package.rglob("*.py")):
         relative = path.relative_to(package).as_posix()
-        if relative == "cli.py" or relative.startswith("commands/"):
+        if relative in ("cli.py", "cli_rollout.py") or relative.startswith("commands/"):
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom):

@@ -83,7 +83,7 @@ def _json_outputs(project: Path, capsys: pytest.CaptureFixture[str]) -> dict[str
         "validate": lambda: validate_command.run(project, as_json=True),
         "plan": lambda: plan_command.run(project_dir=project, as_json=True),
         "test": lambda: test_command.run(project_dir=project, select=["support-agent"], as_json=True),
-        "conversations list": lambda: conversations_command.run("list", project_dir=project, as_json=True),
+        "conversations list": lambda: conversations_command.list_recent(project_dir=project, as_json=True),
     }.items():
         run()
         outputs[name] = json.loads(capsys.readouterr().out)

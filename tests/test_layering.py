@@ -63,7 +63,7 @@ ALLOWED: Mapping[str, frozenset[str]] = {
         }
     ),
     "cli": frozenset({"commands", "plan", "cli_rollout"}),
-    "cli_rollout": frozenset(),  # the rollout group, built from the options cli.py passes in
+    "cli_rollout": frozenset({"commands"}),  # the rollout group, built from the shared options (commands/options.py)
     "__main__": frozenset({"cli"}),
 }
 

@@ -1,107 +1,35 @@
 """Command-line entry point: argument parsing and exit codes only.
 
-Each command's work lives in `agentform.commands.<name>.run(...)`, a plain function that returns an exit code
-and that tests call directly. Imports of those modules are deferred so that `agentform --help` stays fast.
+Each command's work lives in `agentform.commands.<name>.run(...)` (or another function of that module, for a group's
+subcommands), a plain function that returns an exit code and that tests call directly; the options several commands
+share are declared once, in `agentform.commands.options`. The command modules are imported when their command runs,
+so that `agentform --help` stays fast.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from agentform import __version__, exitcodes
 from agentform.cli_rollout import ci_rollout_command, rollout_group
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-project_dir_option = click.option(
-    "--project-dir",
-    "-C",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="Root of the agentform project (the folder holding agentform.yaml).",
+from agentform.commands.options import (
+    ci_options,
+    env_option,
+    lock_wait_option,
+    options,
+    parallelism_option,
+    planning_options,
+    project_dir_option,
+    project_options,
+    report_dir_option,
+    run_command,
+    select_option,
+    strict_option,
 )
-env_option = click.option("--env", "-e", "env", default=None, help="Environment from agentform.yaml.")
-select_option = click.option(
-    "--select", "select", multiple=True, help="Only agents whose key matches this glob (repeatable)."
-)
-
-
-def _shard(_context: click.Context, _param: click.Parameter, value: str | None) -> Any:
-    if value is None:
-        return None
-    from agentform.plan.shard import Shard, ShardError
-
-    try:
-        return Shard.parse(value)
-    except ShardError as error:
-        raise click.BadParameter(str(error)) from None
-
-
-shard_option = click.option(
-    "--shard",
-    metavar="I/N",
-    default=None,
-    callback=_shard,
-    help="Only shard I of N of the agents (a stable hash of each key; with --select: both must match).",
-)
-parallelism_option = click.option(
-    "--parallelism", type=click.IntRange(1, 64), default=None, help="Concurrent API requests (default 8)."
-)
-strict_option = click.option("--strict", is_flag=True, help="Treat warnings (unknown API keys) as errors.")
-report_dir_option = click.option(
-    "--report-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Write the full report (markdown, JUnit, JSON) here, for upload as an artifact.",
-)
-poll_timeout_option = click.option(
-    "--poll-timeout", type=click.FloatRange(min=1), default=None, help="Seconds to wait for test results."
-)
-
-
-def lock_wait_option(default: float) -> Callable[[F], F]:
-    return click.option(
-        "--lock-wait",
-        type=click.FloatRange(min=0),
-        default=default,
-        show_default=True,
-        help="Seconds to wait for the lock.",
-    )
-
-
-def options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
-    """Several click options as one decorator, listed in `--help` in the order given."""
-
-    def decorate(function: F) -> F:
-        for decorator in reversed(decorators):
-            function = decorator(function)
-        return function
-
-    return decorate
-
-
-# Every command that reads the project.
-project_options = options(project_dir_option, env_option)
-# Commands that plan the files against the live workspace: plan, apply, test.
-planning_options = options(
-    project_dir_option, env_option, select_option, strict_option, parallelism_option, shard_option
-)
-# The CI workflows that apply and test: ci pr, ci deploy.
-ci_options = options(
-    project_dir_option, env_option, strict_option, parallelism_option, report_dir_option, poll_timeout_option
-)
-
-
-def _run(module: str, **kwargs: Any) -> None:
-    """Import `agentform.commands.<module>` and exit with what its `run` returns."""
-    command: Callable[..., int] = importlib.import_module(f"agentform.commands.{module}").run
-    raise SystemExit(command(**kwargs))
 
 
 class _Cli(click.Group):
@@ -153,7 +81,7 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (versioned schema).")
 def validate(project_dir: Path, env: str | None, strict: bool, ref: str | None, as_json: bool) -> None:
     """Check every file of the project: syntax, keys, types, references, variables."""
-    _run("validate", project_dir=project_dir, env=env, strict=strict, ref=ref, as_json=as_json)
+    run_command("validate", project_dir=project_dir, env=env, strict=strict, ref=ref, as_json=as_json)
 
 
 @cli.command()
@@ -165,7 +93,7 @@ def validate(project_dir: Path, env: str | None, strict: bool, ref: str | None, 
 )
 def init(directory: Path, name: str | None, force: bool, git: bool | None) -> None:
     """Scaffold a working project: config, one agent, one document, one test, GitHub workflows."""
-    _run("init", directory=directory, name=name, force=force, git=git)
+    run_command("init", directory=directory, name=name, force=force, git=git)
 
 
 @cli.command()
@@ -180,7 +108,7 @@ def init(directory: Path, name: str | None, force: bool, git: bool | None) -> No
 @click.option("--refresh-all", is_flag=True, help="Read every managed resource in full, skipping no detail read.")
 def plan(**kwargs: Any) -> None:
     """Show what apply would change in the live workspace, field by field."""
-    _run("plan", **kwargs)
+    run_command("plan", **kwargs)
 
 
 @cli.command()
@@ -200,7 +128,7 @@ def plan(**kwargs: Any) -> None:
 @lock_wait_option(0)
 def apply(**kwargs: Any) -> None:
     """Apply the files (or a saved plan) to the live workspace."""
-    _run("apply", **kwargs)
+    run_command("apply", **kwargs)
 
 
 @cli.command("test")
@@ -226,7 +154,7 @@ def test_command(**kwargs: Any) -> None:
     does not use them). Exit 3 when a test misses its pass threshold; 1 when a run timed out, was cancelled or
     could not start; 4 when the environment is locked.
     """
-    _run("test", **kwargs)
+    run_command("test", **kwargs)
 
 
 @cli.group()
@@ -243,7 +171,7 @@ def conversations() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the API's summaries as JSON.")
 def conversations_list(**kwargs: Any) -> None:
     """List recent conversations, newest first."""
-    _run("conversations", action="list", **kwargs)
+    run_command("conversations:list_recent", **kwargs)
 
 
 @conversations.command("show")
@@ -252,7 +180,7 @@ def conversations_list(**kwargs: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the API's conversation as JSON.")
 def conversations_show(**kwargs: Any) -> None:
     """Show one conversation's transcript, turn by turn (user turns numbered for --turn)."""
-    _run("conversations", action="show", **kwargs)
+    run_command("conversations:show", **kwargs)
 
 
 @conversations.command("search")
@@ -263,7 +191,7 @@ def conversations_show(**kwargs: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the API's search results as JSON.")
 def conversations_search(**kwargs: Any) -> None:
     """Find transcript messages that match TEXT (full-text and fuzzy), best match first."""
-    _run("conversations", action="search", **kwargs)
+    run_command("conversations:search", **kwargs)
 
 
 @cli.group("tests")
@@ -282,7 +210,7 @@ def tests_group() -> None:
 @click.option("--force", is_flag=True, help="Replace an existing spec file.")
 def tests_from_conversation(**kwargs: Any) -> None:
     """Write tests_specs/<agent>/<key>.yaml from a real conversation."""
-    _run("tests_from_conversation", **kwargs)
+    run_command("tests_from_conversation", **kwargs)
 
 
 @cli.group("ci")
@@ -309,7 +237,7 @@ def ci_pr(**kwargs: Any) -> None:
     Exit 1 on invalid files or errors, 3 when tests fail: make it a required check to block the merge. On a PR
     closed without merging, archive its agent branches instead.
     """
-    _run("ci_pr", **kwargs)
+    run_command("ci_pr", **kwargs)
 
 
 @ci_group.command("deploy")
@@ -325,7 +253,7 @@ def ci_pr(**kwargs: Any) -> None:
 def ci_deploy(**kwargs: Any) -> None:
     """Reconcile main with the commit, merging tested agent branches; smoke-test every agent that changed since the
     last passed deploy; roll back automatically when they fail."""
-    _run("ci_deploy", **kwargs)
+    run_command("ci_deploy", **kwargs)
 
 
 @ci_group.command("drift")
@@ -336,7 +264,7 @@ def ci_deploy(**kwargs: Any) -> None:
 @click.option("--issue", is_flag=True, help="Open, update or close one GitHub issue labelled agentform-drift.")
 def ci_drift(**kwargs: Any) -> None:
     """Plan main against the live workspace: exit 2 when they differ (drift), never repair it."""
-    _run("drift", **kwargs)
+    run_command("drift", **kwargs)
 
 
 @cli.command()
@@ -349,7 +277,7 @@ def ci_drift(**kwargs: Any) -> None:
 @click.option("--auto-approve", is_flag=True, help="Roll back without asking (required when not in a terminal).")
 def rollback(**kwargs: Any) -> None:
     """Put an agent's main branch back to a version or a git ref, showing the plan first."""
-    _run("rollback", **kwargs)
+    run_command("rollback", **kwargs)
 
 
 @cli.command("force-unlock")
@@ -357,7 +285,7 @@ def rollback(**kwargs: Any) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def force_unlock(**kwargs: Any) -> None:
     """Remove the environment's lock left by a run that died."""
-    _run("force_unlock", **kwargs)
+    run_command("force_unlock", **kwargs)
 
 
 @cli.group()
@@ -373,7 +301,7 @@ def emulator() -> None:
 @click.option("--eval-delay", type=float, default=None, help="Seconds a test run stays pending.")
 def emulator_serve(**kwargs: Any) -> None:
     """Serve the emulator over HTTP (point ELEVENLABS_BASE_URL at it)."""
-    _run("emulator_serve", **kwargs)
+    run_command("emulator_serve", **kwargs)
 
 
 @cli.group("import", invoke_without_command=True)
@@ -396,7 +324,7 @@ def import_group(context: click.Context, import_all: bool, **kwargs: Any) -> Non
         return
     if not import_all:
         raise click.UsageError("name what to import: --all, `agent ID` or `tool ID`")
-    _run("import_all", **kwargs)
+    run_command("import_all", **kwargs)
 
 
 import_options = options(
@@ -412,7 +340,7 @@ import_options = options(
 @import_options
 def import_agent(**kwargs: Any) -> None:
     """Write agents/<key>/ (agent.yaml, prompt.md) and the tools, KB documents and tests the agent uses."""
-    _run("import_", kind="agent", **kwargs)
+    run_command("import_", kind="agent", **kwargs)
 
 
 @import_group.command("tool")
@@ -420,7 +348,7 @@ def import_agent(**kwargs: Any) -> None:
 @import_options
 def import_tool(**kwargs: Any) -> None:
     """Write tools/<key>.yaml for one live workspace tool."""
-    _run("import_", kind="tool", **kwargs)
+    run_command("import_", kind="tool", **kwargs)
 
 
 @cli.command()
@@ -432,12 +360,12 @@ def import_tool(**kwargs: Any) -> None:
 @parallelism_option
 def pull(**kwargs: Any) -> None:
     """Write live edits of managed resources (dashboard changes since the last apply) back into the files."""
-    _run("pull", **kwargs)
+    run_command("pull", **kwargs)
 
 
-# The rollout commands live in their own module (for length), built from the options above.
-cli.add_command(rollout_group(_run, project_options, parallelism_option))
-ci_group.add_command(ci_rollout_command(_run, project_options, parallelism_option))
+# The rollout commands live in their own module, for length.
+cli.add_command(rollout_group())
+ci_group.add_command(ci_rollout_command())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,11 +38,13 @@ def content_hash(value: Any) -> str:
     return hashlib.sha256(raw).hexdigest()[:12]
 
 
-class _Frozen(BaseModel):
+class FrozenModel(BaseModel):
+    """The base of the desired and live states' models: immutable, and no key the model does not declare."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class SourceLocation(_Frozen):
+class SourceLocation(FrozenModel):
     """Where a resource was declared, for messages that point at a file."""
 
     path: str
@@ -50,7 +52,7 @@ class SourceLocation(_Frozen):
     column: int = 1
 
 
-class RolloutPolicy(_Frozen):
+class RolloutPolicy(FrozenModel):
     """An environment's `rollout:`: `ci deploy` starts a canary instead of merging (docs/rollouts.md)."""
 
     # The branch's share of live traffic at each step (percent, ascending); after the last, promote.
@@ -62,7 +64,7 @@ class RolloutPolicy(_Frozen):
     interval_secs: int = 0
 
 
-class EnvironmentSettings(_Frozen):
+class EnvironmentSettings(FrozenModel):
     """One entry of `environments:` in agentform.yaml."""
 
     name: str
@@ -84,7 +86,7 @@ class EnvironmentSettings(_Frozen):
         return (override or self.base_url or RESIDENCY_BASE_URLS[self.residency]).rstrip("/")
 
 
-class VariableSettings(_Frozen):
+class VariableSettings(FrozenModel):
     """One entry of `variables:` in agentform.yaml: a `${NAME}` usable in any file."""
 
     name: str
@@ -93,7 +95,7 @@ class VariableSettings(_Frozen):
     description: str = ""
 
 
-class ProjectSettings(_Frozen):
+class ProjectSettings(FrozenModel):
     """agentform.yaml, validated."""
 
     project: str
@@ -106,14 +108,14 @@ class ProjectSettings(_Frozen):
     source_revision: str | None = None
 
 
-class KnowledgeRef(_Frozen):
+class KnowledgeRef(FrozenModel):
     """An agent's reference to a KB document by file key."""
 
     key: str
     usage_mode: UsageMode | None = None
 
 
-class DesiredDocument(_Frozen):
+class DesiredDocument(FrozenModel):
     """A KB document from `knowledge/<key>.<ext>` (or `<key>.url` + optional `<key>.yaml`)."""
 
     key: str
@@ -139,7 +141,7 @@ class DesiredDocument(_Frozen):
         return content_hash(self.text or "")
 
 
-class DesiredTool(_Frozen):
+class DesiredTool(FrozenModel):
     """A workspace tool from `tools/<key>.yaml`: the API's `tool_config` and `response_mocks`."""
 
     key: str
@@ -154,7 +156,7 @@ class DesiredTool(_Frozen):
         return content_hash({"tool_config": self.tool_config, "response_mocks": self.response_mocks})
 
 
-class WorkspaceSecret(_Frozen):
+class WorkspaceSecret(FrozenModel):
     """A tool header built from a secret variable, kept by the API as a workspace secret (decision 0091).
 
     The tool's header then reads `{secret_id: <the secret's id>}`, so the value is stored nowhere else.
@@ -173,7 +175,7 @@ class WorkspaceSecret(_Frozen):
         return f"agentform:workspace-secret:{key}"
 
 
-class DesiredAgent(_Frozen):
+class DesiredAgent(FrozenModel):
     """An agent from `agents/<key>/agent.yaml` with its overlay applied and variables substituted.
 
     `conversation_config` already carries the prompt text at `agent.prompt.prompt`. Knowledge and tool
@@ -196,7 +198,7 @@ class DesiredAgent(_Frozen):
     prompt_source: SourceLocation | None = None
 
 
-class DesiredTest(_Frozen):
+class DesiredTest(FrozenModel):
     """A test spec from `tests_specs/<agent_key>/<key>.yaml`.
 
     `body` is the agent-testing API's create body (`type`, `name` (default: the test key), `chat_history`,
@@ -222,7 +224,7 @@ class DesiredTest(_Frozen):
         return f"{self.agent_key}/{self.key}"
 
 
-class Desired(_Frozen):
+class Desired(FrozenModel):
     """Everything a repository declares for one environment."""
 
     settings: ProjectSettings

@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 
 import httpx
 
@@ -280,3 +280,25 @@ class RetryingSender:
         # What `aread()` stores: the decoded body, so `.content` and `.text` work after the stream closed.
         response._content = bytes(body)
         return response
+
+
+class SendingClient:
+    """What the ElevenLabs and the GitHub clients share around their endpoints: the `httpx.AsyncClient` they own and
+    the `RetryingSender` over it, closed with the client, which is an async context manager."""
+
+    _http: httpx.AsyncClient
+    _sender: RetryingSender
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def request_count(self) -> int:
+        """Every HTTP attempt sent, retries included: the load on the API."""
+        return self._sender.request_count

@@ -101,7 +101,7 @@ def test_a_secret_no_header_uses_any_more_is_deleted_under_prune():
 
 def test_the_example_project_keeps_its_booking_token_in_a_workspace_secret(tmp_path: Path, monkeypatch):
     monkeypatch.delenv("CLINIC_WEBHOOK_TOKEN", raising=False)
-    want = load_desired(Path(__file__).resolve().parents[2], "local")
+    want = load_desired(Path(__file__).resolve().parents[2], env="local")
     assert list(want.workspace_secrets) == ["book-appointment.Authorization"]
     assert "local-development-token" not in str(want.tools)
 

@@ -117,6 +117,18 @@ class Session(Context):
         return print_error(error, self.redactor)
 
 
+def with_session(project_dir: Path, env: str | None, command: Callable[[Session], int]) -> int:
+    """The exit code of `command` run on the project's session; ERROR when the files do not load (every diagnostic
+    printed) or when `command` raises (one readable line, secrets masked: never a traceback)."""
+    session = Session.open(project_dir, env)
+    if session is None:
+        return exitcodes.ERROR
+    try:
+        return command(session)
+    except Exception as error:  # API, transport, bad input: one readable line, never a traceback with secrets
+        return session.fail(error)
+
+
 def confirmation_possible(auto_approve: bool, is_terminal: bool | None, to_do: str) -> bool:
     """Whether a write may go ahead to the question: approved already, or someone at a terminal to answer it.
 

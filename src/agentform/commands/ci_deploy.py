@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
 from agentform import exitcodes
+from agentform.commands.options import WorkflowOptions
 from agentform.gitops.deploy import DeployRequest, run_deploy
 from agentform.gitops.event import NO_COMMIT, agent_branch_name, pr_number_from_message
 from agentform.gitops.outcome import CiOutcome
@@ -38,17 +40,12 @@ def merged_pull_request(ci: CiRun, sha: str, project_dir: Path) -> int | None:
 
 
 def run(
-    project_dir: Path = Path("."),
-    env: str | None = None,
+    workflow: WorkflowOptions,
     base: str | None = None,
     head: str | None = None,
     branch_hint: str | None = None,
-    report_dir: Path | None = None,
     lock_ttl: float = 30 * 60,
     lock_wait: float = 0.0,
-    strict: bool = False,
-    parallelism: int | None = None,
-    poll_timeout: float | None = None,
     publish: bool = True,
     environ: Mapping[str, str] | None = None,
 ) -> int:
@@ -59,33 +56,51 @@ def run(
     if push is not None and push.deleted:
         click.echo(f"Nothing to deploy: the push deleted {push.ref}.")
         return exitcodes.OK
+    target = deploy_target(ci, workflow.project_dir, base=base, head=head, branch_hint=branch_hint)
+    outcome = CiOutcome(
+        kind="deploy", environment=workflow.env or "default", head_sha=target.sha, run_url=ci.context.run_url
+    )
+    request = DeployRequest(
+        **workflow.request_fields(ci.environ, ci.lock_holder),
+        base=target.base,
+        head=target.head,
+        branch_hint=target.branch_hint,
+        lock_ttl_secs=lock_ttl,
+        lock_wait_secs=lock_wait,
+        poll_timeout_secs=workflow.poll_timeout,
+    )
+    ci.execute(outcome, lambda: run_deploy(request, outcome, ci.redactor))
+
+    async def to_github(github: Any) -> Published:
+        sha = target.sha if ci.context.in_actions else None
+        return await publish_deploy(github, outcome, sha=sha, pr_number=target.merged_pr, redactor=ci.redactor)
+
+    return ci.finish(
+        outcome, report_dir=workflow.report_dir, publish=to_github if publish and ci.context.in_actions else None
+    )
+
+
+@dataclass(frozen=True)
+class DeployTarget:
+    """What `ci deploy` deploys: the refs, the commit, and the PR it merged with that PR's agent branch."""
+
+    base: str
+    head: str
+    sha: str | None
+    merged_pr: int | None
+    branch_hint: str | None
+
+
+def deploy_target(
+    ci: CiRun, project_dir: Path, *, base: str | None, head: str | None, branch_hint: str | None
+) -> DeployTarget:
+    """The target from the push event and the options, which win. Without a push (a dispatched or scheduled run):
+    HEAD, against its parent; the branch hint is the merged PR's agent branch unless `branch_hint` names one."""
+    push = ci.context.push
     head_ref = head or (push.after if push else "HEAD")
     base_ref = base or (push.before if push and push.before != NO_COMMIT else f"{head_ref}~1")
     sha = resolve_sha(project_dir, head_ref)
     merged_pr = merged_pull_request(ci, sha, project_dir) if sha else None
     if branch_hint is None and merged_pr is not None:
         branch_hint = agent_branch_name(pr_number=merged_pr)
-
-    outcome = CiOutcome(kind="deploy", environment=env or "default", head_sha=sha, run_url=ci.context.run_url)
-    request = DeployRequest(
-        project_root=project_dir,
-        env=env,
-        base=base_ref,
-        head=head_ref,
-        environ=ci.environ,
-        holder=ci.lock_holder,
-        branch_hint=branch_hint,
-        lock_ttl_secs=lock_ttl,
-        lock_wait_secs=lock_wait,
-        strict=strict,
-        parallelism=parallelism,
-        poll_timeout_secs=poll_timeout,
-    )
-    ci.execute(outcome, lambda: run_deploy(request, outcome, ci.redactor))
-
-    async def to_github(github: Any) -> Published:
-        return await publish_deploy(
-            github, outcome, sha=sha if ci.context.in_actions else None, pr_number=merged_pr, redactor=ci.redactor
-        )
-
-    return ci.finish(outcome, report_dir=report_dir, publish=to_github if publish and ci.context.in_actions else None)
+    return DeployTarget(base_ref, head_ref, sha, merged_pr, branch_hint)

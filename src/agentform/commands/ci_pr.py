@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from agentform import exitcodes
+from agentform.commands.options import WorkflowOptions
 from agentform.gitops.closed import ClosedRequest, run_closed
 from agentform.gitops.event import CiContext, agent_branch_name
 from agentform.gitops.outcome import CiOutcome
@@ -48,17 +49,12 @@ def _clean_up(ci: CiRun, request: ClosedRequest, report_dir: Path | None) -> int
 
 
 def run(
-    project_dir: Path = Path("."),
-    env: str | None = None,
+    workflow: WorkflowOptions,
     base: str | None = None,
     head: str | None = None,
     pr_number: int | None = None,
     branch_name: str | None = None,
-    report_dir: Path | None = None,
     comment: bool = True,
-    strict: bool = False,
-    parallelism: int | None = None,
-    poll_timeout: float | None = None,
     lock_wait: float = 600.0,
     closed: bool = False,
     environ: Mapping[str, str] | None = None,
@@ -68,7 +64,7 @@ def run(
         return exitcodes.ERROR
     try:
         target = check_target(
-            ci.context, project_dir, base=base, head=head, pr_number=pr_number, branch_name=branch_name
+            ci.context, workflow.project_dir, base=base, head=head, pr_number=pr_number, branch_name=branch_name
         )
     except ValueError as error:
         click.echo(f"Error: {error}", err=True)
@@ -77,40 +73,30 @@ def run(
     head_ref, base_ref, sha = target.head, target.base, target.status_sha
     if closed or (pr and pr.closed):
         cleanup = ClosedRequest(
-            project_root=project_dir,
-            env=env,
+            **workflow.request_fields(ci.environ, ci.lock_holder),
             branch=branch,
-            environ=ci.environ,
             # The base's files: valid as deployed, whereas the PR may have been closed because its own were not.
             ref=head or (pr.base_sha if pr else None),
             merged=bool(pr and pr.merged),
             fork=bool(pr and pr.is_fork),
-            strict=strict,
-            parallelism=parallelism,
-            holder=ci.lock_holder,
             lock_wait_secs=lock_wait,
         )
-        return _clean_up(ci, cleanup, report_dir)
+        return _clean_up(ci, cleanup, workflow.report_dir)
 
     outcome = CiOutcome(
         kind="pr",
-        environment=env or "default",
-        head_sha=sha or resolve_sha(project_dir, head_ref),
+        environment=workflow.env or "default",
+        head_sha=sha or resolve_sha(workflow.project_dir, head_ref),
         branch=branch,
         run_url=ci.context.run_url,
     )
     request = PrRequest(
-        project_root=project_dir,
-        env=env,
+        **workflow.request_fields(ci.environ, ci.lock_holder),
         base=base_ref,
         head=head_ref,
         branch=branch,
-        environ=ci.environ,
-        strict=strict,
         fork=bool(pr and pr.is_fork),
-        parallelism=parallelism,
-        poll_timeout_secs=poll_timeout,
-        holder=ci.lock_holder,
+        poll_timeout_secs=workflow.poll_timeout,
         lock_wait_secs=lock_wait,
     )
     # A fork's token is read-only: the report goes to the log and the step summary only. A merge queue's check is
@@ -127,7 +113,7 @@ def run(
     async def publish(github: Any) -> Published:
         return await publish_pr(github, outcome, pr_number=comment_on, sha=sha, redactor=ci.redactor)
 
-    return ci.finish(outcome, report_dir=report_dir, publish=publish if can_post else None)
+    return ci.finish(outcome, report_dir=workflow.report_dir, publish=publish if can_post else None)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`agentform conversations list|show|search`: find the conversation worth turning into a test."""
+"""`agentform conversations list|show|search`: find the conversation worth turning into a test (a function each)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 
 from agentform import exitcodes, formats
-from agentform.commands._shared import Session, console
+from agentform.commands._shared import Session, console, with_session
 from agentform.model import Desired
 from agentform.redact import Redactor
 
@@ -24,29 +24,34 @@ _FEEDBACK_SCAN = 200
 _TEXT_WIDTH = 80
 
 
-def run(
-    action: str,
+def list_recent(
     project_dir: Path = Path("."),
     env: str | None = None,
-    conversation_id: str | None = None,
-    text: str | None = None,
     agent_key: str | None = None,
     since: str | None = None,
     feedback: str | None = None,
     limit: int = 30,
     as_json: bool = False,
 ) -> int:
-    session = Session.open(project_dir, env)
-    if session is None:
-        return exitcodes.ERROR
-    try:
-        if action == "show":
-            return _show(session, str(conversation_id), as_json)
-        if action == "search":
-            return _search(session, str(text), agent_key, limit, as_json)
-        return _list(session, agent_key, since, feedback, limit, as_json)
-    except Exception as error:  # API, transport, bad --since: one readable line, never a traceback with secrets
-        return session.fail(error)
+    """`conversations list`: recent conversations, newest first."""
+    return with_session(project_dir, env, lambda session: _list(session, agent_key, since, feedback, limit, as_json))
+
+
+def show(conversation_id: str, project_dir: Path = Path("."), env: str | None = None, as_json: bool = False) -> int:
+    """`conversations show ID`: one conversation's transcript, turn by turn."""
+    return with_session(project_dir, env, lambda session: _show(session, conversation_id, as_json))
+
+
+def search(
+    text: str,
+    project_dir: Path = Path("."),
+    env: str | None = None,
+    agent_key: str | None = None,
+    limit: int = 30,
+    as_json: bool = False,
+) -> int:
+    """`conversations search TEXT`: the transcript messages that match, best first."""
+    return with_session(project_dir, env, lambda session: _search(session, text, agent_key, limit, as_json))
 
 
 async def managed_agent_keys(client: ElevenLabsClient, desired: Desired) -> dict[str, str]:

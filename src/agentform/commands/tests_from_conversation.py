@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 
 from agentform import exitcodes
-from agentform.commands._shared import Session, console, load
+from agentform.commands._shared import Session, console, load, with_session
 from agentform.commands.conversations import managed_agent_keys
 from agentform.model import Desired
 
@@ -27,23 +27,21 @@ def run(
     key: str | None = None,
     force: bool = False,
 ) -> int:
-    session = Session.open(project_dir, env)
-    if session is None:
-        return exitcodes.ERROR
-    try:
+    def write_and_validate(session: Session) -> int:
         path = _write(session, conversation_id, agent_key, turn, kind, as_failure, key, force)
-    except Exception as error:  # a bad --turn/--agent, API, transport: one readable line, never a traceback
-        return session.fail(error)
-    relative = path.relative_to(project_dir)
-    # The file must load like any hand-written spec: validate the whole project with it in place.
-    if load(project_dir, env, None, False).desired is None:
-        console(stderr=True).print(
-            Text(f"{relative} was written but does not validate (see above): please report this.", "red")
-        )
-        return exitcodes.ERROR
-    address = f"{relative.parent.name}/{relative.stem}"
-    console().print(f"Wrote {relative}. Sharpen its success_condition, then run: agentform test --test {address}")
-    return exitcodes.OK
+        relative = path.relative_to(project_dir)
+        # The file must load like any hand-written spec: validate the whole project with it in place.
+        if load(project_dir, env, None, False).desired is None:
+            console(stderr=True).print(
+                Text(f"{relative} was written but does not validate (see above): please report this.", "red")
+            )
+            return exitcodes.ERROR
+        address = f"{relative.parent.name}/{relative.stem}"
+        console().print(f"Wrote {relative}. Sharpen its success_condition, then run: agentform test --test {address}")
+        return exitcodes.OK
+
+    # A bad --turn or --agent, the API, the transport: one readable line, never a traceback.
+    return with_session(project_dir, env, write_and_validate)
 
 
 def _write(

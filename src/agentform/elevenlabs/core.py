@@ -29,7 +29,14 @@ from agentform.elevenlabs.errors import (
     parse_body,
 )
 from agentform.redact import Redactor
-from agentform.retrying import ELEVENLABS_RULES, RetryingSender, RetryPolicy, Sleep, describe_exception
+from agentform.retrying import (
+    ELEVENLABS_RULES,
+    RetryingSender,
+    RetryPolicy,
+    SendingClient,
+    Sleep,
+    describe_exception,
+)
 
 logger = logging.getLogger("agentform.elevenlabs")
 
@@ -71,7 +78,7 @@ def network_transport(parallelism: int) -> httpx.AsyncHTTPTransport:
     )
 
 
-class ClientCore:
+class ClientCore(SendingClient):
     """Owns the `httpx.AsyncClient`; sends one logical request as up to `max_retries + 1` attempts."""
 
     def __init__(
@@ -119,20 +126,6 @@ class ClientCore:
             sleep=sleep,
             rng=rng,
         )
-
-    async def __aenter__(self) -> ClientCore:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    @property
-    def request_count(self) -> int:
-        """Every HTTP attempt sent, retries included: the load on the API."""
-        return self._sender.request_count
 
     @property
     def request_counts(self) -> Counter[str]:

@@ -21,7 +21,7 @@ import httpx
 from agentform import __version__
 from agentform.gitops.event import CiContext, ci_context_from_env
 from agentform.redact import Redactor
-from agentform.retrying import RetryingSender, RetryPolicy, RetryRules, describe_exception
+from agentform.retrying import RetryingSender, RetryPolicy, RetryRules, SendingClient, describe_exception
 
 DEFAULT_API_URL = "https://api.github.com"
 StatusState = Literal["error", "failure", "pending", "success"]
@@ -99,8 +99,8 @@ def with_marker(body: str, marker: str) -> str:
     return body if has_marker(body, marker) else f"{marker}\n{body}"
 
 
-class GitHubClient:
-    """An async client for one repository (`owner/name`); an async context manager."""
+class GitHubClient(SendingClient):
+    """An async client for one repository (`owner/name`); an async context manager (`SendingClient`)."""
 
     def __init__(
         self,
@@ -141,11 +141,6 @@ class GitHubClient:
             sleep=sleep,
         )
 
-    @property
-    def request_count(self) -> int:
-        """Every HTTP attempt sent, retries included."""
-        return self._sender.request_count
-
     @classmethod
     def from_environ(
         cls, environ: Mapping[str, str], *, transport: httpx.AsyncBaseTransport | None = None, **kwargs: Any
@@ -158,15 +153,6 @@ class GitHubClient:
         return cls(
             environ["GITHUB_REPOSITORY"], environ["GITHUB_TOKEN"], api_url=api_url, transport=transport, **kwargs
         )
-
-    async def __aenter__(self) -> GitHubClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     # ---- issue and PR comments ---------------------------------------------------------------------------------
 

@@ -20,20 +20,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from agentform.model import DocumentKind, FrozenModel
 from agentform.state.model import StateRecord
 
-DocumentKind = Literal["text", "file", "url"]
 
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class LiveBranch(_Frozen):
+class LiveBranch(FrozenModel):
     """The tip of one agent branch (for `plan --branch NAME`)."""
 
     id: str
@@ -43,7 +38,7 @@ class LiveBranch(_Frozen):
     payload: dict[str, Any] | None = None
 
 
-class DependentBranch(_Frozen):
+class DependentBranch(FrozenModel):
     """One agent branch whose tip references a document or tool version (the `dependent-agents` endpoints)."""
 
     agent_id: str
@@ -53,7 +48,7 @@ class DependentBranch(_Frozen):
     is_main: bool = False
 
 
-class LiveAgent(_Frozen):
+class LiveAgent(FrozenModel):
     """A managed (tagged) or explicitly adopted agent."""
 
     id: str
@@ -76,7 +71,7 @@ class LiveAgent(_Frozen):
     adopted: bool = False
 
 
-class _FolderItem(_Frozen):
+class _FolderItem(FrozenModel):
     """One version of a content-addressed resource found in a managed folder by its name's marker."""
 
     id: str
@@ -104,7 +99,7 @@ class LiveDocument(_FolderItem):
     branches: list[DependentBranch] | None = None
 
 
-class LiveTool(_Frozen):
+class LiveTool(FrozenModel):
     """One live tool version owned by us according to the state record (or adopted through `id:`)."""
 
     id: str
@@ -134,7 +129,7 @@ class LiveTest(_FolderItem):
     branches: list[DependentBranch] | None = None
 
 
-class LiveSecret(_Frozen):
+class LiveSecret(FrozenModel):
     """One of our workspace secrets (`identity.secret_name`): its value is never readable, its name's tag is."""
 
     id: str
@@ -143,7 +138,7 @@ class LiveSecret(_Frozen):
     tool_ids: list[str] = Field(default_factory=list)
 
 
-class LiveState(_Frozen):
+class LiveState(FrozenModel):
     """Everything the planner knows about one (project, environment) scope of the live workspace."""
 
     project: str

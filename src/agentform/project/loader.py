@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from agentform.model import Desired, ProjectSettings
 from agentform.project.context import START, Context, Files
@@ -19,51 +20,44 @@ from agentform.project.yamlio import YamlDocument
 from agentform.redact import Redactor
 
 
-def load_desired(
-    root: Path,
-    env: str | None = None,
-    ref: str | None = None,
-    environ: Mapping[str, str] | None = None,
-    strict: bool = False,
-) -> Desired:
+class LoadOptions(TypedDict, total=False):
+    """How to load a project, all optional: the environment (default: the project's default one), the git ref to
+    read the files at (default: the working tree), the variables (default: the process's environment) and whether
+    warnings count as errors."""
+
+    env: str | None
+    ref: str | None
+    environ: Mapping[str, str] | None
+    strict: bool
+
+
+def load_desired(root: Path, **options: Unpack[LoadOptions]) -> Desired:
     """Load the project at `root` (or at git `ref`) for one environment. Raises `ProjectError` on any error."""
-    desired, diagnostics = _load(Path(root), env, ref, environ, strict)
+    desired, diagnostics = _load(Path(root), options)
     if desired is None or any(d.severity == "error" for d in diagnostics):
         raise ProjectError(diagnostics)
     return desired
 
 
-def validate_project(
-    root: Path,
-    env: str | None = None,
-    ref: str | None = None,
-    environ: Mapping[str, str] | None = None,
-    strict: bool = False,
-) -> list[Diagnostic]:
+def validate_project(root: Path, **options: Unpack[LoadOptions]) -> list[Diagnostic]:
     """Every problem in the project's files, errors and warnings, sorted by file and position."""
-    return _load(Path(root), env, ref, environ, strict)[1]
+    return _load(Path(root), options)[1]
 
 
-def inspect_project(
-    root: Path,
-    env: str | None = None,
-    ref: str | None = None,
-    environ: Mapping[str, str] | None = None,
-    strict: bool = False,
-) -> tuple[Desired | None, list[Diagnostic]]:
+def inspect_project(root: Path, **options: Unpack[LoadOptions]) -> tuple[Desired | None, list[Diagnostic]]:
     """Both at once: the desired state (None when there are errors) and every diagnostic."""
-    return _load(Path(root), env, ref, environ, strict)
+    return _load(Path(root), options)
 
 
-def _load(
-    root: Path, env: str | None, ref: str | None, environ: Mapping[str, str] | None, strict: bool
-) -> tuple[Desired | None, list[Diagnostic]]:
-    diagnostics = Diagnostics(strict=strict)
+def _load(root: Path, options: LoadOptions) -> tuple[Desired | None, list[Diagnostic]]:
+    ref = options.get("ref")
+    diagnostics = Diagnostics(strict=options.get("strict", False))
     source = _open_project(root, ref, diagnostics)
     if source is None:
         return None, diagnostics.sorted()
     document = Files(source, diagnostics).read_yaml(CONFIG)
     parsed = parse_settings(document, diagnostics) if document is not None else None
+    environ = options.get("environ")
     environ = os.environ if environ is None else environ
     if document is None or parsed is None:
         # Still check every other file, so one run shows every problem; without valid settings there is no
@@ -72,7 +66,7 @@ def _load(
         names = [str(name) for name in declared] if isinstance(declared, dict) else []
         _load_resources(_context(source, diagnostics, names, None, Variables({}, {}, environ)), DefaultsFile())
         return None, diagnostics.sorted()
-    desired = _load_environment(source, document, parsed, env, environ, diagnostics)
+    desired = _load_environment(source, document, parsed, options.get("env"), environ, diagnostics)
     return desired, diagnostics.sorted()
 
 

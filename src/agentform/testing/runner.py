@@ -11,31 +11,15 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from agentform.elevenlabs.errors import ElevenLabsError
 from agentform.model import DesiredTest
 from agentform.testing.judging import judge_invocation, merge_results
 from agentform.testing.report import AgentResult, TestReport
 
-
-class TestRunClient(Protocol):
-    """The part of `agentform.elevenlabs.ElevenLabsClient` the runner uses."""
-
-    async def run_tests(
-        self,
-        agent_id: str,
-        test_ids: list[str],
-        *,
-        branch_id: str | None = None,
-        repeat_count: int | None = None,
-        agent_config_override: dict[str, Any] | None = None,
-        name: str | None = None,
-    ) -> dict[str, Any]: ...
-
-    async def get_test_invocation(self, invocation_id: str) -> dict[str, Any]: ...
-
-    async def cancel_test_invocation(self, invocation_id: str) -> Any: ...
+if TYPE_CHECKING:
+    from agentform.elevenlabs.client import ElevenLabsClient
 
 
 @dataclass(frozen=True)
@@ -90,7 +74,7 @@ class SuiteOptions:
 
 
 async def run_suite(
-    client: TestRunClient,
+    client: ElevenLabsClient,
     targets: Sequence[SuiteTarget],
     options: SuiteOptions | None = None,
     *,
@@ -119,7 +103,7 @@ def repeat_groups(target: SuiteTarget, override: int | None) -> list[tuple[Suite
 
 
 async def _run_group(
-    client: TestRunClient, target: SuiteTarget, repeat: int, options: SuiteOptions, clock: Clock
+    client: ElevenLabsClient, target: SuiteTarget, repeat: int, options: SuiteOptions, clock: Clock
 ) -> AgentResult:
     started = clock.now()
     invocation: dict[str, Any] | None = None
@@ -140,7 +124,7 @@ async def _run_group(
 
 
 async def _poll(
-    client: TestRunClient, agent_key: str, invocation: dict[str, Any], options: SuiteOptions, clock: Clock
+    client: ElevenLabsClient, agent_key: str, invocation: dict[str, Any], options: SuiteOptions, clock: Clock
 ) -> tuple[dict[str, Any], str]:
     """Read the invocation until no run is pending; on timeout cancel it. Returns it and why it is incomplete."""
     deadline = clock.now() + options.poll.timeout_secs
