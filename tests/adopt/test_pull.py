@@ -101,15 +101,24 @@ def test_a_live_document_edit_comes_back_into_its_file(adopted, capsys):
     assert changed_files(before, project_files(project)) == ["knowledge/clinic-faq.md"]
     assert (project / "knowledge/clinic-faq.md").read_text(encoding="utf-8") == edited
 
-    # The edited version already holds the file's text: it is given its new content address, not replaced.
-    changes = changes_by_address(plan_document(project, capsys))
-    document = changes["document.clinic-faq"]
-    assert (document["action"], document["live_id"], document["conflict"]) == ("update", faq_id, False)
-    assert not [address for address in changes if address.startswith("document.clinic-faq@")]
+    # The edited version holds the file's text: it is the desired version as it is, under the name it was created
+    # with; agents keep referencing it and nothing is written (decision 0124).
+    assert changes_by_address(plan_document(project, capsys)) == {}
+    assert pull_command.run(project) == exitcodes.OK
+    assert project_files(project) == {**before, "knowledge/clinic-faq.md": edited.encode()}
+
+    # An apply that writes something else collects garbage: the pulled version is not garbage.
+    prompt = project / "agents/after-hours/prompt.md"
+    prompt.write_text(prompt.read_text(encoding="utf-8") + "Revino mâine.\n", encoding="utf-8")
     assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.OK
     assert changes_by_address(plan_document(project, capsys)) == {}
     faq = dashboard(project, lambda client: client.get_document(faq_id))
     assert faq["name"].startswith("Clinic FAQ [clinic-faq@")
+
+    # A later live edit is drift again: the files and the live side now differ since the last apply.
+    dashboard_edit(project, lambda client: client.update_document(faq_id, content=edited + "Și sâmbăta.\n"))
+    document = changes_by_address(plan_document(project, capsys))["document.clinic-faq"]
+    assert (document["drift"], document["live_id"]) == (True, faq_id)
 
 
 HANDWRITTEN = """\
@@ -210,10 +219,12 @@ def test_a_live_test_edit_comes_back_into_its_spec_and_the_test_keeps_its_id(ado
     assert text.startswith("# Checked at night by the on-call manager.\n")
     assert "success_condition: The agent says the clinic opens at 8.\n" in text
 
-    changes = changes_by_address(plan_document(project, capsys))
-    assert changes["test.after-hours/closed-at-night"]["action"] == "update"
-    assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.OK
+    # The edited test is the desired version as it is: nothing to apply, and a test run runs it (decision 0124).
     assert changes_by_address(plan_document(project, capsys)) == {}
+    capsys.readouterr()
+    assert main(["test", "-C", str(project), "--select", "after-hours", "--no-create", "--json"]) == exitcodes.OK
+    report = capsys.readouterr().out
+    assert test_id in report and "closed-at-night" in report
     assert dashboard(project, lambda client: client.get_test(test_id))["success_condition"].endswith("opens at 8.")
 
 
