@@ -240,7 +240,7 @@ tool_config:
 """
 
 
-def test_a_live_edit_of_a_tool_agentform_created_comes_back_and_an_adopted_tool_is_only_reported(handwritten, capsys):
+def test_a_live_edit_of_a_tool_agentform_created_comes_back_into_its_file(handwritten, capsys):
     (handwritten / "tools").mkdir()
     (handwritten / "tools/lookup.yaml").write_text(LOOKUP_TOOL, encoding="utf-8")
     assert apply_command.run(project_dir=handwritten, auto_approve=True) == exitcodes.OK
@@ -258,18 +258,37 @@ def test_a_live_edit_of_a_tool_agentform_created_comes_back_and_an_adopted_tool_
     plan = plan_document(handwritten, capsys)
     assert changes_by_address(plan) == {}
     # Tools are content-addressed: the pulled description is a new version, the edited one was collected.
-    tool_id = next(c["live_id"] for c in plan["changes"] if c["address"] == "tool.lookup")
+    assert next(c["live_id"] for c in plan["changes"] if c["address"] == "tool.lookup") != tool_id
 
-    # Adopted through `id:`, a tool has no last-applied record: which side changed cannot be told.
-    (handwritten / "tools/lookup.yaml").write_text(
-        f"id: {tool_id}\n" + (handwritten / "tools/lookup.yaml").read_text(encoding="utf-8"), encoding="utf-8"
-    )
-    dashboard_edit(handwritten, edit_description(tool_id, "Finds a patient."))
-    before = project_files(handwritten)
+
+def test_a_tool_adopted_through_id_has_its_live_edit_pulled_and_both_sides_edited_is_exit_4(adopted, capsys):
+    project, tool_id = adopted["project"], adopted["tool"]
+    tool_file = project / "tools/book-appointment.yaml"
+    assert f"id: {tool_id}" in tool_file.read_text(encoding="utf-8")
+
+    # The adopting apply recorded the config both sides agreed on: a live edit is told from a file change.
+    dashboard_edit(project, edit_description(tool_id, "Books or moves a dental appointment."))
+    before = project_files(project)
     capsys.readouterr()
-    assert pull_command.run(handwritten) == exitcodes.OK
-    assert "tools/lookup.yaml: tool_config.description: differs live; an adopted tool" in capsys.readouterr().out
-    assert project_files(handwritten) == before
+    assert pull_command.run(project) == exitcodes.OK
+    assert "tools/book-appointment.yaml: tool_config.description" in capsys.readouterr().out
+    assert changed_files(before, project_files(project)) == ["tools/book-appointment.yaml"]
+    assert "description: Books or moves a dental appointment.\n" in tool_file.read_text(encoding="utf-8")
+    assert changes_by_address(plan_document(project, capsys)) == {}
+
+    # Both sides: the file's description changed since the last apply, and the live one again.
+    tool_file.write_text(
+        tool_file.read_text(encoding="utf-8").replace("Books or moves", "Books, moves or cancels"), encoding="utf-8"
+    )
+    dashboard_edit(project, edit_description(tool_id, "Books a dental appointment, weekdays only."))
+    before = project_files(project)
+    capsys.readouterr()
+    assert main(["pull", "-C", str(project)]) == exitcodes.STALE_OR_CONFLICT
+    assert "tools/book-appointment.yaml: tool_config.description" in capsys.readouterr().err
+    assert project_files(project) == before
+    assert main(["pull", "-C", str(project), "--force"]) == exitcodes.OK
+    assert "weekdays only." in tool_file.read_text(encoding="utf-8")
+    assert changes_by_address(plan_document(project, capsys)) == {}
 
 
 def edit_description(tool_id: str, description: str) -> Any:

@@ -60,6 +60,15 @@ class ResourceEntry(_Record):
     verified: bool = True
 
 
+class AdoptedToolEntry(_Record):
+    """A tool adopted through `id:` (updated in place, never ours to delete): the config the files and the live tool
+    last agreed on, normalised, headers from secrets as workspace-secret ids. `pull`'s base for telling which side
+    changed (docs/decisions/0125)."""
+
+    key: str
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
 class PendingIntent(_Record):
     """Written before a create whose result has no marker on the live side (tools)."""
 
@@ -149,6 +158,8 @@ class StateRecord(_Record):
     documents: dict[str, ResourceEntry] = Field(default_factory=dict)
     tools: dict[str, ResourceEntry] = Field(default_factory=dict)
     tests: dict[str, ResourceEntry] = Field(default_factory=dict)
+    # Per live id: tools adopted through `id:`, which the record does not own (`tools` does not list them).
+    adopted_tools: dict[str, AdoptedToolEntry] = Field(default_factory=dict)
     pending: list[PendingIntent] = Field(default_factory=list)
     # Branch name -> agent key -> entry.
     branches: dict[str, dict[str, BranchEntry]] = Field(default_factory=dict)
