@@ -108,12 +108,21 @@ def test_a_live_document_edit_comes_back_into_its_file(adopted, capsys):
     assert project_files(project) == {**before, "knowledge/clinic-faq.md": edited.encode()}
 
     # An apply that writes something else collects garbage: the pulled version is not garbage.
+    after_hours = adopted["after_hours"]
+    before_apply = dashboard(project, lambda client: client.get_agent(after_hours))["version_id"]
     prompt = project / "agents/after-hours/prompt.md"
     prompt.write_text(prompt.read_text(encoding="utf-8") + "Revino mâine.\n", encoding="utf-8")
     assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.OK
     assert changes_by_address(plan_document(project, capsys)) == {}
     faq = dashboard(project, lambda client: client.get_document(faq_id))
     assert faq["name"].startswith("Clinic FAQ [clinic-faq@")
+
+    # A rollback to the version before that apply finds the pulled version it references.
+    rollback = ["rollback", "-C", str(project), "--agent", "after-hours", "--to-version", before_apply]
+    assert main([*rollback, "--auto-approve"]) == exitcodes.OK
+    restored = dashboard(project, lambda client: client.get_agent(after_hours))["conversation_config"]["agent"]
+    assert "Revino mâine." not in restored["prompt"]["prompt"]
+    assert [entry["id"] for entry in restored["prompt"]["knowledge_base"]] == [faq_id]
 
     # A later live edit is drift again: the files and the live side now differ since the last apply.
     dashboard_edit(project, lambda client: client.update_document(faq_id, content=edited + "Și sâmbăta.\n"))
