@@ -84,7 +84,7 @@ class Wanted:
     # The body that repairs a drifted version in place (document content, tool config, test body).
     repair_payload: dict[str, Any] | None = None
     # Whether a version (its content as read, its display name) is what git wants: an edit made live and then copied
-    # into the file (`holds_desired`).
+    # into the file (`current_version`).
     matches: Callable[[Version], bool] = field(default=lambda _version: False)
 
     @property

@@ -206,7 +206,8 @@ def parse_record(text: str, *, project: str, environment: str, secrets: Iterable
     """
     record = _parse_record(text, project=project, environment=environment)
     values = {digest: value for value, digest in token_digests(record.secret_salt, secrets).items()}
-    for entry in record.agents.values():
+    entries: list[AgentEntry | AdoptedToolEntry] = [*record.agents.values(), *record.adopted_tools.values()]
+    for entry in entries:
         entry.payload = detokenise(entry.payload, values, strict=False)
     record.use_secrets(secrets)
     return record
@@ -240,7 +241,7 @@ def dump_record(record: StateRecord) -> str:
     record.secret_fingerprints.update({fingerprint(salt, value): len(value) for value in record._secrets})
     document = record.model_dump(mode="json")
     digests = token_digests(salt, record._secrets)
-    for entry in document["agents"].values():
+    for entry in [*document["agents"].values(), *document["adopted_tools"].values()]:
         entry["payload"] = tokenise(entry["payload"], digests)
     # Sorted and compact: the record is rewritten often and read on every plan.
     return json.dumps(document, sort_keys=True, separators=(",", ":"))
