@@ -101,15 +101,33 @@ def test_a_live_document_edit_comes_back_into_its_file(adopted, capsys):
     assert changed_files(before, project_files(project)) == ["knowledge/clinic-faq.md"]
     assert (project / "knowledge/clinic-faq.md").read_text(encoding="utf-8") == edited
 
-    # The edited version already holds the file's text: it is given its new content address, not replaced.
-    changes = changes_by_address(plan_document(project, capsys))
-    document = changes["document.clinic-faq"]
-    assert (document["action"], document["live_id"], document["conflict"]) == ("update", faq_id, False)
-    assert not [address for address in changes if address.startswith("document.clinic-faq@")]
+    # The edited version holds the file's text: it is the desired version as it is, under the name it was created
+    # with; agents keep referencing it and nothing is written (decision 0124).
+    assert changes_by_address(plan_document(project, capsys)) == {}
+    assert pull_command.run(project) == exitcodes.OK
+    assert project_files(project) == {**before, "knowledge/clinic-faq.md": edited.encode()}
+
+    # An apply that writes something else collects garbage: the pulled version is not garbage.
+    after_hours = adopted["after_hours"]
+    before_apply = dashboard(project, lambda client: client.get_agent(after_hours))["version_id"]
+    prompt = project / "agents/after-hours/prompt.md"
+    prompt.write_text(prompt.read_text(encoding="utf-8") + "Revino mâine.\n", encoding="utf-8")
     assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.OK
     assert changes_by_address(plan_document(project, capsys)) == {}
     faq = dashboard(project, lambda client: client.get_document(faq_id))
     assert faq["name"].startswith("Clinic FAQ [clinic-faq@")
+
+    # A rollback to the version before that apply finds the pulled version it references.
+    rollback = ["rollback", "-C", str(project), "--agent", "after-hours", "--to-version", before_apply]
+    assert main([*rollback, "--auto-approve"]) == exitcodes.OK
+    restored = dashboard(project, lambda client: client.get_agent(after_hours))["conversation_config"]["agent"]
+    assert "Revino mâine." not in restored["prompt"]["prompt"]
+    assert [entry["id"] for entry in restored["prompt"]["knowledge_base"]] == [faq_id]
+
+    # A later live edit is drift again: the files and the live side now differ since the last apply.
+    dashboard_edit(project, lambda client: client.update_document(faq_id, content=edited + "Și sâmbăta.\n"))
+    document = changes_by_address(plan_document(project, capsys))["document.clinic-faq"]
+    assert (document["drift"], document["live_id"]) == (True, faq_id)
 
 
 HANDWRITTEN = """\
@@ -210,10 +228,12 @@ def test_a_live_test_edit_comes_back_into_its_spec_and_the_test_keeps_its_id(ado
     assert text.startswith("# Checked at night by the on-call manager.\n")
     assert "success_condition: The agent says the clinic opens at 8.\n" in text
 
-    changes = changes_by_address(plan_document(project, capsys))
-    assert changes["test.after-hours/closed-at-night"]["action"] == "update"
-    assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.OK
+    # The edited test is the desired version as it is: nothing to apply, and a test run runs it (decision 0124).
     assert changes_by_address(plan_document(project, capsys)) == {}
+    capsys.readouterr()
+    assert main(["test", "-C", str(project), "--select", "after-hours", "--no-create", "--json"]) == exitcodes.OK
+    report = capsys.readouterr().out
+    assert test_id in report and "closed-at-night" in report
     assert dashboard(project, lambda client: client.get_test(test_id))["success_condition"].endswith("opens at 8.")
 
 
@@ -229,7 +249,7 @@ tool_config:
 """
 
 
-def test_a_live_edit_of_a_tool_agentform_created_comes_back_and_an_adopted_tool_is_only_reported(handwritten, capsys):
+def test_a_live_edit_of_a_tool_agentform_created_comes_back_into_its_file(handwritten, capsys):
     (handwritten / "tools").mkdir()
     (handwritten / "tools/lookup.yaml").write_text(LOOKUP_TOOL, encoding="utf-8")
     assert apply_command.run(project_dir=handwritten, auto_approve=True) == exitcodes.OK
@@ -247,18 +267,37 @@ def test_a_live_edit_of_a_tool_agentform_created_comes_back_and_an_adopted_tool_
     plan = plan_document(handwritten, capsys)
     assert changes_by_address(plan) == {}
     # Tools are content-addressed: the pulled description is a new version, the edited one was collected.
-    tool_id = next(c["live_id"] for c in plan["changes"] if c["address"] == "tool.lookup")
+    assert next(c["live_id"] for c in plan["changes"] if c["address"] == "tool.lookup") != tool_id
 
-    # Adopted through `id:`, a tool has no last-applied record: which side changed cannot be told.
-    (handwritten / "tools/lookup.yaml").write_text(
-        f"id: {tool_id}\n" + (handwritten / "tools/lookup.yaml").read_text(encoding="utf-8"), encoding="utf-8"
-    )
-    dashboard_edit(handwritten, edit_description(tool_id, "Finds a patient."))
-    before = project_files(handwritten)
+
+def test_a_tool_adopted_through_id_has_its_live_edit_pulled_and_both_sides_edited_is_exit_4(adopted, capsys):
+    project, tool_id = adopted["project"], adopted["tool"]
+    tool_file = project / "tools/book-appointment.yaml"
+    assert f"id: {tool_id}" in tool_file.read_text(encoding="utf-8")
+
+    # The adopting apply recorded the config both sides agreed on: a live edit is told from a file change.
+    dashboard_edit(project, edit_description(tool_id, "Books or moves a dental appointment."))
+    before = project_files(project)
     capsys.readouterr()
-    assert pull_command.run(handwritten) == exitcodes.OK
-    assert "tools/lookup.yaml: tool_config.description: differs live; an adopted tool" in capsys.readouterr().out
-    assert project_files(handwritten) == before
+    assert pull_command.run(project) == exitcodes.OK
+    assert "tools/book-appointment.yaml: tool_config.description" in capsys.readouterr().out
+    assert changed_files(before, project_files(project)) == ["tools/book-appointment.yaml"]
+    assert "description: Books or moves a dental appointment.\n" in tool_file.read_text(encoding="utf-8")
+    assert changes_by_address(plan_document(project, capsys)) == {}
+
+    # Both sides: the file's description changed since the last apply, and the live one again.
+    tool_file.write_text(
+        tool_file.read_text(encoding="utf-8").replace("Books or moves", "Books, moves or cancels"), encoding="utf-8"
+    )
+    dashboard_edit(project, edit_description(tool_id, "Books a dental appointment, weekdays only."))
+    before = project_files(project)
+    capsys.readouterr()
+    assert main(["pull", "-C", str(project)]) == exitcodes.STALE_OR_CONFLICT
+    assert "tools/book-appointment.yaml: tool_config.description" in capsys.readouterr().err
+    assert project_files(project) == before
+    assert main(["pull", "-C", str(project), "--force"]) == exitcodes.OK
+    assert "weekdays only." in tool_file.read_text(encoding="utf-8")
+    assert changes_by_address(plan_document(project, capsys)) == {}
 
 
 def edit_description(tool_id: str, description: str) -> Any:

@@ -1,4 +1,4 @@
-"""Live -> files: the direction opposite to the rest of agentform (docs/decisions/0015, 0120-0123).
+"""Live -> files: the direction opposite to the rest of agentform (docs/decisions/0015, 0120-0124).
 
 `importer` turns live agents and tools into the text of new project files (`agentform import`), with `values` (how
 live values are written in files) and `reader` (the reads an import needs, each resource once); `workspace` picks

@@ -21,7 +21,7 @@ from typing import Any
 
 from agentform.adopt import yamledit
 from agentform.adopt.values import escaped, spec_of_test
-from agentform.model import Desired, DesiredTest
+from agentform.model import Desired, DesiredTest, DesiredTool
 from agentform.plan import identity, payload, resources
 from agentform.plan.agents import agent_drift
 from agentform.plan.diff import NOT_SET, changed_paths, get_path
@@ -143,25 +143,35 @@ def _pull_tool(edits: _Edits, desired: Desired, live: LiveState, change: Resourc
         return
     # The file's secret headers are workspace secrets live: compare them as the plan does, by the secret's id.
     wanted = normalize_tool(with_secret_ids(payload.tool_payload(tool), secret_ids(desired, live)))
-    wanted_view, live_view = comparable(
-        wanted, normalize_tool(found.model_dump(include={"tool_config", "response_mocks"}))
-    )
-    paths = changed_paths(live_view, wanted_view)
-    for path in paths:
-        if tool.id is not None:
-            # Adopted tools are updated in place and have no last-applied record: which side changed is unknown.
-            edits.keep(
-                tool.source.path,
-                path,
-                "differs live; an adopted tool has no last-applied record to tell "
-                "which side changed, so nothing is pulled (`import tool ID --force` rewrites the file)",
-            )
-        elif change.conflict and not force:
+    live_tool = normalize_tool(found.model_dump(include={"tool_config", "response_mocks"}))
+    if tool.id is not None:
+        _pull_adopted_tool(edits, tool, wanted, live_tool, live, force)
+        return
+    wanted_view, live_view = comparable(wanted, live_tool)
+    for path in changed_paths(live_view, wanted_view):
+        if change.conflict and not force:
             edits.conflict(tool.source.path, path)
-        elif "request_headers" in path[:-1]:
-            edits.keep(tool.source.path, path, "a header is never pulled: reference a secret variable by hand")
         else:
-            edits.yaml(tool.source.path, path, get_path(live_view, path))
+            edits.tool_field(tool.source.path, path, get_path(live_view, path))
+
+
+def _pull_adopted_tool(
+    edits: _Edits, tool: DesiredTool, wanted: dict[str, Any], live_tool: dict[str, Any], live: LiveState, force: bool
+) -> None:
+    """A tool adopted through `id:` is updated in place, like an agent: the 3-way comparison against the config the
+    last apply recorded as agreed (`AdoptedToolEntry`) tells a live edit from a file change (docs/decisions/0125)."""
+    recorded = live.record.adopted_tools.get(tool.id or "") if live.record else None
+    if recorded is None:
+        wanted_view, live_view = comparable(wanted, live_tool)
+        for path in changed_paths(live_view, wanted_view):
+            edits.keep(tool.source.path, path, "differs live; no apply recorded this adopted tool yet: run apply first")
+        return
+    drift = agent_drift(wanted, live_tool, recorded.payload)
+    for path in drift.paths:
+        if path in drift.conflicts and not force:
+            edits.conflict(tool.source.path, path)
+        else:
+            edits.tool_field(tool.source.path, path, get_path(drift.live_view, path))
 
 
 def _pull_test(edits: _Edits, desired: Desired, live: LiveState, change: ResourceChange, force: bool) -> None:
@@ -234,6 +244,12 @@ class _Edits:
             return
         yamledit.set_value(data, target, None if value is NOT_SET else escaped(value))
         self.result.pulled.append(f"{path}: {_dotted(target)}")
+
+    def tool_field(self, path: str, at: FieldPath, value: Any) -> None:
+        if "request_headers" in at[:-1]:
+            self.keep(path, at, "a header is never pulled: reference a secret variable by hand")
+        else:
+            self.yaml(path, at, value)
 
     def texts(self) -> dict[str, str]:
         return {**self._texts, **{path: yamledit.dump(data) for path, data in self._yaml.items()}}

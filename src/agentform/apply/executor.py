@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from agentform.apply import operations
 from agentform.apply.dedupe import remove_retry_duplicates
 from agentform.apply.journal import Journal, JournalEntry
-from agentform.apply.observe import agent_entry, verify_agents, verify_versions
+from agentform.apply.observe import agent_entry, record_adopted_tools, verify_agents, verify_versions
 from agentform.model import Desired
 from agentform.plan import identity
 from agentform.plan.agents import recordable
@@ -165,6 +165,10 @@ async def apply_plan(
             client, desired, workspace, run.created, run.log, run.created_names
         )
     await _record_agents(run)
+    if run.store is not None and record_adopted_tools(
+        run.store.record, plan, workspace.live, run.ids, run.failed_addresses
+    ):
+        await run.store.save()
     if (
         collect
         and branch is None

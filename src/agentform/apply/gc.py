@@ -17,7 +17,7 @@ from agentform.model import Desired, DesiredDocument, DesiredTest, DesiredTool
 from agentform.plan.live import LiveState
 from agentform.plan.payload import test_content_hash
 from agentform.plan.read import test_attachments
-from agentform.plan.resources import tool_versions  # also imported from here by testing/targets.py
+from agentform.plan.resources import current_document, current_test, tool_ids, tool_versions
 from agentform.state.record import RecordStore
 
 if TYPE_CHECKING:
@@ -29,7 +29,19 @@ Declared = TypeVar("Declared", DesiredDocument, DesiredTool, DesiredTest)
 def superseded(desired: Desired, live: LiveState) -> dict[str, list[str]]:
     """Candidate ids per kind: live versions of declared keys that are not the declared version."""
     versions = tool_versions(desired)
-    documents = [d.id for d in live.documents if _stale(desired.documents, d.key, d.hash, _own_address)]
+    # A pulled version is the desired one under the address it was created with (decision 0124).
+    pulled = {
+        document_version.id
+        for document in desired.documents.values()
+        if (document_version := current_document(document, live))
+    }
+    ids = tool_ids(desired, live)
+    pulled |= {
+        live_test.id for test in desired.tests.values() if (live_test := current_test(test, live, ids, versions))
+    }
+    documents = [
+        d.id for d in live.documents if _stale(desired.documents, d.key, d.hash, _own_address) and d.id not in pulled
+    ]
     tools = [
         t.id
         for t in live.tools
@@ -39,6 +51,7 @@ def superseded(desired: Desired, live: LiveState) -> dict[str, list[str]]:
         t.id
         for t in live.tests
         if _stale(desired.tests, t.address, t.hash, lambda test: test_content_hash(test, versions))
+        and t.id not in pulled
     ]
     return {"document": documents, "tool": tools, "test": tests}
 

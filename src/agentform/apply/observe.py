@@ -11,17 +11,19 @@ edit made in the same second: the record vouches only for what is certain.
   after the clock left that second still saw our version.
 
 Documents and tests follow the same rule in `executor._save`: created versions by their creation time, repaired ones
-by their content.
+by their content. Tools adopted through `id:` get the config their file and the live tool agree on after the apply
+(`record_adopted_tools`): `pull`'s base for telling which side changed later.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from agentform.plan.live import LiveState
-from agentform.plan.model import Plan
-from agentform.plan.normalize import payload_hash
-from agentform.state.model import AgentEntry, StateRecord
+from agentform.plan.model import Plan, resolve_refs
+from agentform.plan.normalize import normalize_tool, payload_hash
+from agentform.state.model import AdoptedToolEntry, AgentEntry, StateRecord
 
 
 def agent_entry(agent_id: str, sent: dict[str, Any], answer: dict[str, Any] | None) -> AgentEntry:
@@ -81,3 +83,27 @@ def _read_after_its_second(stamp: int | None, live: LiveState) -> bool:
     """Whether detail reads of the plan came after the second `stamp` names: the plan listed the record document
     with a later timestamp before it read any detail."""
     return stamp is not None and live.record_updated_at is not None and live.record_updated_at > stamp
+
+
+def record_adopted_tools(
+    record: StateRecord, plan: Plan, live: LiveState, ids: Mapping[str, str], failed: Collection[str]
+) -> bool:
+    """Record, for each tool adopted through `id:`, the config its file and the live tool agree on after this apply:
+    the live one when the plan left it as it was, the one sent when the plan updated it. Whether any entry changed."""
+    adopted = {tool.id: tool for tool in live.tools if tool.adopted}
+    changed = False
+    for change in plan.changes:
+        tool = adopted.get(change.live_id or "")
+        if change.kind != "tool" or tool is None or change.address in failed:
+            continue
+        if change.action == "update" and change.payload is not None:
+            agreed = normalize_tool(resolve_refs(change.payload, ids))
+        elif change.action == "no-op" and tool.tool_config is not None:
+            agreed = normalize_tool({"tool_config": tool.tool_config, "response_mocks": tool.response_mocks})
+        else:
+            continue
+        entry = AdoptedToolEntry(key=change.key, payload=agreed)
+        if record.adopted_tools.get(tool.id) != entry:
+            record.adopted_tools[tool.id] = entry
+            changed = True
+    return changed

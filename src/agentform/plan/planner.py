@@ -122,9 +122,9 @@ def make_plan(
     agents = [
         _agent_change(desired, desired.agents[key], live, refs, on_drift, branch, redactor) for key in chosen.agents
     ]
-    # A version updated in place (a drift repair, or given a new content address) is not garbage.
-    updated = {change.live_id for change in (*documents, *tests) if change.action == "update"}
-    deletes = [change for change in _deletes(desired, live, chosen, prune, branch) if change.live_id not in updated]
+    # A version updated in place (a drift repair) or kept as the desired one (a pulled edit, 0124) is not garbage.
+    kept = {change.live_id for change in (*documents, *tests) if change.action in ("update", "no-op")}
+    deletes = [change for change in _deletes(desired, live, chosen, prune, branch) if change.live_id not in kept]
     return Plan(
         project=live.project,
         environment=live.environment,

@@ -2,7 +2,8 @@
 
 Each function turns one desired resource and its live versions into the inputs of `plan/versions.py` (`Wanted`,
 `Version`) and returns its `ResourceChange`; `*_ids` / `document_refs` give the ids (or `$ref:` placeholders) that
-agents and tests reference.
+agents and tests reference, and `current_document` / `current_test` the live version that is the desired one (its
+content address, or a pulled edit: decision 0124) for everyone who needs it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from agentform.plan.model import (
 )
 from agentform.plan.normalize import comparable, normalize_test, normalize_tool, same
 from agentform.plan.secrets import with_secret_ids
-from agentform.plan.versions import Version, Wanted, plan_versioned
+from agentform.plan.versions import Version, Wanted, current_version, plan_versioned
 from agentform.redact import Redactor
 from agentform.state.model import ResourceEntry
 
@@ -53,7 +54,7 @@ def document_change(
         diff=diff,
         # The name too: a rename in the dashboard is drift (docs/decisions/0058).
         repair_payload={"name": name, "text": document.text} if document.kind == "text" else {"name": name},
-        matches=lambda text: document.kind == "text" and text == document.text,
+        matches=_holds_document(document),
         create_fields=lambda: _document_create_fields(document, redactor),
         depends_on=tuple(sorted(refs_in(body) - {DOCUMENTS_FOLDER})),
     )
@@ -61,6 +62,22 @@ def document_change(
     change = plan_versioned(wanted, [document_version(v, live, document) for v in versions], on_drift=on_drift)
     renamed = next((v for v in versions if v.id == change.live_id and v.hash == wanted.hash and v.name != name), None)
     return _with_rename(change, renamed.name, name) if renamed and change.drift else change
+
+
+def _holds_document(document: DesiredDocument) -> Callable[[Version], bool]:
+    """Whether a version's text (read) and display name are the file's: a text document's address is its text's."""
+    return lambda version: (
+        document.kind == "text" and version.content == (document.text or "") and version.display == document.name
+    )
+
+
+def current_document(document: DesiredDocument, live: LiveState) -> LiveDocument | None:
+    """The live version that is `document` (`versions.current_version`), None when it does not exist yet."""
+    versions = live.documents_of(document.key)
+    found = current_version(
+        document.content_hash(), [document_version(v, live, document) for v in versions], _holds_document(document)
+    )
+    return next((version for version in versions if found is not None and version.id == found.id), None)
 
 
 def _with_rename(change: ResourceChange, live_name: str, name: str) -> ResourceChange:
@@ -112,6 +129,7 @@ def document_version(document: LiveDocument, live: LiveState, wanted: DesiredDoc
         edited = document.text is not None and document.text != (wanted.text or "")
         if renamed or document.text is not None:  # else unknown until the text is read
             drifted = renamed or edited
+    marker = identity.parse_document_name(document.name)
     return Version(
         id=document.id,
         hash=document.hash,
@@ -122,19 +140,28 @@ def document_version(document: LiveDocument, live: LiveState, wanted: DesiredDoc
         branches=_branches(document.branches),
         content=document.text,
         content_drifted=drifted,
+        display=marker.display if marker else None,
     )
 
 
 def document_refs(desired: Desired, live: LiveState) -> dict[str, payload.DocumentRef]:
     refs = {}
     for key, document in desired.documents.items():
-        current = next((v for v in live.documents_of(key) if v.hash == document.content_hash()), None)
+        current = current_document(document, live)
         refs[key] = payload.DocumentRef(
             id=current.id if current else ref(f"document.{key}"),
-            name=identity.desired_document_name(document),
+            name=_referenced_name(document, current),
             type=document.kind,
         )
     return refs
+
+
+def _referenced_name(document: DesiredDocument, current: LiveDocument | None) -> str:
+    """The name an agent's knowledge-base entry gives: the desired one, or a pulled version's own (which keeps the
+    address it was created with, decision 0124)."""
+    if current is not None and current.hash != document.content_hash():
+        return current.name
+    return identity.desired_document_name(document)
 
 
 # --- tools -------------------------------------------------------------------------------------------------------
@@ -241,9 +268,7 @@ def test_change(
     redactor: Redactor,
 ) -> ResourceChange:
     test_hash = payload.test_content_hash(test, tool_versions)
-    body = payload.test_payload(
-        test, tool_ids, test_hash=test_hash, parent_folder_id=live.tests_folder_id or ref(TESTS_FOLDER)
-    )
+    body = _test_body(test, live, tool_ids, test_hash)
     desired_view = normalize_test(body)
 
     def diff(old: dict | None) -> list[FieldChange]:
@@ -265,10 +290,38 @@ def test_change(
         depends_on=tuple(sorted(refs_in(body) - {TESTS_FOLDER})),
         diff=diff,
         repair_payload=body,
-        matches=lambda old: same(*comparable(desired_view, normalize_test(old))),
+        matches=_holds_test(test, lambda: desired_view),
         create_fields=lambda: field_changes({}, desired_view, redactor=redactor),
     )
     return plan_versioned(wanted, versions, on_drift=on_drift)
+
+
+def _test_body(test: DesiredTest, live: LiveState, tool_ids: Mapping[str, str], test_hash: str) -> dict[str, Any]:
+    return payload.test_payload(
+        test, tool_ids, test_hash=test_hash, parent_folder_id=live.tests_folder_id or ref(TESTS_FOLDER)
+    )
+
+
+def _holds_test(test: DesiredTest, desired_view: Callable[[], dict[str, Any]]) -> Callable[[Version], bool]:
+    """Whether a version's body (read) and display name are the spec's; the desired body is built only if asked."""
+    return lambda version: (
+        version.display == identity.test_display_name(test)
+        and same(*comparable(desired_view(), normalize_test(version.content)))
+    )
+
+
+def current_test(
+    test: DesiredTest, live: LiveState, tool_ids: Mapping[str, str], tool_versions: Mapping[str, str]
+) -> LiveTest | None:
+    """The live version that is `test` (`versions.current_version`), None when it does not exist yet."""
+    test_hash = payload.test_content_hash(test, tool_versions)
+    versions = live.tests_of(test.address)
+    found = current_version(
+        test_hash,
+        [test_version(v, live) for v in versions],
+        _holds_test(test, lambda: normalize_test(_test_body(test, live, tool_ids, test_hash))),
+    )
+    return next((version for version in versions if found is not None and version.id == found.id), None)
 
 
 def recorded_stamp(entries: Mapping[str, ResourceEntry], version: LiveDocument | LiveTest) -> int | None:
@@ -288,6 +341,7 @@ def test_version(test: LiveTest, live: LiveState, desired_view: dict | None = No
     if desired_view is not None and test.body is not None:
         desired_side, live_side = comparable(desired_view, normalize_test(test.body))
         drifted = not same(desired_side, live_side)
+    marker = identity.parse_test_name(test.name)
     return Version(
         id=test.id,
         hash=test.hash,
@@ -297,15 +351,15 @@ def test_version(test: LiveTest, live: LiveState, desired_view: dict | None = No
         branches=_branches(test.branches),
         content=test.body,
         content_drifted=drifted,
+        display=marker.display if marker else None,
     )
 
 
 def test_ids(desired: Desired, live: LiveState) -> dict[str, str]:
     """Test address -> the live id of the desired version, or the placeholder of the version this plan creates."""
-    versions = tool_versions(desired)
+    versions, tools = tool_versions(desired), tool_ids(desired, live)
     ids = {}
     for address, test in desired.tests.items():
-        wanted = payload.test_content_hash(test, versions)
-        current = next((v for v in live.tests_of(address) if v.hash == wanted), None)
+        current = current_test(test, live, tools, versions)
         ids[address] = current.id if current else ref(f"test.{address}")
     return ids

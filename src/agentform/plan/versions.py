@@ -3,6 +3,8 @@
 Each desired resource has one content address (hash). Live, a key may have several versions:
 
 - a version with the desired hash exists -> `no-op` (or a drift repair when it was edited outside git);
+- a version edited outside git holds what the file now wants (a pulled edit) -> `no-op`: it is the desired version,
+  though its name keeps the address it was created with (decision 0124);
 - only other versions exist -> `replace` (-/+): a new version is created, the agents switch to it, and the old
   versions become garbage, planned as separate deletes addressed `<kind>.<key>@<hash>`;
 - no version -> `create`.
@@ -41,6 +43,8 @@ class Version:
     # Whether the content read differs from what git wants (set by the caller, which knows how to compare); None
     # when not compared. Tools carry no timestamp, so this is all they have.
     content_drifted: bool | None = None
+    # The display part of the version's name (documents and tests), which a pulled version must match too.
+    display: str | None = None
 
     @property
     def timestamp_moved(self) -> bool:
@@ -79,8 +83,9 @@ class Wanted:
     create_fields: Callable[[], list[FieldChange]] = field(default=lambda: [])
     # The body that repairs a drifted version in place (document content, tool config, test body).
     repair_payload: dict[str, Any] | None = None
-    # Whether a version's content (as read) is what git wants: an edit made live and then copied into the file.
-    matches: Callable[[Any], bool] = field(default=lambda _content: False)
+    # Whether a version (its content as read, its display name) is what git wants: an edit made live and then copied
+    # into the file (`current_version`).
+    matches: Callable[[Version], bool] = field(default=lambda _version: False)
 
     @property
     def address(self) -> str:
@@ -98,6 +103,23 @@ def shown_version(wanted_hash: str, versions: Sequence[Version]) -> Version | No
     if current is not None:
         return current if current.edited_outside_git or current.worth_reading else None
     return max(versions, key=lambda version: (version.updated_at or 0, version.id)) if versions else None
+
+
+def current_version(wanted_hash: str, versions: Sequence[Version], holds: Callable[[Version], bool]) -> Version | None:
+    """The live version that is the desired one: the version named with its content address, else a pulled one.
+
+    A pulled version was edited outside git and is the newest (`shown_version`), and `holds` says its content (read)
+    and display name are what the file now wants: `agentform pull` copied the edit into the file, or someone did by
+    hand. It stays the desired version under the name it was created with (decision 0124). Planner, references, test
+    runs and garbage collection all find the desired version here, so they agree on it.
+    """
+    named = next((version for version in versions if version.hash == wanted_hash), None)
+    if named is not None:
+        return named
+    shown = shown_version(wanted_hash, versions)
+    if shown is not None and shown.edited_outside_git and shown.content is not None and holds(shown):
+        return shown
+    return None
 
 
 def plan_versioned(wanted: Wanted, versions: Sequence[Version], *, on_drift: DriftResolution) -> ResourceChange:
@@ -134,18 +156,16 @@ def plan_versioned(wanted: Wanted, versions: Sequence[Version], *, on_drift: Dri
             payload=wanted.repair_payload,
             reason="edited outside git since the last apply; restoring the content from git",
         )
-    shown = shown_version(wanted.hash, versions)
-    if shown is not None and shown.edited_outside_git and shown.content is not None and wanted.matches(shown.content):
-        # The file now says what was edited live (`agentform pull`, or the edit copied by hand): nothing to resolve,
-        # as for agents. The edited version keeps its id and gets the content address it now has (0123).
+    pulled = current_version(wanted.hash, versions, wanted.matches)
+    if pulled is not None:
+        # The file now says what was edited live: nothing to resolve, as for agents, and nothing to write (0124).
         return ResourceChange(
             **common,
-            action="update",
-            live_id=shown.id,
-            fields=[FieldChange(path="content_hash", before=shown.hash, after=wanted.hash)],
-            payload=wanted.repair_payload,
-            reason="edited outside git and the file now holds that edit: renamed to its new content address",
+            action="no-op",
+            live_id=pulled.id,
+            reason="edited outside git and the file now holds that edit (its name keeps its first content address)",
         )
+    shown = shown_version(wanted.hash, versions)
     if shown is not None:
         fields = wanted.diff(shown.content) or [FieldChange(path="content_hash", before=shown.hash, after=wanted.hash)]
         replace = {

@@ -60,6 +60,15 @@ class ResourceEntry(_Record):
     verified: bool = True
 
 
+class AdoptedToolEntry(_Record):
+    """A tool adopted through `id:` (updated in place, never ours to delete): the config the files and the live tool
+    last agreed on, normalised, headers from secrets as workspace-secret ids. `pull`'s base for telling which side
+    changed (docs/decisions/0125)."""
+
+    key: str
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
 class PendingIntent(_Record):
     """Written before a create whose result has no marker on the live side (tools)."""
 
@@ -149,6 +158,8 @@ class StateRecord(_Record):
     documents: dict[str, ResourceEntry] = Field(default_factory=dict)
     tools: dict[str, ResourceEntry] = Field(default_factory=dict)
     tests: dict[str, ResourceEntry] = Field(default_factory=dict)
+    # Per live id: tools adopted through `id:`, which the record does not own (`tools` does not list them).
+    adopted_tools: dict[str, AdoptedToolEntry] = Field(default_factory=dict)
     pending: list[PendingIntent] = Field(default_factory=list)
     # Branch name -> agent key -> entry.
     branches: dict[str, dict[str, BranchEntry]] = Field(default_factory=dict)
@@ -195,7 +206,8 @@ def parse_record(text: str, *, project: str, environment: str, secrets: Iterable
     """
     record = _parse_record(text, project=project, environment=environment)
     values = {digest: value for value, digest in token_digests(record.secret_salt, secrets).items()}
-    for entry in record.agents.values():
+    entries: list[AgentEntry | AdoptedToolEntry] = [*record.agents.values(), *record.adopted_tools.values()]
+    for entry in entries:
         entry.payload = detokenise(entry.payload, values, strict=False)
     record.use_secrets(secrets)
     return record
@@ -229,7 +241,7 @@ def dump_record(record: StateRecord) -> str:
     record.secret_fingerprints.update({fingerprint(salt, value): len(value) for value in record._secrets})
     document = record.model_dump(mode="json")
     digests = token_digests(salt, record._secrets)
-    for entry in document["agents"].values():
+    for entry in [*document["agents"].values(), *document["adopted_tools"].values()]:
         entry["payload"] = tokenise(entry["payload"], digests)
     # Sorted and compact: the record is rewritten often and read on every plan.
     return json.dumps(document, sort_keys=True, separators=(",", ":"))

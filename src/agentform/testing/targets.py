@@ -14,8 +14,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from agentform.model import Desired, DesiredTest
-from agentform.plan import identity, payload
+from agentform.plan import identity, payload, resources
 from agentform.plan.live import LiveState
+from agentform.plan.model import parse_ref
 from agentform.plan.resources import tool_versions
 from agentform.testing.runner import SuiteTarget
 
@@ -72,13 +73,10 @@ def choose_tests(
 
 def resolve_ids(desired: Desired, live: LiveState) -> LiveIds:
     """The live id of each desired document, tool and test version that exists."""
-    documents, missing_documents = {}, []
-    for key, document in desired.documents.items():
-        current = next((v for v in live.documents_of(key) if v.hash == document.content_hash()), None)
-        if current is None:
-            missing_documents.append(key)
-        else:
-            documents[key] = payload.DocumentRef(current.id, identity.desired_document_name(document), document.kind)
+    # Documents and tests as the planner finds them: a pulled version is the desired one (decision 0124).
+    refs = resources.document_refs(desired, live)
+    documents = {key: found for key, found in refs.items() if parse_ref(found.id) is None}
+    missing_documents = [key for key in refs if key not in documents]
     tools, missing_tools = {}, []
     for key, tool in desired.tools.items():
         live_tool = next((v for v in live.tools_of(key) if v.hash == tool.content_hash()), None)
@@ -88,10 +86,11 @@ def resolve_ids(desired: Desired, live: LiveState) -> LiveIds:
             missing_tools.append(key)
     versions = tool_versions(desired)
     hashes = {address: payload.test_content_hash(test, versions) for address, test in desired.tests.items()}
+    every_tool = resources.tool_ids(desired, live)
     tests = {
         address: live_test.id
-        for address, wanted in hashes.items()
-        if (live_test := next((v for v in live.tests_of(address) if v.hash == wanted), None))
+        for address, test in desired.tests.items()
+        if (live_test := resources.current_test(test, live, every_tool, versions))
     }
     return LiveIds(documents, tools, tests, hashes, tuple(sorted(missing_documents)), tuple(sorted(missing_tools)))
 
