@@ -1,12 +1,15 @@
-"""Executing a plan: stages in dependency order, bounded parallelism within a stage, journal, state record.
+"""Executing a plan: each write as soon as what it references exists, bounded parallelism, journal, state record.
 
-Order (docs/decisions/0040, 0052): folders -> documents and tools -> tests -> agents; then deletes in reverse
-(agents -> tests -> documents and tools). Within a stage every change runs concurrently; the client's semaphore
-bounds how many requests are in flight. A change whose payload names a `$ref:` that failed is skipped, and no later
-stage starts after a failure, so a failed apply leaves a consistent prefix that a re-run completes.
+Order (docs/decisions/0040, 0052, 0113): a create or update starts as soon as every change it references (`$ref:`
+placeholders and `depends_on`) has finished, so folders, secrets, documents and tools, tests and agents overlap
+instead of waiting for the slowest of the previous kind; the client's semaphore bounds how many requests are in
+flight. A change that references one that failed is skipped, so a failed apply leaves a dependency-closed set of
+writes that a re-run completes. Deletes run after every write succeeded, in reverse stages (agents -> tests ->
+documents and tools -> secrets), each stage after the previous one.
 
-The state record is saved once per stage (not per step: that would double the writes), plus once before a stage
-that creates tools, holding the create intents (tools carry no marker; see `state/record.py`).
+The state record is written once before the first tool or secret create (their intents: tools carry no marker, see
+`state/record.py`, and an unrecorded secret must not let a plan trust the record's secrets, decision 0112), once
+when those creates are done, and once at the end (not per step: that would double the writes).
 
 Nothing is waited for and nothing is read back that a write's answer tells (docs/decisions/0110): an agent's update
 answers with its `version_id` and timestamp, which the record keeps; a created agent, document or test is vouched for
@@ -32,6 +35,7 @@ from agentform.plan.agents import recordable
 from agentform.plan.model import Plan, ResourceChange, refs_in, resolve_refs
 from agentform.plan.normalize import payload_hash
 from agentform.plan.read import Workspace, find_branch, read_workspace
+from agentform.plan.secrets import verify_secrets
 from agentform.state.folder import ensure_folder, ensure_test_folder
 from agentform.state.model import BranchEntry, PendingIntent, ResourceEntry
 from agentform.state.record import RecordStore
@@ -99,6 +103,13 @@ class _Run:
     branch_entries_unsaved: bool = False
     step: int = 0
     started: Callable[[ResourceChange], None] | None = None
+    # Whether the client retried a create during this apply (its twin may exist): secrets it made stay unverified.
+    retried_posts: int | None = None
+    # One creation per managed folder and one record store, however many changes ask at once.
+    folders: dict[str, asyncio.Future[str]] = field(default_factory=dict)
+    store_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # The record holds results not written yet (folded in memory, written by the next save).
+    unsaved: bool = False
 
     def __post_init__(self) -> None:
         self.ids = {c.address: c.live_id for c in self.plan.changes if c.live_id}
@@ -113,20 +124,35 @@ class _Run:
             self.progress(entry)
         return entry
 
+    async def folder(self, address: str) -> str:
+        """The id of managed folder `address` (`folder.documents` or `folder.tests`), created when missing."""
+        if address in self.ids:
+            return self.ids[address]
+        if address not in self.folders:
+            self.folders[address] = asyncio.ensure_future(self._create_folder(address))
+        return await self.folders[address]
+
+    async def _create_folder(self, address: str) -> str:
+        name = identity.folder_name(self.plan.project, self.plan.environment)
+        ensure = ensure_folder if address == "folder.documents" else ensure_test_folder
+        folder_id = await ensure(self.client, name)
+        self.ids[address] = self.created[address] = folder_id
+        return folder_id
+
     async def record_store(self) -> RecordStore:
-        if self.store is None:
-            folder_id = self.ids.get("folder.documents") or await ensure_folder(
-                self.client, identity.folder_name(self.plan.project, self.plan.environment)
-            )
-            self.ids["folder.documents"] = folder_id
-            record = self.workspace.record.model_copy(deep=True)
-            verify_agents(record, self.workspace.live)
-            verify_versions(record, self.workspace.live, self.plan)
-            # Tools recovered from an interrupted create become ours for good.
-            for tool_id, key in self.workspace.recovered_tools.items():
-                record.tools[tool_id] = ResourceEntry(id=tool_id, key=key, hash=self.desired.tools[key].content_hash())
-            self.store = RecordStore(self.client, folder_id, record, self.workspace.record_document_id)
-        return self.store
+        async with self.store_lock:
+            if self.store is None:
+                folder_id = await self.folder("folder.documents")
+                record = self.workspace.record.model_copy(deep=True)
+                verify_agents(record, self.workspace.live)
+                verify_versions(record, self.workspace.live, self.plan)
+                verify_secrets(record, self.workspace.live)
+                # Tools recovered from an interrupted create become ours for good.
+                for tool_id, key in self.workspace.recovered_tools.items():
+                    content = self.desired.tools[key].content_hash()
+                    record.tools[tool_id] = ResourceEntry(id=tool_id, key=key, hash=content)
+                self.store = RecordStore(self.client, folder_id, record, self.workspace.record_document_id)
+            return self.store
 
 
 async def apply_plan(
@@ -152,14 +178,21 @@ async def apply_plan(
     workspace = workspace or await read_workspace(client, desired)
     run = _Run(client, plan, desired, workspace, journal or Journal(), progress, started=started)
     result = ApplyResult(journal=run.journal)
-    retried_posts = _retried_posts(client)
-    for stage in stages(plan, prune=prune):
-        await _folders(run, stage)
-        await _intents(run, stage)
-        await asyncio.gather(*(_execute(run, change, branch) for change in stage))
-        await _save(run, stage)
-        if run.failed_addresses:
-            break
+    run.retried_posts = retried_posts = _retried_posts(client)
+    all_stages = stages(plan, prune=prune)
+    writes = [change for stage in all_stages for change in stage if change.action != "delete"]
+    await _write(run, writes, branch)
+    deletes = [stage for stage in all_stages if stage[0].action == "delete"]
+    if deletes and not run.failed_addresses:
+        if run.unsaved:
+            # What was created is recorded before anything is deleted, as a stage at a time did.
+            await (await run.record_store()).save()
+            run.unsaved = False
+        for stage in deletes:
+            await asyncio.gather(*(_execute(run, change, branch) for change in stage))
+            await _save(run, stage)
+            if run.failed_addresses:
+                break
     if run.created and (retried_posts is None or _retried_posts(client) != retried_posts):
         result.duplicates_removed = await remove_retry_duplicates(
             client, desired, workspace, run.created, run.log, run.created_names
@@ -187,24 +220,69 @@ async def apply_plan(
     return result
 
 
-async def _folders(run: _Run, stage: list[ResourceChange]) -> None:
-    """Create the managed folders a stage's payloads wait for (the plan refers to them as `$ref:folder.*`)."""
-    wanted = set().union(*(refs_in(change.payload) for change in stage)) - set(run.ids)
-    name = identity.folder_name(run.plan.project, run.plan.environment)
-    if "folder.documents" in wanted:
-        run.ids["folder.documents"] = await ensure_folder(run.client, name)
-        run.created["folder.documents"] = run.ids["folder.documents"]
-    if "folder.tests" in wanted:
-        run.ids["folder.tests"] = await ensure_test_folder(run.client, name)
-        run.created["folder.tests"] = run.ids["folder.tests"]
+async def _write(run: _Run, writes: list[ResourceChange], branch: str | None) -> None:
+    """Every create and update, each as soon as the changes it references are done (`dependencies`).
+
+    Tool and secret creates wait for their intents to be saved; once they are all done the record is saved again
+    (dropping the intents), while documents, tests and agents go on; the rest is folded in at the end.
+    """
+    after = dependencies(writes)
+    done = {change.address: asyncio.Event() for change in writes}
+    marked = [c for c in writes if c.kind in ("tool", "secret") and c.action in ("create", "replace")]
+    intents = asyncio.ensure_future(_intents(run, marked)) if marked else None
+
+    async def one(change: ResourceChange) -> None:
+        try:
+            for address in after[change.address]:
+                await done[address].wait()
+            if intents is not None and change in marked:
+                await intents
+            for folder in _FOLDERS & refs_in(change.payload):
+                await run.folder(folder)
+            await _execute(run, change, branch)
+        except Exception as error:  # the folder or the intents could not be written: the change is not attempted
+            run.failed_addresses.add(change.address)
+            run.log(_entry(0, change, _operation_name(change), "failed", live_id=change.live_id, error=str(error)))
+        finally:
+            done[change.address].set()
+
+    async def marked_then_save() -> None:
+        await asyncio.gather(*(one(change) for change in marked))
+        await _save(run, marked)
+
+    others = [change for change in writes if change not in marked]
+    await asyncio.gather(marked_then_save(), *(one(change) for change in others))
+    await _fold(run, others)
 
 
-async def _intents(run: _Run, stage: list[ResourceChange]) -> None:
-    tools = [c for c in stage if c.kind == "tool" and c.action in ("create", "replace")]
-    if not tools:
-        return
+_FOLDERS = frozenset({"folder.documents", "folder.tests"})
+
+
+def dependencies(changes: list[ResourceChange]) -> dict[str, set[str]]:
+    """Address -> the addresses among `changes` that it references and that come in an earlier stage.
+
+    Only earlier stages count (folders and secrets, documents and tools, tests, agents), so the graph has no cycle
+    whatever a payload names.
+    """
+    stage_of = {change.address: _STAGE_OF_KIND[change.kind] for change in changes}
+    return {
+        change.address: {
+            address
+            for address in refs_in(change.payload) | set(change.depends_on)
+            if stage_of.get(address, _LAST_STAGE) < stage_of[change.address]
+        }
+        for change in changes
+    }
+
+
+_LAST_STAGE = max(_STAGE_OF_KIND.values())
+
+
+async def _intents(run: _Run, creates: list[ResourceChange]) -> None:
+    """Save the intents of the tool creates before any tool or secret create starts (the module docstring)."""
+    tools = [c for c in creates if c.kind == "tool"]
     store = await run.record_store()
-    store.record.pending = [
+    store.record.pending = [p for p in store.record.pending if p.key not in {c.key for c in tools}] + [
         PendingIntent(
             kind="tool", key=c.key, hash=c.hash or run.desired.tools[c.key].content_hash(), started_at=time.time()
         )
@@ -277,56 +355,71 @@ async def _update_branch(run: _Run, change: ResourceChange, payload: dict[str, A
     return operations.Outcome(agent_id, None, "update_agent")
 
 
-async def _save(run: _Run, stage: list[ResourceChange]) -> None:
-    """Fold the stage's results into the record and write it once."""
+async def _save(run: _Run, changes: list[ResourceChange]) -> None:
+    """Fold the results of `changes` into the record and write it once, if that changed anything."""
+    if await _fold(run, changes):
+        await (await run.record_store()).save()
+        run.unsaved = False
+
+
+async def _fold(run: _Run, changes: list[ResourceChange]) -> bool:
+    """Record the results of `changes` in the record (not written yet); whether that changed it."""
     changed = False
-    store = None
-    for change in stage:
+    for change in changes:
         if change.address in run.failed_addresses:
             continue
         if change.kind in ("folder",) or (change.kind == "agent" and change.action != "delete"):
             continue
-        store = store or await run.record_store()
-        entries = getattr(store.record, f"{change.kind}s")
-        if change.action == "delete":
-            for live_id in change.delete_ids or [change.live_id or ""]:
-                changed |= entries.pop(live_id, None) is not None
-            if change.kind == "agent":
-                changed |= store.record.agents.pop(change.key, None) is not None
-            continue
-        live_id = run.ids[change.address]
-        # Only what we created is ours: an adopted tool (`id:` in its file) is updated in place, never collected.
-        if change.action in ("create", "replace") and live_id not in entries:
-            entries[live_id] = ResourceEntry(id=live_id, key=change.key, hash=change.hash or "")
-            changed = True
-        elif change.kind in ("document", "test") and change.action == "update":
-            # A repaired version: an edit in the second of our write would not move its timestamp, so plans compare
-            # its content until one proves it (`verify_versions`; docs/decisions/0110). A version found by its
-            # marker alone becomes recorded too.
-            entry = entries.setdefault(live_id, ResourceEntry(id=live_id, key=change.key, hash=change.hash or ""))
-            entry.updated_at, entry.verified = None, False
-            changed = True
-    if any(c.kind == "tool" for c in stage):
-        store = store or await run.record_store()
+        entries = getattr((await run.record_store()).record, f"{change.kind}s")
+        changed |= _folded(run, change, entries)
+    if any(c.kind == "tool" for c in changes):
+        store = await run.record_store()
         # A failed create keeps its intent: its tool may exist anyway (the answer was lost), and the next read
         # must be able to recognise it.
-        done = {c.key for c in stage if c.kind == "tool" and c.address not in run.failed_addresses}
+        done = {c.key for c in changes if c.kind == "tool" and c.address not in run.failed_addresses}
         store.record.pending = [p for p in store.record.pending if p.key not in done]
         changed = True
-    if changed and store is not None:
-        await store.save()
+    run.unsaved |= changed
+    return changed
+
+
+def _folded(run: _Run, change: ResourceChange, entries: dict[str, Any]) -> bool:
+    """Record one successful change in `entries` (the record's entries of its kind); whether that changed them."""
+    if change.action == "delete":
+        # Agents are recorded by key, everything else by live id.
+        gone = [change.key] if change.kind == "agent" else change.delete_ids or [change.live_id or ""]
+        return any([entries.pop(key, None) is not None for key in gone])
+    live_id = run.ids[change.address]
+    if change.kind == "secret":
+        # The recorded name (with its tag of the value) lets a plan trust the record instead of listing secrets
+        # (docs/decisions/0112); one made while the client retried a create may have a twin: not trusted yet.
+        entry = entries.setdefault(live_id, ResourceEntry(id=live_id, key=change.key, hash=""))
+        retried = run.retried_posts is None or _retried_posts(run.client) != run.retried_posts
+        entry.hash, entry.verified = change.hash or "", not retried
+        return True
+    # Only what we created is ours: an adopted tool (`id:` in its file) is updated in place, never collected.
+    if change.action in ("create", "replace") and live_id not in entries:
+        entries[live_id] = ResourceEntry(id=live_id, key=change.key, hash=change.hash or "")
+        return True
+    if change.kind in ("document", "test") and change.action == "update":
+        # A repaired version: an edit in the second of our write would not move its timestamp, so plans compare
+        # its content until one proves it (`verify_versions`; docs/decisions/0110). A version found by its
+        # marker alone becomes recorded too.
+        entry = entries.setdefault(live_id, ResourceEntry(id=live_id, key=change.key, hash=change.hash or ""))
+        entry.updated_at, entry.verified = None, False
+        return True
+    return False
 
 
 async def _record_agents(run: _Run) -> None:
     """Record what we wrote to agents, from the writes' answers (docs/decisions/0110); save the record if needed."""
-    if not run.written_agents:
-        if run.branch_entries_unsaved:
-            await (await run.record_store()).save()
+    if not (run.written_agents or run.branch_entries_unsaved or run.unsaved):
         return
     store = await run.record_store()
     for key, (agent_id, payload, answer) in run.written_agents.items():
         store.record.agents[key] = agent_entry(agent_id, recordable(payload), answer)
     await store.save()
+    run.unsaved = False
 
 
 def _retried_posts(client: ElevenLabsClient) -> int | None:

@@ -39,6 +39,7 @@ from agentform.plan.live import (
     LiveTest,
     LiveTool,
 )
+from agentform.plan.secrets import recorded_secrets
 from agentform.state.folder import oldest
 from agentform.state.model import StateRecord, parse_record
 from agentform.state.record import find_record_document
@@ -138,10 +139,18 @@ async def read_workspace(
         )
         return items, recovered, owned
 
+    tools_read = asyncio.ensure_future(tools_of_scope())
+
     async def secrets_of_scope() -> list[LiveSecret]:
-        # Only projects that have (or had) workspace secrets pay for the list.
-        if not desired.workspace_secrets and not (await record_read)[1].secrets:
+        # Only projects that have (or had) workspace secrets pay for the list, and only when the record cannot vouch
+        # for every secret (docs/decisions/0112).
+        _, record = await record_read
+        if not desired.workspace_secrets and not record.secrets:
             return []
+        tool_items, _, _ = await tools_read
+        recorded = recorded_secrets(desired, record, tool_items)
+        if recorded is not None:
+            return recorded
         items = await client.list_secrets()
         return identity.live_secrets_from_items(items, project, env)
 
@@ -159,13 +168,12 @@ async def read_workspace(
             (test_folder_id, test_items),
             (record_document, record),
             live_secrets,
-        ) = await asyncio.gather(
-            agents_of_scope(), tools_of_scope(), documents(), tests(), record_read, secrets_of_scope()
-        )
+        ) = await asyncio.gather(agents_of_scope(), tools_read, documents(), tests(), record_read, secrets_of_scope())
     finally:
         by_name.cancel()
         kb_search.cancel()
         record_read.cancel()
+        tools_read.cancel()
     kb_folder_id = kb_search.result()
     adopted_tools = {tool.id: key for key, tool in desired.tools.items() if tool.id}
     live = LiveState(
