@@ -223,26 +223,23 @@ async def apply_plan(
 async def _write(run: _Run, writes: list[ResourceChange], branch: str | None) -> None:
     """Every create and update, each as soon as the changes it references are done (`dependencies`).
 
-    Tool and secret creates wait for their intents to be saved; once they are all done the record is saved again
-    (dropping the intents), while documents, tests and agents go on; the rest is folded in at the end.
+    First the managed folders the payloads need (a first apply) and the intents of tool creates; then every change
+    at once, each waiting only for its own references. Once the tool and secret writes are done the record is saved
+    (dropping the intents) while documents, tests and agents go on; the rest is folded in, written at the end.
     """
+    missing = _FOLDERS & set().union(*(refs_in(change.payload) for change in writes)) - set(run.ids)
+    await asyncio.gather(*(run.folder(address) for address in sorted(missing)))
+    marked = [c for c in writes if c.kind in ("tool", "secret")]
+    if any(c.kind == "tool" and c.action in ("create", "replace") for c in marked):
+        await _intents(run, marked)
     after = dependencies(writes)
     done = {change.address: asyncio.Event() for change in writes}
-    marked = [c for c in writes if c.kind in ("tool", "secret") and c.action in ("create", "replace")]
-    intents = asyncio.ensure_future(_intents(run, marked)) if marked else None
 
     async def one(change: ResourceChange) -> None:
+        for address in after[change.address]:
+            await done[address].wait()
         try:
-            for address in after[change.address]:
-                await done[address].wait()
-            if intents is not None and change in marked:
-                await intents
-            for folder in _FOLDERS & refs_in(change.payload):
-                await run.folder(folder)
             await _execute(run, change, branch)
-        except Exception as error:  # the folder or the intents could not be written: the change is not attempted
-            run.failed_addresses.add(change.address)
-            run.log(_entry(0, change, _operation_name(change), "failed", live_id=change.live_id, error=str(error)))
         finally:
             done[change.address].set()
 
@@ -278,11 +275,12 @@ def dependencies(changes: list[ResourceChange]) -> dict[str, set[str]]:
 _LAST_STAGE = max(_STAGE_OF_KIND.values())
 
 
-async def _intents(run: _Run, creates: list[ResourceChange]) -> None:
+async def _intents(run: _Run, changes: list[ResourceChange]) -> None:
     """Save the intents of the tool creates before any tool or secret create starts (the module docstring)."""
-    tools = [c for c in creates if c.kind == "tool"]
+    tools = [c for c in changes if c.kind == "tool" and c.action in ("create", "replace")]
     store = await run.record_store()
-    store.record.pending = [p for p in store.record.pending if p.key not in {c.key for c in tools}] + [
+    # The intents of this apply's creates replace any left over: those were recovered by the read, or never created.
+    store.record.pending = [
         PendingIntent(
             kind="tool", key=c.key, hash=c.hash or run.desired.tools[c.key].content_hash(), started_at=time.time()
         )
