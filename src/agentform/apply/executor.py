@@ -110,6 +110,8 @@ class _Run:
     store_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # The record holds results not written yet (folded in memory, written by the next save).
     unsaved: bool = False
+    # Address -> the addresses its payload and `depends_on` name, walked once per change.
+    references: dict[str, set[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.ids = {c.address: c.live_id for c in self.plan.changes if c.live_id}
@@ -117,6 +119,11 @@ class _Run:
             self.ids.setdefault("folder.documents", self.workspace.documents_folder_id)
         if self.workspace.tests_folder_id:
             self.ids.setdefault("folder.tests", self.workspace.tests_folder_id)
+
+    def referenced(self, change: ResourceChange) -> set[str]:
+        if change.address not in self.references:
+            self.references[change.address] = refs_in(change.payload) | set(change.depends_on)
+        return self.references[change.address]
 
     def log(self, entry: JournalEntry) -> JournalEntry:
         self.journal.add(entry)
@@ -227,12 +234,12 @@ async def _write(run: _Run, writes: list[ResourceChange], branch: str | None) ->
     at once, each waiting only for its own references. Once the tool and secret writes are done the record is saved
     (dropping the intents) while documents, tests and agents go on; the rest is folded in, written at the end.
     """
-    missing = _FOLDERS & set().union(*(refs_in(change.payload) for change in writes)) - set(run.ids)
+    missing = _FOLDERS & set().union(*(run.referenced(change) for change in writes)) - set(run.ids)
     await asyncio.gather(*(run.folder(address) for address in sorted(missing)))
     marked = [c for c in writes if c.kind in ("tool", "secret")]
     if any(c.kind == "tool" and c.action in ("create", "replace") for c in marked):
         await _intents(run, marked)
-    after = dependencies(writes)
+    after = dependencies(writes, run.referenced)
     done = {change.address: asyncio.Event() for change in writes}
 
     async def one(change: ResourceChange) -> None:
@@ -255,8 +262,10 @@ async def _write(run: _Run, writes: list[ResourceChange], branch: str | None) ->
 _FOLDERS = frozenset({"folder.documents", "folder.tests"})
 
 
-def dependencies(changes: list[ResourceChange]) -> dict[str, set[str]]:
-    """Address -> the addresses among `changes` that it references and that come in an earlier stage.
+def dependencies(
+    changes: list[ResourceChange], referenced: Callable[[ResourceChange], set[str]]
+) -> dict[str, set[str]]:
+    """Address -> the addresses among `changes` that it references (`referenced`) and that come in an earlier stage.
 
     Only earlier stages count (folders and secrets, documents and tools, tests, agents), so the graph has no cycle
     whatever a payload names.
@@ -264,9 +273,7 @@ def dependencies(changes: list[ResourceChange]) -> dict[str, set[str]]:
     stage_of = {change.address: _STAGE_OF_KIND[change.kind] for change in changes}
     return {
         change.address: {
-            address
-            for address in refs_in(change.payload) | set(change.depends_on)
-            if stage_of.get(address, _LAST_STAGE) < stage_of[change.address]
+            address for address in referenced(change) if stage_of.get(address, _LAST_STAGE) < stage_of[change.address]
         }
         for change in changes
     }
@@ -292,7 +299,7 @@ async def _intents(run: _Run, changes: list[ResourceChange]) -> None:
 async def _execute(run: _Run, change: ResourceChange, branch: str | None) -> None:
     run.step += 1
     step = run.step
-    waiting = (refs_in(change.payload) | set(change.depends_on)) & run.failed_addresses
+    waiting = run.referenced(change) & run.failed_addresses
     if waiting:
         run.failed_addresses.add(change.address)
         run.log(_entry(step, change, "-", "skipped", error=f"not attempted: {', '.join(sorted(waiting))} failed"))
