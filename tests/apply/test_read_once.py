@@ -23,7 +23,7 @@ def change_one_prompt(project_dir: Path) -> None:
     prompt.write_text(prompt.read_text() + "\nMention the opening hours when asked.\n")
 
 
-def test_one_changed_prompt_reads_the_workspace_once_and_costs_thirteen_requests(project, capsys):
+def test_one_changed_prompt_reads_the_workspace_once_and_costs_twelve_requests(project, capsys):
     assert apply_command.run(project_dir=project, auto_approve=True) == exitcodes.OK
     mark = local_log(project)[-1]["seq"]
     change_one_prompt(project)
@@ -36,8 +36,10 @@ def test_one_changed_prompt_reads_the_workspace_once_and_costs_thirteen_requests
     assert lists and max(lists.values()) == 1, f"a list read twice: {lists}"
     patches = [path for method, path in sent if method == "PATCH"]
     assert [path.split("/")[3] for path in patches] == ["agents", "knowledge-base"], "the agent, then the record"
-    # Twelve, plus the list of workspace secrets: the example's webhook token lives in one (decision 0091).
-    assert len(sent) <= 13
+    # The example's webhook token lives in a workspace secret (decision 0091) that the record vouches for: no list
+    # of secrets (decision 0112).
+    assert ("GET", "/v1/convai/secrets") not in sent
+    assert len(sent) <= 12
 
 
 def test_an_apply_whose_workspace_another_apply_changed_since_its_plan_plans_again_under_the_lock():

@@ -110,6 +110,7 @@ class _Run:
     store_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # The record holds results not written yet (folded in memory, written by the next save).
     unsaved: bool = False
+    deleted_secrets: set[str] = field(default_factory=set)
     # Address -> the addresses its payload and `depends_on` name, walked once per change.
     references: dict[str, set[str]] = field(default_factory=dict)
 
@@ -153,7 +154,7 @@ class _Run:
                 record = self.workspace.record.model_copy(deep=True)
                 verify_agents(record, self.workspace.live)
                 verify_versions(record, self.workspace.live, self.plan)
-                verify_secrets(record, self.workspace.live)
+                verify_secrets(record, self.workspace.live.secrets)
                 # Tools recovered from an interrupted create become ours for good.
                 for tool_id, key in self.workspace.recovered_tools.items():
                     content = self.desired.tools[key].content_hash()
@@ -375,8 +376,13 @@ async def _fold(run: _Run, changes: list[ResourceChange]) -> bool:
             continue
         if change.kind in ("folder",) or (change.kind == "agent" and change.action != "delete"):
             continue
-        entries = getattr((await run.record_store()).record, f"{change.kind}s")
-        changed |= _folded(run, change, entries)
+        record = (await run.record_store()).record
+        changed |= _folded(run, change, getattr(record, f"{change.kind}s"))
+        if change.kind == "secret" and change.action == "delete":
+            # A twin or stranger pruned: the secrets that remain may be trusted again (`verify_secrets`).
+            run.deleted_secrets.update(change.delete_ids or [change.live_id or ""])
+            verify_secrets(record, [s for s in run.workspace.live.secrets if s.id not in run.deleted_secrets])
+            changed = True
     if any(c.kind == "tool" for c in changes):
         store = await run.record_store()
         # A failed create keeps its intent: its tool may exist anyway (the answer was lost), and the next read

@@ -160,15 +160,16 @@ def _secret_ids_in(value: Any) -> set[str]:
     return set()
 
 
-def verify_secrets(record: StateRecord, live: LiveState) -> None:
-    """Bring the record's secret entries up to what the plan saw, for `recorded_secrets` to trust next time.
+def verify_secrets(record: StateRecord, live: list[LiveSecret]) -> None:
+    """Bring the record's secret entries up to the live secrets of ours a plan saw (`live`), for `recorded_secrets`
+    to trust next time.
 
     Each recorded secret seen takes its live name; it is trusted only when it is the one secret of its key and every
     secret of ours that was seen is recorded (a twin or an unrecorded one needs the list until prune removes it).
     """
-    whole = all(secret.id in record.secrets for secret in live.secrets)
-    per_key = Counter(secret.key for secret in live.secrets)
-    for secret in live.secrets:
+    whole = all(secret.id in record.secrets for secret in live)
+    per_key = Counter(secret.key for secret in live)
+    for secret in live:
         entry = record.secrets.get(secret.id)
         if entry is not None:
             entry.hash, entry.verified = secret.name, whole and per_key[secret.key] == 1
