@@ -307,6 +307,10 @@ async def _execute(run: _Run, change: ResourceChange, branch: str | None) -> Non
         return
     if run.started is not None:
         run.started(change)
+    # Every apply that attempts a write writes the record before it releases the lock, even when all its writes
+    # failed: a write whose answer was lost may have happened, and the next apply's freshness check looks at the
+    # record (docs/decisions/0111, 0114).
+    run.unsaved = True
     try:
         if change.action == "delete":
             for live_id in change.delete_ids or [change.live_id or ""]:
@@ -362,8 +366,9 @@ async def _update_branch(run: _Run, change: ResourceChange, payload: dict[str, A
 
 
 async def _save(run: _Run, changes: list[ResourceChange]) -> None:
-    """Fold the results of `changes` into the record and write it once, if that changed anything."""
-    if await _fold(run, changes):
+    """Fold the results of `changes` into the record and write it once, if anything is unsaved."""
+    await _fold(run, changes)
+    if run.unsaved:
         await (await run.record_store()).save()
         run.unsaved = False
 

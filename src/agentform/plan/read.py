@@ -42,7 +42,7 @@ from agentform.plan.live import (
 from agentform.plan.secrets import recorded_secrets
 from agentform.state.folder import oldest
 from agentform.state.model import StateRecord, parse_record
-from agentform.state.record import find_record_document
+from agentform.state.record import find_record_document, is_record_document
 
 if TYPE_CHECKING:
     from agentform.elevenlabs.client import ElevenLabsClient
@@ -65,6 +65,9 @@ class Workspace:
     recovered_tools: dict[str, str]
     # Every tool id in the workspace when it was read, ours or not: a tool that appears later was made since.
     tool_ids_seen: frozenset[str] = frozenset()
+    # (id, name) of every state record document in the workspace, of any environment, when it was read: a first
+    # apply, which has no record of its own to compare, compares these (docs/decisions/0114).
+    records_seen: frozenset[tuple[str, str]] | None = None
 
 
 async def read_live(
@@ -201,7 +204,13 @@ async def read_workspace(
         tests_folder_id=test_folder_id,
         recovered_tools=recovered,
         tool_ids_seen=frozenset(str(item["id"]) for item in tool_items),
+        records_seen=record_documents(by_name.result()),
     )
+
+
+def record_documents(listing: Iterable[dict[str, Any]]) -> frozenset[tuple[str, str]]:
+    """(id, name) of the state record documents in a listing, whichever folder and environment they belong to."""
+    return frozenset((str(item["id"]), str(item.get("name"))) for item in listing if is_record_document(item))
 
 
 def _documents(items: list[dict[str, Any]], folder_id: str | None, record: StateRecord) -> list[LiveDocument]:
