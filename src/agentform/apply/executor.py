@@ -37,7 +37,7 @@ from agentform.plan.normalize import payload_hash
 from agentform.plan.read import Workspace, find_branch, read_workspace
 from agentform.plan.secrets import verify_secrets
 from agentform.state.folder import ensure_folder, ensure_test_folder
-from agentform.state.model import BranchEntry, PendingIntent, ResourceEntry
+from agentform.state.model import AgentEntry, BranchEntry, PendingIntent, ResourceEntry
 from agentform.state.record import RecordStore
 
 if TYPE_CHECKING:
@@ -97,7 +97,8 @@ class _Run:
     ids: dict[str, str] = field(init=False)
     failed_addresses: set[str] = field(default_factory=set)
     store: RecordStore | None = None
-    written_agents: dict[str, tuple[str, dict[str, Any], dict[str, Any] | None]] = field(default_factory=dict)
+    # Key -> the record entry of each agent written on main, made as its answer arrives (while others are in flight).
+    written_agents: dict[str, AgentEntry] = field(default_factory=dict)
     created: dict[str, str] = field(default_factory=dict)
     created_names: dict[str, str] = field(default_factory=dict)
     branch_entries_unsaved: bool = False
@@ -231,9 +232,10 @@ async def apply_plan(
 async def _write(run: _Run, writes: list[ResourceChange], branch: str | None) -> None:
     """Every create and update, each as soon as the changes it references are done (`dependencies`).
 
-    First the managed folders the payloads need (a first apply) and the intents of tool creates; then every change
-    at once, each waiting only for its own references. Once the tool and secret writes are done the record is saved
-    (dropping the intents) while documents, tests and agents go on; the rest is folded in, written at the end.
+    First the managed folders the payloads need (a first apply) and the intents of tool creates; then each change
+    once its references are done, in kind order among the ready ones. Each result is folded into the record as it
+    arrives; once the tool and secret writes are done the record is saved (dropping the intents) while documents,
+    tests and agents go on; the rest is written at the end.
     """
     missing = _FOLDERS & set().union(*(run.referenced(change) for change in writes)) - set(run.ids)
     await asyncio.gather(*(run.folder(address) for address in sorted(missing)))
@@ -241,23 +243,53 @@ async def _write(run: _Run, writes: list[ResourceChange], branch: str | None) ->
     if any(c.kind == "tool" and c.action in ("create", "replace") for c in marked):
         await _intents(run, marked)
     after = dependencies(writes, run.referenced)
-    done = {change.address: asyncio.Event() for change in writes}
-
-    async def one(change: ResourceChange) -> None:
+    blocked_by = {change.address: len(after[change.address]) for change in writes}
+    unblocks: dict[str, list[ResourceChange]] = {}
+    for change in writes:
         for address in after[change.address]:
-            await done[address].wait()
-        try:
-            await _execute(run, change, branch)
-        finally:
-            done[change.address].set()
+            unblocks.setdefault(address, []).append(change)
+    # Ready changes wait in kind order (what others reference first); a few more workers than the client sends at
+    # once build each request just before a slot frees, instead of a thousand tasks at the start.
+    ready: asyncio.Queue[ResourceChange] = asyncio.Queue()
+    for change in writes:
+        if not after[change.address]:
+            ready.put_nowait(change)
+    marked_left, marked_addresses = len(marked), {change.address for change in marked}
+    saves: list[asyncio.Future[None]] = []
 
-    async def marked_then_save() -> None:
-        await asyncio.gather(*(one(change) for change in marked))
-        await _save(run, marked)
+    async def worker() -> None:
+        nonlocal marked_left
+        while True:
+            change = await ready.get()
+            try:
+                await _execute(run, change, branch)
+                # Folded as it finishes, while other requests are in flight; written by the next save.
+                await _fold(run, [change])
+                if change.address in marked_addresses:
+                    marked_left -= 1
+                    if marked_left == 0:
+                        saves.append(asyncio.ensure_future(_save(run, [])))
+            finally:
+                for waiting in unblocks.get(change.address, ()):
+                    blocked_by[waiting.address] -= 1
+                    if blocked_by[waiting.address] == 0:
+                        ready.put_nowait(waiting)
+                ready.task_done()
 
-    others = [change for change in writes if change not in marked]
-    await asyncio.gather(marked_then_save(), *(one(change) for change in others))
-    await _fold(run, others)
+    workers = [asyncio.ensure_future(worker()) for _ in range(2 * (getattr(run.client, "parallelism", None) or 8))]
+    joined = asyncio.ensure_future(ready.join())
+    try:
+        # Workers only end by failing (a record write that raised): that ends the apply as it would have.
+        await asyncio.wait([joined, *workers], return_when=asyncio.FIRST_COMPLETED)
+        for task in workers:
+            if task.done():
+                task.result()
+        await asyncio.gather(*saves)
+    finally:
+        joined.cancel()
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
 
 
 _FOLDERS = frozenset({"folder.documents", "folder.tests"})
@@ -329,7 +361,7 @@ async def _execute(run: _Run, change: ResourceChange, branch: str | None) -> Non
         run.ids[change.address] = outcome.live_id
         # Main's record entry: creates land on main even with --branch; branch updates are recorded per branch.
         if change.kind == "agent" and (branch is None or change.action == "create"):
-            run.written_agents[change.key] = (outcome.live_id, payload, outcome.response)
+            run.written_agents[change.key] = agent_entry(outcome.live_id, recordable(payload), outcome.response)
         run.log(_entry(step, change, outcome.operation, "ok", live_id=outcome.live_id, request=_summary(payload)))
     except Exception as error:
         run.failed_addresses.add(change.address)
@@ -432,8 +464,7 @@ async def _record_agents(run: _Run) -> None:
     if not (run.written_agents or run.branch_entries_unsaved or run.unsaved):
         return
     store = await run.record_store()
-    for key, (agent_id, payload, answer) in run.written_agents.items():
-        store.record.agents[key] = agent_entry(agent_id, recordable(payload), answer)
+    store.record.agents.update(run.written_agents)
     await store.save()
     run.unsaved = False
 
