@@ -1,15 +1,16 @@
 """Executing a plan: each write as soon as what it references exists, bounded parallelism, journal, state record.
 
-Order (docs/decisions/0040, 0052, 0113): a create or update starts as soon as every change it references (`$ref:`
+Order (docs/decisions/0052, 0113): a create or update starts as soon as every change it references (`$ref:`
 placeholders and `depends_on`) has finished, so folders, secrets, documents and tools, tests and agents overlap
 instead of waiting for the slowest of the previous kind; the client's semaphore bounds how many requests are in
 flight. A change that references one that failed is skipped, so a failed apply leaves a dependency-closed set of
 writes that a re-run completes. Deletes run after every write succeeded, in reverse stages (agents -> tests ->
 documents and tools -> secrets), each stage after the previous one.
 
-The state record is written once before the first tool or secret create (their intents: tools carry no marker, see
-`state/record.py`, and an unrecorded secret must not let a plan trust the record's secrets, decision 0112), once
-when those creates are done, and once at the end (not per step: that would double the writes).
+The state record (`apply/run.py`) is written once before the first tool create when there is one (its intent: tools
+carry no marker, see `state/record.py`; the intents also keep a plan from trusting the record's secrets, decision
+0112), once when the tool and secret writes are done, and once at the end, also when every write failed (decision
+0114); not per step: that would double the writes.
 
 Nothing is waited for and nothing is read back that a write's answer tells (docs/decisions/0110): an agent's update
 answers with its `version_id` and timestamp, which the record keeps; a created agent, document or test is vouched for
@@ -28,25 +29,20 @@ from typing import TYPE_CHECKING, Any
 from agentform.apply import operations
 from agentform.apply.dedupe import remove_retry_duplicates
 from agentform.apply.journal import Journal, JournalEntry
-from agentform.apply.observe import agent_entry, verify_agents, verify_versions
+from agentform.apply.observe import agent_entry
+from agentform.apply.run import Progress, Run, fold, record_agents, retried_posts, save, save_intents
 from agentform.model import Desired
-from agentform.plan import identity
 from agentform.plan.agents import recordable
-from agentform.plan.model import Plan, ResourceChange, refs_in, resolve_refs
+from agentform.plan.model import Plan, ResourceChange, resolve_refs
 from agentform.plan.normalize import payload_hash
 from agentform.plan.read import Workspace, find_branch, read_workspace
-from agentform.plan.secrets import verify_secrets
-from agentform.state.folder import ensure_folder, ensure_test_folder
-from agentform.state.model import AgentEntry, BranchEntry, PendingIntent, ResourceEntry
-from agentform.state.record import RecordStore
+from agentform.state.model import BranchEntry
 
 if TYPE_CHECKING:
     from agentform.elevenlabs.client import ElevenLabsClient
 
 _STAGE_OF_KIND = {"folder": 0, "secret": 0, "document": 1, "tool": 1, "test": 2, "agent": 3}
 _DELETE_STAGE_OF_KIND = {"agent": 4, "test": 5, "document": 6, "tool": 6, "secret": 7}
-
-Progress = Callable[[JournalEntry], None]
 
 
 class ApplyRefused(Exception):
@@ -83,87 +79,6 @@ def stages(plan: Plan, *, prune: bool) -> list[list[ResourceChange]]:
     return [grouped[stage] for stage in sorted(grouped)]
 
 
-@dataclass(eq=False)
-class _Run:
-    """The mutable state of one apply."""
-
-    client: ElevenLabsClient
-    plan: Plan
-    desired: Desired
-    workspace: Workspace
-    journal: Journal
-    progress: Progress | None
-    # Address -> live id, from the plan and filled as creates succeed; `$ref:` placeholders resolve through it.
-    ids: dict[str, str] = field(init=False)
-    failed_addresses: set[str] = field(default_factory=set)
-    store: RecordStore | None = None
-    # Key -> the record entry of each agent written on main, made as its answer arrives (while others are in flight).
-    written_agents: dict[str, AgentEntry] = field(default_factory=dict)
-    created: dict[str, str] = field(default_factory=dict)
-    created_names: dict[str, str] = field(default_factory=dict)
-    branch_entries_unsaved: bool = False
-    step: int = 0
-    started: Callable[[ResourceChange], None] | None = None
-    # Whether the client retried a create during this apply (its twin may exist): secrets it made stay unverified.
-    retried_posts: int | None = None
-    # One creation per managed folder and one record store, however many changes ask at once.
-    folders: dict[str, asyncio.Future[str]] = field(default_factory=dict)
-    store_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    # The record holds results not written yet (folded in memory, written by the next save).
-    unsaved: bool = False
-    deleted_secrets: set[str] = field(default_factory=set)
-    # Address -> the addresses its payload and `depends_on` name, walked once per change.
-    references: dict[str, set[str]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.ids = {c.address: c.live_id for c in self.plan.changes if c.live_id}
-        if self.workspace.documents_folder_id:
-            self.ids.setdefault("folder.documents", self.workspace.documents_folder_id)
-        if self.workspace.tests_folder_id:
-            self.ids.setdefault("folder.tests", self.workspace.tests_folder_id)
-
-    def referenced(self, change: ResourceChange) -> set[str]:
-        if change.address not in self.references:
-            self.references[change.address] = refs_in(change.payload) | set(change.depends_on)
-        return self.references[change.address]
-
-    def log(self, entry: JournalEntry) -> JournalEntry:
-        self.journal.add(entry)
-        if self.progress is not None:
-            self.progress(entry)
-        return entry
-
-    async def folder(self, address: str) -> str:
-        """The id of managed folder `address` (`folder.documents` or `folder.tests`), created when missing."""
-        if address in self.ids:
-            return self.ids[address]
-        if address not in self.folders:
-            self.folders[address] = asyncio.ensure_future(self._create_folder(address))
-        return await self.folders[address]
-
-    async def _create_folder(self, address: str) -> str:
-        name = identity.folder_name(self.plan.project, self.plan.environment)
-        ensure = ensure_folder if address == "folder.documents" else ensure_test_folder
-        folder_id = await ensure(self.client, name)
-        self.ids[address] = self.created[address] = folder_id
-        return folder_id
-
-    async def record_store(self) -> RecordStore:
-        async with self.store_lock:
-            if self.store is None:
-                folder_id = await self.folder("folder.documents")
-                record = self.workspace.record.model_copy(deep=True)
-                verify_agents(record, self.workspace.live)
-                verify_versions(record, self.workspace.live, self.plan)
-                verify_secrets(record, self.workspace.live.secrets)
-                # Tools recovered from an interrupted create become ours for good.
-                for tool_id, key in self.workspace.recovered_tools.items():
-                    content = self.desired.tools[key].content_hash()
-                    record.tools[tool_id] = ResourceEntry(id=tool_id, key=key, hash=content)
-                self.store = RecordStore(self.client, folder_id, record, self.workspace.record_document_id)
-            return self.store
-
-
 async def apply_plan(
     client: ElevenLabsClient,
     plan: Plan,
@@ -185,9 +100,9 @@ async def apply_plan(
         raise ApplyRefused(f"drift conflict on {conflicts}: choose a side with --on-drift git-wins|live-wins")
     branch = branch if branch is not None else plan.branch
     workspace = workspace or await read_workspace(client, desired)
-    run = _Run(client, plan, desired, workspace, journal or Journal(), progress, started=started)
+    run = Run(client, plan, desired, workspace, journal or Journal(), progress, started=started)
     result = ApplyResult(journal=run.journal)
-    run.retried_posts = retried_posts = _retried_posts(client)
+    run.posts_retried_at_start = posts_before = retried_posts(client)
     all_stages = stages(plan, prune=prune)
     writes = [change for stage in all_stages for change in stage if change.action != "delete"]
     await _write(run, writes, branch)
@@ -199,14 +114,14 @@ async def apply_plan(
             run.unsaved = False
         for stage in deletes:
             await asyncio.gather(*(_execute(run, change, branch) for change in stage))
-            await _save(run, stage)
+            await save(run, stage)
             if run.failed_addresses:
                 break
-    if run.created and (retried_posts is None or _retried_posts(client) != retried_posts):
+    if run.created and (posts_before is None or retried_posts(client) != posts_before):
         result.duplicates_removed = await remove_retry_duplicates(
             client, desired, workspace, run.created, run.log, run.created_names
         )
-    await _record_agents(run)
+    await record_agents(run)
     if (
         collect
         and branch is None
@@ -229,7 +144,7 @@ async def apply_plan(
     return result
 
 
-async def _write(run: _Run, writes: list[ResourceChange], branch: str | None) -> None:
+async def _write(run: Run, writes: list[ResourceChange], branch: str | None) -> None:
     """Every create and update, each as soon as the changes it references are done (`dependencies`).
 
     First the managed folders the payloads need (a first apply) and the intents of tool creates; then each change
@@ -241,7 +156,7 @@ async def _write(run: _Run, writes: list[ResourceChange], branch: str | None) ->
     await asyncio.gather(*(run.folder(address) for address in sorted(missing)))
     marked = [c for c in writes if c.kind in ("tool", "secret")]
     if any(c.kind == "tool" and c.action in ("create", "replace") for c in marked):
-        await _intents(run, marked)
+        await save_intents(run, marked)
     after = dependencies(writes, run.referenced)
     blocked_by = {change.address: len(after[change.address]) for change in writes}
     unblocks: dict[str, list[ResourceChange]] = {}
@@ -264,11 +179,11 @@ async def _write(run: _Run, writes: list[ResourceChange], branch: str | None) ->
             try:
                 await _execute(run, change, branch)
                 # Folded as it finishes, while other requests are in flight; written by the next save.
-                await _fold(run, [change])
+                await fold(run, [change])
                 if change.address in marked_addresses:
                     marked_left -= 1
                     if marked_left == 0:
-                        saves.append(asyncio.ensure_future(_save(run, [])))
+                        saves.append(asyncio.ensure_future(save(run, [])))
             finally:
                 for waiting in unblocks.get(change.address, ()):
                     blocked_by[waiting.address] -= 1
@@ -315,21 +230,7 @@ def dependencies(
 _LAST_STAGE = max(_STAGE_OF_KIND.values())
 
 
-async def _intents(run: _Run, changes: list[ResourceChange]) -> None:
-    """Save the intents of the tool creates before any tool or secret create starts (the module docstring)."""
-    tools = [c for c in changes if c.kind == "tool" and c.action in ("create", "replace")]
-    store = await run.record_store()
-    # The intents of this apply's creates replace any left over: those were recovered by the read, or never created.
-    store.record.pending = [
-        PendingIntent(
-            kind="tool", key=c.key, hash=c.hash or run.desired.tools[c.key].content_hash(), started_at=time.time()
-        )
-        for c in tools
-    ]
-    await store.save()
-
-
-async def _execute(run: _Run, change: ResourceChange, branch: str | None) -> None:
+async def _execute(run: Run, change: ResourceChange, branch: str | None) -> None:
     run.step += 1
     step = run.step
     waiting = run.referenced(change) & run.failed_addresses
@@ -368,7 +269,7 @@ async def _execute(run: _Run, change: ResourceChange, branch: str | None) -> Non
         run.log(_entry(step, change, _operation_name(change), "failed", live_id=change.live_id, error=str(error)))
 
 
-async def _update_branch(run: _Run, change: ResourceChange, payload: dict[str, Any], name: str) -> operations.Outcome:
+async def _update_branch(run: Run, change: ResourceChange, payload: dict[str, Any], name: str) -> operations.Outcome:
     """PATCH the agent's branch `name`, creating it from main's current version when missing."""
     agent_id = change.live_id or ""
     found = find_branch(await run.client.list_branches(agent_id), name)
@@ -395,84 +296,6 @@ async def _update_branch(run: _Run, change: ResourceChange, payload: dict[str, A
     )
     run.branch_entries_unsaved = True
     return operations.Outcome(agent_id, None, "update_agent")
-
-
-async def _save(run: _Run, changes: list[ResourceChange]) -> None:
-    """Fold the results of `changes` into the record and write it once, if anything is unsaved."""
-    await _fold(run, changes)
-    if run.unsaved:
-        await (await run.record_store()).save()
-        run.unsaved = False
-
-
-async def _fold(run: _Run, changes: list[ResourceChange]) -> bool:
-    """Record the results of `changes` in the record (not written yet); whether that changed it."""
-    changed = False
-    for change in changes:
-        if change.address in run.failed_addresses:
-            continue
-        if change.kind in ("folder",) or (change.kind == "agent" and change.action != "delete"):
-            continue
-        record = (await run.record_store()).record
-        changed |= _folded(run, change, getattr(record, f"{change.kind}s"))
-        if change.kind == "secret" and change.action == "delete":
-            # A twin or stranger pruned: the secrets that remain may be trusted again (`verify_secrets`).
-            run.deleted_secrets.update(change.delete_ids or [change.live_id or ""])
-            verify_secrets(record, [s for s in run.workspace.live.secrets if s.id not in run.deleted_secrets])
-            changed = True
-    if any(c.kind == "tool" for c in changes):
-        store = await run.record_store()
-        # A failed create keeps its intent: its tool may exist anyway (the answer was lost), and the next read
-        # must be able to recognise it.
-        done = {c.key for c in changes if c.kind == "tool" and c.address not in run.failed_addresses}
-        store.record.pending = [p for p in store.record.pending if p.key not in done]
-        changed = True
-    run.unsaved |= changed
-    return changed
-
-
-def _folded(run: _Run, change: ResourceChange, entries: dict[str, Any]) -> bool:
-    """Record one successful change in `entries` (the record's entries of its kind); whether that changed them."""
-    if change.action == "delete":
-        # Agents are recorded by key, everything else by live id.
-        gone = [change.key] if change.kind == "agent" else change.delete_ids or [change.live_id or ""]
-        return any([entries.pop(key, None) is not None for key in gone])
-    live_id = run.ids[change.address]
-    if change.kind == "secret":
-        # The recorded name (with its tag of the value) lets a plan trust the record instead of listing secrets
-        # (docs/decisions/0112); one made while the client retried a create may have a twin: not trusted yet.
-        entry = entries.setdefault(live_id, ResourceEntry(id=live_id, key=change.key, hash=""))
-        retried = run.retried_posts is None or _retried_posts(run.client) != run.retried_posts
-        entry.hash, entry.verified = change.hash or "", not retried
-        return True
-    # Only what we created is ours: an adopted tool (`id:` in its file) is updated in place, never collected.
-    if change.action in ("create", "replace") and live_id not in entries:
-        entries[live_id] = ResourceEntry(id=live_id, key=change.key, hash=change.hash or "")
-        return True
-    if change.kind in ("document", "test") and change.action == "update":
-        # A repaired version: an edit in the second of our write would not move its timestamp, so plans compare
-        # its content until one proves it (`verify_versions`; docs/decisions/0110). A version found by its
-        # marker alone becomes recorded too.
-        entry = entries.setdefault(live_id, ResourceEntry(id=live_id, key=change.key, hash=change.hash or ""))
-        entry.updated_at, entry.verified = None, False
-        return True
-    return False
-
-
-async def _record_agents(run: _Run) -> None:
-    """Record what we wrote to agents, from the writes' answers (docs/decisions/0110); save the record if needed."""
-    if not (run.written_agents or run.branch_entries_unsaved or run.unsaved):
-        return
-    store = await run.record_store()
-    store.record.agents.update(run.written_agents)
-    await store.save()
-    run.unsaved = False
-
-
-def _retried_posts(client: ElevenLabsClient) -> int | None:
-    """How many POST attempts the client retried so far; None when it does not tell (then assume some were)."""
-    counts = getattr(client, "retry_counts", None)
-    return None if counts is None else counts["POST"]
 
 
 def _garbage_planned(plan: Plan) -> bool:
