@@ -30,7 +30,7 @@ from agentform.plan import identity
 from agentform.plan.fresh import Planned, make_fresh_plan
 from agentform.plan.live import LiveState
 from agentform.plan.model import Plan
-from agentform.plan.read import Workspace, read_workspace
+from agentform.plan.read import Workspace, read_workspace, record_documents
 from agentform.plan.saved import StalePlanError, check_fresh
 from agentform.plan.shard import Shard
 from agentform.project import Diagnostic, ProjectError, inspect_project
@@ -296,12 +296,7 @@ async def apply_with_lock(
         ttl_secs=DEFAULT_LOCK_TTL_SECS,
         wait_secs=lock_wait_secs,
     ) as lock:
-        live = planned_from.live if planned_from is not None else None
-        if (
-            replan is not None
-            and live is not None
-            and record_unchanged(lock.listing, live.documents_folder_id, live.record_id, live.record_name)
-        ):
+        if replan is not None and planned_from is not None and nobody_applied_since(lock.listing, planned_from):
             workspace = planned_from
         else:
             workspace = await read_workspace(client, desired, branch=plan.branch)
@@ -323,6 +318,16 @@ async def apply_with_lock(
             workspace=workspace,
             started=started,
         )
+
+
+def nobody_applied_since(listing: list[dict[str, Any]], workspace: Workspace) -> bool:
+    """Whether the lock's list call (`listing`) shows that no apply wrote since `workspace` was read: the managed
+    folder's record under the same name (docs/decisions/0111), or, for a first apply that saw no record of its own,
+    every record document of the workspace as it was (docs/decisions/0114)."""
+    live = workspace.live
+    if live.record_id is not None:
+        return record_unchanged(listing, live.documents_folder_id, live.record_id, live.record_name)
+    return workspace.records_seen is not None and record_documents(listing) == workspace.records_seen
 
 
 def _main_targets(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from tests.apply.helpers import desired, tool
 
 from agentform.apply import Journal, read_journal, stages
+from agentform.apply.executor import dependencies
 from agentform.apply.journal import JournalEntry, summarise
 from agentform.plan.live import LiveAgent
-from agentform.plan.model import Plan, ResourceChange
+from agentform.plan.model import Plan, ResourceChange, refs_in
 from agentform.plan.read import agents_needing_detail, contains, recover_pending_tools
 from agentform.state.model import AgentEntry, PendingIntent, StateRecord
 
@@ -44,6 +45,31 @@ def test_stages_run_documents_and_tools_then_tests_then_agents_then_deletes_in_r
         ["document.old@abc"],
     ]
     assert [[c.address for c in stage] for stage in stages(plan, prune=False)][-1] == ["agent.a"]
+
+
+def test_each_write_waits_only_for_the_earlier_kinds_it_references():
+    writes = [
+        change("secret.book.Authorization"),
+        change("tool.book", payload={"tool_config": {"headers": "$ref:secret.book.Authorization"}}),
+        change("document.faq", payload={"parent_folder_id": "$ref:folder.documents"}),
+        change("test.desk/greets", payload={"tool_id": "$ref:tool.book"}),
+        change("agent.desk", payload={"tools": ["$ref:tool.book"], "tests": ["$ref:test.desk/greets"]}),
+        change("agent.lobby", payload={"prompt": "Nothing new referenced."}),
+        # A reference to a later kind (or to itself) never makes a wait: the graph cannot have a cycle.
+        change("document.odd", payload={"x": "$ref:agent.desk", "y": "$ref:document.odd"}),
+        change("agent.hall", depends_on=["document.faq"]),
+    ]
+    after = dependencies(writes, lambda c: refs_in(c.payload) | set(c.depends_on))
+    assert after == {
+        "secret.book.Authorization": set(),
+        "tool.book": {"secret.book.Authorization"},
+        "document.faq": set(),
+        "test.desk/greets": {"tool.book"},
+        "agent.desk": {"tool.book", "test.desk/greets"},
+        "agent.lobby": set(),
+        "document.odd": set(),
+        "agent.hall": {"document.faq"},
+    }
 
 
 def _agent(key: str, updated_at: int, agent_id: str = "a1") -> LiveAgent:

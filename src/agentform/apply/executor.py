@@ -1,12 +1,16 @@
-"""Executing a plan: stages in dependency order, bounded parallelism within a stage, journal, state record.
+"""Executing a plan: each write as soon as what it references exists, bounded parallelism, journal, state record.
 
-Order (docs/decisions/0040, 0052): folders -> documents and tools -> tests -> agents; then deletes in reverse
-(agents -> tests -> documents and tools). Within a stage every change runs concurrently; the client's semaphore
-bounds how many requests are in flight. A change whose payload names a `$ref:` that failed is skipped, and no later
-stage starts after a failure, so a failed apply leaves a consistent prefix that a re-run completes.
+Order (docs/decisions/0052, 0113): a create or update starts as soon as every change it references (`$ref:`
+placeholders and `depends_on`) has finished, so folders, secrets, documents and tools, tests and agents overlap
+instead of waiting for the slowest of the previous kind; the client's semaphore bounds how many requests are in
+flight. A change that references one that failed is skipped, so a failed apply leaves a dependency-closed set of
+writes that a re-run completes. Deletes run after every write succeeded, in reverse stages (agents -> tests ->
+documents and tools -> secrets), each stage after the previous one.
 
-The state record is saved once per stage (not per step: that would double the writes), plus once before a stage
-that creates tools, holding the create intents (tools carry no marker; see `state/record.py`).
+The state record (`apply/run.py`) is written once before the first tool create when there is one (its intent: tools
+carry no marker, see `state/record.py`; the intents also keep a plan from trusting the record's secrets, decision
+0112), once when the tool and secret writes are done, and once at the end, also when every write failed (decision
+0114); not per step: that would double the writes.
 
 Nothing is waited for and nothing is read back that a write's answer tells (docs/decisions/0110): an agent's update
 answers with its `version_id` and timestamp, which the record keeps; a created agent, document or test is vouched for
@@ -25,24 +29,20 @@ from typing import TYPE_CHECKING, Any
 from agentform.apply import operations
 from agentform.apply.dedupe import remove_retry_duplicates
 from agentform.apply.journal import Journal, JournalEntry
-from agentform.apply.observe import agent_entry, record_adopted_tools, verify_agents, verify_versions
+from agentform.apply.observe import agent_entry, record_adopted_tools
+from agentform.apply.run import Progress, Run, fold, record_agents, retried_posts, save, save_intents
 from agentform.model import Desired
-from agentform.plan import identity
 from agentform.plan.agents import recordable
-from agentform.plan.model import Plan, ResourceChange, refs_in, resolve_refs
+from agentform.plan.model import Plan, ResourceChange, resolve_refs
 from agentform.plan.normalize import payload_hash
 from agentform.plan.read import Workspace, find_branch, read_workspace
-from agentform.state.folder import ensure_folder, ensure_test_folder
-from agentform.state.model import BranchEntry, PendingIntent, ResourceEntry
-from agentform.state.record import RecordStore
+from agentform.state.model import BranchEntry
 
 if TYPE_CHECKING:
     from agentform.elevenlabs.client import ElevenLabsClient
 
 _STAGE_OF_KIND = {"folder": 0, "secret": 0, "document": 1, "tool": 1, "test": 2, "agent": 3}
 _DELETE_STAGE_OF_KIND = {"agent": 4, "test": 5, "document": 6, "tool": 6, "secret": 7}
-
-Progress = Callable[[JournalEntry], None]
 
 
 class ApplyRefused(Exception):
@@ -79,56 +79,6 @@ def stages(plan: Plan, *, prune: bool) -> list[list[ResourceChange]]:
     return [grouped[stage] for stage in sorted(grouped)]
 
 
-@dataclass(eq=False)
-class _Run:
-    """The mutable state of one apply."""
-
-    client: ElevenLabsClient
-    plan: Plan
-    desired: Desired
-    workspace: Workspace
-    journal: Journal
-    progress: Progress | None
-    # Address -> live id, from the plan and filled as creates succeed; `$ref:` placeholders resolve through it.
-    ids: dict[str, str] = field(init=False)
-    failed_addresses: set[str] = field(default_factory=set)
-    store: RecordStore | None = None
-    written_agents: dict[str, tuple[str, dict[str, Any], dict[str, Any] | None]] = field(default_factory=dict)
-    created: dict[str, str] = field(default_factory=dict)
-    created_names: dict[str, str] = field(default_factory=dict)
-    branch_entries_unsaved: bool = False
-    step: int = 0
-    started: Callable[[ResourceChange], None] | None = None
-
-    def __post_init__(self) -> None:
-        self.ids = {c.address: c.live_id for c in self.plan.changes if c.live_id}
-        if self.workspace.documents_folder_id:
-            self.ids.setdefault("folder.documents", self.workspace.documents_folder_id)
-        if self.workspace.tests_folder_id:
-            self.ids.setdefault("folder.tests", self.workspace.tests_folder_id)
-
-    def log(self, entry: JournalEntry) -> JournalEntry:
-        self.journal.add(entry)
-        if self.progress is not None:
-            self.progress(entry)
-        return entry
-
-    async def record_store(self) -> RecordStore:
-        if self.store is None:
-            folder_id = self.ids.get("folder.documents") or await ensure_folder(
-                self.client, identity.folder_name(self.plan.project, self.plan.environment)
-            )
-            self.ids["folder.documents"] = folder_id
-            record = self.workspace.record.model_copy(deep=True)
-            verify_agents(record, self.workspace.live)
-            verify_versions(record, self.workspace.live, self.plan)
-            # Tools recovered from an interrupted create become ours for good.
-            for tool_id, key in self.workspace.recovered_tools.items():
-                record.tools[tool_id] = ResourceEntry(id=tool_id, key=key, hash=self.desired.tools[key].content_hash())
-            self.store = RecordStore(self.client, folder_id, record, self.workspace.record_document_id)
-        return self.store
-
-
 async def apply_plan(
     client: ElevenLabsClient,
     plan: Plan,
@@ -150,25 +100,32 @@ async def apply_plan(
         raise ApplyRefused(f"drift conflict on {conflicts}: choose a side with --on-drift git-wins|live-wins")
     branch = branch if branch is not None else plan.branch
     workspace = workspace or await read_workspace(client, desired)
-    run = _Run(client, plan, desired, workspace, journal or Journal(), progress, started=started)
+    run = Run(client, plan, desired, workspace, journal or Journal(), progress, started=started)
     result = ApplyResult(journal=run.journal)
-    retried_posts = _retried_posts(client)
-    for stage in stages(plan, prune=prune):
-        await _folders(run, stage)
-        await _intents(run, stage)
-        await asyncio.gather(*(_execute(run, change, branch) for change in stage))
-        await _save(run, stage)
-        if run.failed_addresses:
-            break
-    if run.created and (retried_posts is None or _retried_posts(client) != retried_posts):
+    run.posts_retried_at_start = posts_before = retried_posts(client)
+    all_stages = stages(plan, prune=prune)
+    writes = [change for stage in all_stages for change in stage if change.action != "delete"]
+    await _write(run, writes, branch)
+    deletes = [stage for stage in all_stages if stage[0].action == "delete"]
+    if deletes and not run.failed_addresses:
+        if run.unsaved:
+            # What was created is recorded before anything is deleted, as a stage at a time did.
+            await (await run.record_store()).save()
+            run.unsaved = False
+        for stage in deletes:
+            await asyncio.gather(*(_execute(run, change, branch) for change in stage))
+            await save(run, stage)
+            if run.failed_addresses:
+                break
+    if run.created and (posts_before is None or retried_posts(client) != posts_before):
         result.duplicates_removed = await remove_retry_duplicates(
             client, desired, workspace, run.created, run.log, run.created_names
         )
-    await _record_agents(run)
     if run.store is not None and record_adopted_tools(
         run.store.record, plan, workspace.live, run.ids, run.failed_addresses
     ):
-        await run.store.save()
+        run.unsaved = True
+    await record_agents(run)
     if (
         collect
         and branch is None
@@ -191,42 +148,106 @@ async def apply_plan(
     return result
 
 
-async def _folders(run: _Run, stage: list[ResourceChange]) -> None:
-    """Create the managed folders a stage's payloads wait for (the plan refers to them as `$ref:folder.*`)."""
-    wanted = set().union(*(refs_in(change.payload) for change in stage)) - set(run.ids)
-    name = identity.folder_name(run.plan.project, run.plan.environment)
-    if "folder.documents" in wanted:
-        run.ids["folder.documents"] = await ensure_folder(run.client, name)
-        run.created["folder.documents"] = run.ids["folder.documents"]
-    if "folder.tests" in wanted:
-        run.ids["folder.tests"] = await ensure_test_folder(run.client, name)
-        run.created["folder.tests"] = run.ids["folder.tests"]
+async def _write(run: Run, writes: list[ResourceChange], branch: str | None) -> None:
+    """Every create and update, each as soon as the changes it references are done (`dependencies`).
+
+    First the managed folders the payloads need (a first apply) and the intents of tool creates; then each change
+    once its references are done, in kind order among the ready ones. Each result is folded into the record as it
+    arrives; once the tool and secret writes are done the record is saved (dropping the intents) while documents,
+    tests and agents go on; the rest is written at the end.
+    """
+    missing = _FOLDERS & set().union(*(run.referenced(change) for change in writes)) - set(run.ids)
+    await asyncio.gather(*(run.folder(address) for address in sorted(missing)))
+    marked = [c for c in writes if c.kind in ("tool", "secret")]
+    if any(c.kind == "tool" and c.action in ("create", "replace") for c in marked):
+        await save_intents(run, marked)
+    after = dependencies(writes, run.referenced)
+    blocked_by = {change.address: len(after[change.address]) for change in writes}
+    unblocks: dict[str, list[ResourceChange]] = {}
+    for change in writes:
+        for address in after[change.address]:
+            unblocks.setdefault(address, []).append(change)
+    # Ready changes wait in kind order (what others reference first); a few more workers than the client sends at
+    # once build each request just before a slot frees, instead of a thousand tasks at the start.
+    ready: asyncio.Queue[ResourceChange] = asyncio.Queue()
+    for change in writes:
+        if not after[change.address]:
+            ready.put_nowait(change)
+    marked_left, marked_addresses = len(marked), {change.address for change in marked}
+    saves: list[asyncio.Future[None]] = []
+
+    async def worker() -> None:
+        nonlocal marked_left
+        while True:
+            change = await ready.get()
+            try:
+                await _execute(run, change, branch)
+                # Folded as it finishes, while other requests are in flight; written by the next save.
+                await fold(run, [change])
+                if change.address in marked_addresses:
+                    marked_left -= 1
+                    if marked_left == 0:
+                        saves.append(asyncio.ensure_future(save(run, [])))
+            finally:
+                for waiting in unblocks.get(change.address, ()):
+                    blocked_by[waiting.address] -= 1
+                    if blocked_by[waiting.address] == 0:
+                        ready.put_nowait(waiting)
+                ready.task_done()
+
+    workers = [asyncio.ensure_future(worker()) for _ in range(2 * (getattr(run.client, "parallelism", None) or 8))]
+    joined = asyncio.ensure_future(ready.join())
+    try:
+        # Workers only end by failing (a record write that raised): that ends the apply as it would have.
+        await asyncio.wait([joined, *workers], return_when=asyncio.FIRST_COMPLETED)
+        for task in workers:
+            if task.done():
+                task.result()
+        await asyncio.gather(*saves)
+    finally:
+        joined.cancel()
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
 
 
-async def _intents(run: _Run, stage: list[ResourceChange]) -> None:
-    tools = [c for c in stage if c.kind == "tool" and c.action in ("create", "replace")]
-    if not tools:
-        return
-    store = await run.record_store()
-    store.record.pending = [
-        PendingIntent(
-            kind="tool", key=c.key, hash=c.hash or run.desired.tools[c.key].content_hash(), started_at=time.time()
-        )
-        for c in tools
-    ]
-    await store.save()
+_FOLDERS = frozenset({"folder.documents", "folder.tests"})
 
 
-async def _execute(run: _Run, change: ResourceChange, branch: str | None) -> None:
+def dependencies(
+    changes: list[ResourceChange], referenced: Callable[[ResourceChange], set[str]]
+) -> dict[str, set[str]]:
+    """Address -> the addresses among `changes` that it references (`referenced`) and that come in an earlier stage.
+
+    Only earlier stages count (folders and secrets, documents and tools, tests, agents), so the graph has no cycle
+    whatever a payload names.
+    """
+    stage_of = {change.address: _STAGE_OF_KIND[change.kind] for change in changes}
+    return {
+        change.address: {
+            address for address in referenced(change) if stage_of.get(address, _LAST_STAGE) < stage_of[change.address]
+        }
+        for change in changes
+    }
+
+
+_LAST_STAGE = max(_STAGE_OF_KIND.values())
+
+
+async def _execute(run: Run, change: ResourceChange, branch: str | None) -> None:
     run.step += 1
     step = run.step
-    waiting = (refs_in(change.payload) | set(change.depends_on)) & run.failed_addresses
+    waiting = run.referenced(change) & run.failed_addresses
     if waiting:
         run.failed_addresses.add(change.address)
         run.log(_entry(step, change, "-", "skipped", error=f"not attempted: {', '.join(sorted(waiting))} failed"))
         return
     if run.started is not None:
         run.started(change)
+    # Every apply that attempts a write writes the record before it releases the lock, even when all its writes
+    # failed: a write whose answer was lost may have happened, and the next apply's freshness check looks at the
+    # record (docs/decisions/0111, 0114).
+    run.unsaved = True
     try:
         if change.action == "delete":
             for live_id in change.delete_ids or [change.live_id or ""]:
@@ -245,14 +266,14 @@ async def _execute(run: _Run, change: ResourceChange, branch: str | None) -> Non
         run.ids[change.address] = outcome.live_id
         # Main's record entry: creates land on main even with --branch; branch updates are recorded per branch.
         if change.kind == "agent" and (branch is None or change.action == "create"):
-            run.written_agents[change.key] = (outcome.live_id, payload, outcome.response)
+            run.written_agents[change.key] = agent_entry(outcome.live_id, recordable(payload), outcome.response)
         run.log(_entry(step, change, outcome.operation, "ok", live_id=outcome.live_id, request=_summary(payload)))
     except Exception as error:
         run.failed_addresses.add(change.address)
         run.log(_entry(step, change, _operation_name(change), "failed", live_id=change.live_id, error=str(error)))
 
 
-async def _update_branch(run: _Run, change: ResourceChange, payload: dict[str, Any], name: str) -> operations.Outcome:
+async def _update_branch(run: Run, change: ResourceChange, payload: dict[str, Any], name: str) -> operations.Outcome:
     """PATCH the agent's branch `name`, creating it from main's current version when missing."""
     agent_id = change.live_id or ""
     found = find_branch(await run.client.list_branches(agent_id), name)
@@ -279,64 +300,6 @@ async def _update_branch(run: _Run, change: ResourceChange, payload: dict[str, A
     )
     run.branch_entries_unsaved = True
     return operations.Outcome(agent_id, None, "update_agent")
-
-
-async def _save(run: _Run, stage: list[ResourceChange]) -> None:
-    """Fold the stage's results into the record and write it once."""
-    changed = False
-    store = None
-    for change in stage:
-        if change.address in run.failed_addresses:
-            continue
-        if change.kind in ("folder",) or (change.kind == "agent" and change.action != "delete"):
-            continue
-        store = store or await run.record_store()
-        entries = getattr(store.record, f"{change.kind}s")
-        if change.action == "delete":
-            for live_id in change.delete_ids or [change.live_id or ""]:
-                changed |= entries.pop(live_id, None) is not None
-            if change.kind == "agent":
-                changed |= store.record.agents.pop(change.key, None) is not None
-            continue
-        live_id = run.ids[change.address]
-        # Only what we created is ours: an adopted tool (`id:` in its file) is updated in place, never collected.
-        if change.action in ("create", "replace") and live_id not in entries:
-            entries[live_id] = ResourceEntry(id=live_id, key=change.key, hash=change.hash or "")
-            changed = True
-        elif change.kind in ("document", "test") and change.action == "update":
-            # A repaired version: an edit in the second of our write would not move its timestamp, so plans compare
-            # its content until one proves it (`verify_versions`; docs/decisions/0110). A version found by its
-            # marker alone becomes recorded too.
-            entry = entries.setdefault(live_id, ResourceEntry(id=live_id, key=change.key, hash=change.hash or ""))
-            entry.updated_at, entry.verified = None, False
-            changed = True
-    if any(c.kind == "tool" for c in stage):
-        store = store or await run.record_store()
-        # A failed create keeps its intent: its tool may exist anyway (the answer was lost), and the next read
-        # must be able to recognise it.
-        done = {c.key for c in stage if c.kind == "tool" and c.address not in run.failed_addresses}
-        store.record.pending = [p for p in store.record.pending if p.key not in done]
-        changed = True
-    if changed and store is not None:
-        await store.save()
-
-
-async def _record_agents(run: _Run) -> None:
-    """Record what we wrote to agents, from the writes' answers (docs/decisions/0110); save the record if needed."""
-    if not run.written_agents:
-        if run.branch_entries_unsaved:
-            await (await run.record_store()).save()
-        return
-    store = await run.record_store()
-    for key, (agent_id, payload, answer) in run.written_agents.items():
-        store.record.agents[key] = agent_entry(agent_id, recordable(payload), answer)
-    await store.save()
-
-
-def _retried_posts(client: ElevenLabsClient) -> int | None:
-    """How many POST attempts the client retried so far; None when it does not tell (then assume some were)."""
-    counts = getattr(client, "retry_counts", None)
-    return None if counts is None else counts["POST"]
 
 
 def _garbage_planned(plan: Plan) -> bool:

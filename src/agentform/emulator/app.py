@@ -21,7 +21,7 @@ from starlette.types import Message, Receive, Scope, Send
 from agentform.emulator.common import Context
 from agentform.emulator.faults import Fault, FaultBook
 from agentform.emulator.store import Store
-from agentform.emulator.validation import Recorder, serve_validated
+from agentform.emulator.validation import Implemented, Recorder, serve_validated
 
 DEV_API_KEY = "sk_emulator_dev_0000000000000000000000000000"
 # Names a file to which every app appends one JSON line per API request (see `validation.Recorder`).
@@ -97,7 +97,7 @@ class EmulatorApp(FastAPI):
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The routes, behind the request validation against the OpenAPI document."""
-        await serve_validated(self.router.routes, scope, receive, send, super().__call__, self.state.recorder)
+        await serve_validated(self.state.implemented, scope, receive, send, super().__call__, self.state.recorder)
 
 
 _UNAUTHORISED = {"detail": {"status": "invalid_api_key", "message": "Invalid or missing API key (xi-api-key)."}}
@@ -184,4 +184,5 @@ def create_app(
     app.state.emulator = Context(store=Store(db_path), clock=clock, eval_delay_secs=eval_delay_secs)
     for router in ROUTERS:
         app.include_router(router)
+    app.state.implemented = Implemented(app.router.routes)
     return app

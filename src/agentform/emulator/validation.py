@@ -41,18 +41,31 @@ class Recorder:
             out.write(line)
 
 
+class Implemented:
+    """Which operations of the document the app's routes serve, decided once per operation (not per request)."""
+
+    def __init__(self, routes: list[Any]) -> None:
+        self.routes = routes
+        self._known: dict[tuple[str, str], bool] = {}
+
+    def __call__(self, scope: Scope, operation: Operation) -> bool:
+        # Every path of one operation's template reaches the same route: the first request decides for all.
+        key = (operation.method, operation.template)
+        if key not in self._known:
+            self._known[key] = any(route.matches(scope)[0] == Match.FULL for route in self.routes)
+        return self._known[key]
+
+
 async def serve_validated(
-    routes: list[Any], scope: Scope, receive: Receive, send: Send, handler: Handler, recorder: Recorder | None
+    implemented: Implemented, scope: Scope, receive: Receive, send: Send, handler: Handler, recorder: Recorder | None
 ) -> None:
     """Run `handler` if the request is valid for its operation; else answer 422 without running it."""
     document = load_document()
     operation = document.find(scope["method"], scope["path"])
-    implemented = operation is not None and any(route.matches(scope)[0] == Match.FULL for route in routes)
-    if not implemented:
+    if operation is None or not implemented(scope, operation):
         _record(recorder, scope, operation, [])
         await handler(scope, receive, send)
         return
-    assert operation is not None
     raw = await _read_body(receive)
     replay = _replaying(raw)
     body = await _parsed_body(scope, raw)

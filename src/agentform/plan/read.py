@@ -39,9 +39,10 @@ from agentform.plan.live import (
     LiveTest,
     LiveTool,
 )
+from agentform.plan.secrets import recorded_secrets
 from agentform.state.folder import oldest
 from agentform.state.model import StateRecord, parse_record
-from agentform.state.record import find_record_document
+from agentform.state.record import find_record_document, is_record_document
 
 if TYPE_CHECKING:
     from agentform.elevenlabs.client import ElevenLabsClient
@@ -64,6 +65,9 @@ class Workspace:
     recovered_tools: dict[str, str]
     # Every tool id in the workspace when it was read, ours or not: a tool that appears later was made since.
     tool_ids_seen: frozenset[str] = frozenset()
+    # (id, name) of every state record document in the workspace, of any environment, when it was read: a first
+    # apply, which has no record of its own to compare, compares these (docs/decisions/0114).
+    records_seen: frozenset[tuple[str, str]] | None = None
 
 
 async def read_live(
@@ -138,10 +142,18 @@ async def read_workspace(
         )
         return items, recovered, owned
 
+    tools_read = asyncio.ensure_future(tools_of_scope())
+
     async def secrets_of_scope() -> list[LiveSecret]:
-        # Only projects that have (or had) workspace secrets pay for the list.
-        if not desired.workspace_secrets and not (await record_read)[1].secrets:
+        # Only projects that have (or had) workspace secrets pay for the list, and only when the record cannot vouch
+        # for every secret (docs/decisions/0112).
+        _, record = await record_read
+        if not desired.workspace_secrets and not record.secrets:
             return []
+        tool_items, _, _ = await tools_read
+        recorded = recorded_secrets(desired, record, tool_items)
+        if recorded is not None:
+            return recorded
         items = await client.list_secrets()
         return identity.live_secrets_from_items(items, project, env)
 
@@ -159,13 +171,12 @@ async def read_workspace(
             (test_folder_id, test_items),
             (record_document, record),
             live_secrets,
-        ) = await asyncio.gather(
-            agents_of_scope(), tools_of_scope(), documents(), tests(), record_read, secrets_of_scope()
-        )
+        ) = await asyncio.gather(agents_of_scope(), tools_read, documents(), tests(), record_read, secrets_of_scope())
     finally:
         by_name.cancel()
         kb_search.cancel()
         record_read.cancel()
+        tools_read.cancel()
     kb_folder_id = kb_search.result()
     adopted_tools = {tool.id: key for key, tool in desired.tools.items() if tool.id}
     live = LiveState(
@@ -193,7 +204,13 @@ async def read_workspace(
         tests_folder_id=test_folder_id,
         recovered_tools=recovered,
         tool_ids_seen=frozenset(str(item["id"]) for item in tool_items),
+        records_seen=record_documents(by_name.result()),
     )
+
+
+def record_documents(listing: Iterable[dict[str, Any]]) -> frozenset[tuple[str, str]]:
+    """(id, name) of the state record documents in a listing, whichever folder and environment they belong to."""
+    return frozenset((str(item["id"]), str(item.get("name"))) for item in listing if is_record_document(item))
 
 
 def _documents(items: list[dict[str, Any]], folder_id: str | None, record: StateRecord) -> list[LiveDocument]:

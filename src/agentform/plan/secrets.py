@@ -4,11 +4,17 @@ A secret's value cannot be read back, so its name carries a tag of the value (`i
 differs from the desired value's is a rotation, planned as an update of the same secret, which keeps its id and so
 every tool that references it. Secrets of keys no file uses any more, and extra secrets of one key, are deleted
 with prune, after the tools that used them (docs/decisions/0091).
+
+The list of secrets is skipped when the state record vouches for every one of them (`recorded_secrets`,
+docs/decisions/0112): the record keeps each secret's name as last written or listed, and a secret a live tool uses
+cannot be deleted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from agentform.model import Desired, WorkspaceSecret
@@ -17,6 +23,7 @@ from agentform.plan.diff import field_changes
 from agentform.plan.live import LiveSecret, LiveState
 from agentform.plan.model import ResourceChange, ref
 from agentform.redact import Redactor
+from agentform.state.model import StateRecord
 
 
 def secret_address(key: str) -> str:
@@ -70,8 +77,15 @@ def secret_changes(desired: Desired, live: LiveState, redactor: Redactor) -> lis
 def _secret_change(
     secret: WorkspaceSecret, desired: Desired, live: LiveSecret | None, redactor: Redactor
 ) -> ResourceChange:
-    name = identity.secret_name(desired.settings.project, desired.environment.name, secret.key, secret.value)
-    common = {"address": secret_address(secret.key), "kind": "secret", "key": secret.key, "source": secret.source.path}
+    name = _secret_name(desired.settings.project, desired.environment.name, secret.key, secret.value)
+    # The name is the secret's content address: apply records it (`recorded_secrets`).
+    common = {
+        "address": secret_address(secret.key),
+        "kind": "secret",
+        "key": secret.key,
+        "source": secret.source.path,
+        "hash": name,
+    }
     body = {"name": name, "value": secret.value}
     if live is None:
         fields = field_changes({}, body, redactor=redactor)
@@ -96,3 +110,66 @@ def _canonical(secrets: list[LiveSecret]) -> dict[str, LiveSecret]:
     for secret in sorted(secrets, key=lambda s: (-len(s.tool_ids), s.id)):
         chosen.setdefault(secret.key, secret)
     return chosen
+
+
+@lru_cache(maxsize=256)
+def _secret_name(project: str, environment: str, key: str, value: str) -> str:
+    # PBKDF2 on purpose (decision 0091): computed once per run, for the record's check and for the plan.
+    return identity.secret_name(project, environment, key, value)
+
+
+def recorded_secrets(
+    desired: Desired, record: StateRecord, tool_items: Iterable[Mapping[str, Any]]
+) -> list[LiveSecret] | None:
+    """The live secrets as the state record knows them, when it vouches for all of them; None: list them.
+
+    It vouches when no create is pending (an interrupted apply may have made a secret it did not record), it holds
+    exactly one trusted entry per secret the files want and no other, each with the name the files' value gives, and
+    a live tool uses each one (the API refuses to delete a secret a tool uses, so it still exists).
+    """
+    project, environment = desired.settings.project, desired.environment.name
+    wanted = {
+        key: _secret_name(project, environment, key, secret.value) for key, secret in desired.workspace_secrets.items()
+    }
+    entries = list(record.secrets.values())
+    if record.pending or sorted(entry.key for entry in entries) != sorted(wanted):
+        return None
+    users = secret_users(tool_items)
+    if any(not entry.verified or entry.hash != wanted[entry.key] or entry.id not in users for entry in entries):
+        return None
+    return [
+        LiveSecret(id=entry.id, key=entry.key, name=entry.hash, tool_ids=sorted(users[entry.id])) for entry in entries
+    ]
+
+
+def secret_users(tool_items: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
+    """Secret id -> the ids of the tools (from a tools listing) whose config references it."""
+    users: dict[str, set[str]] = {}
+    for item in tool_items:
+        for secret_id in _secret_ids_in(item.get("tool_config")):
+            users.setdefault(secret_id, set()).add(str(item.get("id")))
+    return users
+
+
+def _secret_ids_in(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        found = {str(value["secret_id"])} if isinstance(value.get("secret_id"), str) else set()
+        return found.union(*(_secret_ids_in(item) for item in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_secret_ids_in(item) for item in value))
+    return set()
+
+
+def verify_secrets(record: StateRecord, live: list[LiveSecret]) -> None:
+    """Bring the record's secret entries up to the live secrets of ours a plan saw (`live`), for `recorded_secrets`
+    to trust next time.
+
+    Each recorded secret seen takes its live name; it is trusted only when it is the one secret of its key and every
+    secret of ours that was seen is recorded (a twin or an unrecorded one needs the list until prune removes it).
+    """
+    whole = all(secret.id in record.secrets for secret in live)
+    per_key = Counter(secret.key for secret in live)
+    for secret in live:
+        entry = record.secrets.get(secret.id)
+        if entry is not None:
+            entry.hash, entry.verified = secret.name, whole and per_key[secret.key] == 1
