@@ -118,7 +118,7 @@ def _run(
     timeout: float | None,
     create: bool,
 ) -> TestReport:
-    from agentform.plan.read import read_live
+    from agentform.plan.read import read_workspace
     from agentform.testing.targets import build_targets, create_missing_tests, resolve_ids
     from agentform.testing.versions import create_versions, missing_versions
 
@@ -128,7 +128,7 @@ def _run(
         return TestReport()
 
     async def run_them(client: ElevenLabsClient) -> tuple[TestReport, list[str]]:
-        live = await read_live(client, desired, branch=branch)
+        live = (await read_workspace(client, desired, branch=branch)).live
         ids = resolve_ids(desired, live)
         missing = missing_versions(desired, live, chosen, ids, override=branch is None) if create else None
         if missing:

@@ -1,6 +1,6 @@
 """The live state as the planner sees it: what `plan/read.py` found in the workspace, as plain JSON-able data.
 
-`read_live(client, desired)` (reconcile engineer) fills a `LiveState` in two passes:
+`read_workspace(client, desired).live` (reconcile engineer) fills a `LiveState` in two passes:
 
 1. list calls only (agents by the ownership tag, the managed KB folder, the managed test folder, all tools, the
    state record document), giving ids, names, hashes parsed from names (`plan/identity.py`) and timestamps;

@@ -70,18 +70,6 @@ class Workspace:
     records_seen: frozenset[tuple[str, str]] | None = None
 
 
-async def read_live(
-    client: ElevenLabsClient,
-    desired: Desired,
-    *,
-    branch: str | None = None,
-    refresh_all: bool = False,
-    prune: bool | None = None,
-) -> LiveState:
-    """The live state of `desired`'s (project, environment) scope, as the planner needs it."""
-    return (await read_workspace(client, desired, branch=branch, refresh_all=refresh_all, prune=prune)).live
-
-
 async def read_workspace(
     client: ElevenLabsClient,
     desired: Desired,
@@ -90,7 +78,8 @@ async def read_workspace(
     refresh_all: bool = False,
     prune: bool | None = None,
 ) -> Workspace:
-    """`read_live` plus the full state record (for apply).
+    """The live state of `desired`'s (project, environment) scope, as the planner needs it, and the full state
+    record (for apply).
 
     `prune` is the setting of the plan this read is for: the dependents of the versions that plan would delete are
     read too. None (a read that no plan's deletes depend on: a freshness check, tests, garbage collection): not.

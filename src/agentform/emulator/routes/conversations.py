@@ -168,7 +168,8 @@ class ListFilters:
     agent_id: str | None = None
     branch_id: str | None = None
     version_id: str | None = None
-    call_successful: str | None = None
+    # The list's outcome filter takes one more value than a conversation's own outcome (elevenlabs-api.md §6).
+    call_successful: Literal["success", "failure", "unknown", "error"] | None = None
     call_start_after_unix: int | None = None
     call_start_before_unix: int | None = None
 
