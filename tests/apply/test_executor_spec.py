@@ -1,0 +1,435 @@
+"""What `apply_plan` sends, journals and records, read from the emulator's request log, the journal and the record.
+
+Each test drives the public entry points (`read_workspace`, `make_plan`, `apply_plan`) against the emulator
+in-process, so it holds whatever order the executor schedules its writes in, as long as dependencies come first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tests.apply.helpers import (
+    agent,
+    converge,
+    desired,
+    document,
+    in_process_client,
+    last_seq,
+    llm_test,
+    new_app,
+    plan_for,
+    request_log,
+    source,
+    tool,
+    write_requests,
+)
+from tests.apply.test_faults import inject
+from tests.support.clock import FakeClock
+
+from agentform.apply import Journal, apply_plan
+from agentform.emulator import create_app
+from agentform.model import Desired, DesiredDocument
+from agentform.plan.planner import make_plan
+from agentform.plan.read import read_workspace
+
+AGENTS_CREATE = "/v1/convai/agents/create"
+TOOLS = "/v1/convai/tools"
+
+
+def clinic(prompt: str = "Book visits.", faq: str = "Open 9-17.\n", *, revision: str | None = "abc1234") -> Desired:
+    return desired(
+        agents=[agent("receptionist", prompt, knowledge=["faq"], tools=["book"])],
+        documents=[document("faq", faq)],
+        tools=[tool("book")],
+        tests=[llm_test("receptionist", "greets")],
+        revision=revision,
+    )
+
+
+def operations_by_address(journal: Journal) -> dict[str, list[str]]:
+    named: dict[str, list[str]] = {}
+    for entry in journal.entries:
+        named.setdefault(entry.address, []).append(f"{entry.operation}:{entry.outcome}")
+    return named
+
+
+def seq_of(log: list[dict[str, Any]], method: str, path: str) -> list[int]:
+    return [entry["seq"] for entry in log if entry["method"] == method and entry["path"] == path]
+
+
+async def live_ids(client: Any, want: Desired) -> dict[str, str]:
+    """Address -> live id of each managed resource, as a plan sees them."""
+    plan = await plan_for(client, want)
+    return {change.address: change.live_id for change in plan.changes if change.live_id}
+
+
+def test_a_first_apply_journals_each_create_by_the_api_operation_it_called_with_names_and_keys_but_no_bodies():
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            _, result = await converge(client, clinic())
+            assert result.ok
+            assert operations_by_address(result.journal) == {
+                "document.faq": ["create_text_document:ok"],
+                "tool.book": ["create_tool:ok"],
+                "test.receptionist/greets": ["create_test:ok"],
+                "agent.receptionist": ["create_agent:ok"],
+            }
+            requests = {entry.address: entry.request for entry in result.journal.entries}
+            assert requests["tool.book"] == {"keys": ["tool_config"], "name": "book"}
+            assert requests["agent.receptionist"]["name"] == "Receptionist"
+            assert requests["agent.receptionist"]["keys"] == sorted(requests["agent.receptionist"]["keys"])
+            assert "conversation_config" in requests["agent.receptionist"]["keys"]
+            assert "Open 9-17." not in repr(requests), "a document's text stays out of the journal"
+            assert [entry.step for entry in result.journal.entries] == [1, 2, 3, 4]
+            for entry in result.journal.entries:
+                assert entry.live_id == result.ids[entry.address]
+
+    asyncio.run(scenario())
+
+
+def test_a_create_whose_reference_failed_is_never_sent_and_the_failure_names_the_operation():
+    async def scenario():
+        app = new_app()
+        async with in_process_client(app) as client:
+            await inject(app, [{"kind": "status", "status": 400, "method": "POST", "path": TOOLS}])
+            _, result = await converge(client, clinic())
+            assert not result.ok
+            [failed] = result.failed
+            assert (failed.address, failed.operation, failed.outcome) == ("tool.book", "create_tool", "failed")
+            assert "400" in (failed.error or "")
+            assert failed.live_id is None
+            log = await request_log(app)
+            assert not seq_of(log, "POST", AGENTS_CREATE), "the agent that uses the failed tool is not created"
+            assert "agent.receptionist" not in result.ids
+            assert not [e for e in result.journal.entries if e.address == "agent.receptionist" and e.outcome == "ok"]
+            assert not result.garbage_collected
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_update_journals_the_update_operation_with_the_live_id_it_aimed_at():
+    async def scenario():
+        app = new_app()
+        async with in_process_client(app) as client:
+            _, first = await converge(client, clinic())
+            agent_id = first.ids["agent.receptionist"]
+            await inject(
+                app, [{"kind": "status", "status": 400, "method": "PATCH", "path": f"/v1/convai/agents/{agent_id}"}]
+            )
+            _, result = await converge(client, clinic("A new prompt."))
+            [failed] = result.failed
+            assert (failed.address, failed.action, failed.operation) == ("agent.receptionist", "update", "update_agent")
+            assert failed.live_id == agent_id
+
+    asyncio.run(scenario())
+
+
+def test_the_record_names_a_tool_before_its_create_is_sent_and_keeps_the_intent_while_the_create_fails():
+    async def scenario():
+        app = new_app()
+        async with in_process_client(app) as client:
+            _, first = await converge(client, desired(documents=[document("other", "Unrelated.\n")]))
+            assert first.ok
+            record_id = (await read_workspace(client, clinic())).record_document_id
+            assert record_id
+            mark = await last_seq(app)
+            await inject(app, [{"kind": "status", "status": 400, "method": "POST", "path": TOOLS}])
+            _, failing = await converge(client, clinic())
+            assert not failing.ok
+            log = await request_log(app, since=mark)
+            [tool_create] = seq_of(log, "POST", TOOLS)
+            record_writes = seq_of(log, "PATCH", f"/v1/convai/knowledge-base/{record_id}")
+            assert record_writes and min(record_writes) < tool_create, "the intent is saved before the create"
+            pending = (await read_workspace(client, clinic())).record.pending
+            assert [(intent.kind, intent.key) for intent in pending] == [("tool", "book")]
+            assert pending[0].hash == clinic().tools["book"].content_hash()
+
+    asyncio.run(scenario())
+
+
+def test_a_tool_created_after_a_failed_attempt_is_recorded_as_ours_and_its_intent_is_dropped():
+    async def scenario():
+        app = new_app()
+        async with in_process_client(app) as client:
+            await inject(app, [{"kind": "status", "status": 400, "method": "POST", "path": TOOLS, "count": 1}])
+            _, failing = await converge(client, clinic())
+            assert not failing.ok
+            _, rerun = await converge(client, clinic())
+            assert rerun.ok, rerun.failed
+            workspace = await read_workspace(client, clinic())
+            assert workspace.record.pending == []
+            tool_id = rerun.ids["tool.book"]
+            assert workspace.record.tools[tool_id].key == "book"
+            assert workspace.record.tools[tool_id].hash == clinic().tools["book"].content_hash()
+            assert not (await plan_for(client, clinic())).has_changes
+
+    asyncio.run(scenario())
+
+
+def test_a_first_apply_records_every_document_tool_and_test_it_created_with_its_hash():
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            plan, result = await converge(client, clinic())
+            record = (await read_workspace(client, clinic())).record
+            planned = {c.address: c.hash for c in plan.changes}
+            for address, entries in (
+                ("document.faq", record.documents),
+                ("tool.book", record.tools),
+                ("test.receptionist/greets", record.tests),
+            ):
+                entry = entries[result.ids[address]]
+                assert (entry.id, entry.key, entry.hash) == (
+                    result.ids[address],
+                    address.split(".", 1)[1],
+                    planned[address],
+                )
+            assert record.agents["receptionist"].id == result.ids["agent.receptionist"]
+
+    asyncio.run(scenario())
+
+
+def test_a_document_edited_in_the_dashboard_is_patched_back_and_its_version_compared_by_content_until_proven():
+    async def scenario():
+        clock = FakeClock()
+        app = create_app(":memory:", clock=clock)
+        async with in_process_client(app) as client:
+            _, first = await converge(client, clinic())
+            document_id = first.ids["document.faq"]
+            clock.advance(1)
+            await client.update_document(document_id, content="Closed forever.\n")
+            plan = await plan_for(client, clinic())
+            change = plan.change_for("document.faq")
+            assert (change.action, change.drift) == ("update", True)
+            mark = await last_seq(app)
+            _, result = await converge(client, clinic())
+            assert result.ok, result.failed
+            assert operations_by_address(result.journal) == {"document.faq": ["update_document:ok"]}
+            [write] = [e for e in write_requests(await request_log(app, since=mark)) if document_id in e["path"]]
+            assert write["method"] == "PATCH"
+            assert (await client.get_document_content(document_id)).strip() == "Open 9-17."
+            entry = (await read_workspace(client, clinic())).record.documents[document_id]
+            assert entry.key == "faq" and not entry.verified
+            assert not (await plan_for(client, clinic())).has_changes
+
+    asyncio.run(scenario())
+
+
+def test_a_test_changed_in_the_dashboard_is_written_back_with_the_files_body():
+    async def scenario():
+        clock = FakeClock()
+        app = create_app(":memory:", clock=clock)
+        async with in_process_client(app) as client:
+            _, first = await converge(client, clinic())
+            test_id = first.ids["test.receptionist/greets"]
+            clock.advance(1)
+            live = await client.get_test(test_id)
+            await client.update_test(test_id, {**live, "success_condition": "Anything goes."})
+            _, result = await converge(client, clinic())
+            assert result.ok, result.failed
+            assert operations_by_address(result.journal) == {"test.receptionist/greets": ["update_test:ok"]}
+            assert (await client.get_test(test_id))["success_condition"] == "The agent greets the caller."
+            entry = (await read_workspace(client, clinic())).record.tests[test_id]
+            assert entry.key == "receptionist/greets" and not entry.verified
+            assert not (await plan_for(client, clinic())).has_changes
+
+    asyncio.run(scenario())
+
+
+def test_a_pruning_apply_deletes_the_agent_before_what_it_used_and_forgets_them_in_the_record():
+    async def scenario():
+        app = new_app()
+        async with in_process_client(app) as client:
+            _, first = await converge(client, clinic())
+            mark = await last_seq(app)
+            empty = desired()
+            _, result = await converge(client, empty, prune=True)
+            assert result.ok, result.failed
+            # A version's address carries its content hash: `document.faq@806e6179fbf6`.
+            deleted = {address.split("@")[0]: ops for address, ops in operations_by_address(result.journal).items()}
+            assert deleted == {
+                "agent.receptionist": ["delete_agent:ok"],
+                "test.receptionist/greets": ["delete_test:ok"],
+                "document.faq": ["delete_document:ok"],
+                "tool.book": ["delete_tool:ok"],
+            }
+            deletes = {e["path"]: e["seq"] for e in await request_log(app, since=mark) if e["method"] == "DELETE"}
+            agent_delete = deletes[f"/v1/convai/agents/{first.ids['agent.receptionist']}"]
+            assert agent_delete < deletes[f"/v1/convai/tools/{first.ids['tool.book']}"]
+            assert agent_delete < deletes[f"/v1/convai/knowledge-base/{first.ids['document.faq']}"]
+            record = (await read_workspace(client, empty)).record
+            assert (record.agents, record.tools, record.documents, record.tests) == ({}, {}, {}, {})
+
+    asyncio.run(scenario())
+
+
+def test_without_prune_a_plan_that_removes_resources_sends_no_delete():
+    async def scenario():
+        app = new_app()
+        async with in_process_client(app) as client:
+            await converge(client, clinic())
+            mark = await last_seq(app)
+            plan, result = await converge(client, desired(), prune=False)
+            assert {c.action for c in plan.changes if c.is_change} == {"delete"}, "the plan shows the deletes"
+            assert result.ok and not result.journal.entries
+            assert not [e for e in await request_log(app, since=mark) if e["method"] == "DELETE"]
+            workspace = await read_workspace(client, clinic())
+            assert set(workspace.record.agents) == {"receptionist"}
+
+    asyncio.run(scenario())
+
+
+def test_a_resource_someone_already_deleted_counts_as_deleted():
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            _, first = await converge(client, clinic())
+            empty = desired()
+            workspace = await read_workspace(client, empty, prune=True)
+            plan = make_plan(empty, workspace.live, prune=True)
+            await client.delete_agent(first.ids["agent.receptionist"])
+            result = await apply_plan(client, plan, empty, prune=True, workspace=workspace)
+            assert result.ok, result.failed
+            assert operations_by_address(result.journal)["agent.receptionist"] == ["delete_agent:ok"]
+            assert "receptionist" not in (await read_workspace(client, empty)).record.agents
+
+    asyncio.run(scenario())
+
+
+def test_a_delete_the_api_refuses_fails_and_names_the_delete_operation():
+    async def scenario():
+        app = new_app()
+        async with in_process_client(app) as client:
+            _, first = await converge(client, clinic())
+            agent_id = first.ids["agent.receptionist"]
+            await inject(
+                app, [{"kind": "status", "status": 400, "method": "DELETE", "path": f"/v1/convai/agents/{agent_id}"}]
+            )
+            _, result = await converge(client, desired(), prune=True)
+            [failed] = result.failed
+            assert (failed.address, failed.operation, failed.live_id) == (
+                "agent.receptionist",
+                "delete_agent",
+                agent_id,
+            )
+            record = (await read_workspace(client, desired())).record
+            assert "receptionist" in record.agents, "an agent that was not deleted stays recorded"
+
+    asyncio.run(scenario())
+
+
+def test_a_file_document_that_changed_after_the_plan_is_not_uploaded():
+    def with_leaflet(data: bytes) -> Desired:
+        leaflet = DesiredDocument(
+            key="leaflet", kind="file", name="Leaflet", data=data, filename="leaflet.pdf", source=source("k/l.pdf")
+        )
+        return desired(documents=[leaflet])
+
+    async def scenario():
+        app = new_app()
+        async with in_process_client(app) as client:
+            planned = with_leaflet(b"%PDF-1.4\n% v1\n")
+            workspace = await read_workspace(client, planned)
+            plan = make_plan(planned, workspace.live, prune=False)
+            changed = with_leaflet(b"%PDF-1.4\n% v2\n")
+            result = await apply_plan(client, plan, changed, prune=False, workspace=workspace)
+            [failed] = result.failed
+            assert (failed.address, failed.operation) == ("document.leaflet", "create_document")
+            assert "plan again" in (failed.error or "")
+            assert not [e for e in await request_log(app) if e["path"] == "/v1/convai/knowledge-base/file"]
+
+    asyncio.run(scenario())
+
+
+def test_a_file_document_is_uploaded_under_its_file_name():
+    async def scenario():
+        app = new_app()
+        async with in_process_client(app) as client:
+            leaflet = DesiredDocument(
+                key="leaflet", kind="file", name="Leaflet", data=b"%PDF-1.4\n", source=source("k/l.pdf")
+            )
+            _, result = await converge(client, desired(documents=[leaflet]))
+            assert result.ok, result.failed
+            assert operations_by_address(result.journal) == {"document.leaflet": ["create_file_document:ok"]}
+            live = await client.get_document(result.ids["document.leaflet"])
+            assert live["name"].startswith("Leaflet")
+
+    asyncio.run(scenario())
+
+
+def test_an_agent_version_is_labelled_with_the_address_and_the_working_tree_when_there_is_no_commit():
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            _, first = await converge(client, clinic(revision=None))
+            _, result = await converge(client, clinic("Changed in the working tree.", revision=None))
+            assert result.ok
+            agent_id = first.ids["agent.receptionist"]
+            live = await client.get_agent(agent_id)
+            version = await client.get_version(agent_id, live["version_id"])
+            assert version["version_description"] == "agentform apply: agent.receptionist from the working tree"
+
+    asyncio.run(scenario())
+
+
+def test_an_update_records_the_version_the_api_answered_with():
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            _, first = await converge(client, clinic())
+            await converge(client, clinic("Second prompt."))
+            agent_id = first.ids["agent.receptionist"]
+            entry = (await read_workspace(client, clinic())).record.agents["receptionist"]
+            assert (entry.id, entry.version_id) == (agent_id, (await client.get_agent(agent_id))["version_id"])
+
+    asyncio.run(scenario())
+
+
+def test_an_apply_whose_creates_were_not_retried_lists_nothing_again_to_look_for_twins():
+    async def scenario():
+        app = new_app()
+        async with in_process_client(app) as client:
+            _, result = await converge(client, clinic())
+            assert result.ok and result.duplicates_removed == []
+            log = await request_log(app)
+            assert len(seq_of(log, "GET", "/v1/convai/agents")) == 1
+            assert len(seq_of(log, "GET", TOOLS)) == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_branch_apply_creates_the_branch_from_mains_current_version_and_collects_nothing():
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            _, first = await converge(client, clinic())
+            agent_id = first.ids["agent.receptionist"]
+            main_version = (await client.get_agent(agent_id))["version_id"]
+            proposed = clinic("Speak Romanian.", faq="Open 8-18.\n")
+            workspace = await read_workspace(client, proposed, branch="pr-9")
+            plan = make_plan(proposed, workspace.live, prune=True, branch="pr-9")
+            result = await apply_plan(client, plan, proposed, prune=True, branch="pr-9", workspace=workspace)
+            assert result.ok, result.failed
+            assert result.garbage_collected == []
+            [branch] = [b for b in await client.list_branches(agent_id) if b["name"] == "pr-9"]
+            assert branch["description"] == "agentform: agentform apply: agent.receptionist from commit abc1234"
+            versions = (await client.get_branch(agent_id, branch["id"]))["most_recent_versions"]
+            [start] = [v for v in versions if v["seq_no_in_branch"] == 0]
+            assert start["parents"]["out_of_branch_parent_id"] == main_version
+            entry = (await read_workspace(client, proposed)).record.branches["pr-9"]["receptionist"]
+            assert entry.agent_id == agent_id and entry.applied_at
+            assert (await client.get_agent(agent_id))["version_id"] == main_version, "main is untouched"
+
+    asyncio.run(scenario())
+
+
+def test_collect_false_leaves_superseded_versions_for_the_caller():
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            _, first = await converge(client, clinic())
+            changed = clinic(faq="Open 8-18.\n")
+            workspace = await read_workspace(client, changed)
+            plan = make_plan(changed, workspace.live, prune=False)
+            result = await apply_plan(client, plan, changed, prune=False, workspace=workspace, collect=False)
+            assert result.ok and result.garbage_collected == []
+            assert len((await read_workspace(client, changed)).live.documents_of("faq")) == 2
+            _, collected = await converge(client, changed)
+            assert collected.garbage_collected == [first.ids["document.faq"]]
+
+    asyncio.run(scenario())
