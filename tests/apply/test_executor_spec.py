@@ -263,18 +263,20 @@ def test_a_pruning_apply_deletes_the_agent_before_what_it_used_and_forgets_them_
     asyncio.run(scenario())
 
 
-def test_without_prune_a_plan_that_removes_resources_sends_no_delete():
+def test_without_prune_apply_sends_none_of_the_deletes_a_pruning_plan_shows():
     async def scenario():
         app = new_app()
         async with in_process_client(app) as client:
             await converge(client, clinic())
             mark = await last_seq(app)
-            plan, result = await converge(client, desired(), prune=False)
-            assert {c.action for c in plan.changes if c.is_change} == {"delete"}, "the plan shows the deletes"
+            empty = desired()
+            workspace = await read_workspace(client, empty, prune=True)
+            plan = make_plan(empty, workspace.live, prune=True)
+            assert {c.action for c in plan.changes if c.is_change} == {"delete"}
+            result = await apply_plan(client, plan, empty, prune=False, workspace=workspace)
             assert result.ok and not result.journal.entries
             assert not [e for e in await request_log(app, since=mark) if e["method"] == "DELETE"]
-            workspace = await read_workspace(client, clinic())
-            assert set(workspace.record.agents) == {"receptionist"}
+            assert set((await read_workspace(client, clinic())).record.agents) == {"receptionist"}
 
     asyncio.run(scenario())
 
