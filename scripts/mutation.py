@@ -48,7 +48,12 @@ GROUPS = {
     ),
     "lock": Group(
         ("src/agentform/state/lock.py",),
-        ("tests/apply/test_lock.py", "tests/apply/test_read_once.py", "tests/apply/test_crash_recovery.py"),
+        (
+            "tests/apply/test_lock.py",
+            "tests/apply/test_lock_spec.py",
+            "tests/apply/test_read_once.py",
+            "tests/apply/test_crash_recovery.py",
+        ),
     ),
     "planner": Group(
         ("src/agentform/plan/planner.py", "src/agentform/plan/versions.py"),
@@ -65,6 +70,7 @@ GROUPS = {
     "executor": Group(
         ("src/agentform/apply/executor.py", "src/agentform/apply/operations.py"),
         (
+            "tests/apply/test_executor_spec.py",
             "tests/apply/test_written_content.py",
             "tests/apply/test_units.py",
             "tests/apply/test_converge.py",
