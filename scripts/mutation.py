@@ -59,6 +59,7 @@ GROUPS = {
         ("src/agentform/plan/planner.py", "src/agentform/plan/versions.py"),
         (
             "tests/plan/test_plan_planner.py",
+            "tests/plan/test_planner_spec.py",
             "tests/plan/test_plan_properties.py",
             "tests/apply/test_gc_collect.py",
             "tests/apply/test_prune_off_by_default.py",
