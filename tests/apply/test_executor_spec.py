@@ -435,3 +435,30 @@ def test_collect_false_leaves_superseded_versions_for_the_caller():
             assert collected.garbage_collected == [first.ids["document.faq"]]
 
     asyncio.run(scenario())
+
+
+def test_progress_sees_each_journal_entry_as_it_is_written_and_started_each_operation_as_it_begins():
+    async def scenario():
+        app = new_app()
+        async with in_process_client(app) as client:
+            await inject(app, [{"kind": "status", "status": 400, "method": "POST", "path": TOOLS}])
+            want = clinic()
+            workspace = await read_workspace(client, want)
+            plan = make_plan(want, workspace.live, prune=False)
+            seen: list[Any] = []
+            begun: list[str] = []
+            result = await apply_plan(
+                client,
+                plan,
+                want,
+                prune=False,
+                workspace=workspace,
+                progress=seen.append,
+                started=lambda change: begun.append(change.address),
+            )
+            assert seen == list(result.journal.entries)
+            attempted = {entry.address for entry in result.journal.entries if entry.outcome != "skipped"}
+            assert sorted(begun) == sorted(attempted)
+            assert "tool.book" in begun and "agent.receptionist" not in begun
+
+    asyncio.run(scenario())
