@@ -26,15 +26,18 @@ from tests.apply.helpers import (
 )
 from tests.apply.test_faults import inject
 from tests.support.clock import FakeClock
+from tests.support.example import REPO_ROOT as EXAMPLE
 
 from agentform.apply import Journal, apply_plan
 from agentform.emulator import create_app
 from agentform.model import Desired, DesiredDocument
 from agentform.plan.planner import make_plan
 from agentform.plan.read import read_workspace
+from agentform.project.loader import load_desired
 
 AGENTS_CREATE = "/v1/convai/agents/create"
 TOOLS = "/v1/convai/tools"
+MOCKS = [{"parameter_conditions": [], "mock_result": '{"booked": true}'}]
 
 
 def clinic(prompt: str = "Book visits.", faq: str = "Open 9-17.\n", *, revision: str | None = "abc1234") -> Desired:
@@ -460,5 +463,118 @@ def test_progress_sees_each_journal_entry_as_it_is_written_and_started_each_oper
             attempted = {entry.address for entry in result.journal.entries if entry.outcome != "skipped"}
             assert sorted(begun) == sorted(attempted)
             assert "tool.book" in begun and "agent.receptionist" not in begun
+
+    asyncio.run(scenario())
+
+
+def test_a_rotated_secret_is_updated_in_place_and_journaled_as_such():
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            first_files = load_desired(EXAMPLE, "local", environ={"CLINIC_WEBHOOK_TOKEN": "first-token"})
+            _, first = await converge(client, first_files)
+            assert first.ok, first.failed
+            [address] = [a for a in first.ids if a.startswith("secret.")]
+            secret_id = first.ids[address]
+            rotated = load_desired(EXAMPLE, "local", environ={"CLINIC_WEBHOOK_TOKEN": "second-token"})
+            plan, result = await converge(client, rotated)
+            assert [(c.address, c.action) for c in plan.changes if c.is_change] == [(address, "update")]
+            assert result.ok, result.failed
+            [entry] = result.journal.entries
+            assert (entry.address, entry.operation, entry.outcome, entry.live_id) == (
+                address,
+                "update_secret",
+                "ok",
+                secret_id,
+            )
+            assert result.ids[address] == secret_id
+            assert not (await plan_for(client, rotated)).has_changes
+
+    asyncio.run(scenario())
+
+
+def test_an_agent_update_and_a_tool_repair_are_journaled_by_the_operation_they_called():
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            mocked = tool("book").model_copy(update={"response_mocks": MOCKS})
+            files = desired(agents=[agent("receptionist", tools=["book"])], tools=[mocked])
+            _, first = await converge(client, files)
+            assert first.ok, first.failed
+            tool_id = first.ids["tool.book"]
+            live = await client.get_tool(tool_id)
+            config = {**live["tool_config"], "description": "Edited in the dashboard"}  # and its mocks dropped
+            await client.update_tool(tool_id, config, [])
+            changed = desired(agents=[agent("receptionist", "A new prompt.", tools=["book"])], tools=[mocked])
+            _, result = await converge(client, changed)
+            assert result.ok, result.failed
+            assert operations_by_address(result.journal) == {
+                "tool.book": ["update_tool:ok"],
+                "agent.receptionist": ["update_agent:ok"],
+            }
+            assert {e.address: e.live_id for e in result.journal.entries} == {
+                "tool.book": tool_id,
+                "agent.receptionist": first.ids["agent.receptionist"],
+            }
+            repaired = await client.get_tool(tool_id)
+            assert repaired["tool_config"]["description"] == "Book an appointment"
+            assert repaired.get("response_mocks") == MOCKS
+
+    asyncio.run(scenario())
+
+
+def test_a_document_renamed_in_the_dashboard_gets_its_name_back():
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            _, first = await converge(client, clinic())
+            document_id = first.ids["document.faq"]
+            name = (await client.get_document(document_id))["name"]
+            await client.update_document(document_id, name="Renamed by hand")
+            _, result = await converge(client, clinic())
+            assert operations_by_address(result.journal) == {"document.faq": ["update_document:ok"]}
+            assert (await client.get_document(document_id))["name"] == name
+
+    asyncio.run(scenario())
+
+
+def test_a_branch_apply_journals_the_agent_update_on_main_agents_id():
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            _, first = await converge(client, clinic())
+            agent_id = first.ids["agent.receptionist"]
+            proposed = clinic("Speak Romanian.")
+            workspace = await read_workspace(client, proposed, branch="pr-5")
+            plan = make_plan(proposed, workspace.live, prune=False, branch="pr-5")
+            result = await apply_plan(client, plan, proposed, prune=False, branch="pr-5", workspace=workspace)
+            [entry] = result.journal.entries
+            assert (entry.address, entry.operation, entry.outcome, entry.live_id) == (
+                "agent.receptionist",
+                "update_agent",
+                "ok",
+                agent_id,
+            )
+            assert result.ids["agent.receptionist"] == agent_id
+
+    asyncio.run(scenario())
+
+
+def test_an_apply_with_nothing_to_carry_out_asks_nothing_even_with_a_version_kept_for_a_branch():
+    def version(text: str) -> Desired:
+        return clinic(faq=f"Open 9-17 ({text}).\n")
+
+    async def scenario():
+        app = new_app()
+        async with in_process_client(app) as client:
+            await converge(client, version("v1"))
+            workspace = await read_workspace(client, version("v2"), branch="pr-1")
+            plan = make_plan(version("v2"), workspace.live, prune=False, branch="pr-1")
+            await apply_plan(client, plan, version("v2"), prune=False, branch="pr-1", workspace=workspace)
+            await converge(client, version("v3"))
+            workspace = await read_workspace(client, version("v3"), prune=True)
+            plan = make_plan(version("v3"), workspace.live, prune=True)
+            [kept] = [c for c in plan.changes if c.action == "delete"]
+            assert kept.blocked and not plan.has_changes
+            mark = await last_seq(app)
+            result = await apply_plan(client, plan, version("v3"), prune=True, workspace=workspace)
+            assert result.ok and not result.journal.entries
+            assert await request_log(app, since=mark) == []
 
     asyncio.run(scenario())
