@@ -152,7 +152,7 @@ def refreshed_scratch(name: str, group: Group) -> tuple[Path, list[str]]:
     """The group's scratch folder from its last run with today's tests and settings, and the mutants that survived
     it. Only the tests may have changed since: a changed module has other mutants, and needs a full run."""
     folder = SCRATCH / name
-    if not (folder / "survivors.txt").is_file():
+    if not (folder / "verdicts.txt").is_file():
         raise SystemExit(f"{name}: no earlier run to go on from; run the group in full first")
     changed = [module for module in group.modules if (ROOT / module).read_bytes() != (folder / module).read_bytes()]
     if changed:
@@ -160,7 +160,7 @@ def refreshed_scratch(name: str, group: Group) -> tuple[Path, list[str]]:
     copy_into(folder, tracked_files("tests"))
     write_settings(folder, group)
     survivors = (folder / "survivors.txt").read_text(encoding="utf-8").splitlines()
-    return folder, [line.split(":", 1)[0] for line in survivors if line]
+    return folder, [line.split(": ", 1)[0] for line in survivors if line]
 
 
 def statuses(folder: Path) -> dict[str, str]:
@@ -178,14 +178,20 @@ def statuses(folder: Path) -> dict[str, str]:
 def run_group(name: str, group: Group, jobs: int, *, survivors_only: bool) -> tuple[int, int, list[str]]:
     if survivors_only:
         folder, mutants = refreshed_scratch(name, group)
+        # mutmut forgets its verdicts when the settings change; the mutants not tested again keep theirs.
+        verdicts = dict(
+            line.split(": ", 1) for line in (folder / "verdicts.txt").read_text(encoding="utf-8").splitlines() if line
+        )
     else:
-        folder, mutants = scratch_copy(name, group), []
+        folder, mutants, verdicts = scratch_copy(name, group), [], {}
     if mutants or not survivors_only:
         command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs), *mutants]
         run = subprocess.run(command, cwd=folder, check=False)
         if run.returncode != 0:
             raise SystemExit(f"{name}: mutmut failed (exit {run.returncode}); its output is above")
-    verdicts = statuses(folder)
+    latest = statuses(folder)
+    verdicts.update({mutant: latest[mutant] for mutant in (mutants or latest)})
+    (folder / "verdicts.txt").write_text("".join(f"{m}: {v}\n" for m, v in sorted(verdicts.items())), encoding="utf-8")
     killed = sum(1 for verdict in verdicts.values() if verdict in KILLED)
     survivors = sorted(f"{mutant}: {verdict}" for mutant, verdict in verdicts.items() if verdict not in KILLED)
     (folder / "survivors.txt").write_text("".join(f"{line}\n" for line in survivors), encoding="utf-8")
