@@ -149,18 +149,24 @@ def scratch_copy(name: str, group: Group) -> Path:
 
 
 def refreshed_scratch(name: str, group: Group) -> tuple[Path, list[str]]:
-    """The group's scratch folder from its last run with today's tests and settings, and the mutants that survived
-    it. Only the tests may have changed since: a changed module has other mutants, and needs a full run."""
+    """The group's scratch folder from its last run, set to test its survivors against the group's test files that
+    are new or changed since (the others already let them through), and those survivors. Only tests may have
+    changed: a changed module has other mutants, and needs a full run."""
     folder = SCRATCH / name
     if not (folder / "verdicts.txt").is_file():
         raise SystemExit(f"{name}: no earlier run to go on from; run the group in full first")
     changed = [module for module in group.modules if (ROOT / module).read_bytes() != (folder / module).read_bytes()]
     if changed:
         raise SystemExit(f"{name}: {', '.join(changed)} changed since its last run; run the group in full")
+    fresh = tuple(test for test in group.tests if not _same_file(ROOT / test, folder / test))
     copy_into(folder, tracked_files("tests"))
-    write_settings(folder, group)
+    write_settings(folder, Group(group.modules, fresh))
     survivors = (folder / "survivors.txt").read_text(encoding="utf-8").splitlines()
-    return folder, [line.split(": ", 1)[0] for line in survivors if line]
+    return folder, [line.split(": ", 1)[0] for line in survivors if line] if fresh else []
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    return other.is_file() and one.read_bytes() == other.read_bytes()
 
 
 def statuses(folder: Path) -> dict[str, str]:
@@ -185,6 +191,7 @@ def run_group(name: str, group: Group, jobs: int, *, survivors_only: bool) -> tu
     else:
         folder, mutants, verdicts = scratch_copy(name, group), [], {}
     if mutants or not survivors_only:
+        # `mutants` empty on a full run: mutmut tests every mutant.
         command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs), *mutants]
         run = subprocess.run(command, cwd=folder, check=False)
         if run.returncode != 0:
