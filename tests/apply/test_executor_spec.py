@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from tests.apply.helpers import (
     agent,
     converge,
@@ -28,7 +29,7 @@ from tests.apply.test_faults import inject
 from tests.support.clock import FakeClock
 from tests.support.example import REPO_ROOT as EXAMPLE
 
-from agentform.apply import Journal, apply_plan
+from agentform.apply import ApplyRefused, Journal, apply_plan
 from agentform.emulator import create_app
 from agentform.model import Desired, DesiredDocument
 from agentform.plan.planner import make_plan
@@ -576,5 +577,113 @@ def test_an_apply_with_nothing_to_carry_out_asks_nothing_even_with_a_version_kep
             result = await apply_plan(client, plan, version("v3"), prune=True, workspace=workspace)
             assert result.ok and not result.journal.entries
             assert await request_log(app, since=mark) == []
+
+    asyncio.run(scenario())
+
+
+def test_a_url_and_a_file_document_are_created_in_the_managed_folder_with_their_settings():
+    site = DesiredDocument(
+        key="site",
+        kind="url",
+        name="Site",
+        url="https://clinic.example/",
+        url_settings={"enable_auto_sync": True},
+        source=source("knowledge/site.url"),
+    )
+    leaflet = DesiredDocument(
+        key="leaflet", kind="file", name="Leaflet", data=b"%PDF-1.4\n", filename="leaflet.pdf", source=source("k/l.pdf")
+    )
+
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            files = desired(documents=[site, leaflet])
+            _, result = await converge(client, files)
+            assert result.ok, result.failed
+            assert operations_by_address(result.journal) == {
+                "document.leaflet": ["create_file_document:ok"],
+                "document.site": ["create_url_document:ok"],
+            }
+            folder = result.ids["folder.documents"]
+            for address, name in (("document.site", "Site ["), ("document.leaflet", "Leaflet [")):
+                live = await client.get_document(result.ids[address])
+                assert live["name"].startswith(name) and live["folder_parent_id"] == folder
+            workspace = await read_workspace(client, files)
+            assert {d.key for d in workspace.live.documents} == {"site", "leaflet"}, "both are in the managed folder"
+            assert not (await plan_for(client, files)).has_changes
+
+    asyncio.run(scenario())
+
+
+def test_a_first_apply_of_tools_alone_keeps_its_record_where_the_next_plan_finds_it():
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            files = desired(tools=[tool("book")])
+            _, result = await converge(client, files)
+            assert result.ok, result.failed
+            assert not (await plan_for(client, files)).has_changes, "the tool is known as ours, not created again"
+
+    asyncio.run(scenario())
+
+
+def test_an_apply_reuses_the_folders_the_plan_read_and_lists_nothing():
+    async def scenario():
+        app = new_app()
+        async with in_process_client(app) as client:
+            await converge(client, clinic())
+            more = desired(
+                agents=[agent("receptionist", knowledge=["faq", "prices"], tools=["book"])],
+                documents=[document("faq", "Open 9-17.\n"), document("prices", "Visit: 50 EUR.\n")],
+                tools=[tool("book")],
+                tests=[llm_test("receptionist", "greets"), llm_test("receptionist", "polite", "Polite.")],
+            )
+            workspace = await read_workspace(client, more)
+            plan = make_plan(more, workspace.live, prune=False)
+            before = workspace.record.model_dump()
+            mark = await last_seq(app)
+            result = await apply_plan(client, plan, more, prune=False, workspace=workspace)
+            assert result.ok, result.failed
+            assert [e["method"] for e in await request_log(app, since=mark) if e["method"] == "GET"] == []
+            assert workspace.record.model_dump() == before, "the plan's reads are left as they were read"
+
+    asyncio.run(scenario())
+
+
+def test_apply_refuses_a_plan_with_conflicts_naming_each_and_sends_nothing():
+    async def scenario():
+        app = new_app()
+        async with in_process_client(app) as client:
+            await converge(client, clinic())
+            plan = await plan_for(client, clinic("Changed."))
+            conflicting = plan.model_copy(
+                update={
+                    "changes": [
+                        c.model_copy(update={"conflict": c.address in ("agent.receptionist", "document.faq")})
+                        for c in plan.changes
+                    ]
+                }
+            )
+            mark = await last_seq(app)
+            with pytest.raises(ApplyRefused) as refused:
+                await apply_plan(client, conflicting, clinic("Changed."), prune=False)
+            assert str(refused.value) == (
+                "drift conflict on document.faq, agent.receptionist: choose a side with --on-drift git-wins|live-wins"
+            )
+            assert await request_log(app, since=mark) == []
+
+    asyncio.run(scenario())
+
+
+def test_a_plan_made_for_a_branch_applies_to_that_branch_and_reads_the_workspace_itself_when_not_given_it():
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            _, first = await converge(client, clinic())
+            agent_id = first.ids["agent.receptionist"]
+            proposed = clinic("Speak Romanian.")
+            plan = await plan_for(client, proposed, branch="pr-6")
+            result = await apply_plan(client, plan, proposed, prune=False)
+            assert result.ok, result.failed
+            assert [b["name"] for b in await client.list_branches(agent_id) if b["name"] == "pr-6"] == ["pr-6"]
+            live = await client.get_agent(agent_id)
+            assert live["conversation_config"]["agent"]["prompt"]["prompt"] == "Book visits."
 
     asyncio.run(scenario())
