@@ -85,7 +85,7 @@ def test_a_first_apply_journals_each_create_by_the_api_operation_it_called_with_
             assert requests["agent.receptionist"]["keys"] == sorted(requests["agent.receptionist"]["keys"])
             assert "conversation_config" in requests["agent.receptionist"]["keys"]
             assert "Open 9-17." not in repr(requests), "a document's text stays out of the journal"
-            assert [entry.step for entry in result.journal.entries] == [1, 2, 3, 4]
+            assert sorted(entry.step for entry in result.journal.entries) == [1, 2, 3, 4]
             for entry in result.journal.entries:
                 assert entry.live_id == result.ids[entry.address]
 
@@ -103,6 +103,8 @@ def test_a_create_whose_reference_failed_is_never_sent_and_the_failure_names_the
             assert (failed.address, failed.operation, failed.outcome) == ("tool.book", "create_tool", "failed")
             assert "400" in (failed.error or "")
             assert failed.live_id is None
+            steps = sorted(e.step for e in result.journal.entries)
+            assert steps == list(range(1, len(steps) + 1)), "steps number the operations from 1"
             log = await request_log(app)
             assert not seq_of(log, "POST", AGENTS_CREATE), "the agent that uses the failed tool is not created"
             assert "agent.receptionist" not in result.ids
@@ -260,6 +262,9 @@ def test_a_pruning_apply_deletes_the_agent_before_what_it_used_and_forgets_them_
                 "document.faq": ["delete_document:ok"],
                 "tool.book": ["delete_tool:ok"],
             }
+            deleted_ids = {e.address.split("@")[0]: e.live_id for e in result.journal.entries}
+            assert deleted_ids == {address: first.ids[address] for address in deleted}
+            assert sorted(e.step for e in result.journal.entries) == [1, 2, 3, 4]
             deletes = {e["path"]: e["seq"] for e in await request_log(app, since=mark) if e["method"] == "DELETE"}
             agent_delete = deletes[f"/v1/convai/agents/{first.ids['agent.receptionist']}"]
             assert agent_delete < deletes[f"/v1/convai/tools/{first.ids['tool.book']}"]
@@ -410,7 +415,9 @@ def test_a_branch_apply_creates_the_branch_from_mains_current_version_and_collec
             _, first = await converge(client, clinic())
             agent_id = first.ids["agent.receptionist"]
             main_version = (await client.get_agent(agent_id))["version_id"]
+            main_entry = (await read_workspace(client, clinic())).record.agents["receptionist"]
             proposed = clinic("Speak Romanian.", faq="Open 8-18.\n")
+            proposed = proposed.model_copy(update={"agents": {**proposed.agents, "triage": agent("triage", "Triage.")}})
             workspace = await read_workspace(client, proposed, branch="pr-9")
             plan = make_plan(proposed, workspace.live, prune=True, branch="pr-9")
             result = await apply_plan(client, plan, proposed, prune=True, branch="pr-9", workspace=workspace)
@@ -424,6 +431,9 @@ def test_a_branch_apply_creates_the_branch_from_mains_current_version_and_collec
             entry = (await read_workspace(client, proposed)).record.branches["pr-9"]["receptionist"]
             assert entry.agent_id == agent_id and entry.applied_at
             assert (await client.get_agent(agent_id))["version_id"] == main_version, "main is untouched"
+            record = (await read_workspace(client, proposed)).record
+            assert record.agents["receptionist"] == main_entry, "main's record entry still describes main"
+            assert record.agents["triage"].id == result.ids["agent.triage"], "a create lands on main, and is recorded"
 
     asyncio.run(scenario())
 
@@ -755,5 +765,43 @@ def test_the_record_names_a_tool_being_replaced_before_the_new_version_is_create
             assert [e.address for e in result.failed] == ["tool.book"]
             pending = (await read_workspace(client, changed)).record.pending
             assert [(p.key, p.hash) for p in pending] == [("book", changed.tools["book"].content_hash())]
+
+    asyncio.run(scenario())
+
+
+def test_a_failure_in_a_stage_does_not_keep_the_rest_of_the_stage_from_being_recorded():
+    leaflet = DesiredDocument(key="leaflet", kind="file", name="Leaflet", data=b"%PDF-1.4\n", source=source("k/l.pdf"))
+
+    async def scenario():
+        app = new_app()
+        async with in_process_client(app) as client:
+            await inject(
+                app, [{"kind": "status", "status": 400, "method": "POST", "path": "/v1/convai/knowledge-base/file"}]
+            )
+            files = desired(documents=[leaflet], tools=[tool("book")])
+            _, result = await converge(client, files)
+            assert [e.address for e in result.failed] == ["document.leaflet"]
+            record = (await read_workspace(client, files)).record
+            assert set(record.tools) == {result.ids["tool.book"]} and record.pending == []
+
+    asyncio.run(scenario())
+
+
+def test_a_pruning_apply_that_deletes_only_a_document_or_only_an_agent_forgets_it_in_the_record():
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            two = desired(
+                agents=[agent("receptionist", knowledge=["faq"]), agent("triage")],
+                documents=[document("faq", "Open 9-17.\n"), document("prices", "Visit: 50 EUR.\n")],
+            )
+            _, first = await converge(client, two)
+            without_prices = two.model_copy(update={"documents": {"faq": two.documents["faq"]}})
+            _, result = await converge(client, without_prices, prune=True)
+            assert [e.operation for e in result.journal.entries] == ["delete_document"]
+            assert first.ids["document.prices"] not in (await read_workspace(client, two)).record.documents
+            without_triage = without_prices.model_copy(update={"agents": {"receptionist": two.agents["receptionist"]}})
+            _, result = await converge(client, without_triage, prune=True)
+            assert [e.operation for e in result.journal.entries] == ["delete_agent"]
+            assert set((await read_workspace(client, two)).record.agents) == {"receptionist"}
 
     asyncio.run(scenario())
