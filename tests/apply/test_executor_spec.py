@@ -35,6 +35,7 @@ from agentform.model import Desired, DesiredDocument
 from agentform.plan.planner import make_plan
 from agentform.plan.read import read_workspace
 from agentform.project.loader import load_desired
+from agentform.state.record import save_record
 
 AGENTS_CREATE = "/v1/convai/agents/create"
 TOOLS = "/v1/convai/tools"
@@ -803,5 +804,38 @@ def test_a_pruning_apply_that_deletes_only_a_document_or_only_an_agent_forgets_i
             _, result = await converge(client, without_triage, prune=True)
             assert [e.operation for e in result.journal.entries] == ["delete_agent"]
             assert set((await read_workspace(client, two)).record.agents) == {"receptionist"}
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_create_of_a_lone_tool_is_reported_and_its_intent_kept():
+    async def scenario():
+        app = new_app()
+        async with in_process_client(app) as client:
+            await inject(app, [{"kind": "status", "status": 400, "method": "POST", "path": TOOLS}])
+            files = desired(tools=[tool("book")])
+            _, result = await converge(client, files)
+            assert [(e.address, e.outcome) for e in result.journal.entries] == [("tool.book", "failed")]
+            assert [p.key for p in (await read_workspace(client, files)).record.pending] == ["book"]
+
+    asyncio.run(scenario())
+
+
+def test_a_repaired_document_version_the_record_did_not_know_becomes_recorded():
+    async def scenario():
+        clock = FakeClock()
+        async with in_process_client(create_app(":memory:", clock=clock)) as client:
+            _, first = await converge(client, clinic())
+            document_id = first.ids["document.faq"]
+            workspace = await read_workspace(client, clinic())
+            workspace.record.documents.pop(document_id)
+            await save_record(client, clinic(), workspace)
+            clock.advance(1)
+            await client.update_document(document_id, content="Closed forever.\n")
+            plan, result = await converge(client, clinic())
+            assert plan.change_for("document.faq").action == "update"
+            assert result.ok, result.failed
+            entry = (await read_workspace(client, clinic())).record.documents[document_id]
+            assert (entry.key, entry.hash, entry.verified) == ("faq", clinic().documents["faq"].content_hash(), False)
 
     asyncio.run(scenario())
