@@ -75,6 +75,8 @@ GROUPS = {
         ("src/agentform/apply/executor.py", "src/agentform/apply/operations.py"),
         (
             "tests/apply/test_executor_spec.py",
+            "tests/apply/test_executor_record_spec.py",
+            "tests/apply/test_executor_deletes_branches_spec.py",
             "tests/apply/test_written_content.py",
             "tests/apply/test_units.py",
             "tests/apply/test_converge.py",
