@@ -238,3 +238,23 @@ def test_with_prune_a_second_agent_carrying_our_markers_is_deleted_and_the_manag
             assert (await read_workspace(client, clinic())).record.agents["receptionist"].id == kept
 
     asyncio.run(scenario())
+
+
+def test_each_branch_apply_records_a_fingerprint_of_what_it_applied():
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            await converge(client, clinic())
+
+            async def applied_on_branch(prompt: str) -> str:
+                proposed = clinic(prompt)
+                workspace = await read_workspace(client, proposed, branch="pr-2")
+                plan = make_plan(proposed, workspace.live, prune=False, branch="pr-2")
+                result = await apply_plan(client, plan, proposed, prune=False, branch="pr-2", workspace=workspace)
+                assert result.ok, result.failed
+                record = (await read_workspace(client, proposed)).record
+                return record.branches["pr-2"]["receptionist"].payload_hash
+
+            first, second = await applied_on_branch("Version two."), await applied_on_branch("Version three.")
+            assert first and second and first != second
+
+    asyncio.run(scenario())

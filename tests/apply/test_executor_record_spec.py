@@ -231,3 +231,17 @@ def test_a_repaired_document_version_the_record_did_not_know_becomes_recorded():
             assert (entry.key, entry.hash, entry.verified) == ("faq", clinic().documents["faq"].content_hash(), False)
 
     asyncio.run(scenario())
+
+
+def test_a_version_collected_by_the_apply_that_replaced_it_leaves_the_state_record():
+    async def scenario():
+        async with in_process_client(new_app()) as client:
+            _, first = await converge(client, clinic())
+            changed = clinic(faq="Open 8-18.\n")
+            _, result = await converge(client, changed)
+            old = first.ids["document.faq"]
+            assert result.garbage_collected == [old]
+            documents = (await read_workspace(client, changed)).record.documents
+            assert set(documents) == {result.ids["document.faq"]}
+
+    asyncio.run(scenario())

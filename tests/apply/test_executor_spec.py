@@ -282,6 +282,7 @@ def test_a_rotated_secret_is_updated_in_place_and_journaled_as_such():
             assert first.ok, first.failed
             [address] = [a for a in first.ids if a.startswith("secret.")]
             secret_id = first.ids[address]
+            assert operations_by_address(first.journal)[address] == ["create_secret:ok"]
             rotated = load_desired(EXAMPLE, "local", environ={"CLINIC_WEBHOOK_TOKEN": "second-token"})
             plan, result = await converge(client, rotated)
             assert [(c.address, c.action) for c in plan.changes if c.is_change] == [(address, "update")]
@@ -419,5 +420,22 @@ def test_apply_refuses_a_plan_with_conflicts_naming_each_and_sends_nothing():
                 "drift conflict on document.faq, agent.receptionist: choose a side with --on-drift git-wins|live-wins"
             )
             assert await request_log(app, since=mark) == []
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_replace_is_journaled_as_the_create_of_the_new_version():
+    async def scenario():
+        app = new_app()
+        async with in_process_client(app) as client:
+            await converge(client, clinic())
+            changed = clinic(faq="Open 8-18.\n")
+            assert (await plan_for(client, changed)).change_for("document.faq").action == "replace"
+            await inject(
+                app, [{"kind": "status", "status": 400, "method": "POST", "path": "/v1/convai/knowledge-base/text"}]
+            )
+            _, result = await converge(client, changed)
+            [failed] = result.failed
+            assert (failed.address, failed.action, failed.operation) == ("document.faq", "replace", "create_document")
 
     asyncio.run(scenario())
