@@ -45,8 +45,10 @@ GROUPS = {
         ("src/agentform/apply/gc.py",),
         (
             "tests/apply/test_gc_collect.py",
+            "tests/apply/test_gc_spec.py",
             "tests/apply/test_branches_drift_gc.py",
             "tests/apply/test_crash_recovery.py",
+            "tests/apply/test_ownership.py",
         ),
     ),
     "lock": Group(
