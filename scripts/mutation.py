@@ -162,11 +162,23 @@ def refreshed_scratch(name: str, group: Group) -> tuple[Path, list[str]]:
     changed = [module for module in group.modules if (ROOT / module).read_bytes() != (folder / module).read_bytes()]
     if changed:
         raise SystemExit(f"{name}: {', '.join(changed)} changed since its last run; run the group in full")
-    fresh = tuple(test for test in group.tests if not _same_file(ROOT / test, folder / test))
+    tested = _tested_with(folder)
+    fresh = tuple(test for test in group.tests if test not in tested or not _same_file(ROOT / test, folder / test))
     copy_into(folder, tracked_files("tests"))
     write_settings(folder, Group(group.modules, fresh))
+    _record_tested_with(folder, tested | set(fresh))
     survivors = (folder / "survivors.txt").read_text(encoding="utf-8").splitlines()
     return folder, [line.split(": ", 1)[0] for line in survivors if line] if fresh else []
+
+
+def _tested_with(folder: Path) -> set[str]:
+    """The test files the verdicts in `folder` were reached with."""
+    listed = folder / "tested-with.txt"
+    return set(listed.read_text(encoding="utf-8").split()) if listed.is_file() else set()
+
+
+def _record_tested_with(folder: Path, tests: set[str]) -> None:
+    (folder / "tested-with.txt").write_text("".join(f"{test}\n" for test in sorted(tests)), encoding="utf-8")
 
 
 def _same_file(one: Path, other: Path) -> bool:
@@ -194,6 +206,7 @@ def run_group(name: str, group: Group, jobs: int, *, survivors_only: bool) -> tu
         )
     else:
         folder, mutants, verdicts = scratch_copy(name, group), [], {}
+        _record_tested_with(folder, set(group.tests))
     if mutants or not survivors_only:
         # `mutants` empty on a full run: mutmut tests every mutant.
         command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs), *mutants]
