@@ -96,3 +96,24 @@ def test_a_failed_read_of_a_superseded_versions_dependents_stops_collection():
         assert not [entry for entry in await request_log(app, since=mark) if entry["method"] == "DELETE"]
 
     on_new_emulator(scenario)
+
+
+def test_collection_works_from_a_read_that_found_no_state_record():
+    async def scenario(app, client):
+        garbage = await left_for_collection(client)
+        _, live = await record_store(client)
+        removed = await collect_garbage(client, project("v3"), live.model_copy(update={"record": None}), store=None)
+        assert set(removed) == set(garbage.values())
+
+    on_new_emulator(scenario)
+
+
+def test_a_collected_version_missing_from_the_apply_record_is_collected_all_the_same():
+    async def scenario(app, client):
+        garbage = await left_for_collection(client)
+        store, live = await record_store(client)
+        store.record.documents.pop(garbage["document.faq"])
+        removed = await collect_garbage(client, project("v3"), live, store=store)
+        assert set(removed) == set(garbage.values())
+
+    on_new_emulator(scenario)
