@@ -6,6 +6,7 @@ from __future__ import annotations
 from tests.plan.builders import agent, applied, desired, document, live_state, llm_test, tool
 
 from agentform.model import KnowledgeRef
+from agentform.plan.live import DependentBranch
 from agentform.plan.planner import make_plan, needed_reads, select
 from agentform.plan.shard import Shard
 
@@ -197,3 +198,81 @@ def test_a_branch_plan_keeps_superseded_versions_that_main_still_uses():
     assert (kept.kind, kept.blocked) == ("tool", "kept while main uses it: collected after the branch is merged")
     [collected] = [c for c in make_plan(changed, live, prune=True).changes if c.action == "delete"]
     assert (collected.kind, collected.blocked) == ("tool", None)
+
+
+def superseded_faq():
+    """The files after `clinic()`'s document changed in git, and the live state `clinic()` was applied to."""
+    return clinic("Opening hours: 8-18.\n"), applied(make_plan(clinic(), live_state(), prune=False))
+
+
+def test_a_superseded_version_others_use_is_kept_naming_each_user_the_way_the_dashboard_shows_it():
+    files, live = superseded_faq()
+    ours = live.agent_by_key("receptionist").id
+    rows = [
+        DependentBranch(agent_id="agent-x9", agent_name="Front desk", branch_id="b-9", is_main=True),
+        DependentBranch(agent_id=ours, branch_id="b-2", branch_name="pr-2"),
+        DependentBranch(agent_id=ours, branch_id="b-1", is_main=True),
+    ]
+    [doc] = live.documents
+    used = doc.model_copy(update={"dependents": [ours, "agent-x7", "agent-x9"], "branches": rows})
+    live = live.model_copy(update={"documents": [used]})
+    [kept] = [c for c in make_plan(files, live, prune=False).changes if c.action == "delete"]
+    assert kept.blocked == (
+        'still referenced by agent "Front desk" (agent-x9), agent agent-x7, branch pr-2 of agent.receptionist'
+    )
+    assert kept.hash == live.documents[0].hash
+
+
+def test_no_op_and_live_wins_changes_name_the_version_they_leave_alone():
+    live = applied(make_plan(clinic(), live_state(), prune=False))
+    document_id = live.documents[0].id
+    assert make_plan(clinic(), live, prune=False).change_for("document.faq").live_id == document_id
+    edited = edited_in_the_dashboard(live)
+    kept = make_plan(clinic(), edited, prune=False, on_drift="live-wins").change_for("document.faq")
+    assert kept.live_id == document_id
+    repaired = make_plan(clinic(), edited, prune=False).change_for("document.faq")
+    assert repaired.reason == "edited outside git since the last apply; restoring the content from git"
+    assert repaired.drift_fields == repaired.fields and repaired.fields
+
+
+def test_needed_reads_ask_for_every_changed_text_and_body_and_for_an_unrecorded_version_whose_time_moved():
+    files = multi_agent()
+    live = applied(make_plan(files, live_state(), prune=False))
+    body = {"chat_history": [{"role": "user", "message": "hi", "time_in_call_secs": 0}], "success_condition": "kind"}
+    changed = files.model_copy(
+        update={
+            "documents": {key: document(key, "Changed.\n") for key in files.documents},
+            "tests": {address: llm_test(*address.split("/"), body=body) for address in files.tests},
+        }
+    )
+    live = live.model_copy(
+        update={
+            "documents": [d.model_copy(update={"text": None}) for d in live.documents],
+            "tests": [t.model_copy(update={"body": None}) for t in live.tests],
+        }
+    )
+    reads = needed_reads(changed, live)
+    assert reads.document_texts == {d.id for d in live.documents}
+    assert reads.test_bodies == {t.id for t in live.tests}
+    [faq] = live.documents_of("faq")
+    unrecorded = live.model_copy(
+        update={
+            "record": live.record.model_copy(update={"documents": {}}),
+            "documents": [
+                d.model_copy(update={"created_at": 1, "updated_at": 6}) if d.id == faq.id else d for d in live.documents
+            ],
+        }
+    )
+    assert faq.id in needed_reads(files, unrecorded).document_texts
+
+
+def test_needed_reads_ask_for_the_dependents_of_what_the_plan_would_delete_under_its_prune_and_branch():
+    files = multi_agent()
+    live = applied(make_plan(files, live_state(), prune=True))
+    gone = files.model_copy(update={"documents": {"faq": files.documents["faq"]}})
+    [prices] = live.documents_of("prices")
+    assert needed_reads(gone, live, prune=True).document_dependents == {prices.id}
+    assert needed_reads(gone, live, prune=False).document_dependents == frozenset()
+    changed = files.model_copy(update={"documents": {**files.documents, "prices": document("prices", "80 EUR.\n")}})
+    assert needed_reads(changed, live, prune=False).document_dependents == {prices.id}
+    assert needed_reads(changed, live, prune=False, branch="pr-1").document_dependents == frozenset()
