@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from tests.apply.helpers import (
     agent,
     converge,
@@ -119,11 +118,6 @@ def test_a_first_apply_of_tools_alone_keeps_its_record_where_the_next_plan_finds
     asyncio.run(scenario())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: when collection is all an apply does, no state record is open (`_Run.store` is None), so "
-    "`collect_garbage(store=None)` deletes the version but leaves its entry in the record",
-)
 def test_a_version_collected_by_an_apply_that_wrote_nothing_else_leaves_the_state_record():
     async def scenario():
         async with in_process_client(new_app()) as client:

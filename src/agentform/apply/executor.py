@@ -134,8 +134,10 @@ async def apply_plan(
     ):
         from agentform.apply.gc import collect_garbage
 
-        # The plan's reads name every version that existed; what this apply created is the declared version.
-        result.garbage_collected = await collect_garbage(client, desired, workspace.live, log=run.log, store=run.store)
+        # The plan's reads name every version that existed; what this apply created is the declared version. The
+        # record is opened even when nothing else was written, so that a collected version leaves it too.
+        store = run.store or (await run.record_store() if workspace.documents_folder_id else None)
+        result.garbage_collected = await collect_garbage(client, desired, workspace.live, log=run.log, store=store)
     if workspace.recovered_tools:
         # Tools found through an interrupted create's intent become ours for good (`record_store` adds them).
         store = await run.record_store()

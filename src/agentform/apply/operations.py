@@ -38,13 +38,9 @@ def version_description(desired: Desired, change: ResourceChange) -> str:
 async def create(
     client: ElevenLabsClient, change: ResourceChange, payload: dict[str, Any], desired: Desired
 ) -> Outcome:
+    # No plan creates a folder: the managed folders are `$ref:folder.*` placeholders that apply resolves itself
+    # (`state/folder.py`), under the lock.
     kind = change.kind
-    if kind == "folder":
-        if change.key == "tests":
-            created = await client.create_test_folder(name=payload["name"])
-            return Outcome(str(created["id"]), created, "create_test_folder")
-        created = await client.create_folder(name=payload["name"])
-        return Outcome(str(created["id"]), created, "create_folder")
     if kind == "document":
         return await _create_document(client, change, payload, desired)
     if kind == "tool":
