@@ -277,13 +277,13 @@ def test_progress_sees_each_journal_entry_as_it_is_written_and_started_each_oper
 def test_a_rotated_secret_is_updated_in_place_and_journaled_as_such():
     async def scenario():
         async with in_process_client(new_app()) as client:
-            first_files = load_desired(EXAMPLE, "local", environ={"CLINIC_WEBHOOK_TOKEN": "first-token"})
+            first_files = load_desired(EXAMPLE, env="local", environ={"CLINIC_WEBHOOK_TOKEN": "first-token"})
             _, first = await converge(client, first_files)
             assert first.ok, first.failed
             [address] = [a for a in first.ids if a.startswith("secret.")]
             secret_id = first.ids[address]
             assert operations_by_address(first.journal)[address] == ["create_secret:ok"]
-            rotated = load_desired(EXAMPLE, "local", environ={"CLINIC_WEBHOOK_TOKEN": "second-token"})
+            rotated = load_desired(EXAMPLE, env="local", environ={"CLINIC_WEBHOOK_TOKEN": "second-token"})
             plan, result = await converge(client, rotated)
             assert [(c.address, c.action) for c in plan.changes if c.is_change] == [(address, "update")]
             assert result.ok, result.failed

@@ -63,23 +63,20 @@ def test_live_cannot_win_over_a_changed_file_and_the_plan_says_how_to_keep_the_e
     )
 
 
-def test_a_file_that_copied_the_live_edit_renames_the_edited_version_to_its_new_content_address():
+def test_a_file_that_copied_the_live_edit_keeps_the_edited_version_as_it_is():
+    """Decision 0124: the version edited live whose content the file now holds is the desired one; nothing is sent."""
     live = edited_in_the_dashboard(applied(make_plan(clinic(), live_state(), prune=False)))
     files = clinic("Edited live.\n")
     plan = make_plan(files, live, prune=False)
     change = plan.change_for("document.faq")
-    assert (change.action, change.live_id, change.drift, change.conflict) == (
-        "update",
+    assert (change.action, change.live_id, change.drift, change.conflict, change.payload) == (
+        "no-op",
         live.documents[0].id,
         False,
         False,
+        None,
     )
-    [renamed] = change.fields
-    assert (renamed.path, renamed.before, renamed.after) == (
-        "content_hash",
-        live.documents[0].hash,
-        files.documents["faq"].content_hash(),
-    )
+    assert not plan.has_changes
     assert not [c for c in plan.changes if c.action == "delete"], "the version kept its id: nothing to collect"
 
 
