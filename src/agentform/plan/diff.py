@@ -35,7 +35,7 @@ def field_changes(before: Any, after: Any, *, redactor: Redactor = NO_SECRETS, p
     `REMOVED` on the `after` side means "back to the server default" and renders as not set.
     """
     before, after = canonical(before), canonical(after)
-    if before == {} and isinstance(after, dict):
+    if before == {} and isinstance(after, dict) and after:
         # A new resource (most of a first apply's plan): every leaf is an addition, its value already at hand.
         leaves = sorted(_new_leaves((), after), key=lambda leaf: _path_order(leaf[0]))
         changes = [_field_change(path, NOT_SET, value, redactor, prefix) for path, value in leaves]
