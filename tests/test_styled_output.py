@@ -21,6 +21,7 @@ PIECE = st.sampled_from([*"ab -+~!:", "é", "語", "\t", "\x07", "\x1b", "\\x00"
 LINE = st.lists(PIECE, max_size=20).map("".join)
 CONSOLES = {
     "CI log": {"soft_wrap": True},
+    "recorded for export": {"soft_wrap": True, "record": True},
     "colour terminal": {"soft_wrap": True, "force_terminal": True, "color_system": "truecolor"},
     "narrow terminal that wraps": {"soft_wrap": False, "force_terminal": True, "color_system": "256", "width": 12},
 }

@@ -193,9 +193,13 @@ class StyledLines:
             # Wrapping, cropping and tab stops are `Text`'s to do.
             yield self.as_text()
             return
+        # `Text` drops control codes too (a plan's text has none left: `escape.printable`).
+        if console.color_system is None and not console.record:
+            # No colour to write (a CI log): the styles change no byte.
+            yield Segment(strip_control_codes("".join(line + "\n" for line, _ in self.lines)))
+            return
         newline = Segment("\n")
         for line, style in self.lines:
-            # `Text` drops control codes too (a plan's text has none left: `escape.printable`).
             yield Segment(strip_control_codes(line), console.get_style(style) if style else None)
             yield newline
 

@@ -15,8 +15,6 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from agentform.plan.model import FieldChange, describe_refs, parse_ref
 from agentform.plan.normalize import REMOVED, canonical, same
 from agentform.redact import MASK, NO_SECRETS, Redactor
@@ -59,6 +57,9 @@ def _changed_paths(before: Any, after: Any) -> list[tuple[Any, ...]]:
     if before == {} and isinstance(after, dict):
         # A new resource: every leaf is an addition; no need to ask deepdiff.
         return sorted((path for path, _ in _new_leaves((), after)), key=_path_order)
+    # Imported here: a first apply (creates only) and most commands never compare two existing payloads.
+    from deepdiff import DeepDiff
+
     paths: dict[tuple[Any, ...], None] = {}
     # threshold 0: dicts without common keys are still compared key by key, not replaced whole.
     for levels in DeepDiff(before, after, view="tree", verbose_level=2, threshold_to_diff_deeper=0).values():

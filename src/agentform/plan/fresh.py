@@ -66,9 +66,7 @@ async def make_fresh_plan(
 
 def _name_secrets(desired: Desired) -> list[str]:
     project, environment = desired.settings.project, desired.environment.name
-    return [
-        secret_name(project, environment, key, secret.value) for key, secret in desired.workspace_secrets.items()
-    ]
+    return [secret_name(project, environment, key, secret.value) for key, secret in desired.workspace_secrets.items()]
 
 
 def _with_rollouts(plan: Plan, workspace: Workspace) -> Plan:
