@@ -12,8 +12,10 @@ from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.control import strip_control_codes
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.segment import Segment
 from rich.text import Text
 
 from agentform import context, exitcodes
@@ -167,14 +169,45 @@ def print_styled(lines: Iterable[str], out: Console, style_of: Callable[[str], s
     A `print` per block of lines, not per line: rich's cost is per call, and a plan of 500 agents has tens of
     thousands of lines (one block for all of them would hold its whole rendering in memory).
     """
-    text = Text()
-    for number, line in enumerate(lines, start=1):
-        text.append(line + "\n", style=style_of(line))
-        if number % _LINES_PER_PRINT == 0:
-            out.print(text, end="")
-            text = Text()
-    if text:
-        out.print(text, end="")
+    block: list[tuple[str, str]] = []
+    for line in lines:
+        block.append((line, style_of(line)))
+        if len(block) == _LINES_PER_PRINT:
+            out.print(StyledLines(block), end="")
+            block = []
+    if block:
+        out.print(StyledLines(block), end="")
+
+
+class StyledLines:
+    """Lines, each in one style, as rich prints them: what a `Text` of the same lines renders to, made straight into
+    segments when nothing is wrapped (the consoles' soft wrap), without `Text`'s splitting and span bookkeeping, a
+    second of CPU for a 500-agent plan's 30 000 lines."""
+
+    def __init__(self, lines: list[tuple[str, str]]) -> None:
+        self.lines = lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        unwrapped = options.no_wrap and options.overflow == "ignore"
+        if not unwrapped or any("\t" in line for line, _ in self.lines):
+            # Wrapping, cropping and tab stops are `Text`'s to do.
+            yield self.as_text()
+            return
+        # `Text` drops control codes too (a plan's text has none left: `escape.printable`).
+        if console.color_system is None and not console.record:
+            # No colour to write (a CI log): the styles change no byte.
+            yield Segment(strip_control_codes("".join(line + "\n" for line, _ in self.lines)))
+            return
+        newline = Segment("\n")
+        for line, style in self.lines:
+            yield Segment(strip_control_codes(line), console.get_style(style) if style else None)
+            yield newline
+
+    def as_text(self) -> Text:
+        text = Text(end="")
+        for line, style in self.lines:
+            text.append(line + "\n", style=style)
+        return text
 
 
 _LINES_PER_PRINT = 500

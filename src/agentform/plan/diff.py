@@ -11,9 +11,9 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
-
-from deepdiff import DeepDiff
 
 from agentform.plan.model import FieldChange, describe_refs, parse_ref
 from agentform.plan.normalize import REMOVED, canonical, same
@@ -33,21 +33,33 @@ def field_changes(before: Any, after: Any, *, redactor: Redactor = NO_SECRETS, p
     `REMOVED` on the `after` side means "back to the server default" and renders as not set.
     """
     before, after = canonical(before), canonical(after)
-    changes = [
-        _field_change(path, get_path(before, path), get_path(after, path), redactor, prefix)
-        for path in changed_paths(before, after)
-    ]
+    if before == {} and isinstance(after, dict) and after:
+        # A new resource (most of a first apply's plan): every leaf is an addition, its value already at hand.
+        leaves = sorted(_new_leaves((), after), key=lambda leaf: _path_order(leaf[0]))
+        changes = [_field_change(path, NOT_SET, value, redactor, prefix) for path, value in leaves]
+    else:
+        changes = [
+            _field_change(path, get_path(before, path), get_path(after, path), redactor, prefix)
+            for path in _changed_paths(before, after)
+        ]
     return [change for change in changes if change is not None]
 
 
 def changed_paths(before: Any, after: Any) -> list[tuple[Any, ...]]:
     """The key paths where `before` and `after` differ, cut at the first list, sorted; empty when equal."""
-    before, after = canonical(before), canonical(after)
+    return _changed_paths(canonical(before), canonical(after))
+
+
+def _changed_paths(before: Any, after: Any) -> list[tuple[Any, ...]]:
+    """`changed_paths` of data already canonical."""
     if same(before, after):
         return []
     if before == {} and isinstance(after, dict):
         # A new resource: every leaf is an addition; no need to ask deepdiff.
-        return sorted(_leaves((), NOT_SET, after), key=lambda path: [str(part) for part in path])
+        return sorted((path for path, _ in _new_leaves((), after)), key=_path_order)
+    # Imported here: a first apply (creates only) and most commands never compare two existing payloads.
+    from deepdiff import DeepDiff
+
     paths: dict[tuple[Any, ...], None] = {}
     # threshold 0: dicts without common keys are still compared key by key, not replaced whole.
     for levels in DeepDiff(before, after, view="tree", verbose_level=2, threshold_to_diff_deeper=0).values():
@@ -55,7 +67,20 @@ def changed_paths(before: Any, after: Any) -> list[tuple[Any, ...]]:
             path = _up_to_first_list(level.path(output_format="list"), before, after)
             for leaf in _leaves(path, before, after):
                 paths[leaf] = None
-    return sorted(paths, key=lambda path: [str(part) for part in path])
+    return sorted(paths, key=_path_order)
+
+
+def _path_order(path: tuple[Any, ...]) -> list[str]:
+    return [str(part) for part in path]
+
+
+def _new_leaves(path: tuple[Any, ...], value: Any) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """Each leaf of a new resource's `value` at `path` with its value: what `_leaves` lists when nothing was set."""
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            yield from _new_leaves((*path, key), item)
+    else:
+        yield path, value
 
 
 def _leaves(path: tuple[Any, ...], before: Any, after: Any) -> list[tuple[Any, ...]]:
@@ -97,6 +122,12 @@ def is_long_text(value: Any) -> bool:
 
 def render_path(path: tuple[Any, ...] | list[Any], prefix: str = "") -> str:
     """`("a", "b", 2, "c")` -> `a.b[2].c`; keys that are not identifiers are quoted: `a["x.y"]`."""
+    return _rendered_path(tuple(path), prefix)
+
+
+# Every agent of a project has the same few dozen paths: each is rendered once.
+@lru_cache(maxsize=4096)
+def _rendered_path(path: tuple[Any, ...], prefix: str) -> str:
     text = prefix
     for part in path:
         if parse_ref(part):
@@ -186,6 +217,7 @@ def _mask_credentials(value: Any, path: tuple[Any, ...]) -> Any:
     return value
 
 
+@lru_cache(maxsize=4096)
 def _is_credential_path(path: tuple[Any, ...]) -> bool:
     strings = [str(part) for part in path]
     inside_container = any(part in _SECRET_CONTAINERS for part in strings[:-1])

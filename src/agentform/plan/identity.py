@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from agentform.model import DesiredDocument, DesiredTest
@@ -91,11 +92,13 @@ def folder_name(project: str, environment: str) -> str:
     return f"agentform.{project}.{environment}"
 
 
+@lru_cache(maxsize=256)
 def secret_name(project: str, environment: str, key: str, value: str) -> str:
     """`agentform.<project>.<env>.<key> [<tag>]`: a workspace secret's name says whose it is and which value it holds.
 
     The tag is a slow keyed hash of the value (PBKDF2, 48 bits shown): enough to notice a rotation without a record,
-    costly to turn back into a value (decision 0091).
+    costly to turn back into a value (decision 0091). Computed once per process (`fresh.make_fresh_plan` does it
+    on a thread while the workspace is read).
     """
     prefix = f"{folder_name(project, environment)}.{key}"
     tag = hashlib.pbkdf2_hmac("sha256", value.encode(), prefix.encode(), _SECRET_TAG_ROUNDS)[:6].hex()

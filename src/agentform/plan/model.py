@@ -197,17 +197,22 @@ def parse_ref(value: Any) -> str | None:
 def refs_in(value: Any) -> set[str]:
     """Every address referenced by a placeholder anywhere in `value` (dict keys included)."""
     found: set[str] = set()
+    _collect_refs(value, found)
+    return found
+
+
+def _collect_refs(value: Any, found: set[str]) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
-            found |= refs_in(key) | refs_in(item)
+            _collect_refs(key, found)
+            _collect_refs(item, found)
     elif isinstance(value, list):
         for item in value:
-            found |= refs_in(item)
-    else:
+            _collect_refs(item, found)
+    elif isinstance(value, str) and value.startswith(REF_PREFIX):
         address = parse_ref(value)
         if address:
             found.add(address)
-    return found
 
 
 def describe_refs(value: Any) -> Any:

@@ -109,7 +109,7 @@ def test_content_hash(test: DesiredTest, tool_versions: Mapping[str, str]) -> st
     determines its id (tools are content-addressed too), so the result is as specific. `tool_versions` maps a tool
     key to `"<key>@<hash12>"` (or to the live id of an adopted tool).
     """
-    return content_hash(with_tool_ids(test, tool_versions))
+    return content_hash(_resolved_body(test, tool_versions))
 
 
 def test_payload(
@@ -126,19 +126,26 @@ def test_payload(
 
 def with_tool_ids(test: DesiredTest, tool_ids: Mapping[str, str]) -> dict[str, Any]:
     """A copy of `test.body` with tool keys replaced where the API wants tool ids; unknown values are kept."""
-    body = copy.deepcopy(test.body)
-    referenced = (body.get("tool_call_parameters") or {}).get("referenced_tool")
+    return copy.deepcopy(_resolved_body(test, tool_ids))
+
+
+def _resolved_body(test: DesiredTest, tool_ids: Mapping[str, str]) -> dict[str, Any]:
+    """`with_tool_ids` sharing what it does not change with `test.body` (to read, hash or copy, never to change):
+    a content address is computed several times per test and plan."""
+    body = dict(test.body)
+    parameters = body.get("tool_call_parameters") or {}
+    referenced = parameters.get("referenced_tool")
     if isinstance(referenced, dict):
         key = test.tool_key or referenced.get("id")
         if key is not None and key in tool_ids:
-            referenced["id"] = tool_ids[key]
+            body["tool_call_parameters"] = {**parameters, "referenced_tool": {**referenced, "id": tool_ids[key]}}
     elif test.tool_key is not None and test.tool_key in tool_ids:
-        body.setdefault("tool_call_parameters", {})["referenced_tool"] = {"id": tool_ids[test.tool_key]}
+        body["tool_call_parameters"] = {**parameters, "referenced_tool": {"id": tool_ids[test.tool_key]}}
     mock_config = body.get("tool_mock_config")
     if isinstance(mock_config, dict):
         listed = list(mock_config.get("mocked_tool_ids") or [])
         wanted = _dedupe(listed + [key for key in test.mocked_tool_keys if key not in listed])
-        mock_config["mocked_tool_ids"] = [tool_ids.get(key, key) for key in wanted]
+        body["tool_mock_config"] = {**mock_config, "mocked_tool_ids": [tool_ids.get(key, key) for key in wanted]}
     elif test.mocked_tool_keys:
         body["tool_mock_config"] = {"mocked_tool_ids": [tool_ids.get(key, key) for key in test.mocked_tool_keys]}
     overrides = body.get("tool_mock_overrides")

@@ -16,7 +16,7 @@ import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from agentform.model import Desired, DesiredAgent, DesiredDocument, DesiredTool
+from agentform.model import Desired, DesiredAgent, DesiredDocument, DesiredTest, DesiredTool
 from agentform.plan import payload, resources, secrets
 from agentform.plan.agents import plan_agent
 from agentform.plan.live import LiveAgent, LiveDocument, LiveState, LiveTool
@@ -119,8 +119,12 @@ def make_plan(
         tools=tool_ids,
         tests=resources.test_ids(desired, live),
     )
+    tests_by_agent: dict[str, list[DesiredTest]] = {}
+    for test in desired.tests.values():
+        tests_by_agent.setdefault(test.agent_key, []).append(test)
     agents = [
-        _agent_change(desired, desired.agents[key], live, refs, on_drift, branch, redactor) for key in chosen.agents
+        _agent_change(desired.agents[key], tests_by_agent.get(key, []), live, refs, on_drift, branch, redactor)
+        for key in chosen.agents
     ]
     # A version updated in place (a drift repair) or kept as the desired one (a pulled edit, 0124) is not garbage.
     kept = {change.live_id for change in (*documents, *tests) if change.action in ("update", "no-op")}
@@ -322,8 +326,8 @@ def _garbage(
 
 
 def _agent_change(
-    desired: Desired,
     agent: DesiredAgent,
+    tests: list[DesiredTest],
     live: LiveState,
     refs: payload.Refs,
     on_drift: DriftResolution,
@@ -344,7 +348,7 @@ def _agent_change(
         )
     return plan_agent(
         agent.key,
-        payload.agent_payload(agent, refs, desired.tests_of(agent.key)),
+        payload.agent_payload(agent, refs, tests),
         current,
         _last_applied(agent, live),
         on_drift=on_drift,

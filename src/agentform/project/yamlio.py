@@ -227,6 +227,8 @@ def _plain(value: str) -> Any:
         return None
     if value in _BOOL:
         return _BOOL[value]
+    if value[0].isalpha():
+        return value  # most values: no number starts with a letter
     if _INT.fullmatch(value):
         return int(value[2:], 8) if value.startswith("0o") else int(value, 0 if value.startswith("0x") else 10)
     if _FLOAT.fullmatch(value):
