@@ -31,6 +31,10 @@ def interrupted_apply(project_dir: Path, base_url: str, signum: int) -> tuple[in
     """Start an apply, send `signum` once it holds the lock; its exit code, stderr and the lock documents left."""
     with httpx.Client(base_url=base_url, headers={"xi-api-key": DEV_API_KEY}, timeout=30) as api:
         api.post("/_emulator/faults", json={"kind": "latency", "latency_ms": 300}).raise_for_status()
+        # The agents' creates come last and hang, so the signal finds the apply mid-run however slowly this process
+        # notices the lock (a loaded machine once let the whole apply finish first).
+        hang = {"kind": "latency", "latency_ms": 8000, "method": "POST", "path": "/v1/convai/agents/create"}
+        api.post("/_emulator/faults", json=hang).raise_for_status()
         environ = {**os.environ, "ELEVENLABS_BASE_URL": base_url}
         command = [sys.executable, "-m", "agentform", "apply", "-C", str(project_dir), "--auto-approve"]
         process = subprocess.Popen(command, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
