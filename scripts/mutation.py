@@ -65,6 +65,7 @@ GROUPS = {
         (
             "tests/plan/test_plan_planner.py",
             "tests/plan/test_planner_spec.py",
+            "tests/plan/test_planner_agents_spec.py",
             "tests/plan/test_plan_properties.py",
             "tests/apply/test_gc_collect.py",
             "tests/apply/test_prune_off_by_default.py",
@@ -74,7 +75,7 @@ GROUPS = {
         ),
     ),
     "executor": Group(
-        ("src/agentform/apply/executor.py", "src/agentform/apply/operations.py"),
+        ("src/agentform/apply/executor.py", "src/agentform/apply/run.py", "src/agentform/apply/operations.py"),
         (
             "tests/apply/test_executor_spec.py",
             "tests/apply/test_executor_record_spec.py",
