@@ -306,3 +306,41 @@ def test_a_test_that_calls_a_tool_is_created_and_replaced_after_that_tool():
     )
     replaced = make_plan(renamed_tool, applied(first), prune=False).change_for("test.triage/asks")
     assert (replaced.action, replaced.depends_on) == ("replace", ["tool.book"])
+
+
+def test_a_plan_says_what_it_was_made_for_so_apply_can_hold_it_to_that():
+    files = multi_agent()
+    live = live_state()
+    plan = make_plan(
+        files,
+        live,
+        prune=True,
+        select_globs=["tri*"],
+        branch="pr-9",
+        on_drift="git-wins",
+        source_revision="f00dcafe",
+    )
+    assert (plan.branch, plan.source_revision, plan.on_drift, plan.prune, plan.select) == (
+        "pr-9",
+        "f00dcafe",
+        "git-wins",
+        True,
+        ["tri*"],
+    )
+    assert plan.fingerprint == live.fingerprint()
+    default = make_plan(files, live, prune=False)
+    assert (default.branch, default.source_revision, default.on_drift, default.select) == (
+        None,
+        files.settings.source_revision,
+        "refuse",
+        [],
+    )
+
+
+def test_a_sharded_plan_writes_only_the_agents_of_its_shard():
+    files = multi_agent()
+    for index in (1, 2):
+        shard = Shard(index, 2)
+        planned = {c.key for c in make_plan(files, live_state(), prune=False, shard=shard).changes if c.kind == "agent"}
+        assert planned == set(select(files, shard=shard).agents)
+        assert len(planned) == 1
