@@ -85,6 +85,8 @@ GROUPS = {
             "tests/apply/test_executor_record_spec.py",
             "tests/apply/test_executor_deletes_branches_spec.py",
             "tests/apply/test_executor_secrets_spec.py",
+            "tests/apply/test_recorded_secrets.py",
+            "tests/reliability/test_workspace_secrets.py",
             "tests/apply/test_written_content.py",
             "tests/apply/test_units.py",
             "tests/apply/test_converge.py",
