@@ -160,3 +160,24 @@ def test_a_delete_already_held_back_keeps_its_own_reason_when_a_rollback_point_r
         if change.kind == "document"
     ]
     assert (gone.action, gone.live_id, gone.blocked) == ("delete", old.id, "not carried out: prune disabled")
+
+
+def test_an_agent_adopted_by_id_and_alone_in_the_workspace_is_found_without_a_warning():
+    files = desired(agents=[agent("front-desk")])
+    live = applied(make_plan(files, live_state(), prune=False))
+    [found] = live.agents
+    adopted = desired(agents=[agent("front-desk", id=found.id)])
+    plan = make_plan(adopted, live, prune=True)
+    change = plan.change_for("agent.front-desk")
+    assert (change.live_id, change.source) == (found.id, "agents/front-desk/agent.yaml")
+    assert plan.warnings == []
+
+
+def test_with_prune_a_document_gone_from_git_is_deleted():
+    _, live = applied_once()
+    [old] = live.documents
+    without_faq = desired(
+        agents=[agent("receptionist", tools=["book"]), agent("triage", tools=["book"])], tools=[tool("book")]
+    )
+    [gone] = [c for c in make_plan(without_faq, live, prune=True).changes if c.kind == "document"]
+    assert (gone.action, gone.live_id, gone.blocked) == ("delete", old.id, None)
