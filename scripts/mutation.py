@@ -65,6 +65,11 @@ GROUPS = {
         (
             "tests/plan/test_plan_planner.py",
             "tests/plan/test_planner_spec.py",
+            "tests/plan/test_planner_agents_spec.py",
+            "tests/plan/test_planner_secrets_spec.py",
+            "tests/reliability/test_workspace_secrets.py",
+            "tests/reliability/test_duplicate_agents.py",
+            "tests/apply/test_recorded_secrets.py",
             "tests/plan/test_plan_properties.py",
             "tests/apply/test_gc_collect.py",
             "tests/apply/test_prune_off_by_default.py",
@@ -74,11 +79,14 @@ GROUPS = {
         ),
     ),
     "executor": Group(
-        ("src/agentform/apply/executor.py", "src/agentform/apply/operations.py"),
+        ("src/agentform/apply/executor.py", "src/agentform/apply/run.py", "src/agentform/apply/operations.py"),
         (
             "tests/apply/test_executor_spec.py",
             "tests/apply/test_executor_record_spec.py",
             "tests/apply/test_executor_deletes_branches_spec.py",
+            "tests/apply/test_executor_secrets_spec.py",
+            "tests/apply/test_recorded_secrets.py",
+            "tests/reliability/test_workspace_secrets.py",
             "tests/apply/test_written_content.py",
             "tests/apply/test_units.py",
             "tests/apply/test_converge.py",

@@ -14,8 +14,9 @@ from tests.apply.helpers import (
     new_app,
     plan_for,
     request_log,
+    tool,
 )
-from tests.apply.test_executor_spec import clinic, operations_by_address
+from tests.apply.test_executor_spec import TOOLS, clinic, operations_by_address
 from tests.apply.test_faults import inject
 
 from agentform.apply import apply_plan
@@ -256,5 +257,28 @@ def test_each_branch_apply_records_a_fingerprint_of_what_it_applied():
 
             first, second = await applied_on_branch("Version two."), await applied_on_branch("Version three.")
             assert first and second and first != second
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_write_keeps_every_delete_of_the_plan_from_being_sent():
+    async def scenario():
+        app = new_app()
+        async with in_process_client(app) as client:
+            with_triage = clinic().model_copy(
+                update={"agents": {**clinic().agents, "triage": agent("triage", "Triage.")}}
+            )
+            _, first = await converge(client, with_triage, prune=True)
+            assert first.ok, first.failed
+            changed_tool = clinic().model_copy(update={"tools": {"book": tool("book", "Book a visit")}})
+            plan = await plan_for(client, changed_tool, prune=True)
+            assert plan.change_for("agent.triage").action == "delete"
+            mark = await last_seq(app)
+            await inject(app, [{"kind": "status", "status": 400, "method": "POST", "path": TOOLS}])
+            result = await apply_plan(client, plan, changed_tool, prune=True)
+            assert not result.ok
+            log = await request_log(app, since=mark)
+            assert [entry["path"] for entry in log if entry["method"] == "DELETE"] == []
+            assert first.ids["agent.triage"] in {a["agent_id"] for a in await client.list_agents()}
 
     asyncio.run(scenario())

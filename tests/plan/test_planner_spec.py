@@ -273,3 +273,74 @@ def test_needed_reads_ask_for_the_dependents_of_what_the_plan_would_delete_under
     changed = files.model_copy(update={"documents": {**files.documents, "prices": document("prices", "80 EUR.\n")}})
     assert needed_reads(changed, live, prune=False).document_dependents == {prices.id}
     assert needed_reads(changed, live, prune=False, branch="pr-1").document_dependents == frozenset()
+
+
+def test_a_replaced_version_whose_text_was_not_read_shows_the_content_addresses_it_moves_between():
+    live = applied(make_plan(clinic(), live_state(), prune=False))
+    [old] = live.documents
+    unread = live.model_copy(update={"documents": [old.model_copy(update={"text": None})]})
+    files = clinic("Opening hours: 8-18.\n")
+    change = make_plan(files, unread, prune=False).change_for("document.faq")
+    assert (change.action, change.live_id, change.payload["text"]) == ("replace", old.id, "Opening hours: 8-18.\n")
+    assert [(f.path, f.before, f.after) for f in change.fields] == [
+        ("content_hash", old.hash, files.documents["faq"].content_hash())
+    ]
+
+
+def test_a_test_that_calls_a_tool_is_created_and_replaced_after_that_tool():
+    files = multi_agent()
+    first = make_plan(files, live_state(), prune=False)
+    created = first.change_for("test.triage/asks")
+    assert (created.action, created.depends_on) == ("create", ["tool.book"])
+    assert [f.path for f in created.fields] == [
+        "chat_history",
+        "success_condition",
+        "tool_call_parameters.referenced_tool.id",
+        "type",
+    ]
+    renamed_tool = desired(
+        agents=list(files.agents.values()),
+        documents=list(files.documents.values()),
+        tools=[tool("book", "Book a visit"), files.tools["lookup"]],
+        tests=list(files.tests.values()),
+    )
+    replaced = make_plan(renamed_tool, applied(first), prune=False).change_for("test.triage/asks")
+    assert (replaced.action, replaced.depends_on) == ("replace", ["tool.book"])
+
+
+def test_a_plan_says_what_it_was_made_for_so_apply_can_hold_it_to_that():
+    files = multi_agent()
+    live = live_state()
+    plan = make_plan(
+        files,
+        live,
+        prune=True,
+        select_globs=["tri*"],
+        branch="pr-9",
+        on_drift="git-wins",
+        source_revision="f00dcafe",
+    )
+    assert (plan.branch, plan.source_revision, plan.on_drift, plan.prune, plan.select) == (
+        "pr-9",
+        "f00dcafe",
+        "git-wins",
+        True,
+        ["tri*"],
+    )
+    assert plan.fingerprint == live.fingerprint()
+    default = make_plan(files, live, prune=False)
+    assert (default.branch, default.source_revision, default.on_drift, default.select) == (
+        None,
+        files.settings.source_revision,
+        "refuse",
+        [],
+    )
+
+
+def test_a_sharded_plan_writes_only_the_agents_of_its_shard():
+    files = multi_agent()
+    for index in (1, 2):
+        shard = Shard(index, 2)
+        planned = {c.key for c in make_plan(files, live_state(), prune=False, shard=shard).changes if c.kind == "agent"}
+        assert planned == set(select(files, shard=shard).agents)
+        assert len(planned) == 1
