@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -110,6 +111,17 @@ def network_client(base_url: str, **kwargs: Any) -> ElevenLabsClient:
 
 def new_app() -> Any:
     return create_app(":memory:")
+
+
+def in_emulator(scenario: Callable[[Any, ElevenLabsClient], Awaitable[None]]) -> None:
+    """Run `scenario(app, client)` against a fresh in-process emulator and a client of it."""
+
+    async def run() -> None:
+        app = new_app()
+        async with in_process_client(app) as client:
+            await scenario(app, client)
+
+    asyncio.run(run())
 
 
 async def plan_for(

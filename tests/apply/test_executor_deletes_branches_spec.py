@@ -9,6 +9,7 @@ from tests.apply.helpers import (
     agent,
     converge,
     desired,
+    in_emulator,
     in_process_client,
     last_seq,
     new_app,
@@ -26,51 +27,47 @@ from agentform.plan.read import read_workspace
 
 
 def test_a_pruning_apply_deletes_the_agent_before_what_it_used_and_forgets_them_in_the_record():
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            _, first = await converge(client, clinic())
-            mark = await last_seq(app)
-            empty = desired()
-            _, result = await converge(client, empty, prune=True)
-            assert result.ok, result.failed
-            # A version's address carries its content hash: `document.faq@806e6179fbf6`.
-            deleted = {address.split("@")[0]: ops for address, ops in operations_by_address(result.journal).items()}
-            assert deleted == {
-                "agent.receptionist": ["delete_agent:ok"],
-                "test.receptionist/greets": ["delete_test:ok"],
-                "document.faq": ["delete_document:ok"],
-                "tool.book": ["delete_tool:ok"],
-            }
-            deleted_ids = {e.address.split("@")[0]: e.live_id for e in result.journal.entries}
-            assert deleted_ids == {address: first.ids[address] for address in deleted}
-            assert sorted(e.step for e in result.journal.entries) == [1, 2, 3, 4]
-            deletes = {e["path"]: e["seq"] for e in await request_log(app, since=mark) if e["method"] == "DELETE"}
-            agent_delete = deletes[f"/v1/convai/agents/{first.ids['agent.receptionist']}"]
-            assert agent_delete < deletes[f"/v1/convai/tools/{first.ids['tool.book']}"]
-            assert agent_delete < deletes[f"/v1/convai/knowledge-base/{first.ids['document.faq']}"]
-            record = (await read_workspace(client, empty)).record
-            assert (record.agents, record.tools, record.documents, record.tests) == ({}, {}, {}, {})
+    async def scenario(app, client):
+        _, first = await converge(client, clinic())
+        mark = await last_seq(app)
+        empty = desired()
+        _, result = await converge(client, empty, prune=True)
+        assert result.ok, result.failed
+        # A version's address carries its content hash: `document.faq@806e6179fbf6`.
+        deleted = {address.split("@")[0]: ops for address, ops in operations_by_address(result.journal).items()}
+        assert deleted == {
+            "agent.receptionist": ["delete_agent:ok"],
+            "test.receptionist/greets": ["delete_test:ok"],
+            "document.faq": ["delete_document:ok"],
+            "tool.book": ["delete_tool:ok"],
+        }
+        deleted_ids = {e.address.split("@")[0]: e.live_id for e in result.journal.entries}
+        assert deleted_ids == {address: first.ids[address] for address in deleted}
+        assert sorted(e.step for e in result.journal.entries) == [1, 2, 3, 4]
+        deletes = {e["path"]: e["seq"] for e in await request_log(app, since=mark) if e["method"] == "DELETE"}
+        agent_delete = deletes[f"/v1/convai/agents/{first.ids['agent.receptionist']}"]
+        assert agent_delete < deletes[f"/v1/convai/tools/{first.ids['tool.book']}"]
+        assert agent_delete < deletes[f"/v1/convai/knowledge-base/{first.ids['document.faq']}"]
+        record = (await read_workspace(client, empty)).record
+        assert (record.agents, record.tools, record.documents, record.tests) == ({}, {}, {}, {})
 
-    asyncio.run(scenario())
+    in_emulator(scenario)
 
 
 def test_without_prune_apply_sends_none_of_the_deletes_a_pruning_plan_shows():
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            await converge(client, clinic())
-            mark = await last_seq(app)
-            empty = desired()
-            workspace = await read_workspace(client, empty, prune=True)
-            plan = make_plan(empty, workspace.live, prune=True)
-            assert {c.action for c in plan.changes if c.is_change} == {"delete"}
-            result = await apply_plan(client, plan, empty, prune=False, workspace=workspace)
-            assert result.ok and not result.journal.entries
-            assert not [e for e in await request_log(app, since=mark) if e["method"] == "DELETE"]
-            assert set((await read_workspace(client, clinic())).record.agents) == {"receptionist"}
+    async def scenario(app, client):
+        await converge(client, clinic())
+        mark = await last_seq(app)
+        empty = desired()
+        workspace = await read_workspace(client, empty, prune=True)
+        plan = make_plan(empty, workspace.live, prune=True)
+        assert {c.action for c in plan.changes if c.is_change} == {"delete"}
+        result = await apply_plan(client, plan, empty, prune=False, workspace=workspace)
+        assert result.ok and not result.journal.entries
+        assert not [e for e in await request_log(app, since=mark) if e["method"] == "DELETE"]
+        assert set((await read_workspace(client, clinic())).record.agents) == {"receptionist"}
 
-    asyncio.run(scenario())
+    in_emulator(scenario)
 
 
 def test_a_resource_someone_already_deleted_counts_as_deleted():
@@ -90,25 +87,23 @@ def test_a_resource_someone_already_deleted_counts_as_deleted():
 
 
 def test_a_delete_the_api_refuses_fails_and_names_the_delete_operation():
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            _, first = await converge(client, clinic())
-            agent_id = first.ids["agent.receptionist"]
-            await inject(
-                app, [{"kind": "status", "status": 400, "method": "DELETE", "path": f"/v1/convai/agents/{agent_id}"}]
-            )
-            _, result = await converge(client, desired(), prune=True)
-            [failed] = result.failed
-            assert (failed.address, failed.operation, failed.live_id) == (
-                "agent.receptionist",
-                "delete_agent",
-                agent_id,
-            )
-            record = (await read_workspace(client, desired())).record
-            assert "receptionist" in record.agents, "an agent that was not deleted stays recorded"
+    async def scenario(app, client):
+        _, first = await converge(client, clinic())
+        agent_id = first.ids["agent.receptionist"]
+        await inject(
+            app, [{"kind": "status", "status": 400, "method": "DELETE", "path": f"/v1/convai/agents/{agent_id}"}]
+        )
+        _, result = await converge(client, desired(), prune=True)
+        [failed] = result.failed
+        assert (failed.address, failed.operation, failed.live_id) == (
+            "agent.receptionist",
+            "delete_agent",
+            agent_id,
+        )
+        record = (await read_workspace(client, desired())).record
+        assert "receptionist" in record.agents, "an agent that was not deleted stays recorded"
 
-    asyncio.run(scenario())
+    in_emulator(scenario)
 
 
 def test_a_branch_apply_creates_the_branch_from_mains_current_version_and_collects_nothing():
@@ -186,24 +181,22 @@ def test_an_apply_with_nothing_to_carry_out_asks_nothing_even_with_a_version_kep
     def version(text: str) -> Desired:
         return clinic(faq=f"Open 9-17 ({text}).\n")
 
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            await converge(client, version("v1"))
-            workspace = await read_workspace(client, version("v2"), branch="pr-1")
-            plan = make_plan(version("v2"), workspace.live, prune=False, branch="pr-1")
-            await apply_plan(client, plan, version("v2"), prune=False, branch="pr-1", workspace=workspace)
-            await converge(client, version("v3"))
-            workspace = await read_workspace(client, version("v3"), prune=True)
-            plan = make_plan(version("v3"), workspace.live, prune=True)
-            [kept] = [c for c in plan.changes if c.action == "delete"]
-            assert kept.blocked and not plan.has_changes
-            mark = await last_seq(app)
-            result = await apply_plan(client, plan, version("v3"), prune=True, workspace=workspace)
-            assert result.ok and not result.journal.entries
-            assert await request_log(app, since=mark) == []
+    async def scenario(app, client):
+        await converge(client, version("v1"))
+        workspace = await read_workspace(client, version("v2"), branch="pr-1")
+        plan = make_plan(version("v2"), workspace.live, prune=False, branch="pr-1")
+        await apply_plan(client, plan, version("v2"), prune=False, branch="pr-1", workspace=workspace)
+        await converge(client, version("v3"))
+        workspace = await read_workspace(client, version("v3"), prune=True)
+        plan = make_plan(version("v3"), workspace.live, prune=True)
+        [kept] = [c for c in plan.changes if c.action == "delete"]
+        assert kept.blocked and not plan.has_changes
+        mark = await last_seq(app)
+        result = await apply_plan(client, plan, version("v3"), prune=True, workspace=workspace)
+        assert result.ok and not result.journal.entries
+        assert await request_log(app, since=mark) == []
 
-    asyncio.run(scenario())
+    in_emulator(scenario)
 
 
 def test_a_plan_made_for_a_branch_applies_to_that_branch_and_reads_the_workspace_itself_when_not_given_it():
@@ -223,22 +216,20 @@ def test_a_plan_made_for_a_branch_applies_to_that_branch_and_reads_the_workspace
 
 
 def test_with_prune_a_second_agent_carrying_our_markers_is_deleted_and_the_managed_one_stays_recorded():
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            _, first = await converge(client, clinic())
-            kept = first.ids["agent.receptionist"]
-            twin = await client.create_agent(await client.get_agent(kept))
-            plan, result = await converge(client, clinic(), prune=True)
-            assert [(c.address, c.action) for c in plan.changes if c.is_change] == [
-                (f"agent.receptionist#{twin}", "delete")
-            ]
-            assert result.ok, result.failed
-            assert operations_by_address(result.journal) == {f"agent.receptionist#{twin}": ["delete_agent:ok"]}
-            assert [a["agent_id"] for a in await client.list_agents()] == [kept]
-            assert (await read_workspace(client, clinic())).record.agents["receptionist"].id == kept
+    async def scenario(app, client):
+        _, first = await converge(client, clinic())
+        kept = first.ids["agent.receptionist"]
+        twin = await client.create_agent(await client.get_agent(kept))
+        plan, result = await converge(client, clinic(), prune=True)
+        assert [(c.address, c.action) for c in plan.changes if c.is_change] == [
+            (f"agent.receptionist#{twin}", "delete")
+        ]
+        assert result.ok, result.failed
+        assert operations_by_address(result.journal) == {f"agent.receptionist#{twin}": ["delete_agent:ok"]}
+        assert [a["agent_id"] for a in await client.list_agents()] == [kept]
+        assert (await read_workspace(client, clinic())).record.agents["receptionist"].id == kept
 
-    asyncio.run(scenario())
+    in_emulator(scenario)
 
 
 def test_each_branch_apply_records_a_fingerprint_of_what_it_applied():
@@ -262,23 +253,19 @@ def test_each_branch_apply_records_a_fingerprint_of_what_it_applied():
 
 
 def test_a_failed_write_keeps_every_delete_of_the_plan_from_being_sent():
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            with_triage = clinic().model_copy(
-                update={"agents": {**clinic().agents, "triage": agent("triage", "Triage.")}}
-            )
-            _, first = await converge(client, with_triage, prune=True)
-            assert first.ok, first.failed
-            changed_tool = clinic().model_copy(update={"tools": {"book": tool("book", "Book a visit")}})
-            plan = await plan_for(client, changed_tool, prune=True)
-            assert plan.change_for("agent.triage").action == "delete"
-            mark = await last_seq(app)
-            await inject(app, [{"kind": "status", "status": 400, "method": "POST", "path": TOOLS}])
-            result = await apply_plan(client, plan, changed_tool, prune=True)
-            assert not result.ok
-            log = await request_log(app, since=mark)
-            assert [entry["path"] for entry in log if entry["method"] == "DELETE"] == []
-            assert first.ids["agent.triage"] in {a["agent_id"] for a in await client.list_agents()}
+    async def scenario(app, client):
+        with_triage = clinic().model_copy(update={"agents": {**clinic().agents, "triage": agent("triage", "Triage.")}})
+        _, first = await converge(client, with_triage, prune=True)
+        assert first.ok, first.failed
+        changed_tool = clinic().model_copy(update={"tools": {"book": tool("book", "Book a visit")}})
+        plan = await plan_for(client, changed_tool, prune=True)
+        assert plan.change_for("agent.triage").action == "delete"
+        mark = await last_seq(app)
+        await inject(app, [{"kind": "status", "status": 400, "method": "POST", "path": TOOLS}])
+        result = await apply_plan(client, plan, changed_tool, prune=True)
+        assert not result.ok
+        log = await request_log(app, since=mark)
+        assert [entry["path"] for entry in log if entry["method"] == "DELETE"] == []
+        assert first.ids["agent.triage"] in {a["agent_id"] for a in await client.list_agents()}
 
-    asyncio.run(scenario())
+    in_emulator(scenario)

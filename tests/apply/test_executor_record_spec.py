@@ -10,6 +10,7 @@ from tests.apply.helpers import (
     converge,
     desired,
     document,
+    in_emulator,
     in_process_client,
     last_seq,
     llm_test,
@@ -32,45 +33,41 @@ from agentform.state.record import save_record
 
 
 def test_the_record_names_a_tool_before_its_create_is_sent_and_keeps_the_intent_while_the_create_fails():
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            _, first = await converge(client, desired(documents=[document("other", "Unrelated.\n")]))
-            assert first.ok
-            record_id = (await read_workspace(client, clinic())).record_document_id
-            assert record_id
-            mark = await last_seq(app)
-            await inject(app, [{"kind": "status", "status": 400, "method": "POST", "path": TOOLS}])
-            _, failing = await converge(client, clinic())
-            assert not failing.ok
-            log = await request_log(app, since=mark)
-            [tool_create] = seq_of(log, "POST", TOOLS)
-            record_writes = seq_of(log, "PATCH", f"/v1/convai/knowledge-base/{record_id}")
-            assert record_writes and min(record_writes) < tool_create, "the intent is saved before the create"
-            pending = (await read_workspace(client, clinic())).record.pending
-            assert [(intent.kind, intent.key) for intent in pending] == [("tool", "book")]
-            assert pending[0].hash == clinic().tools["book"].content_hash()
+    async def scenario(app, client):
+        _, first = await converge(client, desired(documents=[document("other", "Unrelated.\n")]))
+        assert first.ok
+        record_id = (await read_workspace(client, clinic())).record_document_id
+        assert record_id
+        mark = await last_seq(app)
+        await inject(app, [{"kind": "status", "status": 400, "method": "POST", "path": TOOLS}])
+        _, failing = await converge(client, clinic())
+        assert not failing.ok
+        log = await request_log(app, since=mark)
+        [tool_create] = seq_of(log, "POST", TOOLS)
+        record_writes = seq_of(log, "PATCH", f"/v1/convai/knowledge-base/{record_id}")
+        assert record_writes and min(record_writes) < tool_create, "the intent is saved before the create"
+        pending = (await read_workspace(client, clinic())).record.pending
+        assert [(intent.kind, intent.key) for intent in pending] == [("tool", "book")]
+        assert pending[0].hash == clinic().tools["book"].content_hash()
 
-    asyncio.run(scenario())
+    in_emulator(scenario)
 
 
 def test_a_tool_created_after_a_failed_attempt_is_recorded_as_ours_and_its_intent_is_dropped():
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            await inject(app, [{"kind": "status", "status": 400, "method": "POST", "path": TOOLS, "count": 1}])
-            _, failing = await converge(client, clinic())
-            assert not failing.ok
-            _, rerun = await converge(client, clinic())
-            assert rerun.ok, rerun.failed
-            workspace = await read_workspace(client, clinic())
-            assert workspace.record.pending == []
-            tool_id = rerun.ids["tool.book"]
-            assert workspace.record.tools[tool_id].key == "book"
-            assert workspace.record.tools[tool_id].hash == clinic().tools["book"].content_hash()
-            assert not (await plan_for(client, clinic())).has_changes
+    async def scenario(app, client):
+        await inject(app, [{"kind": "status", "status": 400, "method": "POST", "path": TOOLS, "count": 1}])
+        _, failing = await converge(client, clinic())
+        assert not failing.ok
+        _, rerun = await converge(client, clinic())
+        assert rerun.ok, rerun.failed
+        workspace = await read_workspace(client, clinic())
+        assert workspace.record.pending == []
+        tool_id = rerun.ids["tool.book"]
+        assert workspace.record.tools[tool_id].key == "book"
+        assert workspace.record.tools[tool_id].hash == clinic().tools["book"].content_hash()
+        assert not (await plan_for(client, clinic())).has_changes
 
-    asyncio.run(scenario())
+    in_emulator(scenario)
 
 
 def test_a_first_apply_records_every_document_tool_and_test_it_created_with_its_hash():
@@ -135,43 +132,39 @@ def test_a_version_collected_by_an_apply_that_wrote_nothing_else_leaves_the_stat
 
 
 def test_the_record_names_a_tool_being_replaced_before_the_new_version_is_created():
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            await converge(client, clinic())
-            changed = desired(
-                agents=[agent("receptionist", knowledge=["faq"], tools=["book"])],
-                documents=[document("faq", "Open 9-17.\n")],
-                tools=[tool("book", "Book a visit")],
-                tests=[llm_test("receptionist", "greets")],
-            )
-            plan = await plan_for(client, changed)
-            assert plan.change_for("tool.book").action == "replace"
-            await inject(app, [{"kind": "status", "status": 400, "method": "POST", "path": TOOLS}])
-            _, result = await converge(client, changed)
-            assert [e.address for e in result.failed] == ["tool.book"]
-            pending = (await read_workspace(client, changed)).record.pending
-            assert [(p.key, p.hash) for p in pending] == [("book", changed.tools["book"].content_hash())]
+    async def scenario(app, client):
+        await converge(client, clinic())
+        changed = desired(
+            agents=[agent("receptionist", knowledge=["faq"], tools=["book"])],
+            documents=[document("faq", "Open 9-17.\n")],
+            tools=[tool("book", "Book a visit")],
+            tests=[llm_test("receptionist", "greets")],
+        )
+        plan = await plan_for(client, changed)
+        assert plan.change_for("tool.book").action == "replace"
+        await inject(app, [{"kind": "status", "status": 400, "method": "POST", "path": TOOLS}])
+        _, result = await converge(client, changed)
+        assert [e.address for e in result.failed] == ["tool.book"]
+        pending = (await read_workspace(client, changed)).record.pending
+        assert [(p.key, p.hash) for p in pending] == [("book", changed.tools["book"].content_hash())]
 
-    asyncio.run(scenario())
+    in_emulator(scenario)
 
 
 def test_a_failure_in_a_stage_does_not_keep_the_rest_of_the_stage_from_being_recorded():
     leaflet = DesiredDocument(key="leaflet", kind="file", name="Leaflet", data=b"%PDF-1.4\n", source=source("k/l.pdf"))
 
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            await inject(
-                app, [{"kind": "status", "status": 400, "method": "POST", "path": "/v1/convai/knowledge-base/file"}]
-            )
-            files = desired(documents=[leaflet], tools=[tool("book")])
-            _, result = await converge(client, files)
-            assert [e.address for e in result.failed] == ["document.leaflet"]
-            record = (await read_workspace(client, files)).record
-            assert set(record.tools) == {result.ids["tool.book"]} and record.pending == []
+    async def scenario(app, client):
+        await inject(
+            app, [{"kind": "status", "status": 400, "method": "POST", "path": "/v1/convai/knowledge-base/file"}]
+        )
+        files = desired(documents=[leaflet], tools=[tool("book")])
+        _, result = await converge(client, files)
+        assert [e.address for e in result.failed] == ["document.leaflet"]
+        record = (await read_workspace(client, files)).record
+        assert set(record.tools) == {result.ids["tool.book"]} and record.pending == []
 
-    asyncio.run(scenario())
+    in_emulator(scenario)
 
 
 def test_a_pruning_apply_that_deletes_only_a_document_or_only_an_agent_forgets_it_in_the_record():
@@ -195,16 +188,14 @@ def test_a_pruning_apply_that_deletes_only_a_document_or_only_an_agent_forgets_i
 
 
 def test_a_failed_create_of_a_lone_tool_is_reported_and_its_intent_kept():
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            await inject(app, [{"kind": "status", "status": 400, "method": "POST", "path": TOOLS}])
-            files = desired(tools=[tool("book")])
-            _, result = await converge(client, files)
-            assert [(e.address, e.outcome) for e in result.journal.entries] == [("tool.book", "failed")]
-            assert [p.key for p in (await read_workspace(client, files)).record.pending] == ["book"]
+    async def scenario(app, client):
+        await inject(app, [{"kind": "status", "status": 400, "method": "POST", "path": TOOLS}])
+        files = desired(tools=[tool("book")])
+        _, result = await converge(client, files)
+        assert [(e.address, e.outcome) for e in result.journal.entries] == [("tool.book", "failed")]
+        assert [p.key for p in (await read_workspace(client, files)).record.pending] == ["book"]
 
-    asyncio.run(scenario())
+    in_emulator(scenario)
 
 
 def test_a_repaired_document_version_the_record_did_not_know_becomes_recorded():

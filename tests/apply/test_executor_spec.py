@@ -15,6 +15,7 @@ from tests.apply.helpers import (
     converge,
     desired,
     document,
+    in_emulator,
     in_process_client,
     last_seq,
     llm_test,
@@ -93,45 +94,41 @@ def test_a_first_apply_journals_each_create_by_the_api_operation_it_called_with_
 
 
 def test_a_create_whose_reference_failed_is_never_sent_and_the_failure_names_the_operation():
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            await inject(app, [{"kind": "status", "status": 400, "method": "POST", "path": TOOLS}])
-            _, result = await converge(client, clinic())
-            assert not result.ok
-            [failed] = result.failed
-            assert (failed.address, failed.operation, failed.outcome) == ("tool.book", "create_tool", "failed")
-            assert "400" in (failed.error or "")
-            assert failed.live_id is None
-            steps = sorted(e.step for e in result.journal.entries)
-            assert steps == list(range(1, len(steps) + 1)), "steps number the operations from 1"
-            log = await request_log(app)
-            assert not seq_of(log, "POST", AGENTS_CREATE), "the agent that uses the failed tool is not created"
-            assert "agent.receptionist" not in result.ids
-            # Run by stages, the agent's stage never starts; scheduled by dependency, it is journaled as skipped.
-            agent_entries = [e for e in result.journal.entries if e.address == "agent.receptionist"]
-            assert all((e.outcome, e.error) == ("skipped", "not attempted: tool.book failed") for e in agent_entries)
-            assert result.skipped == [e for e in result.journal.entries if e.outcome == "skipped"]
-            assert not result.garbage_collected
+    async def scenario(app, client):
+        await inject(app, [{"kind": "status", "status": 400, "method": "POST", "path": TOOLS}])
+        _, result = await converge(client, clinic())
+        assert not result.ok
+        [failed] = result.failed
+        assert (failed.address, failed.operation, failed.outcome) == ("tool.book", "create_tool", "failed")
+        assert "400" in (failed.error or "")
+        assert failed.live_id is None
+        steps = sorted(e.step for e in result.journal.entries)
+        assert steps == list(range(1, len(steps) + 1)), "steps number the operations from 1"
+        log = await request_log(app)
+        assert not seq_of(log, "POST", AGENTS_CREATE), "the agent that uses the failed tool is not created"
+        assert "agent.receptionist" not in result.ids
+        # Run by stages, the agent's stage never starts; scheduled by dependency, it is journaled as skipped.
+        agent_entries = [e for e in result.journal.entries if e.address == "agent.receptionist"]
+        assert all((e.outcome, e.error) == ("skipped", "not attempted: tool.book failed") for e in agent_entries)
+        assert result.skipped == [e for e in result.journal.entries if e.outcome == "skipped"]
+        assert not result.garbage_collected
 
-    asyncio.run(scenario())
+    in_emulator(scenario)
 
 
 def test_a_failed_update_journals_the_update_operation_with_the_live_id_it_aimed_at():
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            _, first = await converge(client, clinic())
-            agent_id = first.ids["agent.receptionist"]
-            await inject(
-                app, [{"kind": "status", "status": 400, "method": "PATCH", "path": f"/v1/convai/agents/{agent_id}"}]
-            )
-            _, result = await converge(client, clinic("A new prompt."))
-            [failed] = result.failed
-            assert (failed.address, failed.action, failed.operation) == ("agent.receptionist", "update", "update_agent")
-            assert failed.live_id == agent_id
+    async def scenario(app, client):
+        _, first = await converge(client, clinic())
+        agent_id = first.ids["agent.receptionist"]
+        await inject(
+            app, [{"kind": "status", "status": 400, "method": "PATCH", "path": f"/v1/convai/agents/{agent_id}"}]
+        )
+        _, result = await converge(client, clinic("A new prompt."))
+        [failed] = result.failed
+        assert (failed.address, failed.action, failed.operation) == ("agent.receptionist", "update", "update_agent")
+        assert failed.live_id == agent_id
 
-    asyncio.run(scenario())
+    in_emulator(scenario)
 
 
 def test_a_document_edited_in_the_dashboard_is_patched_back_and_its_version_compared_by_content_until_proven():
@@ -188,36 +185,32 @@ def test_a_file_document_that_changed_after_the_plan_is_not_uploaded():
         )
         return desired(documents=[leaflet])
 
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            planned = with_leaflet(b"%PDF-1.4\n% v1\n")
-            workspace = await read_workspace(client, planned)
-            plan = make_plan(planned, workspace.live, prune=False)
-            changed = with_leaflet(b"%PDF-1.4\n% v2\n")
-            result = await apply_plan(client, plan, changed, prune=False, workspace=workspace)
-            [failed] = result.failed
-            assert (failed.address, failed.operation) == ("document.leaflet", "create_document")
-            assert "plan again" in (failed.error or "")
-            assert not [e for e in await request_log(app) if e["path"] == "/v1/convai/knowledge-base/file"]
+    async def scenario(app, client):
+        planned = with_leaflet(b"%PDF-1.4\n% v1\n")
+        workspace = await read_workspace(client, planned)
+        plan = make_plan(planned, workspace.live, prune=False)
+        changed = with_leaflet(b"%PDF-1.4\n% v2\n")
+        result = await apply_plan(client, plan, changed, prune=False, workspace=workspace)
+        [failed] = result.failed
+        assert (failed.address, failed.operation) == ("document.leaflet", "create_document")
+        assert "plan again" in (failed.error or "")
+        assert not [e for e in await request_log(app) if e["path"] == "/v1/convai/knowledge-base/file"]
 
-    asyncio.run(scenario())
+    in_emulator(scenario)
 
 
 def test_a_file_document_is_uploaded_under_its_file_name():
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            leaflet = DesiredDocument(
-                key="leaflet", kind="file", name="Leaflet", data=b"%PDF-1.4\n", source=source("k/l.pdf")
-            )
-            _, result = await converge(client, desired(documents=[leaflet]))
-            assert result.ok, result.failed
-            assert operations_by_address(result.journal) == {"document.leaflet": ["create_file_document:ok"]}
-            live = await client.get_document(result.ids["document.leaflet"])
-            assert live["name"].startswith("Leaflet")
+    async def scenario(app, client):
+        leaflet = DesiredDocument(
+            key="leaflet", kind="file", name="Leaflet", data=b"%PDF-1.4\n", source=source("k/l.pdf")
+        )
+        _, result = await converge(client, desired(documents=[leaflet]))
+        assert result.ok, result.failed
+        assert operations_by_address(result.journal) == {"document.leaflet": ["create_file_document:ok"]}
+        live = await client.get_document(result.ids["document.leaflet"])
+        assert live["name"].startswith("Leaflet")
 
-    asyncio.run(scenario())
+    in_emulator(scenario)
 
 
 def test_an_agent_version_is_labelled_with_the_address_and_the_working_tree_when_there_is_no_commit():
@@ -235,43 +228,39 @@ def test_an_agent_version_is_labelled_with_the_address_and_the_working_tree_when
 
 
 def test_an_apply_whose_creates_were_not_retried_lists_nothing_again_to_look_for_twins():
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            _, result = await converge(client, clinic())
-            assert result.ok and result.duplicates_removed == []
-            log = await request_log(app)
-            assert len(seq_of(log, "GET", "/v1/convai/agents")) == 1
-            assert len(seq_of(log, "GET", TOOLS)) == 1
+    async def scenario(app, client):
+        _, result = await converge(client, clinic())
+        assert result.ok and result.duplicates_removed == []
+        log = await request_log(app)
+        assert len(seq_of(log, "GET", "/v1/convai/agents")) == 1
+        assert len(seq_of(log, "GET", TOOLS)) == 1
 
-    asyncio.run(scenario())
+    in_emulator(scenario)
 
 
 def test_progress_sees_each_journal_entry_as_it_is_written_and_started_each_operation_as_it_begins():
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            await inject(app, [{"kind": "status", "status": 400, "method": "POST", "path": TOOLS}])
-            want = clinic()
-            workspace = await read_workspace(client, want)
-            plan = make_plan(want, workspace.live, prune=False)
-            seen: list[Any] = []
-            begun: list[str] = []
-            result = await apply_plan(
-                client,
-                plan,
-                want,
-                prune=False,
-                workspace=workspace,
-                progress=seen.append,
-                started=lambda change: begun.append(change.address),
-            )
-            assert seen == list(result.journal.entries)
-            attempted = {entry.address for entry in result.journal.entries if entry.outcome != "skipped"}
-            assert sorted(begun) == sorted(attempted)
-            assert "tool.book" in begun and "agent.receptionist" not in begun
+    async def scenario(app, client):
+        await inject(app, [{"kind": "status", "status": 400, "method": "POST", "path": TOOLS}])
+        want = clinic()
+        workspace = await read_workspace(client, want)
+        plan = make_plan(want, workspace.live, prune=False)
+        seen: list[Any] = []
+        begun: list[str] = []
+        result = await apply_plan(
+            client,
+            plan,
+            want,
+            prune=False,
+            workspace=workspace,
+            progress=seen.append,
+            started=lambda change: begun.append(change.address),
+        )
+        assert seen == list(result.journal.entries)
+        attempted = {entry.address for entry in result.journal.entries if entry.outcome != "skipped"}
+        assert sorted(begun) == sorted(attempted)
+        assert "tool.book" in begun and "agent.receptionist" not in begun
 
-    asyncio.run(scenario())
+    in_emulator(scenario)
 
 
 def test_a_rotated_secret_is_updated_in_place_and_journaled_as_such():
@@ -377,65 +366,59 @@ def test_a_url_and_a_file_document_are_created_in_the_managed_folder_with_their_
 
 
 def test_an_apply_reuses_the_folders_the_plan_read_and_lists_nothing():
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            await converge(client, clinic())
-            more = desired(
-                agents=[agent("receptionist", knowledge=["faq", "prices"], tools=["book"])],
-                documents=[document("faq", "Open 9-17.\n"), document("prices", "Visit: 50 EUR.\n")],
-                tools=[tool("book")],
-                tests=[llm_test("receptionist", "greets"), llm_test("receptionist", "polite", "Polite.")],
-            )
-            workspace = await read_workspace(client, more)
-            plan = make_plan(more, workspace.live, prune=False)
-            before = workspace.record.model_dump()
-            mark = await last_seq(app)
-            result = await apply_plan(client, plan, more, prune=False, workspace=workspace)
-            assert result.ok, result.failed
-            assert [e["method"] for e in await request_log(app, since=mark) if e["method"] == "GET"] == []
-            assert workspace.record.model_dump() == before, "the plan's reads are left as they were read"
+    async def scenario(app, client):
+        await converge(client, clinic())
+        more = desired(
+            agents=[agent("receptionist", knowledge=["faq", "prices"], tools=["book"])],
+            documents=[document("faq", "Open 9-17.\n"), document("prices", "Visit: 50 EUR.\n")],
+            tools=[tool("book")],
+            tests=[llm_test("receptionist", "greets"), llm_test("receptionist", "polite", "Polite.")],
+        )
+        workspace = await read_workspace(client, more)
+        plan = make_plan(more, workspace.live, prune=False)
+        before = workspace.record.model_dump()
+        mark = await last_seq(app)
+        result = await apply_plan(client, plan, more, prune=False, workspace=workspace)
+        assert result.ok, result.failed
+        assert [e["method"] for e in await request_log(app, since=mark) if e["method"] == "GET"] == []
+        assert workspace.record.model_dump() == before, "the plan's reads are left as they were read"
 
-    asyncio.run(scenario())
+    in_emulator(scenario)
 
 
 def test_apply_refuses_a_plan_with_conflicts_naming_each_and_sends_nothing():
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            await converge(client, clinic())
-            plan = await plan_for(client, clinic("Changed."))
-            conflicting = plan.model_copy(
-                update={
-                    "changes": [
-                        c.model_copy(update={"conflict": c.address in ("agent.receptionist", "document.faq")})
-                        for c in plan.changes
-                    ]
-                }
-            )
-            mark = await last_seq(app)
-            with pytest.raises(ApplyRefused) as refused:
-                await apply_plan(client, conflicting, clinic("Changed."), prune=False)
-            assert str(refused.value) == (
-                "drift conflict on document.faq, agent.receptionist: choose a side with --on-drift git-wins|live-wins"
-            )
-            assert await request_log(app, since=mark) == []
+    async def scenario(app, client):
+        await converge(client, clinic())
+        plan = await plan_for(client, clinic("Changed."))
+        conflicting = plan.model_copy(
+            update={
+                "changes": [
+                    c.model_copy(update={"conflict": c.address in ("agent.receptionist", "document.faq")})
+                    for c in plan.changes
+                ]
+            }
+        )
+        mark = await last_seq(app)
+        with pytest.raises(ApplyRefused) as refused:
+            await apply_plan(client, conflicting, clinic("Changed."), prune=False)
+        assert str(refused.value) == (
+            "drift conflict on document.faq, agent.receptionist: choose a side with --on-drift git-wins|live-wins"
+        )
+        assert await request_log(app, since=mark) == []
 
-    asyncio.run(scenario())
+    in_emulator(scenario)
 
 
 def test_a_failed_replace_is_journaled_as_the_create_of_the_new_version():
-    async def scenario():
-        app = new_app()
-        async with in_process_client(app) as client:
-            await converge(client, clinic())
-            changed = clinic(faq="Open 8-18.\n")
-            assert (await plan_for(client, changed)).change_for("document.faq").action == "replace"
-            await inject(
-                app, [{"kind": "status", "status": 400, "method": "POST", "path": "/v1/convai/knowledge-base/text"}]
-            )
-            _, result = await converge(client, changed)
-            [failed] = result.failed
-            assert (failed.address, failed.action, failed.operation) == ("document.faq", "replace", "create_document")
+    async def scenario(app, client):
+        await converge(client, clinic())
+        changed = clinic(faq="Open 8-18.\n")
+        assert (await plan_for(client, changed)).change_for("document.faq").action == "replace"
+        await inject(
+            app, [{"kind": "status", "status": 400, "method": "POST", "path": "/v1/convai/knowledge-base/text"}]
+        )
+        _, result = await converge(client, changed)
+        [failed] = result.failed
+        assert (failed.address, failed.action, failed.operation) == ("document.faq", "replace", "create_document")
 
-    asyncio.run(scenario())
+    in_emulator(scenario)
