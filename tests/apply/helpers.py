@@ -139,6 +139,13 @@ async def converge(client: ElevenLabsClient, want: Desired, *, prune: bool = Fal
     return plan, result
 
 
+async def apply_without_collecting(client: ElevenLabsClient, want: Desired) -> ApplyResult:
+    """Plan and apply `want` with `collect=False`: the superseded versions stay for a later apply to collect."""
+    workspace = await read_workspace(client, want)
+    plan = make_plan(want, workspace.live, prune=False)
+    return await apply_plan(client, plan, want, prune=False, workspace=workspace, collect=False)
+
+
 @asynccontextmanager
 async def converged(want: Desired) -> AsyncIterator[tuple[Any, ElevenLabsClient, int]]:
     """A fresh emulator with `want` applied: (app, client, sequence number of its last logged request)."""

@@ -7,6 +7,7 @@ import asyncio
 
 from tests.apply.helpers import (
     agent,
+    apply_without_collecting,
     converge,
     desired,
     in_emulator,
@@ -140,9 +141,7 @@ def test_collect_false_leaves_superseded_versions_for_the_caller_and_a_later_app
         async with in_process_client(new_app()) as client:
             _, first = await converge(client, clinic())
             changed = clinic(faq="Open 8-18.\n")
-            workspace = await read_workspace(client, changed)
-            plan = make_plan(changed, workspace.live, prune=False)
-            result = await apply_plan(client, plan, changed, prune=False, workspace=workspace, collect=False)
+            result = await apply_without_collecting(client, changed)
             assert result.ok and result.garbage_collected == []
             assert len((await read_workspace(client, changed)).live.documents_of("faq")) == 2
             _, collected = await converge(client, changed)

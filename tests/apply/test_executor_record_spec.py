@@ -7,6 +7,7 @@ import asyncio
 
 from tests.apply.helpers import (
     agent,
+    apply_without_collecting,
     converge,
     desired,
     document,
@@ -24,10 +25,8 @@ from tests.apply.test_executor_spec import TOOLS, clinic, seq_of
 from tests.apply.test_faults import inject
 from tests.support.clock import FakeClock
 
-from agentform.apply import apply_plan
 from agentform.emulator import create_app
 from agentform.model import DesiredDocument
-from agentform.plan.planner import make_plan
 from agentform.plan.read import read_workspace
 from agentform.state.record import save_record
 
@@ -120,9 +119,7 @@ def test_a_version_collected_by_an_apply_that_wrote_nothing_else_leaves_the_stat
         async with in_process_client(new_app()) as client:
             _, first = await converge(client, clinic())
             changed = clinic(faq="Open 8-18.\n")
-            workspace = await read_workspace(client, changed)
-            plan = make_plan(changed, workspace.live, prune=False)
-            await apply_plan(client, plan, changed, prune=False, workspace=workspace, collect=False)
+            await apply_without_collecting(client, changed)
             _, collected = await converge(client, changed)
             old = first.ids["document.faq"]
             assert collected.garbage_collected == [old]
