@@ -13,9 +13,20 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-# The recordings themselves (octokit/webhooks, MIT: see LICENSE there), read where the project's shared material lies:
-# `shared/` beside the repository, for developers and CI alike. No copy is kept, so no copy can drift from them.
-WEBHOOKS = Path(__file__).resolve().parents[3] / "shared" / "github-webhooks"
+
+def _webhooks_folder() -> Path:
+    """The recordings themselves (octokit/webhooks, MIT: see LICENSE there), read where the project's shared material
+    lies: `shared/` beside the repository, for developers and CI alike. No copy is kept, so no copy can drift from
+    them. The nearest folder above this file that has one wins, so a copy of the tests nested deeper (mutation
+    testing's scratch copies under `.mutation/`) reads the same recordings."""
+    here = Path(__file__).resolve()
+    for folder in here.parents:
+        if (folder / "shared" / "github-webhooks").is_dir():
+            return folder / "shared" / "github-webhooks"
+    return here.parents[3] / "shared" / "github-webhooks"
+
+
+WEBHOOKS = _webhooks_folder()
 # The repositories the recordings were made in; every string naming them is rewritten.
 RECORDED_REPOSITORIES = ("Codertocat/Hello-World", "octo-org/octo-repo")
 NO_COMMIT = "0" * 40
