@@ -1,0 +1,144 @@
+"""What a deploy leaves behind, read from the places a user or the next run reads it: the report's lines, the state
+record, and the live workspace. Each case pins one decision of `gitops/deploy.py` that the end-to-end loops pass
+through without looking at (the mutation group `deploy` in docs/testing.md)."""
+
+from __future__ import annotations
+
+import pytest
+from tests.gitops.world import ADDRESS_SENTENCE, AGENT, GREETING, World, pr_event, push_event
+
+from agentform import exitcodes
+from agentform.plan.read import read_workspace
+from agentform.project.loader import load_desired
+from agentform.state.record import save_record
+
+pytestmark = pytest.mark.e2e
+
+SUPPORT = "support-agent"
+PROMPT = f"agents/{AGENT}/prompt.md"
+AGENT_FILE = f"agents/{AGENT}/agent.yaml"
+SUPPORT_GREETING = ("How can I help you today?", "How may I help you today?")
+
+
+def _push(world: World, message: str, *edits: tuple[str, str, str]) -> tuple[str, str]:
+    """A commit on main with `edits` (path, old, new): (before, after)."""
+    world.repo.git.checkout("main")
+    before = world.repo.head.commit.hexsha
+    for path, old, new in edits:
+        world.edit(path, old, new)
+    return before, world.commit(message)
+
+
+def _deploy(world: World, before: str, after: str) -> int:
+    return world.run_workflow("agentform-deploy.yml", "push", push_event(before, after))
+
+
+def _merge(world: World, number: int, branch: str) -> tuple[str, str]:
+    world.repo.git.checkout("main")
+    before = world.repo.head.commit.hexsha
+    world.repo.git.merge("--no-ff", branch, "-m", f"Merge pull request #{number} from octo/{branch}")
+    return before, world.repo.head.commit.hexsha
+
+
+def _branch_rows(report: str) -> list[list[str]]:
+    """The rows of the report's agent branch table, cell by cell."""
+    section = report.split("### Agent branches", 1)[1].split("###", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
+
+
+def _agent_of(world: World, key: str) -> dict:
+    [agent] = world.live(lambda c: c.list_agents(tags=[f"af-key:{key}"]))
+    return world.live(lambda c: c.get_agent(agent["agent_id"]))
+
+
+def test_a_rolled_back_agent_is_reported_by_key_and_its_record_entry_names_the_rollbacks_version_unverified(
+    world: World,
+):
+    original = world.main_config()
+    before, after = _push(world, "Shorter prompt", (PROMPT, ADDRESS_SENTENCE, ""))
+
+    assert _deploy(world, before, after) == exitcodes.TESTS_FAILED
+
+    restored = world.main_config()
+    assert f"- ↩️ `{AGENT}` rolled back to `{original['version_id']}`: restored exactly" in world.report()
+    entry = world.state_record()["agents"][AGENT]
+    assert entry["version_id"] == restored["version_id"] != original["version_id"], "the rollback's own version"
+    assert entry["updated_at"] == restored["metadata"]["updated_at_unix_secs"]
+    assert entry["verified"] is False, "a plan's read must vouch for it again before drift is judged on it"
+
+
+def test_a_rolled_back_agent_the_record_did_not_hold_before_the_deploy_is_left_out_of_it(world: World):
+    async def forget_the_agent(client):
+        desired = load_desired(world.root, env="local")
+        workspace = await read_workspace(client, desired)
+        workspace.record.agents.pop(AGENT)
+        await save_record(client, desired, workspace)
+
+    world.live(forget_the_agent)
+    before, after = _push(world, "Shorter prompt", (PROMPT, ADDRESS_SENTENCE, ""))
+
+    assert _deploy(world, before, after) == exitcodes.TESTS_FAILED
+
+    assert "Strada Florilor" in world.main_config()["conversation_config"]["agent"]["prompt"]["prompt"]
+    assert AGENT not in world.state_record()["agents"], "the deploy's own entry went with its version"
+
+
+def test_a_rollback_to_a_version_whose_test_was_deleted_fails_the_deploy_naming_the_agent_and_the_test(world: World):
+    # Someone deleted one of the receptionist's tests in the dashboard: main still lists it, so the version a
+    # rollback restores does too. The support agent changes in the same push and rolls back cleanly after it.
+    attached = [item["test_id"] for item in world.main_config()["platform_settings"]["testing"]["attached_tests"]]
+    gone = attached[0]
+    world.live(lambda c: c.delete_test(gone))
+    before, after = _push(
+        world,
+        "Shorter prompt, new greeting",
+        (PROMPT, ADDRESS_SENTENCE, ""),
+        (f"agents/{SUPPORT}/agent.yaml", *SUPPORT_GREETING),
+    )
+
+    assert _deploy(world, before, after) == exitcodes.ERROR
+
+    report = world.report()
+    assert f"**Error:** after the rollback, references do not resolve: {AGENT}: test {gone}" in report
+    assert f"- ↩️ `{SUPPORT}` rolled back to" in report
+
+
+def test_a_deploy_reports_the_merged_branch_and_the_superseded_one_both_archived(world: World):
+    base = world.repo.head.commit.hexsha
+    greeting = world.open_pr(1, "greeting", [(AGENT_FILE, *GREETING)])
+    calmer = world.open_pr(2, "calmer", [(AGENT_FILE, "temperature: 0.3", "temperature: 0.1")])
+    assert world.run_workflow("agentform-pr.yml", "pull_request", pr_event(1, "greeting", greeting, base)) == 0
+    assert world.run_workflow("agentform-pr.yml", "pull_request", pr_event(2, "calmer", calmer, base)) == 0
+
+    assert _deploy(world, *_merge(world, 1, "greeting")) == exitcodes.OK
+    merged_version = world.main_config()["version_id"]
+    assert [AGENT, "`pr-1`", f"`{merged_version}`", "merged into main; branch archived"] in [
+        [row[0].strip("`"), *row[1:]] for row in _branch_rows(world.report())
+    ]
+
+    # pr-2 was tested without pr-1's change: main gets the plan directly, and the PR's branch is done with.
+    assert _deploy(world, *_merge(world, 2, "calmer")) == exitcodes.OK
+    rows = [[row[0].strip("`"), *row[1:]] for row in _branch_rows(world.report())]
+    assert [AGENT, "`pr-2`", "`-`", "superseded by the direct apply; branch archived"] in rows
+    assert world.branches()["pr-2"]["is_archived"]
+
+
+def test_what_left_git_is_deleted_one_deploy_later_once_no_rollback_point_needs_it_and_the_report_counts_it(
+    world: World,
+):
+    [services] = [
+        item["id"]
+        for item in world.main_config()["conversation_config"]["agent"]["prompt"]["knowledge_base"]
+        if item["name"].startswith("clinic-services")
+    ]
+    (world.root / "knowledge" / "clinic-services.txt").unlink()
+    before, after = _push(world, "No services list", (AGENT_FILE, "  - {key: clinic-services, usage_mode: auto}\n", ""))
+
+    assert _deploy(world, before, after) == exitcodes.OK
+    assert world.document_exists(services), "the rollback point (main before this deploy) still references it"
+    assert "Deleted" not in world.report()
+
+    assert _deploy(world, *_push(world, "Greeting", (AGENT_FILE, *GREETING))) == exitcodes.OK
+    assert not world.document_exists(services)
+    assert "> Deleted 1 superseded or removed managed resource(s) nothing references." in world.report()
