@@ -106,7 +106,19 @@ GROUPS = {
     ),
     "deploy": Group(
         ("src/agentform/gitops/deploy.py",),
-        ("tests/gitops/test_merge_choice.py", "tests/gitops/test_ci_scenarios.py", "tests/gitops/test_closed_pr.py"),
+        (
+            "tests/gitops/test_deploy_spec.py",
+            "tests/gitops/test_merge_choice.py",
+            "tests/gitops/test_ci_scenarios.py",
+            "tests/gitops/test_closed_pr.py",
+            "tests/gitops/test_deploy_reconcile.py",
+            "tests/gitops/test_gitops_e2e.py",
+            "tests/gitops/test_lifecycle.py",
+            "tests/gitops/test_lock_wait.py",
+            "tests/gitops/test_rollout_loop.py",
+            "tests/gitops/test_progress_lines.py",
+            "tests/reliability/test_kill_deploy.py",
+        ),
     ),
 }
 
