@@ -4,10 +4,12 @@ through without looking at (the mutation group `deploy` in docs/testing.md)."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from tests.gitops.world import ADDRESS_SENTENCE, AGENT, GREETING, World, pr_event, push_event
 
 from agentform import exitcodes
+from agentform.emulator import DEV_API_KEY
 from agentform.plan.read import read_workspace
 from agentform.project.loader import load_desired
 from agentform.state.record import save_record
@@ -142,3 +144,31 @@ def test_what_left_git_is_deleted_one_deploy_later_once_no_rollback_point_needs_
     assert _deploy(world, *_push(world, "Greeting", (AGENT_FILE, *GREETING))) == exitcodes.OK
     assert not world.document_exists(services)
     assert "> Deleted 1 superseded or removed managed resource(s) nothing references." in world.report()
+
+
+def test_a_branch_gone_when_the_deploy_archives_it_does_not_keep_the_next_one_from_being_archived(world: World):
+    base = world.repo.head.commit.hexsha
+    edits = [(AGENT_FILE, *GREETING), (f"agents/{SUPPORT}/agent.yaml", *SUPPORT_GREETING)]
+    head = world.open_pr(3, "greetings", edits)
+    assert world.run_workflow("agentform-pr.yml", "pull_request", pr_event(3, "greetings", head, base)) == 0
+    # The receptionist's branch answers 404 from here on, as one deleted by hand would.
+    gone = f"/v1/convai/agents/{world.agent_id()}/branches/{world.branches()['pr-3']['id']}"
+    fault = {"kind": "status", "method": "PATCH", "path": gone, "status": 404}
+    httpx.post(f"{world.emulator_url}/_emulator/faults", json=fault, headers={"xi-api-key": DEV_API_KEY})
+
+    assert _deploy(world, *_merge(world, 3, "greetings")) == exitcodes.OK
+
+    support_id = _agent_of(world, SUPPORT)["agent_id"]
+    branches = {item["name"]: item for item in world.live(lambda c: c.list_branches(support_id, include_archived=True))}
+    assert branches["pr-3"]["is_archived"] is True
+    rows = [[row[0].strip("`"), row[1]] for row in _branch_rows(world.report())]
+    assert [SUPPORT, "`pr-3`"] in rows and [AGENT, "`pr-3`"] not in rows, "a branch gone is not reported archived"
+
+
+def test_a_deploy_deploys_the_pushed_commits_files_not_what_else_lies_in_the_working_tree(world: World):
+    before, after = _push(world, "Greeting", (AGENT_FILE, *GREETING))
+    world.edit(AGENT_FILE, GREETING[1], "Vă ascult.")  # a later edit, not committed
+
+    assert _deploy(world, before, after) == exitcodes.OK
+
+    assert world.main_config()["conversation_config"]["agent"]["first_message"].endswith(GREETING[1])
