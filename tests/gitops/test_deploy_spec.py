@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.gitops.world import ADDRESS_SENTENCE, AGENT, GREETING, World, pr_event, push_event
+from tests.gitops.world import ADDRESS_SENTENCE, AGENT, GREETING, World, dispatch_event, pr_event, push_event
 
 from agentform import exitcodes
 from agentform.emulator import DEV_API_KEY
@@ -172,3 +172,15 @@ def test_a_deploy_deploys_the_pushed_commits_files_not_what_else_lies_in_the_wor
     assert _deploy(world, before, after) == exitcodes.OK
 
     assert world.main_config()["conversation_config"]["agent"]["first_message"].endswith(GREETING[1])
+
+
+def test_a_dispatched_deploys_rollback_names_the_commit_it_deployed(world: World):
+    original = world.main_config()
+    _, after = _push(world, "Shorter prompt", (PROMPT, ADDRESS_SENTENCE, ""))
+
+    assert world.run_workflow("agentform-deploy.yml", "workflow_dispatch", dispatch_event()) == exitcodes.TESTS_FAILED
+
+    restored = world.main_config()
+    version = world.live(lambda c: c.get_version(restored["agent_id"], restored["version_id"]))
+    reason = f"smoke tests failed after deploying {after[:12]}"
+    assert version["version_description"].startswith(f"Rollback to {original['version_id']} ({reason}")
