@@ -4,14 +4,27 @@ through without looking at (the mutation group `deploy` in docs/testing.md)."""
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import httpx
 import pytest
-from tests.gitops.world import ADDRESS_SENTENCE, AGENT, GREETING, World, dispatch_event, pr_event, push_event
+from tests.gitops.world import (
+    ADDRESS_SENTENCE,
+    AGENT,
+    GREETING,
+    REPOSITORY,
+    World,
+    dispatch_event,
+    pr_event,
+    push_event,
+)
 
 from agentform import exitcodes
 from agentform.emulator import DEV_API_KEY
 from agentform.plan.read import read_workspace
 from agentform.project.loader import load_desired
+from agentform.state.lock import LockInfo, list_locks
 from agentform.state.record import save_record
 
 pytestmark = pytest.mark.e2e
@@ -172,6 +185,12 @@ def test_a_deploy_deploys_the_pushed_commits_files_not_what_else_lies_in_the_wor
     assert _deploy(world, before, after) == exitcodes.OK
 
     assert world.main_config()["conversation_config"]["agent"]["first_message"].endswith(GREETING[1])
+    report = world.report()
+    assert "- **Plan: 0 to add, 1 to change, 0 to destroy.**" in report
+    plan = report.split("\n### Plan\n", 1)[1].split("\n### Agent branches\n", 1)[0]
+    assert f"<code>~ agent.{AGENT}</code> will be updated in place" in plan
+    assert GREETING[1] in plan and "Vă ascult." not in plan
+    assert [AGENT, "`main`", "applied to main"] in [[row[0].strip("`"), row[1], row[3]] for row in _branch_rows(report)]
 
 
 def test_a_dispatched_deploys_rollback_names_the_commit_it_deployed(world: World):
@@ -183,4 +202,30 @@ def test_a_dispatched_deploys_rollback_names_the_commit_it_deployed(world: World
     restored = world.main_config()
     version = world.live(lambda c: c.get_version(restored["agent_id"], restored["version_id"]))
     reason = f"smoke tests failed after deploying {after[:12]}"
-    assert version["version_description"].startswith(f"Rollback to {original['version_id']} ({reason}")
+    assert version["version_description"] == f"Rollback to {original['version_id']} ({reason})"
+
+
+def _locks_once_taken(world: World, *, within_secs: float = 30.0) -> list[LockInfo]:
+    """The environment's locks, read as soon as there is one: polls the emulator's server thread."""
+    deadline = time.monotonic() + within_secs
+    while time.monotonic() < deadline:
+        locks = world.live(lambda c: list_locks(c, "example-voice-agents", "local"))
+        if locks:
+            return locks
+        time.sleep(0.05)
+    raise AssertionError(f"no lock was taken within {within_secs} s")
+
+
+def test_while_a_deploy_runs_its_lock_names_the_workflow_run_and_the_commit_it_deploys(world: World):
+    before, after = _push(world, "Greeting", (AGENT_FILE, *GREETING))
+    # The agent's update takes three seconds: the lock is there to be read meanwhile.
+    fault = {"kind": "latency", "method": "PATCH", "path": "/v1/convai/agents/*", "latency_ms": 3000, "count": 1}
+    httpx.post(f"{world.emulator_url}/_emulator/faults", json=fault, headers={"xi-api-key": DEV_API_KEY})
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        deploy = pool.submit(_deploy, world, before, after)
+        [lock] = _locks_once_taken(world)
+        assert deploy.result() == exitcodes.OK
+
+    assert lock.holder == f"GitHub Actions run https://github.com/{REPOSITORY}/actions/runs/{world.run_id}"
+    assert lock.purpose == f"ci deploy of {after[:12]}"
