@@ -4,6 +4,7 @@ through without looking at (the mutation group `deploy` in docs/testing.md)."""
 
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -128,9 +129,10 @@ def test_a_deploy_reports_the_merged_branch_and_the_superseded_one_both_archived
 
     assert _deploy(world, *_merge(world, 1, "greeting")) == exitcodes.OK
     merged_version = world.main_config()["version_id"]
-    assert [AGENT, "`pr-1`", f"`{merged_version}`", "merged into main; branch archived"] in [
-        [row[0].strip("`"), *row[1:]] for row in _branch_rows(world.report())
-    ]
+    receptionist_rows = [row[1:] for row in _branch_rows(world.report()) if row[0] == f"`{AGENT}`"]
+    assert receptionist_rows == [["`pr-1`", f"`{merged_version}`", "merged into main; branch archived"]], (
+        "merged, so not also applied to main"
+    )
 
     # pr-2 was tested without pr-1's change: main gets the plan directly, and the PR's branch is done with.
     assert _deploy(world, *_merge(world, 2, "calmer")) == exitcodes.OK
@@ -229,3 +231,44 @@ def test_while_a_deploy_runs_its_lock_names_the_workflow_run_and_the_commit_it_d
 
     assert lock.holder == f"GitHub Actions run https://github.com/{REPOSITORY}/actions/runs/{world.run_id}"
     assert lock.purpose == f"ci deploy of {after[:12]}"
+
+
+def _smoke_specs(world: World, agent: str) -> set[str]:
+    folder = world.root / "tests_specs" / agent
+    return {spec.stem for spec in folder.glob("*.yaml") if "\nsmoke: true\n" in spec.read_text(encoding="utf-8")}
+
+
+def test_a_deploy_runs_the_smoke_tests_of_the_agents_it_touches_and_no_other_test(world: World):
+    assert _deploy(world, *_push(world, "Greeting", (AGENT_FILE, *GREETING))) == exitcodes.OK
+
+    tested = json.loads((world.report_folder() / "agentform-tests.json").read_text(encoding="utf-8"))
+    assert [agent["agent_key"] for agent in tested["agents"]] == [AGENT]
+    assert {test["key"] for test in tested["agents"][0]["tests"]} == _smoke_specs(world, AGENT)
+    assert _smoke_specs(world, AGENT) < {spec.stem for spec in (world.root / "tests_specs" / AGENT).glob("*.yaml")}
+
+
+def test_a_deploy_waits_for_its_smoke_tests_no_longer_than_its_poll_timeout(world: World):
+    settings = {"eval_delay_secs": 5}
+    httpx.put(f"{world.emulator_url}/_emulator/settings", json=settings, headers={"xi-api-key": DEV_API_KEY})
+    before, after = _push(world, "Greeting", (AGENT_FILE, *GREETING))
+
+    code = world.run_workflow(
+        "agentform-deploy.yml", "push", push_event(before, after), options=("--poll-timeout", "1")
+    )
+
+    assert code == exitcodes.ERROR, "a test not judged in time is never a pass"
+    assert "timed out" in world.report()
+
+
+def test_a_deploy_that_touches_no_agent_says_so_and_tests_nothing(world: World):
+    world.repo.git.checkout("main")
+    before = world.repo.head.commit.hexsha
+    (world.root / "NOTES.md").write_text("Deployed by hand.\n", encoding="utf-8")
+
+    assert _deploy(world, before, world.commit("Notes")) == exitcodes.OK
+
+    report = world.report()
+    assert "> No agent is affected by this deploy: nothing to smoke-test." in report
+    assert "### Tests" not in report
+    assert world.invocations(world.agent_id()) == [], "no test ran"
+    assert world.state_record()["deploy"]["passed_commit"] == world.repo.head.commit.hexsha

@@ -115,7 +115,16 @@ class World:
 
     # GitHub Actions
 
-    def run_workflow(self, workflow: str, event_name: str, event: dict[str, Any], *, env: str = "local") -> int:
+    def run_workflow(
+        self,
+        workflow: str,
+        event_name: str,
+        event: dict[str, Any],
+        *,
+        env: str = "local",
+        options: tuple[str, ...] = (),
+    ) -> int:
+        """Run the workflow's agentform step for `event`, its command line extended by `options`."""
         self.run_id += 1
         self._tell_github(event_name, event)
         event_path = self.root.parent / f"event-{self.run_id}.json"
@@ -138,7 +147,7 @@ class World:
         }
         for name, value in variables.items():
             self.monkeypatch.setenv(name, value)
-        argv = _argv(_workflow_command(workflow), variables)
+        argv = [*_argv(_workflow_command(workflow), variables), *options]
         self.monkeypatch.chdir(self.root)
         code = main(argv)
         assert summary.read_text(encoding="utf-8").strip(), "the step summary was written"
@@ -154,8 +163,12 @@ class World:
             if number is not None:
                 self.github.merge_pull(number, event["after"])
 
+    def report_folder(self) -> Path:
+        """Where the last run wrote its reports (the workflow's `--report-dir`)."""
+        return self.runner_temp / str(self.run_id) / "agentform-report"
+
     def report(self) -> str:
-        return (self.runner_temp / str(self.run_id) / "agentform-report" / "agentform-report.md").read_text()
+        return (self.report_folder() / "agentform-report.md").read_text()
 
     # the emulator, through the API client
 
