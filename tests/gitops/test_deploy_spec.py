@@ -272,3 +272,65 @@ def test_a_deploy_that_touches_no_agent_says_so_and_tests_nothing(world: World):
     assert "### Tests" not in report
     assert world.invocations(world.agent_id()) == [], "no test ran"
     assert world.state_record()["deploy"]["passed_commit"] == world.repo.head.commit.hexsha
+
+
+def test_a_passed_deploy_records_main_before_it_as_the_rollback_point_with_everything_that_version_references(
+    world: World,
+):
+    first_before, first = _push(world, "Greeting", (AGENT_FILE, *GREETING))
+    assert _deploy(world, first_before, first) == exitcodes.OK
+    main_after_first = world.main_config()
+
+    assert _deploy(world, *_push(world, "Calmer", (AGENT_FILE, "temperature: 0.3", "temperature: 0.1"))) == 0
+
+    point = world.state_record()["deploy"]["rollback_points"][AGENT]
+    prompt = main_after_first["conversation_config"]["agent"]["prompt"]
+    attached = main_after_first["platform_settings"]["testing"]["attached_tests"]
+    assert point == {
+        "agent_id": main_after_first["agent_id"],
+        "version_id": main_after_first["version_id"],
+        "commit": first,
+        "documents": [item["id"] for item in prompt["knowledge_base"]],
+        "tools": prompt["tool_ids"],
+        "tests": [item["test_id"] for item in attached],
+    }
+
+
+def test_a_deploy_says_why_it_tests_each_agent_naming_the_commit_it_compared_with(world: World):
+    before, after = _push(world, "Greeting", (AGENT_FILE, *GREETING))
+
+    assert _deploy(world, before, after) == exitcodes.OK
+
+    affected = world.report().split("\n### Affected agents\n", 1)[1].split("\n### ", 1)[0].strip()
+    assert affected == f"- {AGENT}: the plan has update agent.{AGENT}; {AGENT_FILE} changed since {before[:12]}"
+
+
+def test_when_the_pushs_base_is_not_in_the_clone_a_deploy_tests_what_its_plan_touches_and_says_why(world: World):
+    _, after = _push(world, "Greeting", (AGENT_FILE, *GREETING))
+    rewritten = "1" * 40  # a force-push: the old tip is in no clone
+
+    assert _deploy(world, rewritten, after) == exitcodes.OK
+
+    report = world.report()
+    assert "> Testing what the plan touches only: " in report and rewritten[:12] in report
+    affected = report.split("\n### Affected agents\n", 1)[1].split("\n### ", 1)[0].strip()
+    assert affected == f"- {AGENT}: the plan has update agent.{AGENT}"
+
+
+def _document_ids(world: World, key: str) -> list[str]:
+    return [item["id"] for item in world.live(lambda c: c.list_documents(search=key)) if item["name"].startswith(key)]
+
+
+def test_a_deploy_whose_smoke_tests_fail_deletes_nothing_that_left_git(world: World):
+    world.repo.git.checkout("main")
+    before = world.repo.head.commit.hexsha
+    (world.root / "knowledge" / "press-kit.md").write_text("Clinica Dentară Zâmbet, fondată în 2009.\n")
+    assert _deploy(world, before, world.commit("Press kit")) == exitcodes.OK
+    [press_kit] = _document_ids(world, "press-kit")
+    (world.root / "knowledge" / "press-kit.md").unlink()
+
+    before, after = _push(world, "No press kit, shorter prompt", (PROMPT, ADDRESS_SENTENCE, ""))
+    assert _deploy(world, before, after) == exitcodes.TESTS_FAILED
+
+    assert world.document_exists(press_kit), "deletes wait for the smoke tests, and these failed"
+    assert "- document.press-kit" in world.report(), "the plan did mean to delete it"
