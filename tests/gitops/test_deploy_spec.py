@@ -63,6 +63,11 @@ def _branch_rows(report: str) -> list[list[str]]:
     return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
 
 
+def _affected(report: str) -> str:
+    """The report's list of the agents the deploy tested, and why."""
+    return report.split("\n### Affected agents\n", 1)[1].split("\n### ", 1)[0].strip()
+
+
 def _agent_of(world: World, key: str) -> dict:
     [agent] = world.live(lambda c: c.list_agents(tags=[f"af-key:{key}"]))
     return world.live(lambda c: c.get_agent(agent["agent_id"]))
@@ -180,9 +185,11 @@ def test_a_branch_gone_when_the_deploy_archives_it_does_not_keep_the_next_one_fr
     assert [SUPPORT, "`pr-3`"] in rows and [AGENT, "`pr-3`"] not in rows, "a branch gone is not reported archived"
 
 
-def test_a_deploy_deploys_the_pushed_commits_files_not_what_else_lies_in_the_working_tree(world: World):
+def test_a_deploy_plans_and_selects_from_the_pushed_commit_not_from_what_else_lies_in_the_working_tree(world: World):
     before, after = _push(world, "Greeting", (AGENT_FILE, *GREETING))
-    world.edit(AGENT_FILE, GREETING[1], "Vă ascult.")  # a later edit, not committed
+    # Later edits, not committed: one to the same file, one to another agent's.
+    world.edit(AGENT_FILE, GREETING[1], "Vă ascult.")
+    world.edit(f"agents/{SUPPORT}/agent.yaml", *SUPPORT_GREETING)
 
     assert _deploy(world, before, after) == exitcodes.OK
 
@@ -193,6 +200,9 @@ def test_a_deploy_deploys_the_pushed_commits_files_not_what_else_lies_in_the_wor
     assert f"<code>~ agent.{AGENT}</code> will be updated in place" in plan
     assert GREETING[1] in plan and "Vă ascult." not in plan
     assert [AGENT, "`main`", "applied to main"] in [[row[0].strip("`"), row[1], row[3]] for row in _branch_rows(report)]
+    assert (
+        _affected(report) == f"- {AGENT}: the plan has update agent.{AGENT}; {AGENT_FILE} changed since {before[:12]}"
+    )
 
 
 def test_a_dispatched_deploys_rollback_names_the_commit_it_deployed(world: World):
@@ -282,6 +292,8 @@ def test_a_passed_deploy_records_main_before_it_as_the_rollback_point_with_every
     main_after_first = world.main_config()
 
     assert _deploy(world, *_push(world, "Calmer", (AGENT_FILE, "temperature: 0.3", "temperature: 0.1"))) == 0
+    changed = f"{AGENT_FILE} changed since the last passed deploy"
+    assert _affected(world.report()) == f"- {AGENT}: the plan has update agent.{AGENT}; {changed}"
 
     point = world.state_record()["deploy"]["rollback_points"][AGENT]
     prompt = main_after_first["conversation_config"]["agent"]["prompt"]
@@ -296,15 +308,6 @@ def test_a_passed_deploy_records_main_before_it_as_the_rollback_point_with_every
     }
 
 
-def test_a_deploy_says_why_it_tests_each_agent_naming_the_commit_it_compared_with(world: World):
-    before, after = _push(world, "Greeting", (AGENT_FILE, *GREETING))
-
-    assert _deploy(world, before, after) == exitcodes.OK
-
-    affected = world.report().split("\n### Affected agents\n", 1)[1].split("\n### ", 1)[0].strip()
-    assert affected == f"- {AGENT}: the plan has update agent.{AGENT}; {AGENT_FILE} changed since {before[:12]}"
-
-
 def test_when_the_pushs_base_is_not_in_the_clone_a_deploy_tests_what_its_plan_touches_and_says_why(world: World):
     _, after = _push(world, "Greeting", (AGENT_FILE, *GREETING))
     rewritten = "1" * 40  # a force-push: the old tip is in no clone
@@ -313,8 +316,7 @@ def test_when_the_pushs_base_is_not_in_the_clone_a_deploy_tests_what_its_plan_to
 
     report = world.report()
     assert "> Testing what the plan touches only: " in report and rewritten[:12] in report
-    affected = report.split("\n### Affected agents\n", 1)[1].split("\n### ", 1)[0].strip()
-    assert affected == f"- {AGENT}: the plan has update agent.{AGENT}"
+    assert _affected(report) == f"- {AGENT}: the plan has update agent.{AGENT}"
 
 
 def _document_ids(world: World, key: str) -> list[str]:
