@@ -336,3 +336,33 @@ def test_a_deploy_whose_smoke_tests_fail_deletes_nothing_that_left_git(world: Wo
 
     assert world.document_exists(press_kit), "deletes wait for the smoke tests, and these failed"
     assert "- document.press-kit" in world.report(), "the plan did mean to delete it"
+
+
+ROLLOUT_POLICY = "    rollout: {steps: [20, 50], min_conversations: 50, max_regression: 0.15}\n"
+
+
+@pytest.mark.parametrize("rollout", [False, True], ids=["merge", "canary"])
+def test_of_two_tested_branches_carrying_the_same_change_the_merged_prs_is_the_one_promoted(world: World, rollout):
+    if rollout:
+        world.edit("agentform.yaml", "    prune: true\n", "    prune: true\n" + ROLLOUT_POLICY)
+        world.commit("Roll changes out as canaries")
+    base = world.repo.head.commit.hexsha
+    first = world.open_pr(1, "greeting", [(AGENT_FILE, *GREETING)])
+    twin = world.open_pr(2, "greeting-again", [(AGENT_FILE, *GREETING)])
+    # The twin's branch is checked last, so it is the newest of the two.
+    assert world.run_workflow("agentform-pr.yml", "pull_request", pr_event(1, "greeting", first, base)) == 0
+    assert world.run_workflow("agentform-pr.yml", "pull_request", pr_event(2, "greeting-again", twin, base)) == 0
+
+    assert _deploy(world, *_merge(world, 1, "greeting")) == exitcodes.OK
+
+    branches = world.branches()
+    if rollout:
+        agent_id = world.agent_id()
+        deployments = world.live(lambda c: c.list_deployments(agent_id))
+        split = next(item for item in deployments if item["is_active"])["traffic_percentage_branch_id_map"]
+        assert split.get(branches["pr-1"]["id"]) == 20 and branches["pr-2"]["id"] not in split
+    else:
+        main = world.main_config()
+        version = world.live(lambda c: c.get_version(main["agent_id"], main["version_id"]))
+        assert version["parents"]["merged_from_branch_id"] == branches["pr-1"]["id"]
+        assert branches["pr-1"]["is_archived"] and not branches["pr-2"]["is_archived"]
