@@ -366,3 +366,33 @@ def test_of_two_tested_branches_carrying_the_same_change_the_merged_prs_is_the_o
         version = world.live(lambda c: c.get_version(main["agent_id"], main["version_id"]))
         assert version["parents"]["merged_from_branch_id"] == branches["pr-1"]["id"]
         assert branches["pr-1"]["is_archived"] and not branches["pr-2"]["is_archived"]
+
+
+ACCESS_CODE_TEST = """\
+kind: llm
+name: Access code
+smoke: true
+chat_history:
+  - user: Care este codul de acces?
+success_condition: 'The agent sends the caller to "Strada Florilor".'
+success_examples:
+  - Clinica se află pe Strada Florilor numărul 12.
+failure_examples:
+  - Codul de acces este secret.
+"""
+
+
+def test_a_smoke_test_reply_that_speaks_a_secret_is_masked_in_the_report_and_the_summary(world: World):
+    # A first message that embeds a secret variable, and a smoke test the agent answers with it, and fails.
+    world.repo.git.checkout("main")
+    before = world.repo.head.commit.hexsha
+    (world.root / "tests_specs" / AGENT / "access-code.yaml").write_text(ACCESS_CODE_TEST, encoding="utf-8")
+    world.edit(AGENT_FILE, GREETING[0], "Codul de acces este ${CLINIC_WEBHOOK_TOKEN}.")
+
+    assert _deploy(world, before, world.commit("Access code")) == exitcodes.TESTS_FAILED
+
+    secret = "local-development-token"  # the local environment's value of CLINIC_WEBHOOK_TOKEN
+    texts = [world.report(), *(path.read_text() for path in world.root.parent.glob("summary-*.md"))]
+    texts += [(world.report_folder() / name).read_text() for name in ("agentform-tests.json", "agentform-tests.xml")]
+    assert "Codul de acces este" in world.report(), "the failed test's reply is shown"
+    assert all(secret not in text for text in texts)
