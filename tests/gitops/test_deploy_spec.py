@@ -89,20 +89,44 @@ def test_a_rolled_back_agent_is_reported_by_key_and_its_record_entry_names_the_r
     assert entry["verified"] is False, "a plan's read must vouch for it again before drift is judged on it"
 
 
-def test_a_rolled_back_agent_the_record_did_not_hold_before_the_deploy_is_left_out_of_it(world: World):
-    async def forget_the_agent(client):
+def _forget_the_receptionist(world: World) -> None:
+    """Drop the receptionist's entry from the state record, as if the record never held it."""
+
+    async def forget(client):
         desired = load_desired(world.root, env="local")
         workspace = await read_workspace(client, desired)
         workspace.record.agents.pop(AGENT)
         await save_record(client, desired, workspace)
 
-    world.live(forget_the_agent)
+    world.live(forget)
+
+
+def test_a_rolled_back_agent_the_record_did_not_hold_before_the_deploy_is_left_out_of_it(world: World):
+    _forget_the_receptionist(world)
     before, after = _push(world, "Shorter prompt", (PROMPT, ADDRESS_SENTENCE, ""))
 
     assert _deploy(world, before, after) == exitcodes.TESTS_FAILED
 
     assert "Strada Florilor" in world.main_config()["conversation_config"]["agent"]["prompt"]["prompt"]
     assert AGENT not in world.state_record()["agents"], "the deploy's own entry went with its version"
+
+
+def test_a_deploy_whose_write_of_an_agent_the_record_did_not_hold_failed_still_rolls_back_and_says_so(world: World):
+    _forget_the_receptionist(world)
+    fault = {
+        "kind": "status",
+        "method": "PATCH",
+        "path": f"/v1/convai/agents/{world.agent_id()}",
+        "status": 400,
+        "count": 1,
+    }
+    httpx.post(f"{world.emulator_url}/_emulator/faults", json=fault, headers={"xi-api-key": DEV_API_KEY})
+    before, after = _push(world, "Greeting", (AGENT_FILE, *GREETING))
+
+    assert _deploy(world, before, after) == exitcodes.ERROR
+
+    assert "the changed agents were rolled back" in world.report()
+    assert AGENT not in world.state_record()["agents"]
 
 
 def test_a_rollback_to_a_version_whose_test_was_deleted_fails_the_deploy_naming_the_agent_and_the_test(world: World):
