@@ -22,6 +22,7 @@ from tests.gitops.world import (
 )
 
 from agentform import exitcodes
+from agentform.cli import main
 from agentform.emulator import DEV_API_KEY
 from agentform.plan.read import read_workspace
 from agentform.project.loader import load_desired
@@ -129,12 +130,13 @@ def test_a_deploy_whose_write_of_an_agent_the_record_did_not_hold_failed_still_r
     assert AGENT not in world.state_record()["agents"]
 
 
-def test_a_rollback_to_a_version_whose_test_was_deleted_fails_the_deploy_naming_the_agent_and_the_test(world: World):
-    # Someone deleted one of the receptionist's tests in the dashboard: main still lists it, so the version a
+def test_a_rollback_to_a_version_whose_tests_were_deleted_fails_the_deploy_naming_the_agent_and_the_tests(world: World):
+    # Someone deleted two of the receptionist's tests in the dashboard: main still lists them, so the version a
     # rollback restores does too. The support agent changes in the same push and rolls back cleanly after it.
     attached = [item["test_id"] for item in world.main_config()["platform_settings"]["testing"]["attached_tests"]]
-    gone = attached[0]
-    world.live(lambda c: c.delete_test(gone))
+    gone = attached[:2]
+    for test_id in gone:
+        world.live(lambda c, test_id=test_id: c.delete_test(test_id))
     before, after = _push(
         world,
         "Shorter prompt, new greeting",
@@ -145,7 +147,8 @@ def test_a_rollback_to_a_version_whose_test_was_deleted_fails_the_deploy_naming_
     assert _deploy(world, before, after) == exitcodes.ERROR
 
     report = world.report()
-    assert f"**Error:** after the rollback, references do not resolve: {AGENT}: test {gone}" in report
+    broken = "; ".join(f"{AGENT}: test {test_id}" for test_id in gone)
+    assert f"**Error:** after the rollback, references do not resolve: {broken}\n" in report
     assert f"- ↩️ `{SUPPORT}` rolled back to" in report
 
 
@@ -420,3 +423,24 @@ def test_a_smoke_test_reply_that_speaks_a_secret_is_masked_in_the_report_and_the
     texts += [(world.report_folder() / name).read_text() for name in ("agentform-tests.json", "agentform-tests.xml")]
     assert "Codul de acces este" in world.report(), "the failed test's reply is shown"
     assert all(secret not in text for text in texts)
+
+
+def test_a_deploy_whose_smoke_tests_fail_collects_no_garbage(world: World):
+    # A test run of an edited FAQ from the working tree left a document version that nothing uses: garbage the
+    # next passed deploy collects, and a failed one leaves.
+    faq = world.root / "knowledge" / "clinic-faq.md"
+    faq.write_text(faq.read_text(encoding="utf-8") + "\n## Parcare\nParcare gratuită.\n", encoding="utf-8")
+    known = set(_document_ids(world, "clinic-faq"))
+    world.monkeypatch.chdir(world.root)
+    assert main(["test", "--env", "local", "--select", AGENT]) == exitcodes.OK
+    [tested_faq] = set(_document_ids(world, "clinic-faq")) - known
+    world.repo.git.checkout("--", "knowledge/clinic-faq.md")
+
+    prompt = (world.root / PROMPT).read_text(encoding="utf-8")
+    assert _deploy(world, *_push(world, "Shorter prompt", (PROMPT, ADDRESS_SENTENCE, ""))) == exitcodes.TESTS_FAILED
+    assert world.document_exists(tested_faq), "a failed deploy collects nothing"
+
+    before = world.repo.head.commit.hexsha
+    (world.root / PROMPT).write_text(prompt, encoding="utf-8")
+    assert _deploy(world, before, world.commit("The address again")) == exitcodes.OK
+    assert not world.document_exists(tested_faq), "a passed one does"
