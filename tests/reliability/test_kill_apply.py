@@ -79,7 +79,8 @@ def test_an_apply_killed_at_a_random_point_converges_on_the_next_run(served, see
     # Killed after a random number of the apply's writes (it sends about 30): inside the apply however fast it runs.
     wait_for_writes(base_url, random.Random(seed).randint(1, 20), run)
     run.send_signal(signal.SIGKILL)
-    assert run.wait(timeout=30) == -signal.SIGKILL, "killed while running, not after it had finished"
+    run.communicate(timeout=30)  # reaps it and closes its pipes
+    assert run.returncode == -signal.SIGKILL, "killed while running, not after it had finished"
     httpx.delete(faults, headers=ADMIN).raise_for_status()
 
     code, output = finished(agentform(project, base_url, "apply", "--auto-approve"))
