@@ -9,7 +9,6 @@ from tests.gitops.world import (
     AGENT,
     GREETING,
     REPOSITORY,
-    World,
     dispatch_event,
     first_message_of,
     pr_event,
@@ -27,14 +26,6 @@ pytestmark = pytest.mark.e2e
 
 def temperature_of(config: dict) -> float:
     return config["conversation_config"]["agent"]["prompt"]["temperature"]
-
-
-def _merge(world: World, number: int, branch: str) -> tuple[str, str]:
-    world.repo.git.checkout("main")
-    before = world.repo.head.commit.hexsha
-    message = f"Merge pull request #{number} from octo/{branch}"
-    world.repo.git.merge("--no-ff", branch, "-m", message)
-    return before, world.repo.head.commit.hexsha
 
 
 def test_a_pr_from_a_fork_is_validated_and_planned_offline_without_touching_the_workspace_or_posting(world):
@@ -104,9 +95,9 @@ def test_two_prs_on_one_agent_get_their_own_branches_and_the_second_deploy_repla
         and two["conversation_config"]["agent"]["prompt"]["temperature"] == 0.1
     )
 
-    before, after = _merge(world, 1, "greeting")
+    before, after = world.merge_pr(1, "greeting")
     assert world.run_workflow("agentform-deploy.yml", "push", push_event(before, after, "Merge pull request #1")) == 0
-    before, after = _merge(world, 2, "calmer")
+    before, after = world.merge_pr(2, "calmer")
     assert world.run_workflow("agentform-deploy.yml", "push", push_event(before, after, "Merge pull request #2")) == 0
 
     live = world.main_config()
@@ -217,7 +208,7 @@ def test_a_deploy_whose_apply_fails_after_a_merge_rolls_the_merged_agent_back(wo
     fault = {"kind": "status", "method": "POST", "path": "/v1/convai/knowledge-base/text", "status": 400, "nth": 2}
     httpx.post(f"{world.emulator_url}/_emulator/faults", json=fault, headers={"xi-api-key": DEV_API_KEY})
 
-    before, after = _merge(world, 4, "greeting")
+    before, after = world.merge_pr(4, "greeting")
     assert world.run_workflow("agentform-deploy.yml", "push", push_event(before, after, "Merge pull request #4")) == 1
 
     restored = world.main_config()

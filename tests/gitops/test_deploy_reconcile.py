@@ -14,7 +14,6 @@ from tests.gitops.world import (
     first_message_of,
     knowledge_ids,
     prompt_of,
-    push_event,
 )
 
 from agentform import exitcodes
@@ -44,10 +43,6 @@ def _push(world: World, message: str, change) -> tuple[str, str]:
     return before, world.commit(message)
 
 
-def _deploy(world: World, before: str, after: str) -> int:
-    return world.run_workflow("agentform-deploy.yml", "push", push_event(before, after))
-
-
 def _references_resolve(world: World) -> list[str]:
     """Every reference of every live agent that does not resolve (empty: all do)."""
 
@@ -71,7 +66,7 @@ def test_a_deploy_that_changed_a_document_and_failed_its_smoke_tests_restores_a_
         lambda w: (_append(w, FAQ, "\n## Parcare\nParcare gratuită.\n"), w.edit(PROMPT, ADDRESS_SENTENCE, "")),
     )
 
-    assert _deploy(world, before, after) == exitcodes.TESTS_FAILED
+    assert world.deploy(before, after) == exitcodes.TESTS_FAILED
 
     restored = world.main_config()
     assert restorable(restored) == restorable(original)
@@ -86,14 +81,14 @@ def test_a_deploy_that_changed_a_document_and_failed_its_smoke_tests_restores_a_
 def test_superseded_versions_are_collected_only_once_no_rollback_point_references_them(world: World):
     first_faq = knowledge_ids(world.main_config())
     before, after = _push(world, "FAQ: parking", lambda w: _append(w, FAQ, "\n## Parcare\nParcare gratuită.\n"))
-    assert _deploy(world, before, after) == exitcodes.OK
+    assert world.deploy(before, after) == exitcodes.OK
     second_faq = knowledge_ids(world.main_config())
     (old_faq,) = first_faq - second_faq
     assert world.document_exists(old_faq), "the deploy's rollback point (the version before it) still needs it"
     assert world.state_record()["deploy"]["passed_commit"] == after
 
     before, after = _push(world, "FAQ: hours", lambda w: _append(w, FAQ, "\n## Program\nLuni-vineri 8-20.\n"))
-    assert _deploy(world, before, after) == exitcodes.OK
+    assert world.deploy(before, after) == exitcodes.OK
     assert not world.document_exists(old_faq), "two deploys later nothing references it: collected"
     assert all(world.document_exists(doc_id) for doc_id in second_faq), "the new rollback point's documents stay"
 
@@ -104,7 +99,7 @@ def test_a_cancelled_deploy_is_caught_up_and_tested_by_the_next_one(world: World
     before, after = _push(world, "Support tweak", lambda w: w.edit(AGENT_FILE, *GREETING))
     mark = world.request_mark()
 
-    assert _deploy(world, before, after) == exitcodes.TESTS_FAILED, "the next deploy tested the first one's change"
+    assert world.deploy(before, after) == exitcodes.TESTS_FAILED, "the next deploy tested the first one's change"
 
     assert world.writes_since(mark) > 0
     assert "Strada Florilor" in prompt_of(world.main_config()), "rolled back"
@@ -113,7 +108,7 @@ def test_a_cancelled_deploy_is_caught_up_and_tested_by_the_next_one(world: World
 
 def test_a_dispatched_deploy_tests_everything_changed_since_the_last_passed_commit(world: World):
     before, after = _push(world, "Greeting", lambda w: w.edit(AGENT_FILE, *GREETING))
-    assert _deploy(world, before, after) == exitcodes.OK
+    assert world.deploy(before, after) == exitcodes.OK
     # Applied outside the deploy (no tests): a dispatched deploy must still test it, though the plan is empty.
     _push(world, "Shorter prompt", lambda w: w.edit(PROMPT, ADDRESS_SENTENCE, ""))
     world.monkeypatch.chdir(world.root)
@@ -129,7 +124,7 @@ def test_a_manual_rollback_recreates_a_collected_document_from_git(world: World,
     original = world.main_config()
     for line in ("\n## Parcare\nParcare gratuită.\n", "\n## Program\nLuni-vineri 8-20.\n"):
         before, after = _push(world, "FAQ", lambda w, line=line: _append(w, FAQ, line))
-        assert _deploy(world, before, after) == exitcodes.OK
+        assert world.deploy(before, after) == exitcodes.OK
     gone = knowledge_ids(original) - knowledge_ids(world.main_config())
     assert gone and not any(world.document_exists(doc_id) for doc_id in gone)
     world.monkeypatch.chdir(world.root)
@@ -180,7 +175,7 @@ def test_a_deploy_waits_for_a_pr_check_holding_the_lock_instead_of_failing(world
     world.live(pr_check_holds_the_lock)
     before, after = _push(world, "Greeting", lambda w: w.edit(AGENT_FILE, *GREETING))
 
-    assert _deploy(world, before, after) == exitcodes.OK
+    assert world.deploy(before, after) == exitcodes.OK
 
     assert "Waited for a PR check holding the environment lock" in world.report()
     assert first_message_of(world.main_config()).endswith(GREETING[1])

@@ -46,17 +46,6 @@ def _push(world: World, message: str, *edits: tuple[str, str, str]) -> tuple[str
     return before, world.commit(message)
 
 
-def _deploy(world: World, before: str, after: str) -> int:
-    return world.run_workflow("agentform-deploy.yml", "push", push_event(before, after))
-
-
-def _merge(world: World, number: int, branch: str) -> tuple[str, str]:
-    world.repo.git.checkout("main")
-    before = world.repo.head.commit.hexsha
-    world.repo.git.merge("--no-ff", branch, "-m", f"Merge pull request #{number} from octo/{branch}")
-    return before, world.repo.head.commit.hexsha
-
-
 def _branch_rows(report: str) -> list[list[str]]:
     """The rows of the report's agent branch table, cell by cell."""
     section = report.split("### Agent branches", 1)[1].split("###", 1)[0]
@@ -80,7 +69,7 @@ def test_a_rolled_back_agent_is_reported_by_key_and_its_record_entry_names_the_r
     original = world.main_config()
     before, after = _push(world, "Shorter prompt", (PROMPT, ADDRESS_SENTENCE, ""))
 
-    assert _deploy(world, before, after) == exitcodes.TESTS_FAILED
+    assert world.deploy(before, after) == exitcodes.TESTS_FAILED
 
     restored = world.main_config()
     assert f"- ↩️ `{AGENT}` rolled back to `{original['version_id']}`: restored exactly" in world.report()
@@ -106,7 +95,7 @@ def test_a_rolled_back_agent_the_record_did_not_hold_before_the_deploy_is_left_o
     _forget_the_receptionist(world)
     before, after = _push(world, "Shorter prompt", (PROMPT, ADDRESS_SENTENCE, ""))
 
-    assert _deploy(world, before, after) == exitcodes.TESTS_FAILED
+    assert world.deploy(before, after) == exitcodes.TESTS_FAILED
 
     assert "Strada Florilor" in world.main_config()["conversation_config"]["agent"]["prompt"]["prompt"]
     assert AGENT not in world.state_record()["agents"], "the deploy's own entry went with its version"
@@ -124,7 +113,7 @@ def test_a_deploy_whose_write_of_an_agent_the_record_did_not_hold_failed_still_r
     httpx.post(f"{world.emulator_url}/_emulator/faults", json=fault, headers={"xi-api-key": DEV_API_KEY})
     before, after = _push(world, "Greeting", (AGENT_FILE, *GREETING))
 
-    assert _deploy(world, before, after) == exitcodes.ERROR
+    assert world.deploy(before, after) == exitcodes.ERROR
 
     assert "the changed agents were rolled back" in world.report()
     assert AGENT not in world.state_record()["agents"]
@@ -144,7 +133,7 @@ def test_a_rollback_to_a_version_whose_tests_were_deleted_fails_the_deploy_namin
         (f"agents/{SUPPORT}/agent.yaml", *SUPPORT_GREETING),
     )
 
-    assert _deploy(world, before, after) == exitcodes.ERROR
+    assert world.deploy(before, after) == exitcodes.ERROR
 
     report = world.report()
     broken = "; ".join(f"{AGENT}: test {test_id}" for test_id in gone)
@@ -159,7 +148,7 @@ def test_a_deploy_reports_the_merged_branch_and_the_superseded_one_both_archived
     assert world.run_workflow("agentform-pr.yml", "pull_request", pr_event(1, "greeting", greeting, base)) == 0
     assert world.run_workflow("agentform-pr.yml", "pull_request", pr_event(2, "calmer", calmer, base)) == 0
 
-    assert _deploy(world, *_merge(world, 1, "greeting")) == exitcodes.OK
+    assert world.deploy(*world.merge_pr(1, "greeting")) == exitcodes.OK
     merged_version = world.main_config()["version_id"]
     receptionist_rows = [row[1:] for row in _branch_rows(world.report()) if row[0] == f"`{AGENT}`"]
     assert receptionist_rows == [["`pr-1`", f"`{merged_version}`", "merged into main; branch archived"]], (
@@ -167,7 +156,7 @@ def test_a_deploy_reports_the_merged_branch_and_the_superseded_one_both_archived
     )
 
     # pr-2 was tested without pr-1's change: main gets the plan directly, and the PR's branch is done with.
-    assert _deploy(world, *_merge(world, 2, "calmer")) == exitcodes.OK
+    assert world.deploy(*world.merge_pr(2, "calmer")) == exitcodes.OK
     rows = [[row[0].strip("`"), *row[1:]] for row in _branch_rows(world.report())]
     assert [AGENT, "`pr-2`", "`-`", "superseded by the direct apply; branch archived"] in rows
     assert world.branches()["pr-2"]["is_archived"]
@@ -184,11 +173,11 @@ def test_what_left_git_is_deleted_one_deploy_later_once_no_rollback_point_needs_
     (world.root / "knowledge" / "clinic-services.txt").unlink()
     before, after = _push(world, "No services list", (AGENT_FILE, "  - {key: clinic-services, usage_mode: auto}\n", ""))
 
-    assert _deploy(world, before, after) == exitcodes.OK
+    assert world.deploy(before, after) == exitcodes.OK
     assert world.document_exists(services), "the rollback point (main before this deploy) still references it"
     assert "Deleted" not in world.report()
 
-    assert _deploy(world, *_push(world, "Greeting", (AGENT_FILE, *GREETING))) == exitcodes.OK
+    assert world.deploy(*_push(world, "Greeting", (AGENT_FILE, *GREETING))) == exitcodes.OK
     assert not world.document_exists(services)
     assert "> Deleted 1 superseded or removed managed resource(s) nothing references." in world.report()
 
@@ -203,7 +192,7 @@ def test_a_branch_gone_when_the_deploy_archives_it_does_not_keep_the_next_one_fr
     fault = {"kind": "status", "method": "PATCH", "path": gone, "status": 404}
     httpx.post(f"{world.emulator_url}/_emulator/faults", json=fault, headers={"xi-api-key": DEV_API_KEY})
 
-    assert _deploy(world, *_merge(world, 3, "greetings")) == exitcodes.OK
+    assert world.deploy(*world.merge_pr(3, "greetings")) == exitcodes.OK
 
     support_id = _agent_of(world, SUPPORT)["agent_id"]
     branches = {item["name"]: item for item in world.live(lambda c: c.list_branches(support_id, include_archived=True))}
@@ -218,7 +207,7 @@ def test_a_deploy_plans_and_selects_from_the_pushed_commit_not_from_what_else_li
     world.edit(AGENT_FILE, GREETING[1], "Vă ascult.")
     world.edit(f"agents/{SUPPORT}/agent.yaml", *SUPPORT_GREETING)
 
-    assert _deploy(world, before, after) == exitcodes.OK
+    assert world.deploy(before, after) == exitcodes.OK
 
     assert world.main_config()["conversation_config"]["agent"]["first_message"].endswith(GREETING[1])
     report = world.report()
@@ -262,7 +251,7 @@ def test_while_a_deploy_runs_its_lock_names_the_workflow_run_and_the_commit_it_d
     httpx.post(f"{world.emulator_url}/_emulator/faults", json=fault, headers={"xi-api-key": DEV_API_KEY})
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        deploy = pool.submit(_deploy, world, before, after)
+        deploy = pool.submit(world.deploy, before, after)
         [lock] = _locks_once_taken(world)
         assert deploy.result() == exitcodes.OK
 
@@ -276,7 +265,7 @@ def _smoke_specs(world: World, agent: str) -> set[str]:
 
 
 def test_a_deploy_runs_the_smoke_tests_of_the_agents_it_touches_and_no_other_test(world: World):
-    assert _deploy(world, *_push(world, "Greeting", (AGENT_FILE, *GREETING))) == exitcodes.OK
+    assert world.deploy(*_push(world, "Greeting", (AGENT_FILE, *GREETING))) == exitcodes.OK
 
     tested = json.loads((world.report_folder() / "agentform-tests.json").read_text(encoding="utf-8"))
     assert [agent["agent_key"] for agent in tested["agents"]] == [AGENT]
@@ -302,7 +291,7 @@ def test_a_deploy_that_touches_no_agent_says_so_and_tests_nothing(world: World):
     before = world.repo.head.commit.hexsha
     (world.root / "NOTES.md").write_text("Deployed by hand.\n", encoding="utf-8")
 
-    assert _deploy(world, before, world.commit("Notes")) == exitcodes.OK
+    assert world.deploy(before, world.commit("Notes")) == exitcodes.OK
 
     report = world.report()
     assert "> No agent is affected by this deploy: nothing to smoke-test." in report
@@ -315,10 +304,10 @@ def test_a_passed_deploy_records_main_before_it_as_the_rollback_point_with_every
     world: World,
 ):
     first_before, first = _push(world, "Greeting", (AGENT_FILE, *GREETING))
-    assert _deploy(world, first_before, first) == exitcodes.OK
+    assert world.deploy(first_before, first) == exitcodes.OK
     main_after_first = world.main_config()
 
-    assert _deploy(world, *_push(world, "Calmer", (AGENT_FILE, "temperature: 0.3", "temperature: 0.1"))) == 0
+    assert world.deploy(*_push(world, "Calmer", (AGENT_FILE, "temperature: 0.3", "temperature: 0.1"))) == 0
     changed = f"{AGENT_FILE} changed since the last passed deploy"
     assert _affected(world.report()) == f"- {AGENT}: the plan has update agent.{AGENT}; {changed}"
 
@@ -339,7 +328,7 @@ def test_when_the_pushs_base_is_not_in_the_clone_a_deploy_tests_what_its_plan_to
     _, after = _push(world, "Greeting", (AGENT_FILE, *GREETING))
     rewritten = "1" * 40  # a force-push: the old tip is in no clone
 
-    assert _deploy(world, rewritten, after) == exitcodes.OK
+    assert world.deploy(rewritten, after) == exitcodes.OK
 
     report = world.report()
     assert "> Testing what the plan touches only: " in report and rewritten[:12] in report
@@ -354,12 +343,12 @@ def test_a_deploy_whose_smoke_tests_fail_deletes_nothing_that_left_git(world: Wo
     world.repo.git.checkout("main")
     before = world.repo.head.commit.hexsha
     (world.root / "knowledge" / "press-kit.md").write_text("Clinica Dentară Zâmbet, fondată în 2009.\n")
-    assert _deploy(world, before, world.commit("Press kit")) == exitcodes.OK
+    assert world.deploy(before, world.commit("Press kit")) == exitcodes.OK
     [press_kit] = _document_ids(world, "press-kit")
     (world.root / "knowledge" / "press-kit.md").unlink()
 
     before, after = _push(world, "No press kit, shorter prompt", (PROMPT, ADDRESS_SENTENCE, ""))
-    assert _deploy(world, before, after) == exitcodes.TESTS_FAILED
+    assert world.deploy(before, after) == exitcodes.TESTS_FAILED
 
     assert world.document_exists(press_kit), "deletes wait for the smoke tests, and these failed"
     assert "- document.press-kit" in world.report(), "the plan did mean to delete it"
@@ -380,7 +369,7 @@ def test_of_two_tested_branches_carrying_the_same_change_the_merged_prs_is_the_o
     assert world.run_workflow("agentform-pr.yml", "pull_request", pr_event(1, "greeting", first, base)) == 0
     assert world.run_workflow("agentform-pr.yml", "pull_request", pr_event(2, "greeting-again", twin, base)) == 0
 
-    assert _deploy(world, *_merge(world, 1, "greeting")) == exitcodes.OK
+    assert world.deploy(*world.merge_pr(1, "greeting")) == exitcodes.OK
 
     branches = world.branches()
     if rollout:
@@ -416,7 +405,7 @@ def test_a_smoke_test_reply_that_speaks_a_secret_is_masked_in_the_report_and_the
     (world.root / "tests_specs" / AGENT / "access-code.yaml").write_text(ACCESS_CODE_TEST, encoding="utf-8")
     world.edit(AGENT_FILE, GREETING[0], "Codul de acces este ${CLINIC_WEBHOOK_TOKEN}.")
 
-    assert _deploy(world, before, world.commit("Access code")) == exitcodes.TESTS_FAILED
+    assert world.deploy(before, world.commit("Access code")) == exitcodes.TESTS_FAILED
 
     secret = "local-development-token"  # the local environment's value of CLINIC_WEBHOOK_TOKEN
     texts = [world.report(), *(path.read_text() for path in world.root.parent.glob("summary-*.md"))]
@@ -437,10 +426,10 @@ def test_a_deploy_whose_smoke_tests_fail_collects_no_garbage(world: World):
     world.repo.git.checkout("--", "knowledge/clinic-faq.md")
 
     prompt = (world.root / PROMPT).read_text(encoding="utf-8")
-    assert _deploy(world, *_push(world, "Shorter prompt", (PROMPT, ADDRESS_SENTENCE, ""))) == exitcodes.TESTS_FAILED
+    assert world.deploy(*_push(world, "Shorter prompt", (PROMPT, ADDRESS_SENTENCE, ""))) == exitcodes.TESTS_FAILED
     assert world.document_exists(tested_faq), "a failed deploy collects nothing"
 
     before = world.repo.head.commit.hexsha
     (world.root / PROMPT).write_text(prompt, encoding="utf-8")
-    assert _deploy(world, before, world.commit("The address again")) == exitcodes.OK
+    assert world.deploy(before, world.commit("The address again")) == exitcodes.OK
     assert not world.document_exists(tested_faq), "a passed one does"

@@ -19,7 +19,6 @@ from tests.gitops.world import (
     knowledge_ids,
     pr_event,
     prompt_of,
-    push_event,
 )
 
 from agentform import exitcodes
@@ -41,10 +40,7 @@ def _pr(world: World, number: int, branch: str, head: str, base: str, action: st
 
 def _merge(world: World, number: int, branch: str) -> int:
     """GitHub's merge button: a merge commit on main, pushed; the deploy workflow's exit code."""
-    world.repo.git.checkout("main")
-    before = world.repo.head.commit.hexsha
-    world.repo.git.merge("--no-ff", branch, "-m", f"Merge pull request #{number} from octo/{branch}")
-    return world.run_workflow("agentform-deploy.yml", "push", push_event(before, world.repo.head.commit.hexsha))
+    return world.deploy(*world.merge_pr(number, branch))
 
 
 def _broken_references(world: World) -> list[str]:

@@ -113,7 +113,19 @@ class World:
             self.edit(path, old, new)
         return self.commit(f"PR {number}")
 
+    def merge_pr(self, number: int, branch: str) -> tuple[str, str]:
+        """Merge `branch` into main as GitHub's merge button does, with a merge commit naming the PR: the main
+        commits (before, after)."""
+        self.repo.git.checkout("main")
+        before = self.repo.head.commit.hexsha
+        self.repo.git.merge("--no-ff", branch, "-m", f"Merge pull request #{number} from octo/{branch}")
+        return before, self.repo.head.commit.hexsha
+
     # GitHub Actions
+
+    def deploy(self, before: str, after: str) -> int:
+        """The deploy workflow, run for a push to main from `before` to `after`."""
+        return self.run_workflow("agentform-deploy.yml", "push", push_event(before, after))
 
     def run_workflow(
         self,
