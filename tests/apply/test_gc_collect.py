@@ -7,8 +7,6 @@ archived. v2's document, tool and test are left for collection.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -17,10 +15,9 @@ from tests.apply.helpers import (
     converge,
     desired,
     document,
-    in_process_client,
+    in_emulator,
     last_seq,
     llm_test,
-    new_app,
     request_log,
     tool,
 )
@@ -65,17 +62,6 @@ async def record_store(client: Any) -> tuple[RecordStore, Any]:
     return RecordStore(client, folder_id, workspace.record, workspace.record_document_id), workspace.live
 
 
-def on_new_emulator(scenario: Callable[[Any, Any], Awaitable[None]]) -> None:
-    """Run `scenario(app, client)` against a fresh in-process emulator."""
-
-    async def run() -> None:
-        app = new_app()
-        async with in_process_client(app) as client:
-            await scenario(app, client)
-
-    asyncio.run(run())
-
-
 async def deletes_since(app: Any, mark: int) -> list[str]:
     return [entry["path"] for entry in await request_log(app, mark) if entry["method"] == "DELETE"]
 
@@ -106,7 +92,7 @@ def test_collection_deletes_what_only_an_archived_branch_used_journals_it_and_dr
             assert not set(garbage.values()) & {*record.documents, *record.tools, *record.tests}
         assert await collect_garbage(client, project("v3"), (await record_store(client))[1]) == []
 
-    on_new_emulator(scenario)
+    in_emulator(scenario)
 
 
 def test_a_prevent_destroy_document_keeps_its_old_versions():
@@ -117,7 +103,7 @@ def test_a_prevent_destroy_document_keeps_its_old_versions():
         assert garbage["document.faq"] not in removed
         assert sorted(removed) == sorted([garbage["tool.book"], garbage["test.receptionist/greets"]])
 
-    on_new_emulator(scenario)
+    in_emulator(scenario)
 
 
 @pytest.mark.parametrize("status", [400, 404, 409])
@@ -133,7 +119,7 @@ def test_a_delete_refused_as_in_use_or_already_gone_is_skipped_and_collection_go
         assert garbage["document.faq"] not in {entry.live_id for entry in journal}
         assert garbage["document.faq"] in store.record.documents
 
-    on_new_emulator(scenario)
+    in_emulator(scenario)
 
 
 def test_any_other_refusal_of_a_delete_stops_collection():
@@ -146,7 +132,7 @@ def test_any_other_refusal_of_a_delete_stops_collection():
             await collect_garbage(client, project("v3"), live)
         assert raised.value.status == 403
 
-    on_new_emulator(scenario)
+    in_emulator(scenario)
 
 
 def test_collection_never_requests_the_delete_of_a_version_a_branch_still_uses():
@@ -162,7 +148,7 @@ def test_collection_never_requests_the_delete_of_a_version_a_branch_still_uses()
         assert not deleted & {on_branch.ids[address] for address in KINDS}
         assert deleted == {first.ids[address] for address in KINDS}, "v1, used by nothing, was collected"
 
-    on_new_emulator(scenario)
+    in_emulator(scenario)
 
 
 def test_collection_never_requests_the_delete_of_a_version_an_agent_made_in_the_dashboard_uses():
@@ -184,4 +170,4 @@ def test_collection_never_requests_the_delete_of_a_version_an_agent_made_in_the_
         deleted = {path.rsplit("/", 1)[-1] for path in await deletes_since(app, mark)}
         assert deleted == {first.ids[TEST]}, "only the test version nobody uses went"
 
-    on_new_emulator(scenario)
+    in_emulator(scenario)

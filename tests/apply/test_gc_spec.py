@@ -5,9 +5,9 @@ gone from a failure."""
 from __future__ import annotations
 
 import pytest
-from tests.apply.helpers import agent, converge, desired, document, last_seq, llm_test, request_log, tool
+from tests.apply.helpers import agent, converge, desired, document, in_emulator, last_seq, llm_test, request_log, tool
 from tests.apply.test_faults import inject
-from tests.apply.test_gc_collect import left_for_collection, on_new_emulator, project, record_store
+from tests.apply.test_gc_collect import left_for_collection, project, record_store
 
 from agentform.apply import apply_plan, collect_garbage
 from agentform.elevenlabs import ApiError
@@ -39,7 +39,7 @@ def test_collection_after_an_apply_reads_the_dependents_of_the_superseded_versio
         reads = [entry["path"] for entry in await request_log(app, since=mark) if entry["method"] == "GET"]
         assert reads == [f"/v1/convai/knowledge-base/{old}/dependent-agents"]
 
-    on_new_emulator(scenario)
+    in_emulator(scenario)
 
 
 async def with_rollback_point(client, referenced: str) -> None:
@@ -69,7 +69,7 @@ def test_a_version_a_rollback_point_references_is_not_collected(record_from):
         documents = (await read_workspace(client, project("v3"))).live.documents_of("faq")
         assert garbage["document.faq"] in {version.id for version in documents}
 
-    on_new_emulator(scenario)
+    in_emulator(scenario)
 
 
 def test_a_superseded_version_deleted_before_collection_reads_it_is_passed_over():
@@ -80,7 +80,7 @@ def test_a_superseded_version_deleted_before_collection_reads_it_is_passed_over(
         removed = await collect_garbage(client, project("v3"), live)
         assert sorted(removed) == sorted([garbage["tool.book"], garbage["test.receptionist/greets"]])
 
-    on_new_emulator(scenario)
+    in_emulator(scenario)
 
 
 def test_a_failed_read_of_a_superseded_versions_dependents_stops_collection():
@@ -95,7 +95,7 @@ def test_a_failed_read_of_a_superseded_versions_dependents_stops_collection():
         assert failed.value.status == 400
         assert not [entry for entry in await request_log(app, since=mark) if entry["method"] == "DELETE"]
 
-    on_new_emulator(scenario)
+    in_emulator(scenario)
 
 
 def test_collection_works_from_a_read_that_found_no_state_record():
@@ -105,7 +105,7 @@ def test_collection_works_from_a_read_that_found_no_state_record():
         removed = await collect_garbage(client, project("v3"), live.model_copy(update={"record": None}), store=None)
         assert set(removed) == set(garbage.values())
 
-    on_new_emulator(scenario)
+    in_emulator(scenario)
 
 
 def test_a_collected_version_missing_from_the_apply_record_is_collected_all_the_same():
@@ -116,4 +116,4 @@ def test_a_collected_version_missing_from_the_apply_record_is_collected_all_the_
         removed = await collect_garbage(client, project("v3"), live, store=store)
         assert set(removed) == set(garbage.values())
 
-    on_new_emulator(scenario)
+    in_emulator(scenario)

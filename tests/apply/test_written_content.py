@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tests.apply.helpers import agent, converge, desired, document, source, tool
-from tests.apply.test_gc_collect import on_new_emulator
+from tests.apply.helpers import agent, converge, desired, document, in_emulator, source, tool
 
 from agentform.model import DesiredDocument
 
@@ -46,4 +45,4 @@ def test_each_kind_of_document_and_the_tool_are_created_with_the_files_content()
         live_tool = (await client.get_tool(ids["tool.book"]))["tool_config"]
         assert (live_tool["name"], live_tool["description"]) == ("book", "Books a visit")
 
-    on_new_emulator(scenario)
+    in_emulator(scenario)
