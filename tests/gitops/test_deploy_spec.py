@@ -47,10 +47,10 @@ def _push(world: World, message: str, *edits: tuple[str, str, str]) -> tuple[str
 
 
 def _branch_rows(report: str) -> list[list[str]]:
-    """The rows of the report's agent branch table, cell by cell."""
+    """The rows of the report's agent branch table, cell by cell, without the code marks."""
     section = report.split("### Agent branches", 1)[1].split("###", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| `")]
-    return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
+    return [[cell.strip().strip("`") for cell in row.strip("|").split("|")] for row in rows]
 
 
 def _affected(report: str) -> str:
@@ -58,9 +58,9 @@ def _affected(report: str) -> str:
     return report.split("\n### Affected agents\n", 1)[1].split("\n### ", 1)[0].strip()
 
 
-def _agent_of(world: World, key: str) -> dict:
+def _agent_id(world: World, key: str) -> str:
     [agent] = world.live(lambda c: c.list_agents(tags=[f"af-key:{key}"]))
-    return world.live(lambda c: c.get_agent(agent["agent_id"]))
+    return agent["agent_id"]
 
 
 def test_a_rolled_back_agent_is_reported_by_key_and_its_record_entry_names_the_rollbacks_version_unverified(
@@ -150,15 +150,14 @@ def test_a_deploy_reports_the_merged_branch_and_the_superseded_one_both_archived
 
     assert world.deploy(*world.merge_pr(1, "greeting")) == exitcodes.OK
     merged_version = world.main_config()["version_id"]
-    receptionist_rows = [row[1:] for row in _branch_rows(world.report()) if row[0] == f"`{AGENT}`"]
-    assert receptionist_rows == [["`pr-1`", f"`{merged_version}`", "merged into main; branch archived"]], (
+    receptionist_rows = [row[1:] for row in _branch_rows(world.report()) if row[0] == AGENT]
+    assert receptionist_rows == [["pr-1", merged_version, "merged into main; branch archived"]], (
         "merged, so not also applied to main"
     )
 
     # pr-2 was tested without pr-1's change: main gets the plan directly, and the PR's branch is done with.
     assert world.deploy(*world.merge_pr(2, "calmer")) == exitcodes.OK
-    rows = [[row[0].strip("`"), *row[1:]] for row in _branch_rows(world.report())]
-    assert [AGENT, "`pr-2`", "`-`", "superseded by the direct apply; branch archived"] in rows
+    assert [AGENT, "pr-2", "-", "superseded by the direct apply; branch archived"] in _branch_rows(world.report())
     assert world.branches()["pr-2"]["is_archived"]
 
 
@@ -194,11 +193,11 @@ def test_a_branch_gone_when_the_deploy_archives_it_does_not_keep_the_next_one_fr
 
     assert world.deploy(*world.merge_pr(3, "greetings")) == exitcodes.OK
 
-    support_id = _agent_of(world, SUPPORT)["agent_id"]
+    support_id = _agent_id(world, SUPPORT)
     branches = {item["name"]: item for item in world.live(lambda c: c.list_branches(support_id, include_archived=True))}
     assert branches["pr-3"]["is_archived"] is True
-    rows = [[row[0].strip("`"), row[1]] for row in _branch_rows(world.report())]
-    assert [SUPPORT, "`pr-3`"] in rows and [AGENT, "`pr-3`"] not in rows, "a branch gone is not reported archived"
+    rows = [row[:2] for row in _branch_rows(world.report())]
+    assert [SUPPORT, "pr-3"] in rows and [AGENT, "pr-3"] not in rows, "a branch gone is not reported archived"
 
 
 def test_a_deploy_plans_and_selects_from_the_pushed_commit_not_from_what_else_lies_in_the_working_tree(world: World):
@@ -215,7 +214,7 @@ def test_a_deploy_plans_and_selects_from_the_pushed_commit_not_from_what_else_li
     plan = report.split("\n### Plan\n", 1)[1].split("\n### Agent branches\n", 1)[0]
     assert f"<code>~ agent.{AGENT}</code> will be updated in place" in plan
     assert GREETING[1] in plan and "Vă ascult." not in plan
-    assert [AGENT, "`main`", "applied to main"] in [[row[0].strip("`"), row[1], row[3]] for row in _branch_rows(report)]
+    assert [AGENT, "main", "applied to main"] in [[row[0], row[1], row[3]] for row in _branch_rows(report)]
     assert (
         _affected(report) == f"- {AGENT}: the plan has update agent.{AGENT}; {AGENT_FILE} changed since {before[:12]}"
     )
